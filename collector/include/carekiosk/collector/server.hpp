@@ -1,0 +1,47 @@
+#pragma once
+// The collector's HTTPS API (HTTPS only; there is no plain-HTTP listener).
+//
+//   POST /v1/enroll   {code}            -> device id, device token, site config
+//   POST /v1/batches  kiosk token       -> {batch_id, stored, duplicate}
+//   GET  /v1/summary?site=&from=&to=    manager token -> per-day figures
+//
+// Errors are JSON bodies {"error", "code", "field"}; a missing or wrong token
+// is 401. The server logs no client address and no time per batch.
+//
+// Thread contract: bind() then run() on one thread (run() blocks); stop() from
+// any other thread makes run() return.
+
+#include <memory>
+#include <string>
+
+#include "carekiosk/collector/store.hpp"
+#include "carekiosk/core/result.hpp"
+
+namespace carekiosk::collector {
+
+struct ServerOptions {
+    std::string certFile;  // PEM certificate chain
+    std::string keyFile;   // PEM private key
+    std::string host = "127.0.0.1";
+    int port = 8443;  // 0 picks a free port; see boundPort()
+};
+
+class Server {
+public:
+    // `store` must outlive the Server.
+    static Result<std::unique_ptr<Server>> create(Store& store, const ServerOptions& options);
+    ~Server();
+
+    // Binds the listening socket; returns the port actually bound.
+    Result<int> bind();
+    // Serves until stop(). Returns an error if the listener failed.
+    Status run();
+    void stop();
+
+private:
+    struct Impl;
+    explicit Server(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace carekiosk::collector

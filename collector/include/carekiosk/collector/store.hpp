@@ -1,0 +1,95 @@
+#pragma once
+// The collector's SQLite store: sites, enrolment codes, devices, API tokens,
+// and the check-ins themselves.
+//
+// Privacy by construction: a stored check-in is score, site, question-set
+// version and hour bucket under a random key. No receive time, no device, no
+// client address is stored with it; a batch leaves only its id (for dedup).
+// Secrets (device tokens, API tokens, enrolment codes) are stored as BLAKE2b
+// hashes; the plain value is returned once, when it is created.
+//
+// Thread-safety: every method may be called from any thread (one connection,
+// guarded by a mutex).
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "carekiosk/core/clock.hpp"
+#include "carekiosk/core/result.hpp"
+#include "carekiosk/core/wire.hpp"
+#include "carekiosk/storage/sqlite.hpp"
+
+namespace carekiosk::collector {
+
+using core::Result;
+using core::Status;
+
+struct Device {
+    std::string deviceId;
+    std::string siteId;
+};
+
+struct StoreResult {
+    int stored = 0;
+    bool duplicate = false;
+};
+
+inline constexpr std::chrono::hours kDefaultCodeLifetime{24};
+
+class Store {
+public:
+    // Opens or creates the database and migrates it. `clock` and `random` must
+    // outlive the Store.
+    static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path,
+                                               const core::Clock& clock,
+                                               core::RandomSource& random);
+
+    // Admin operations.
+    Status createSite(const std::string& siteId, const std::string& name);
+    // A one-time enrolment code for `siteId`, valid for `lifetime`.
+    Result<std::string> createEnrollCode(const std::string& siteId,
+                                         std::chrono::seconds lifetime = kDefaultCodeLifetime);
+    // A new manager API token (returned once; stored hashed).
+    Result<std::string> createManagerToken(const std::string& name);
+
+    // Exchanges a code for a new device and its token. The code is consumed in
+    // the same transaction, so it works exactly once. Unknown, used and expired
+    // codes are ErrorCode::Unauthorized with a message that says which.
+    Result<core::EnrollResponse> enroll(const std::string& code);
+
+    // nullopt when the token is unknown or revoked.
+    Result<std::optional<Device>> authenticateDevice(const std::string& token);
+    Result<bool> authenticateManager(const std::string& token);
+
+    // Stores a batch exactly once per batch id, in one transaction. Every row
+    // must belong to the device's site (ErrorCode::InvalidInput otherwise).
+    Result<StoreResult> storeBatch(const Device& device, const core::Batch& batch);
+
+    // Per-day figures for one site over [fromDay, toDay] (days since 1970).
+    Result<core::SiteSummary> summary(const std::string& siteId, std::int64_t fromDay,
+                                      std::int64_t toDay);
+
+    Result<bool> siteExists(const std::string& siteId);
+
+private:
+    Store(storage::Database db, const core::Clock& clock, core::RandomSource& random)
+        : db_(std::move(db)), clock_(clock), random_(random) {}
+    Result<bool> siteExistsLocked(const std::string& siteId);
+
+    std::mutex mutex_;
+    storage::Database db_;
+    const core::Clock& clock_;
+    core::RandomSource& random_;
+};
+
+// The stored form of a secret: lowercase hex BLAKE2b-256 of its bytes.
+std::string hashSecret(const std::string& secret);
+// Upper-cases and strips spaces and dashes, so "abcd-efgh" == "ABCDEFGH".
+std::string normalizeCode(const std::string& code);
+
+}  // namespace carekiosk::collector

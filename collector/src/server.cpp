@@ -1,0 +1,216 @@
+#include "carekiosk/collector/server.hpp"
+
+#include <httplib.h>
+#include <openssl/ssl.h>
+
+#include "carekiosk/core/wire.hpp"
+
+namespace carekiosk::collector {
+
+using core::Error;
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+constexpr std::size_t kMaxBodyBytes = 4 * 1024 * 1024;
+constexpr time_t kReadTimeoutSeconds = 20;
+constexpr int kMaxSummaryDays = 3660;
+
+int httpStatusFor(const Error& error) {
+    switch (error.code) {
+        case ErrorCode::InvalidInput: return 400;
+        case ErrorCode::Unauthorized: return 401;
+        case ErrorCode::NotFound: return 404;
+        case ErrorCode::Rejected: return 403;
+        default: return 500;
+    }
+}
+
+void sendError(httplib::Response& res, const Error& error, int status = 0) {
+    res.status = status ? status : httpStatusFor(error);
+    if (res.status >= 500) {
+        // Storage details are for the operator's log, not the client.
+        std::fprintf(stderr, "collector: %s\n", error.message.c_str());
+        res.set_content(core::encodeErrorBody(makeError(
+                            error.code, "the collector could not store or read data; try later")),
+                        "application/json");
+        return;
+    }
+    res.set_content(core::encodeErrorBody(error), "application/json");
+}
+
+// The bearer token, or empty.
+std::string bearerToken(const httplib::Request& req) {
+    const std::string header = req.get_header_value("Authorization");
+    const std::string prefix = "Bearer ";
+    return header.rfind(prefix, 0) == 0 ? header.substr(prefix.size()) : std::string();
+}
+
+Error missingToken(const char* kind) {
+    return makeError(ErrorCode::Unauthorized,
+                     std::string("this endpoint needs a valid ") + kind +
+                         " token in the Authorization: Bearer header");
+}
+
+}  // namespace
+
+struct Server::Impl {
+    Store& store;
+    ServerOptions options;
+    std::unique_ptr<httplib::SSLServer> http;
+    bool bound = false;
+
+    Impl(Store& s, ServerOptions o) : store(s), options(std::move(o)) {}
+
+    void routes() {
+        http->Post("/v1/enroll", [this](const httplib::Request& req, httplib::Response& res) {
+            auto request = core::decodeEnrollRequest(req.body);
+            if (!request) {
+                return sendError(res, request.error());
+            }
+            auto response = store.enroll(request->code);
+            if (!response) {
+                return sendError(res, response.error());
+            }
+            res.set_content(core::encodeEnrollResponse(response.value()), "application/json");
+        });
+
+        http->Post("/v1/batches", [this](const httplib::Request& req, httplib::Response& res) {
+            auto device = store.authenticateDevice(bearerToken(req));
+            if (!device) {
+                return sendError(res, device.error());
+            }
+            if (!device.value()) {
+                return sendError(res, missingToken("kiosk"));
+            }
+            auto batch = core::decodeBatch(req.body);
+            if (!batch) {
+                return sendError(res, batch.error());
+            }
+            auto stored = store.storeBatch(*device.value(), batch.value());
+            if (!stored) {
+                return sendError(res, stored.error());
+            }
+            res.set_content(core::encodeBatchAck(core::BatchAck{batch->batchId, stored->stored,
+                                                                stored->duplicate}),
+                            "application/json");
+        });
+
+        http->Get("/v1/summary", [this](const httplib::Request& req, httplib::Response& res) {
+            auto manager = store.authenticateManager(bearerToken(req));
+            if (!manager) {
+                return sendError(res, manager.error());
+            }
+            if (!manager.value()) {
+                return sendError(res, missingToken("manager"));
+            }
+            const std::string site = req.get_param_value("site");
+            if (auto valid = core::validateSiteId(site, "site"); !valid) {
+                return sendError(res, valid.error());
+            }
+            auto from = core::parseDate(req.get_param_value("from"), "from");
+            auto to = core::parseDate(req.get_param_value("to"), "to");
+            if (!from || !to) {
+                return sendError(res, !from ? from.error() : to.error());
+            }
+            if (to.value() < from.value() || to.value() - from.value() > kMaxSummaryDays) {
+                return sendError(res, makeError(ErrorCode::InvalidInput,
+                                                "to must be on or after from, and at most 10 "
+                                                "years later",
+                                                "to"));
+            }
+            auto exists = store.siteExists(site);
+            if (!exists) {
+                return sendError(res, exists.error());
+            }
+            if (!exists.value()) {
+                return sendError(res, makeError(ErrorCode::NotFound,
+                                                "site " + site + " does not exist", "site"));
+            }
+            auto summary = store.summary(site, from.value(), to.value());
+            if (!summary) {
+                return sendError(res, summary.error());
+            }
+            res.set_content(core::encodeSiteSummary(summary.value()), "application/json");
+        });
+
+        http->set_error_handler([](const httplib::Request&, httplib::Response& res) {
+            if (res.body.empty()) {
+                const std::string message =
+                    res.status == 404 ? "no such endpoint"
+                    : res.status == 413 ? "request body too large"
+                                        : "request failed";
+                res.set_content(core::encodeErrorBody(makeError(ErrorCode::Rejected, message)),
+                                "application/json");
+            }
+        });
+        http->set_exception_handler(
+            [](const httplib::Request&, httplib::Response& res, std::exception_ptr) {
+                sendError(res, makeError(ErrorCode::Internal, "unexpected error"), 500);
+            });
+    }
+};
+
+Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Server::~Server() { stop(); }
+
+Result<std::unique_ptr<Server>> Server::create(Store& store, const ServerOptions& options) {
+    auto impl = std::make_unique<Impl>(store, options);
+    impl->http =
+        std::make_unique<httplib::SSLServer>(options.certFile.c_str(), options.keyFile.c_str());
+    if (!impl->http->is_valid()) {
+        return makeError(ErrorCode::InvalidInput,
+                         "cannot load the TLS certificate " + options.certFile + " and key " +
+                             options.keyFile + "; check both are readable PEM files that match",
+                         "cert");
+    }
+    SSL_CTX_set_min_proto_version(impl->http->ssl_context(), TLS1_2_VERSION);
+    impl->http->set_payload_max_length(kMaxBodyBytes);
+    impl->http->set_read_timeout(kReadTimeoutSeconds, 0);
+    impl->http->set_write_timeout(kReadTimeoutSeconds, 0);
+    impl->routes();
+    return std::unique_ptr<Server>(new Server(std::move(impl)));
+}
+
+Result<int> Server::bind() {
+    auto& http = *impl_->http;
+    int port = impl_->options.port;
+    if (port == 0) {
+        port = http.bind_to_any_port(impl_->options.host);
+        if (port < 0) {
+            port = 0;
+        }
+    } else if (!http.bind_to_port(impl_->options.host.c_str(), port)) {
+        port = 0;
+    }
+    if (port == 0) {
+        return makeError(ErrorCode::Io,
+                         "cannot listen on " + impl_->options.host + ":" +
+                             std::to_string(impl_->options.port) +
+                             "; is another collector running, or is the address wrong?",
+                         "listen");
+    }
+    impl_->bound = true;
+    return port;
+}
+
+Status Server::run() {
+    if (!impl_->bound) {
+        if (auto port = bind(); !port) {
+            return port.error();
+        }
+    }
+    if (!impl_->http->listen_after_bind()) {
+        return makeError(ErrorCode::Io, "the collector's listener stopped unexpectedly");
+    }
+    return {};
+}
+
+void Server::stop() {
+    if (impl_ && impl_->http) {
+        impl_->http->stop();
+    }
+}
+
+}  // namespace carekiosk::collector

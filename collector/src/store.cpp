@@ -1,0 +1,372 @@
+#include "carekiosk/collector/store.hpp"
+
+#include <sodium.h>
+
+#include <array>
+#include <cctype>
+#include <map>
+
+namespace carekiosk::collector {
+
+using core::ErrorCode;
+using core::makeError;
+using storage::Migration;
+using storage::Transaction;
+
+namespace {
+
+// Schema history. Append new steps; never edit a released one.
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+        CREATE TABLE sites (
+            site_id TEXT PRIMARY KEY NOT NULL,
+            name TEXT NOT NULL,
+            question_set_version INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE enroll_codes (
+            code_hash TEXT PRIMARY KEY NOT NULL,
+            site_id TEXT NOT NULL REFERENCES sites(site_id),
+            expires_at INTEGER NOT NULL,
+            used INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE devices (
+            device_id TEXT PRIMARY KEY NOT NULL,
+            site_id TEXT NOT NULL REFERENCES sites(site_id),
+            token_hash TEXT NOT NULL UNIQUE,
+            revoked INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE api_tokens (
+            token_hash TEXT PRIMARY KEY NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('manager', 'coordinator', 'admin')),
+            name TEXT NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0
+        );
+        -- Only the id, to acknowledge a re-sent batch without storing it twice.
+        CREATE TABLE batches (batch_id TEXT PRIMARY KEY NOT NULL) WITHOUT ROWID;
+        -- Random key, no rowid, no receive time, no device: rows cannot be
+        -- ordered or traced back to a kiosk or a moment.
+        CREATE TABLE checkins (
+            id BLOB PRIMARY KEY NOT NULL,
+            site_id TEXT NOT NULL REFERENCES sites(site_id),
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            question_set_version INTEGER NOT NULL,
+            hour_bucket INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX checkins_by_site_hour ON checkins(site_id, hour_bucket);
+    )sql"},
+};
+
+// No 0/O, 1/I/L: codes are read aloud and typed by facilities staff.
+constexpr char kCodeAlphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+constexpr std::size_t kCodeLength = 12;  // about 59 bits
+constexpr std::size_t kTokenBytes = 32;  // 256-bit tokens
+
+std::int64_t unixSeconds(std::chrono::system_clock::time_point t) {
+    return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+}
+
+}  // namespace
+
+std::string hashSecret(const std::string& secret) {
+    std::array<unsigned char, crypto_generichash_BYTES> digest{};
+    crypto_generichash(digest.data(), digest.size(),
+                       reinterpret_cast<const unsigned char*>(secret.data()), secret.size(),
+                       nullptr, 0);
+    std::array<char, crypto_generichash_BYTES * 2 + 1> hex{};
+    sodium_bin2hex(hex.data(), hex.size(), digest.data(), digest.size());
+    return std::string(hex.data());
+}
+
+std::string normalizeCode(const std::string& code) {
+    std::string out;
+    for (char c : code) {
+        if (c == '-' || c == ' ') {
+            continue;
+        }
+        out.push_back(static_cast<char>(std::toupper(static_cast<unsigned char>(c))));
+    }
+    return out;
+}
+
+Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
+                                           const core::Clock& clock, core::RandomSource& random) {
+    if (sodium_init() < 0) {
+        return makeError(ErrorCode::Internal, "libsodium could not be initialised");
+    }
+    auto db = storage::Database::open(path, kMigrations);
+    if (!db) {
+        return db.error();
+    }
+    return std::unique_ptr<Store>(new Store(std::move(db).value(), clock, random));
+}
+
+Result<bool> Store::siteExistsLocked(const std::string& siteId) {
+    auto stmt = db_.prepare("SELECT 1 FROM sites WHERE site_id = ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, siteId);
+    return stmt->step();
+}
+
+Result<bool> Store::siteExists(const std::string& siteId) {
+    std::lock_guard lock(mutex_);
+    return siteExistsLocked(siteId);
+}
+
+Status Store::createSite(const std::string& siteId, const std::string& name) {
+    if (auto valid = core::validateSiteId(siteId, "site"); !valid) {
+        return valid;
+    }
+    if (name.empty() || name.size() > 200) {
+        return makeError(ErrorCode::InvalidInput, "name must be 1-200 characters", "name");
+    }
+    std::lock_guard lock(mutex_);
+    auto exists = siteExistsLocked(siteId);
+    if (!exists) {
+        return exists.error();
+    }
+    if (exists.value()) {
+        return makeError(ErrorCode::InvalidInput,
+                         "site " + siteId + " already exists; choose another id", "site");
+    }
+    auto stmt = db_.prepare("INSERT INTO sites (site_id, name) VALUES (?, ?)");
+    if (!stmt) {
+        return stmt.error();
+    }
+    return stmt->bind(1, siteId).bind(2, name).run();
+}
+
+Result<std::string> Store::createEnrollCode(const std::string& siteId,
+                                            std::chrono::seconds lifetime) {
+    std::lock_guard lock(mutex_);
+    auto exists = siteExistsLocked(siteId);
+    if (!exists) {
+        return exists.error();
+    }
+    if (!exists.value()) {
+        return makeError(ErrorCode::NotFound,
+                         "site " + siteId + " does not exist; create it with "
+                                            "`carekiosk-collector admin create-site`",
+                         "site");
+    }
+    std::string code;
+    constexpr auto alphabetSize = sizeof(kCodeAlphabet) - 1;
+    for (std::size_t i = 0; i < kCodeLength; ++i) {
+        code.push_back(kCodeAlphabet[random_.uniform(alphabetSize)]);
+    }
+    auto stmt = db_.prepare(
+        "INSERT INTO enroll_codes (code_hash, site_id, expires_at) VALUES (?, ?, ?)");
+    if (!stmt) {
+        return stmt.error();
+    }
+    const auto expires = unixSeconds(clock_.now()) + lifetime.count();
+    if (auto s = stmt->bind(1, hashSecret(code)).bind(2, siteId).bind(3, expires).run(); !s) {
+        return s.error();
+    }
+    return code.substr(0, 4) + "-" + code.substr(4, 4) + "-" + code.substr(8);
+}
+
+Result<std::string> Store::createManagerToken(const std::string& name) {
+    if (name.empty() || name.size() > 200) {
+        return makeError(ErrorCode::InvalidInput, "name must be 1-200 characters", "name");
+    }
+    const std::string token = core::randomHex(random_, kTokenBytes);
+    std::lock_guard lock(mutex_);
+    auto stmt =
+        db_.prepare("INSERT INTO api_tokens (token_hash, role, name) VALUES (?, 'manager', ?)");
+    if (!stmt) {
+        return stmt.error();
+    }
+    if (auto s = stmt->bind(1, hashSecret(token)).bind(2, name).run(); !s) {
+        return s.error();
+    }
+    return token;
+}
+
+Result<core::EnrollResponse> Store::enroll(const std::string& code) {
+    const std::string codeHash = hashSecret(normalizeCode(code));
+    std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) {
+        return tx.error();
+    }
+    auto find = db_.prepare(
+        "SELECT c.site_id, c.expires_at, c.used, s.name, s.question_set_version "
+        "FROM enroll_codes c JOIN sites s ON s.site_id = c.site_id WHERE c.code_hash = ?");
+    if (!find) {
+        return find.error();
+    }
+    find->bind(1, codeHash);
+    auto row = find->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!row.value()) {
+        return makeError(ErrorCode::Unauthorized,
+                         "this enrolment code is not known; check it for typos or ask for a new "
+                         "one",
+                         "code");
+    }
+    core::EnrollResponse response;
+    response.siteId = find->columnText(0);
+    const auto expiresAt = find->columnInt(1);
+    const bool used = find->columnInt(2) != 0;
+    response.siteName = find->columnText(3);
+    response.questionSetVersion = static_cast<int>(find->columnInt(4));
+    if (used) {
+        return makeError(ErrorCode::Unauthorized,
+                         "this enrolment code was already used; each code enrols one kiosk, ask "
+                         "for a new one",
+                         "code");
+    }
+    if (unixSeconds(clock_.now()) >= expiresAt) {
+        return makeError(ErrorCode::Unauthorized,
+                         "this enrolment code has expired; ask for a new one", "code");
+    }
+    response.deviceId = "kiosk-" + core::randomHex(random_, 8);
+    response.deviceToken = core::randomHex(random_, kTokenBytes);
+    auto consume = db_.prepare("UPDATE enroll_codes SET used = 1 WHERE code_hash = ?");
+    auto insert =
+        db_.prepare("INSERT INTO devices (device_id, site_id, token_hash) VALUES (?, ?, ?)");
+    if (!consume || !insert) {
+        return (!consume ? consume.error() : insert.error());
+    }
+    if (auto s = consume->bind(1, codeHash).run(); !s) {
+        return s.error();
+    }
+    if (auto s = insert->bind(1, response.deviceId)
+                     .bind(2, response.siteId)
+                     .bind(3, hashSecret(response.deviceToken))
+                     .run();
+        !s) {
+        return s.error();
+    }
+    if (auto s = tx->commit(); !s) {
+        return s.error();
+    }
+    return response;
+}
+
+Result<std::optional<Device>> Store::authenticateDevice(const std::string& token) {
+    // Looking up by hash of a 256-bit random token leaks nothing useful through
+    // timing: an attacker would need a preimage of the stored hash.
+    std::lock_guard lock(mutex_);
+    auto stmt =
+        db_.prepare("SELECT device_id, site_id FROM devices WHERE token_hash = ? AND revoked = 0");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, hashSecret(token));
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!row.value()) {
+        return std::optional<Device>{};
+    }
+    return std::optional<Device>(Device{stmt->columnText(0), stmt->columnText(1)});
+}
+
+Result<bool> Store::authenticateManager(const std::string& token) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare(
+        "SELECT 1 FROM api_tokens WHERE token_hash = ? AND role = 'manager' AND revoked = 0");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, hashSecret(token));
+    return stmt->step();
+}
+
+Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& batch) {
+    for (std::size_t i = 0; i < batch.checkIns.size(); ++i) {
+        if (batch.checkIns[i].siteId != device.siteId) {
+            const std::string field = "checkins[" + std::to_string(i) + "].site_id";
+            return makeError(ErrorCode::InvalidInput,
+                             field + " is " + batch.checkIns[i].siteId + " but this kiosk is "
+                                 "enrolled at " + device.siteId + "; re-enrol it at the new site",
+                             field);
+        }
+    }
+    std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) {
+        return tx.error();
+    }
+    auto mark = db_.prepare("INSERT OR IGNORE INTO batches (batch_id) VALUES (?)");
+    if (!mark) {
+        return mark.error();
+    }
+    if (auto s = mark->bind(1, batch.batchId).run(); !s) {
+        return s.error();
+    }
+    if (sqlite3_changes(db_.handle()) == 0) {
+        return StoreResult{0, true};  // seen before: acknowledge again, store nothing
+    }
+    auto insert = db_.prepare(
+        "INSERT INTO checkins (id, site_id, score, question_set_version, hour_bucket) "
+        "VALUES (?, ?, ?, ?, ?)");
+    if (!insert) {
+        return insert.error();
+    }
+    for (const auto& c : batch.checkIns) {
+        std::array<std::uint8_t, 16> key{};
+        random_.fill(key);
+        insert->reset();
+        insert->bindBlob(1, key)
+            .bind(2, c.siteId)
+            .bind(3, c.score)
+            .bind(4, c.questionSetVersion)
+            .bind(5, c.hourBucket);
+        if (auto s = insert->run(); !s) {
+            return s.error();
+        }
+    }
+    // Acknowledge only after our own commit.
+    if (auto s = tx->commit(); !s) {
+        return s.error();
+    }
+    return StoreResult{static_cast<int>(batch.checkIns.size()), false};
+}
+
+Result<core::SiteSummary> Store::summary(const std::string& siteId, std::int64_t fromDay,
+                                         std::int64_t toDay) {
+    constexpr std::int64_t kSecondsPerDay = 86400;
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare(
+        "SELECT hour_bucket / 86400 AS day, score, count(*) FROM checkins "
+        "WHERE site_id = ? AND hour_bucket >= ? AND hour_bucket < ? "
+        "GROUP BY day, score ORDER BY day, score");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, siteId).bind(2, fromDay * kSecondsPerDay).bind(3, (toDay + 1) * kSecondsPerDay);
+    std::map<std::int64_t, core::DaySummary> days;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            break;
+        }
+        auto& day = days[stmt->columnInt(0)];
+        const auto score = stmt->columnInt(1);
+        day.perScore[static_cast<std::size_t>(score - 1)] = static_cast<int>(stmt->columnInt(2));
+    }
+    core::SiteSummary summary{siteId, core::formatDate(fromDay), core::formatDate(toDay), {}};
+    for (auto& [dayNumber, day] : days) {
+        day.day = core::formatDate(dayNumber);
+        long long total = 0;
+        for (std::size_t s = 0; s < day.perScore.size(); ++s) {
+            day.count += day.perScore[s];
+            total += static_cast<long long>(s + 1) * day.perScore[s];
+        }
+        day.mean = day.count > 0 ? static_cast<double>(total) / day.count : 0.0;
+        summary.days.push_back(day);
+    }
+    return summary;
+}
+
+}  // namespace carekiosk::collector

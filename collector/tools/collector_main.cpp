@@ -1,0 +1,144 @@
+// carekiosk-collector: the HTTPS collector and its admin commands.
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <cstdio>
+#include <thread>
+
+#include "carekiosk/collector/server.hpp"
+#include "carekiosk/collector/store.hpp"
+
+using namespace carekiosk;
+
+namespace {
+
+int fail(const core::Error& error) {
+    std::fprintf(stderr, "carekiosk-collector: %s\n", error.message.c_str());
+    return error.code == core::ErrorCode::InvalidInput ? 2 : 1;
+}
+
+bool splitListen(const std::string& listen, std::string& host, int& port) {
+    const auto colon = listen.rfind(':');
+    if (colon == std::string::npos || colon == 0) {
+        return false;
+    }
+    host = listen.substr(0, colon);
+    try {
+        port = std::stoi(listen.substr(colon + 1));
+    } catch (const std::exception&) {
+        return false;
+    }
+    return port >= 0 && port <= 65535;
+}
+
+int serve(const std::string& dbPath, const std::string& listen, const std::string& cert,
+          const std::string& key) {
+    collector::ServerOptions options{cert, key, "", 0};
+    if (!splitListen(listen, options.host, options.port)) {
+        std::fprintf(stderr,
+                     "carekiosk-collector: --listen must be HOST:PORT such as 127.0.0.1:8443 "
+                     "(got \"%s\")\n",
+                     listen.c_str());
+        return 2;
+    }
+    core::SystemClock clock;
+    core::SystemRandom random;
+    auto store = collector::Store::open(dbPath, clock, random);
+    if (!store) {
+        return fail(store.error());
+    }
+    auto server = collector::Server::create(*store.value(), options);
+    if (!server) {
+        return fail(server.error());
+    }
+    auto port = server.value()->bind();
+    if (!port) {
+        return fail(port.error());
+    }
+    // Stop cleanly on SIGINT/SIGTERM: block them here, and let one thread wait.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::thread waiter([&] {
+        int signal = 0;
+        sigwait(&signals, &signal);
+        server.value()->stop();
+    });
+    std::printf("carekiosk-collector: listening on https://%s:%d\n", options.host.c_str(),
+                port.value());
+    std::fflush(stdout);
+    auto status = server.value()->run();
+    if (waiter.joinable()) {
+        pthread_kill(waiter.native_handle(), SIGTERM);
+        waiter.join();
+    }
+    return status ? 0 : fail(status.error());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"carekiosk collector: receives kiosk batches and serves managers' summaries"};
+    app.require_subcommand(1);
+    std::string dbPath = "collector.db";
+
+    auto* serveCmd = app.add_subcommand("serve", "Serve the HTTPS API");
+    std::string listen = "127.0.0.1:8443";
+    std::string cert;
+    std::string key;
+    serveCmd->add_option("--db", dbPath, "SQLite database file")->required();
+    serveCmd->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)");
+    serveCmd->add_option("--cert", cert, "PEM certificate chain")->required();
+    serveCmd->add_option("--key", key, "PEM private key")->required();
+
+    auto* admin = app.add_subcommand("admin", "Manage sites, enrolment codes and tokens");
+    admin->require_subcommand(1);
+    std::string site;
+    std::string name;
+    int hours = 24;
+    auto* createSite = admin->add_subcommand("create-site", "Create a site");
+    createSite->add_option("--db", dbPath, "SQLite database file")->required();
+    createSite->add_option("--site", site, "site id: lowercase letters, digits, - and _")
+        ->required();
+    createSite->add_option("--name", name, "name people see, e.g. \"Leeds office\"")->required();
+    auto* enrollCode = admin->add_subcommand("enroll-code", "Issue a one-time enrolment code");
+    enrollCode->add_option("--db", dbPath, "SQLite database file")->required();
+    enrollCode->add_option("--site", site, "site the kiosk will belong to")->required();
+    enrollCode->add_option("--hours", hours, "hours until the code expires")
+        ->check(CLI::Range(1, 24 * 30));
+    auto* managerToken = admin->add_subcommand("manager-token", "Create a manager API token");
+    managerToken->add_option("--db", dbPath, "SQLite database file")->required();
+    managerToken->add_option("--name", name, "who the token is for")->required();
+
+    CLI11_PARSE(app, argc, argv);
+
+    if (serveCmd->parsed()) {
+        return serve(dbPath, listen, cert, key);
+    }
+    core::SystemClock clock;
+    core::SystemRandom random;
+    auto store = collector::Store::open(dbPath, clock, random);
+    if (!store) {
+        return fail(store.error());
+    }
+    if (createSite->parsed()) {
+        if (auto s = store.value()->createSite(site, name); !s) {
+            return fail(s.error());
+        }
+        std::printf("created site %s (%s)\n", site.c_str(), name.c_str());
+    } else if (enrollCode->parsed()) {
+        auto code = store.value()->createEnrollCode(site, std::chrono::hours(hours));
+        if (!code) {
+            return fail(code.error());
+        }
+        std::printf("%s\n", code.value().c_str());
+    } else if (managerToken->parsed()) {
+        auto token = store.value()->createManagerToken(name);
+        if (!token) {
+            return fail(token.error());
+        }
+        std::printf("%s\n", token.value().c_str());
+    }
+    return 0;
+}

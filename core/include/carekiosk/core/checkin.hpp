@@ -1,0 +1,38 @@
+#pragma once
+// The anonymous wellbeing pulse. By construction it holds nothing that could
+// identify or order people: a score, where, which question set, and the hour it
+// fell in. There is deliberately no exact time and no sequence number.
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "carekiosk/core/result.hpp"
+
+namespace carekiosk::core {
+
+inline constexpr int kMinScore = 1;
+inline constexpr int kMaxScore = 5;
+inline constexpr int kScoreCount = kMaxScore - kMinScore + 1;
+inline constexpr std::int64_t kSecondsPerHour = 3600;
+
+struct CheckIn {
+    int score = 0;                  // 1 (struggling) .. 5 (great)
+    std::string siteId;             // the site the kiosk is enrolled at
+    int questionSetVersion = 0;     // which question set the person answered
+    std::int64_t hourBucket = 0;    // Unix seconds, rounded down to the hour (UTC)
+
+    bool operator==(const CheckIn&) const = default;
+};
+
+// Unix seconds of `t`, rounded down to the start of its UTC hour.
+std::int64_t hourBucketOf(std::chrono::system_clock::time_point t);
+
+// Checks every field; the error names the first bad field and the valid range.
+Status validateCheckIn(const CheckIn& checkIn);
+
+// Site ids appear in URLs, config files and SQL parameters: 1-64 characters of
+// [a-z0-9-_]. The error says so.
+Status validateSiteId(const std::string& siteId, const std::string& field = "site_id");
+
+}  // namespace carekiosk::core

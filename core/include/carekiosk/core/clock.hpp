@@ -1,0 +1,45 @@
+#pragma once
+// Seams for time and randomness, so tests can control both.
+// Implementations must be safe to call from any thread.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+
+namespace carekiosk::core {
+
+class Clock {
+public:
+    virtual ~Clock() = default;
+    // Wall-clock time, used for hour buckets and expiry.
+    virtual std::chrono::system_clock::time_point now() const = 0;
+};
+
+class SystemClock final : public Clock {
+public:
+    std::chrono::system_clock::time_point now() const override {
+        return std::chrono::system_clock::now();
+    }
+};
+
+class RandomSource {
+public:
+    virtual ~RandomSource() = default;
+    // Fills `out` with unpredictable bytes.
+    virtual void fill(std::span<std::uint8_t> out) = 0;
+    // A uniformly distributed integer in [0, bound). Precondition: bound > 0.
+    std::uint64_t uniform(std::uint64_t bound);
+};
+
+// Backed by the operating system's random source (getrandom via std::random_device).
+class SystemRandom final : public RandomSource {
+public:
+    void fill(std::span<std::uint8_t> out) override;
+};
+
+// `byteCount` random bytes as lowercase hex (2 * byteCount characters).
+std::string randomHex(RandomSource& random, std::size_t byteCount);
+
+}  // namespace carekiosk::core

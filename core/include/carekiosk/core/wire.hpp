@@ -1,0 +1,83 @@
+#pragma once
+// The JSON wire format between kiosks, the collector and the report CLI.
+// Every decode function is strict: unknown fields are rejected and the error
+// names the field (as a JSON path such as "checkins[3].score") and the fix.
+// All functions are pure and thread-safe.
+
+#include <array>
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "carekiosk/core/checkin.hpp"
+#include "carekiosk/core/result.hpp"
+
+namespace carekiosk::core {
+
+inline constexpr std::size_t kMaxRowsPerBatch = 500;
+inline constexpr std::size_t kBatchIdLength = 32;  // 16 random bytes as hex
+
+// POST /v1/batches
+struct Batch {
+    std::string batchId;  // assigned and persisted on the kiosk before the first try
+    std::vector<CheckIn> checkIns;
+};
+std::string encodeBatch(const Batch& batch);
+Result<Batch> decodeBatch(std::string_view json);
+
+// The collector's answer to a batch: it repeats the batch id so the kiosk only
+// deletes rows for the batch that was actually stored.
+struct BatchAck {
+    std::string batchId;
+    int stored = 0;          // rows stored by this request (0 for a duplicate)
+    bool duplicate = false;  // true when the collector already had this batch
+};
+std::string encodeBatchAck(const BatchAck& ack);
+Result<BatchAck> decodeBatchAck(std::string_view json);
+
+// POST /v1/enroll
+struct EnrollRequest {
+    std::string code;
+};
+std::string encodeEnrollRequest(const EnrollRequest& request);
+Result<EnrollRequest> decodeEnrollRequest(std::string_view json);
+
+struct EnrollResponse {
+    std::string deviceId;
+    std::string deviceToken;
+    std::string siteId;
+    std::string siteName;
+    int questionSetVersion = 1;
+};
+std::string encodeEnrollResponse(const EnrollResponse& response);
+Result<EnrollResponse> decodeEnrollResponse(std::string_view json);
+
+// GET /v1/summary: one row per site per UTC day.
+struct DaySummary {
+    std::string day;  // YYYY-MM-DD
+    int count = 0;
+    double mean = 0.0;
+    std::array<int, kScoreCount> perScore{};  // perScore[0] is score 1
+};
+struct SiteSummary {
+    std::string siteId;
+    std::string from;  // YYYY-MM-DD, inclusive
+    std::string to;    // YYYY-MM-DD, inclusive
+    std::vector<DaySummary> days;
+};
+std::string encodeSiteSummary(const SiteSummary& summary);
+Result<SiteSummary> decodeSiteSummary(std::string_view json);
+
+// Every error response body: {"error": "...", "field": "..."}.
+std::string encodeErrorBody(const Error& error);
+// Extracts the message of an error body; falls back to the raw text (truncated)
+// when the body is not one of ours, so a person still sees what came back.
+std::string errorMessageFromBody(std::string_view body);
+
+// Validates a calendar date "YYYY-MM-DD"; returns days since 1970-01-01.
+Result<std::int64_t> parseDate(std::string_view text, const std::string& field);
+std::string formatDate(std::int64_t daysSinceEpoch);
+
+}  // namespace carekiosk::core

@@ -1,0 +1,100 @@
+#include "carekiosk/core/checkin.hpp"
+
+#include <random>
+
+#include "carekiosk/core/clock.hpp"
+
+namespace carekiosk::core {
+
+std::int64_t hourBucketOf(std::chrono::system_clock::time_point t) {
+    const auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
+    // Floor division, so times before 1970 still round down rather than toward zero.
+    std::int64_t hours = seconds / kSecondsPerHour;
+    if (seconds % kSecondsPerHour < 0) {
+        --hours;
+    }
+    return hours * kSecondsPerHour;
+}
+
+Status validateSiteId(const std::string& siteId, const std::string& field) {
+    const bool lengthOk = !siteId.empty() && siteId.size() <= 64;
+    bool charsOk = true;
+    for (char c : siteId) {
+        const bool allowed =
+            (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+        charsOk = charsOk && allowed;
+    }
+    if (!lengthOk || !charsOk) {
+        return makeError(ErrorCode::InvalidInput,
+                         field + " must be 1-64 characters of lowercase letters, digits, '-' or "
+                                 "'_' (got \"" + siteId.substr(0, 80) + "\")",
+                         field);
+    }
+    return {};
+}
+
+Status validateCheckIn(const CheckIn& checkIn) {
+    if (checkIn.score < kMinScore || checkIn.score > kMaxScore) {
+        return makeError(ErrorCode::InvalidInput,
+                         "score must be between 1 and 5 (got " + std::to_string(checkIn.score) +
+                             ")",
+                         "score");
+    }
+    if (auto site = validateSiteId(checkIn.siteId); !site) {
+        return site;
+    }
+    if (checkIn.questionSetVersion < 1) {
+        return makeError(ErrorCode::InvalidInput,
+                         "question_set_version must be 1 or more (got " +
+                             std::to_string(checkIn.questionSetVersion) + ")",
+                         "question_set_version");
+    }
+    if (checkIn.hourBucket % kSecondsPerHour != 0) {
+        return makeError(ErrorCode::InvalidInput,
+                         "hour must be Unix seconds rounded down to a whole hour (got " +
+                             std::to_string(checkIn.hourBucket) + ")",
+                         "hour");
+    }
+    return {};
+}
+
+std::uint64_t RandomSource::uniform(std::uint64_t bound) {
+    // Rejection sampling avoids the modulo bias of `x % bound`.
+    const std::uint64_t limit = UINT64_MAX - (UINT64_MAX % bound);
+    while (true) {
+        std::uint64_t x = 0;
+        fill(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(&x), sizeof x));
+        if (x < limit) {
+            return x % bound;
+        }
+    }
+}
+
+void SystemRandom::fill(std::span<std::uint8_t> out) {
+    // A device per call: std::random_device is not documented as thread-safe, and
+    // this is not a hot path (ids and jitter, a few per minute).
+    std::random_device device;
+    std::size_t i = 0;
+    while (i < out.size()) {
+        const unsigned int word = device();
+        for (std::size_t b = 0; b < sizeof word && i < out.size(); ++b, ++i) {
+            out[i] = static_cast<std::uint8_t>(word >> (8 * b));
+        }
+    }
+}
+
+std::string randomHex(RandomSource& random, std::size_t byteCount) {
+    static constexpr char kDigits[] = "0123456789abcdef";
+    std::string bytes(byteCount, '\0');
+    random.fill(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(bytes.data()), byteCount));
+    std::string hex;
+    hex.reserve(byteCount * 2);
+    for (unsigned char c : bytes) {
+        hex.push_back(kDigits[c >> 4]);
+        hex.push_back(kDigits[c & 0x0f]);
+    }
+    return hex;
+}
+
+}  // namespace carekiosk::core

@@ -1,0 +1,156 @@
+#include "json_reader.hpp"
+
+namespace carekiosk::core::detail {
+
+JsonReader::JsonReader(const nlohmann::json& object, std::string path)
+    : object_(object), path_(std::move(path)) {
+    if (!object_.is_object()) {
+        error_ = makeError(ErrorCode::InvalidInput,
+                           (path_.empty() ? std::string("the document") : path_) +
+                               " must be a JSON object",
+                           path_);
+    }
+}
+
+std::string JsonReader::fieldPath(const std::string& key) const {
+    return path_.empty() ? key : path_ + "." + key;
+}
+
+void JsonReader::fail(const std::string& key, const std::string& message) {
+    if (!error_) {
+        error_ = makeError(ErrorCode::InvalidInput, fieldPath(key) + " " + message, fieldPath(key));
+    }
+}
+
+const nlohmann::json* JsonReader::find(const char* key, bool required) {
+    if (error_) {
+        return nullptr;
+    }
+    seen_.insert(key);
+    auto it = object_.find(key);
+    if (it == object_.end() || it->is_null()) {
+        if (required) {
+            fail(key, "is missing; add it");
+        }
+        return nullptr;
+    }
+    return &*it;
+}
+
+std::optional<std::string> JsonReader::optionalString(const char* key, std::size_t maxLength) {
+    const auto* value = find(key, false);
+    if (!value) {
+        return std::nullopt;
+    }
+    if (!value->is_string()) {
+        fail(key, "must be a string");
+        return std::nullopt;
+    }
+    auto text = value->get<std::string>();
+    if (text.size() > maxLength) {
+        fail(key, "is longer than " + std::to_string(maxLength) + " characters");
+        return std::nullopt;
+    }
+    return text;
+}
+
+std::string JsonReader::string(const char* key, std::size_t maxLength) {
+    if (!find(key, true)) {
+        return {};
+    }
+    return optionalString(key, maxLength).value_or(std::string{});
+}
+
+std::optional<long long> JsonReader::optionalInteger(const char* key, long long min,
+                                                     long long max) {
+    const auto* value = find(key, false);
+    if (!value) {
+        return std::nullopt;
+    }
+    if (!value->is_number_integer()) {
+        fail(key, "must be a whole number between " + std::to_string(min) + " and " +
+                      std::to_string(max));
+        return std::nullopt;
+    }
+    const long long n = value->get<long long>();
+    if (n < min || n > max) {
+        fail(key, "must be between " + std::to_string(min) + " and " + std::to_string(max) +
+                      " (got " + std::to_string(n) + ")");
+        return std::nullopt;
+    }
+    return n;
+}
+
+long long JsonReader::integer(const char* key, long long min, long long max) {
+    if (!find(key, true)) {
+        return min;
+    }
+    return optionalInteger(key, min, max).value_or(min);
+}
+
+std::optional<bool> JsonReader::optionalBoolean(const char* key) {
+    const auto* value = find(key, false);
+    if (!value) {
+        return std::nullopt;
+    }
+    if (!value->is_boolean()) {
+        fail(key, "must be true or false");
+        return std::nullopt;
+    }
+    return value->get<bool>();
+}
+
+double JsonReader::number(const char* key) {
+    const auto* value = find(key, true);
+    if (!value) {
+        return 0.0;
+    }
+    if (!value->is_number()) {
+        fail(key, "must be a number");
+        return 0.0;
+    }
+    return value->get<double>();
+}
+
+const nlohmann::json* JsonReader::array(const char* key, std::size_t maxItems) {
+    const auto* value = find(key, true);
+    if (!value) {
+        return nullptr;
+    }
+    if (!value->is_array()) {
+        fail(key, "must be a JSON array");
+        return nullptr;
+    }
+    if (value->size() > maxItems) {
+        fail(key, "has " + std::to_string(value->size()) + " items; at most " +
+                      std::to_string(maxItems) + " are allowed");
+        return nullptr;
+    }
+    return value;
+}
+
+void JsonReader::rejectUnknownFields() {
+    if (error_) {
+        return;
+    }
+    for (const auto& item : object_.items()) {
+        if (!seen_.count(item.key())) {
+            fail(item.key(), "is not a known field; remove it");
+            return;
+        }
+    }
+}
+
+Result<nlohmann::json> parseObject(std::string_view text, const std::string& what) {
+    auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (parsed.is_discarded()) {
+        return makeError(ErrorCode::InvalidInput,
+                         what + " is not valid JSON; check for a missing quote, comma or brace");
+    }
+    if (!parsed.is_object()) {
+        return makeError(ErrorCode::InvalidInput, what + " must be a JSON object ({...})");
+    }
+    return parsed;
+}
+
+}  // namespace carekiosk::core::detail

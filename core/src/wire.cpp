@@ -1,0 +1,268 @@
+#include "carekiosk/core/wire.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "json_reader.hpp"
+
+namespace carekiosk::core {
+
+using detail::JsonReader;
+using detail::parseObject;
+using nlohmann::json;
+
+namespace {
+
+// Hour buckets are accepted from 2020 to 2100: anything else is a broken clock.
+constexpr long long kMinHour = 1577836800;  // 2020-01-01T00:00Z
+constexpr long long kMaxHour = 4102444800;  // 2100-01-01T00:00Z
+
+Status validateBatchId(const std::string& id, const std::string& field) {
+    bool ok = id.size() == kBatchIdLength;
+    for (char c : id) {
+        ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
+    }
+    if (!ok) {
+        return makeError(ErrorCode::InvalidInput,
+                         field + " must be 32 lowercase hex characters", field);
+    }
+    return {};
+}
+
+}  // namespace
+
+std::string encodeBatch(const Batch& batch) {
+    json rows = json::array();
+    for (const auto& c : batch.checkIns) {
+        rows.push_back({{"score", c.score},
+                        {"site_id", c.siteId},
+                        {"question_set_version", c.questionSetVersion},
+                        {"hour", c.hourBucket}});
+    }
+    return json{{"batch_id", batch.batchId}, {"checkins", std::move(rows)}}.dump();
+}
+
+Result<Batch> decodeBatch(std::string_view text) {
+    auto root = parseObject(text, "the batch body");
+    if (!root) {
+        return root.error();
+    }
+    JsonReader reader(root.value(), "");
+    Batch batch;
+    batch.batchId = reader.string("batch_id", kBatchIdLength);
+    const json* rows = reader.array("checkins", kMaxRowsPerBatch);
+    reader.rejectUnknownFields();
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    if (auto id = validateBatchId(batch.batchId, "batch_id"); !id) {
+        return id.error();
+    }
+    if (rows->empty()) {
+        return makeError(ErrorCode::InvalidInput, "checkins must hold at least one check-in",
+                         "checkins");
+    }
+    batch.checkIns.reserve(rows->size());
+    for (std::size_t i = 0; i < rows->size(); ++i) {
+        const std::string path = "checkins[" + std::to_string(i) + "]";
+        JsonReader row((*rows)[i], path);
+        CheckIn c;
+        c.score = static_cast<int>(row.integer("score", kMinScore, kMaxScore));
+        c.siteId = row.string("site_id", 64);
+        c.questionSetVersion = static_cast<int>(row.integer("question_set_version", 1, 1000000));
+        c.hourBucket = row.integer("hour", kMinHour, kMaxHour);
+        row.rejectUnknownFields();
+        if (!row.ok()) {
+            return row.error();
+        }
+        if (auto valid = validateCheckIn(c); !valid) {
+            Error e = valid.error();
+            e.field = path + "." + e.field;
+            e.message = path + ": " + e.message;
+            return e;
+        }
+        batch.checkIns.push_back(std::move(c));
+    }
+    return batch;
+}
+
+std::string encodeBatchAck(const BatchAck& ack) {
+    return json{{"batch_id", ack.batchId}, {"stored", ack.stored}, {"duplicate", ack.duplicate}}
+        .dump();
+}
+
+Result<BatchAck> decodeBatchAck(std::string_view text) {
+    auto root = parseObject(text, "the collector's acknowledgement");
+    if (!root) {
+        return root.error();
+    }
+    JsonReader reader(root.value(), "");
+    BatchAck ack;
+    ack.batchId = reader.string("batch_id", kBatchIdLength);
+    ack.stored = static_cast<int>(reader.integer("stored", 0, kMaxRowsPerBatch));
+    ack.duplicate = reader.optionalBoolean("duplicate").value_or(false);
+    reader.rejectUnknownFields();
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    return ack;
+}
+
+std::string encodeEnrollRequest(const EnrollRequest& request) {
+    return json{{"code", request.code}}.dump();
+}
+
+Result<EnrollRequest> decodeEnrollRequest(std::string_view text) {
+    auto root = parseObject(text, "the enrolment request");
+    if (!root) {
+        return root.error();
+    }
+    JsonReader reader(root.value(), "");
+    EnrollRequest request;
+    request.code = reader.string("code", 64);
+    reader.rejectUnknownFields();
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    if (request.code.empty()) {
+        return makeError(ErrorCode::InvalidInput, "code must not be empty", "code");
+    }
+    return request;
+}
+
+std::string encodeEnrollResponse(const EnrollResponse& r) {
+    return json{{"device_id", r.deviceId},
+                {"device_token", r.deviceToken},
+                {"site_id", r.siteId},
+                {"site_name", r.siteName},
+                {"question_set_version", r.questionSetVersion}}
+        .dump();
+}
+
+Result<EnrollResponse> decodeEnrollResponse(std::string_view text) {
+    auto root = parseObject(text, "the collector's enrolment answer");
+    if (!root) {
+        return root.error();
+    }
+    JsonReader reader(root.value(), "");
+    EnrollResponse r;
+    r.deviceId = reader.string("device_id", 64);
+    r.deviceToken = reader.string("device_token", 128);
+    r.siteId = reader.string("site_id", 64);
+    r.siteName = reader.string("site_name", 200);
+    r.questionSetVersion = static_cast<int>(reader.integer("question_set_version", 1, 1000000));
+    reader.rejectUnknownFields();
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    return r;
+}
+
+std::string encodeSiteSummary(const SiteSummary& summary) {
+    json days = json::array();
+    for (const auto& d : summary.days) {
+        days.push_back({{"day", d.day},
+                        {"count", d.count},
+                        {"mean", d.mean},
+                        {"per_score", d.perScore}});
+    }
+    return json{{"site_id", summary.siteId},
+                {"from", summary.from},
+                {"to", summary.to},
+                {"days", std::move(days)}}
+        .dump();
+}
+
+Result<SiteSummary> decodeSiteSummary(std::string_view text) {
+    auto root = parseObject(text, "the summary");
+    if (!root) {
+        return root.error();
+    }
+    JsonReader reader(root.value(), "");
+    SiteSummary summary;
+    summary.siteId = reader.string("site_id", 64);
+    summary.from = reader.string("from", 10);
+    summary.to = reader.string("to", 10);
+    const json* days = reader.array("days", 100000);
+    reader.rejectUnknownFields();
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    for (std::size_t i = 0; i < days->size(); ++i) {
+        const std::string path = "days[" + std::to_string(i) + "]";
+        JsonReader day((*days)[i], path);
+        DaySummary d;
+        d.day = day.string("day", 10);
+        d.count = static_cast<int>(day.integer("count", 0, 1LL << 40));
+        d.mean = day.number("mean");
+        const json* perScore = day.array("per_score", kScoreCount);
+        day.rejectUnknownFields();
+        if (!day.ok()) {
+            return day.error();
+        }
+        if (perScore->size() != kScoreCount) {
+            return makeError(ErrorCode::InvalidInput, path + ".per_score must have 5 counts",
+                             path + ".per_score");
+        }
+        for (std::size_t s = 0; s < kScoreCount; ++s) {
+            if (!(*perScore)[s].is_number_integer()) {
+                return makeError(ErrorCode::InvalidInput,
+                                 path + ".per_score must hold whole numbers", path + ".per_score");
+            }
+            d.perScore[s] = (*perScore)[s].get<int>();
+        }
+        summary.days.push_back(std::move(d));
+    }
+    return summary;
+}
+
+std::string encodeErrorBody(const Error& error) {
+    json body{{"error", error.message}, {"code", toString(error.code)}};
+    if (!error.field.empty()) {
+        body["field"] = error.field;
+    }
+    return body.dump();
+}
+
+std::string errorMessageFromBody(std::string_view body) {
+    auto parsed = json::parse(body, nullptr, false);
+    if (parsed.is_object()) {
+        auto it = parsed.find("error");
+        if (it != parsed.end() && it->is_string()) {
+            return it->get<std::string>();
+        }
+    }
+    std::string raw(body.substr(0, 200));
+    return raw.empty() ? std::string("(empty response body)") : raw;
+}
+
+Result<std::int64_t> parseDate(std::string_view text, const std::string& field) {
+    using namespace std::chrono;
+    int y = 0;
+    unsigned m = 0;
+    unsigned d = 0;
+    char tail = 0;
+    const std::string copy(text);
+    if (copy.size() != 10 || std::sscanf(copy.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
+        return makeError(ErrorCode::InvalidInput,
+                         field + " must be a date written YYYY-MM-DD (got \"" + copy + "\")",
+                         field);
+    }
+    const year_month_day ymd{year{y}, month{m}, day{d}};
+    if (!ymd.ok()) {
+        return makeError(ErrorCode::InvalidInput, field + " is not a real date: " + copy, field);
+    }
+    return static_cast<std::int64_t>(sys_days{ymd}.time_since_epoch().count());
+}
+
+std::string formatDate(std::int64_t daysSinceEpoch) {
+    using namespace std::chrono;
+    const year_month_day ymd{sys_days{days{daysSinceEpoch}}};
+    char buffer[16];
+    std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
+                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
+    return buffer;
+}
+
+}  // namespace carekiosk::core

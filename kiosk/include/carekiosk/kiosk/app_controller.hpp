@@ -1,0 +1,48 @@
+#pragma once
+// The app controller: owns the flow and the UI thread's outbox connection,
+// applies the screens' actions, and builds the ViewModel. No SDL or ImGui, so
+// the whole check-in logic is testable without a window.
+//
+// Thread: UI thread only.
+
+#include <chrono>
+#include <optional>
+
+#include "carekiosk/core/clock.hpp"
+#include "carekiosk/core/config.hpp"
+#include "carekiosk/storage/outbox.hpp"
+#include "carekiosk/ui/flow.hpp"
+#include "carekiosk/ui/screens.hpp"
+
+namespace carekiosk::kiosk {
+
+class AppController {
+public:
+    // Borrows `outbox` and `clock`; they must outlive the controller.
+    AppController(const core::KioskConfig& config, storage::Outbox& outbox,
+                  const core::Clock& clock);
+
+    // Applies one action from a screen. A chosen score is committed to SQLite
+    // before this returns; only then does the flow show the thank-you screen.
+    // Returns true when what is on screen changed.
+    bool apply(const ui::Action& action, ui::Flow::Clock::time_point now);
+    void touched(ui::Flow::Clock::time_point now) { flow_.touched(now); }
+    bool tick(ui::Flow::Clock::time_point now) { return flow_.tick(now); }
+    std::optional<ui::Flow::Clock::time_point> nextDeadline() const {
+        return flow_.nextDeadline();
+    }
+
+    ui::Screen screen() const { return flow_.screen(); }
+    ui::ViewModel viewModel() const;
+    // The last storage failure, for the log and (later) the admin panel.
+    const std::optional<core::Error>& lastSaveError() const { return lastSaveError_; }
+
+private:
+    const core::KioskConfig& config_;
+    storage::Outbox& outbox_;
+    const core::Clock& clock_;
+    ui::Flow flow_;
+    std::optional<core::Error> lastSaveError_;
+};
+
+}  // namespace carekiosk::kiosk

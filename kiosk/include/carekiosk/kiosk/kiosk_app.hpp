@@ -1,0 +1,89 @@
+#pragma once
+// The kiosk application: SDL window, event-driven main loop, controller and
+// upload worker.
+//
+// Main loop (after Dear ImGui's SDL example, made idle-friendly as in Tracy):
+// block in SDL_WaitEventTimeout until an event arrives or the flow's next
+// deadline (thank-you timeout, idle reset) falls due; after each event draw a
+// few frames so ImGui's hover/active state settles; otherwise draw nothing.
+// The upload worker wakes the loop with an SDL user event and never touches
+// ImGui.
+//
+// Thread: create, pump, run and everything else on the thread that called
+// create() (the UI thread). One KioskApp per process (it owns SDL).
+
+#include <SDL.h>
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "carekiosk/core/clock.hpp"
+#include "carekiosk/core/config.hpp"
+#include "carekiosk/core/result.hpp"
+#include "carekiosk/ui/layout_report.hpp"
+#include "carekiosk/ui/flow.hpp"
+#include "carekiosk/upload/upload_worker.hpp"
+
+namespace carekiosk::kiosk {
+
+struct KioskOptions {
+    core::KioskConfig config;
+    int width = 0;   // window size when not fullscreen; 0 means 1280x800
+    int height = 0;
+    bool forceWindowed = false;  // ignore config.fullscreen (development, screenshots)
+    bool startUploader = true;
+};
+
+class KioskApp {
+public:
+    // Opens the outbox, the window and the renderer, and starts the upload
+    // worker. `clock` and `random` must outlive the app. Errors name what is
+    // missing (display, font, database) and what to do.
+    static core::Result<std::unique_ptr<KioskApp>> create(const KioskOptions& options,
+                                                          const core::Clock& clock,
+                                                          core::RandomSource& random);
+    ~KioskApp();
+    KioskApp(const KioskApp&) = delete;
+    KioskApp& operator=(const KioskApp&) = delete;
+
+    // Runs until the window is closed or SIGINT/SIGTERM. Returns an exit code.
+    int run();
+    // One turn of the main loop: waits at most `maxWait` for an event (less if
+    // a frame or deadline is due), handles events and draws any frames due.
+    // Returns false once the app has been asked to quit.
+    bool pump(std::chrono::milliseconds maxWait);
+
+    ui::Screen screen() const;
+    // Touch targets of the last frame drawn.
+    const ui::LayoutReport& layout() const { return layout_; }
+    std::uint64_t framesRendered() const { return framesRendered_; }
+    // True when no frame is due and no input waits to be drawn.
+    bool settled() const;
+    SDL_Window* window() const { return window_; }
+
+    upload::UploadStatus uploadStatus() const;
+    void uploadNow();
+
+    // Draws a frame now and writes it to `path` as PNG.
+    core::Status saveScreenshot(const std::filesystem::path& path);
+
+private:
+    struct Parts;
+    explicit KioskApp(std::unique_ptr<Parts> parts);
+    void handleEvent(const SDL_Event& event);
+    void drawFrame(const std::string& screenshotPath = {}, core::Status* status = nullptr);
+    void requestFrames();
+
+    std::unique_ptr<Parts> parts_;
+    SDL_Window* window_ = nullptr;
+    ui::LayoutReport layout_;
+    std::uint64_t framesRendered_ = 0;
+    int framesDue_ = 0;
+    bool quit_ = false;
+    std::chrono::steady_clock::time_point lastFrame_{};
+};
+
+}  // namespace carekiosk::kiosk

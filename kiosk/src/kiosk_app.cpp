@@ -1,0 +1,278 @@
+#include "carekiosk/kiosk/kiosk_app.hpp"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "carekiosk/kiosk/app_controller.hpp"
+#include "carekiosk/storage/outbox.hpp"
+#include "carekiosk/ui/pointer_input.hpp"
+#include "carekiosk/ui/renderer.hpp"
+#include "carekiosk/upload/http_sender.hpp"
+
+namespace carekiosk::kiosk {
+
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+// ImGui needs a couple of frames after an input change for hover and active
+// states to settle; three is what Dear ImGui's own power-saving demos use.
+constexpr int kFramesAfterEvent = 3;
+
+}  // namespace
+
+struct KioskApp::Parts {
+    core::KioskConfig config;
+    const core::Clock& clock;
+    storage::Outbox outbox;
+    AppController controller;
+    ui::PointerInput pointer;
+    SDL_Window* window = nullptr;
+    SDL_Renderer* renderer = nullptr;
+    std::unique_ptr<ui::UiRenderer> ui;
+    std::unique_ptr<upload::UploadWorker> worker;
+    Uint32 wakeEvent = 0;
+
+    Parts(core::KioskConfig c, const core::Clock& clk, storage::Outbox o)
+        : config(std::move(c)), clock(clk), outbox(std::move(o)), controller(config, outbox, clock) {}
+    ~Parts() {
+        if (worker) {
+            worker->stop();
+        }
+        ui.reset();
+        if (renderer) {
+            SDL_DestroyRenderer(renderer);
+        }
+        if (window) {
+            SDL_DestroyWindow(window);
+        }
+        SDL_Quit();
+    }
+};
+
+core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& options,
+                                                         const core::Clock& clock,
+                                                         core::RandomSource& random) {
+    auto outbox = storage::Outbox::open(options.config.databasePath, random);
+    if (!outbox) {
+        return outbox.error();
+    }
+    // SDL_Init comes after the outbox so that Parts' destructor (which calls
+    // SDL_Quit) only runs once SDL is ours.
+    if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
+        return makeError(ErrorCode::Io,
+                         std::string("cannot open the display: ") + SDL_GetError() +
+                             ". Run under a graphical session, cage, xvfb-run, or set "
+                             "SDL_VIDEODRIVER=offscreen");
+    }
+    auto parts = std::make_unique<Parts>(options.config, clock, std::move(outbox).value());
+
+    const bool fullscreen = options.config.fullscreen && !options.forceWindowed;
+    const int width = options.width > 0 ? options.width : 1280;
+    const int height = options.height > 0 ? options.height : 800;
+    Uint32 flags = SDL_WINDOW_SHOWN | SDL_WINDOW_ALLOW_HIGHDPI;
+    if (fullscreen) {
+        flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
+    }
+    parts->window = SDL_CreateWindow("carekiosk", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
+                                     width, height, flags);
+    if (!parts->window) {
+        return makeError(ErrorCode::Io, std::string("cannot create the window: ") +
+                                            SDL_GetError());
+    }
+    parts->renderer = SDL_CreateRenderer(parts->window, -1,
+                                         SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (!parts->renderer) {
+        // No GPU (offscreen driver, Xvfb, basic panels): software works everywhere.
+        parts->renderer = SDL_CreateRenderer(parts->window, -1, SDL_RENDERER_SOFTWARE);
+    }
+    if (!parts->renderer) {
+        return makeError(ErrorCode::Io,
+                         std::string("cannot create a renderer: ") + SDL_GetError());
+    }
+    if (fullscreen) {
+        SDL_ShowCursor(SDL_DISABLE);  // a touchscreen kiosk shows no mouse pointer
+    }
+    auto ui = ui::UiRenderer::create(parts->window, parts->renderer);
+    if (!ui) {
+        return ui.error();
+    }
+    parts->ui = std::move(ui).value();
+    parts->wakeEvent = SDL_RegisterEvents(1);
+
+    if (options.startUploader) {
+        upload::TlsOptions tls;
+        tls.caFile = options.config.caFile;
+        upload::UploadWorkerOptions workerOptions;
+        workerOptions.databasePath = options.config.databasePath;
+        workerOptions.target = {options.config.serverUrl, options.config.deviceToken};
+        workerOptions.interval = std::chrono::seconds(options.config.uploadIntervalSeconds);
+        const Uint32 wakeEvent = parts->wakeEvent;
+        parts->worker = std::make_unique<upload::UploadWorker>(
+            workerOptions, upload::makeCurlSender(tls), random, clock, [wakeEvent] {
+                // Runs on the worker thread: only post an event, never touch UI state.
+                SDL_Event event{};
+                event.type = wakeEvent;
+                SDL_PushEvent(&event);
+            });
+        parts->worker->start();
+    }
+    std::unique_ptr<KioskApp> app(new KioskApp(std::move(parts)));
+    app->requestFrames();
+    return app;
+}
+
+KioskApp::KioskApp(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {
+    window_ = parts_->window;
+}
+
+KioskApp::~KioskApp() = default;
+
+ui::Screen KioskApp::screen() const { return parts_->controller.screen(); }
+
+bool KioskApp::settled() const { return framesDue_ == 0 && !parts_->pointer.hasPending(); }
+
+upload::UploadStatus KioskApp::uploadStatus() const {
+    return parts_->worker ? parts_->worker->status() : upload::UploadStatus{};
+}
+
+void KioskApp::uploadNow() {
+    if (parts_->worker) {
+        parts_->worker->uploadNow();
+    }
+}
+
+void KioskApp::requestFrames() { framesDue_ = std::max(framesDue_, kFramesAfterEvent); }
+
+void KioskApp::handleEvent(const SDL_Event& event) {
+    const auto now = std::chrono::steady_clock::now();
+    int outW = 0;
+    int outH = 0;
+    int winW = 0;
+    int winH = 0;
+    SDL_GetRendererOutputSize(parts_->renderer, &outW, &outH);
+    SDL_GetWindowSize(window_, &winW, &winH);
+    const float sx = winW > 0 ? static_cast<float>(outW) / static_cast<float>(winW) : 1.0f;
+    const float sy = winH > 0 ? static_cast<float>(outH) / static_cast<float>(winH) : 1.0f;
+    using Kind = ui::PointerEvent::Kind;
+
+    switch (event.type) {
+        case SDL_QUIT:
+            quit_ = true;
+            break;
+        case SDL_WINDOWEVENT:
+            requestFrames();
+            break;
+        case SDL_FINGERDOWN:
+        case SDL_FINGERUP:
+        case SDL_FINGERMOTION: {
+            // Finger coordinates are normalised to the window.
+            const float x = event.tfinger.x * static_cast<float>(outW);
+            const float y = event.tfinger.y * static_cast<float>(outH);
+            const Kind kind = event.type == SDL_FINGERDOWN ? Kind::Press
+                              : event.type == SDL_FINGERUP ? Kind::Release
+                                                           : Kind::Move;
+            parts_->pointer.push({kind, x, y});
+            if (kind == Kind::Release) {
+                parts_->pointer.push({Kind::Leave, 0, 0});
+            }
+            parts_->controller.touched(now);
+            requestFrames();
+            break;
+        }
+        case SDL_MOUSEBUTTONDOWN:
+        case SDL_MOUSEBUTTONUP:
+        case SDL_MOUSEMOTION: {
+            // SDL also reports touches as synthetic mouse events; the finger
+            // events above already carry them, so skip the copies.
+            const bool synthetic = event.type == SDL_MOUSEMOTION
+                                       ? event.motion.which == SDL_TOUCH_MOUSEID
+                                       : event.button.which == SDL_TOUCH_MOUSEID;
+            if (synthetic) {
+                break;
+            }
+            if (event.type != SDL_MOUSEMOTION && event.button.button != SDL_BUTTON_LEFT) {
+                break;
+            }
+            const float x =
+                static_cast<float>(event.type == SDL_MOUSEMOTION ? event.motion.x : event.button.x) *
+                sx;
+            const float y =
+                static_cast<float>(event.type == SDL_MOUSEMOTION ? event.motion.y : event.button.y) *
+                sy;
+            const Kind kind = event.type == SDL_MOUSEBUTTONDOWN ? Kind::Press
+                              : event.type == SDL_MOUSEBUTTONUP ? Kind::Release
+                                                                : Kind::Move;
+            parts_->pointer.push({kind, x, y});
+            parts_->controller.touched(now);
+            requestFrames();
+            break;
+        }
+        default:
+            if (event.type == parts_->wakeEvent) {
+                // Upload status changed; redraw in case a screen shows it.
+                requestFrames();
+            }
+            break;
+    }
+}
+
+bool KioskApp::pump(std::chrono::milliseconds maxWait) {
+    using namespace std::chrono;
+    auto wait = maxWait;
+    if (framesDue_ > 0 || parts_->pointer.hasPending()) {
+        wait = milliseconds(0);
+    } else if (const auto deadline = parts_->controller.nextDeadline()) {
+        const auto untilDeadline = ceil<milliseconds>(*deadline - steady_clock::now());
+        wait = std::clamp(untilDeadline, milliseconds(0), maxWait);
+    }
+    SDL_Event event;
+    const int timeoutMs = static_cast<int>(std::min<long long>(wait.count(), 1 << 30));
+    if (SDL_WaitEventTimeout(&event, timeoutMs)) {
+        handleEvent(event);
+        while (SDL_PollEvent(&event)) {
+            handleEvent(event);
+        }
+    }
+    if (parts_->controller.tick(steady_clock::now())) {
+        requestFrames();
+    }
+    if (framesDue_ > 0 || parts_->pointer.hasPending()) {
+        drawFrame();
+    }
+    return !quit_;
+}
+
+void KioskApp::drawFrame(const std::string& screenshotPath, core::Status* status) {
+    const auto now = std::chrono::steady_clock::now();
+    float dt = std::chrono::duration<float>(now - lastFrame_).count();
+    dt = std::clamp(dt, 0.001f, 0.1f);
+    lastFrame_ = now;
+    ui::FrameOutput out = parts_->ui->drawFrame(parts_->controller.viewModel(), parts_->pointer,
+                                                dt, screenshotPath, status);
+    ++framesRendered_;
+    framesDue_ = std::max(0, framesDue_ - 1);
+    layout_ = std::move(out.layout);
+    for (const auto& action : out.actions) {
+        if (parts_->controller.apply(action, now)) {
+            requestFrames();
+        }
+    }
+}
+
+core::Status KioskApp::saveScreenshot(const std::filesystem::path& path) {
+    core::Status status;
+    drawFrame(path.string(), &status);
+    return status;
+}
+
+int KioskApp::run() {
+    // Nothing to do for an hour is fine: SDL_WaitEventTimeout returns early for
+    // any event, and pump() shortens the wait to the flow's next deadline.
+    while (pump(std::chrono::hours(1))) {
+    }
+    return 0;
+}
+
+}  // namespace carekiosk::kiosk

@@ -1,0 +1,104 @@
+// carekiosk: the touchscreen check-in kiosk.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+
+#include "carekiosk/core/config.hpp"
+#include "carekiosk/kiosk/kiosk_app.hpp"
+#include "carekiosk/kiosk/tap_driver.hpp"
+
+using namespace carekiosk;
+
+namespace {
+
+// A varied but fixed pattern, so a demo's summary is predictable.
+constexpr int kDemoScores[] = {4, 5, 3, 4, 2, 5, 4, 3, 1, 4};
+
+int simulateCheckIns(kiosk::KioskApp& app, int count) {
+    for (int i = 0; i < count; ++i) {
+        const int score = kDemoScores[i % 10];
+        // Alternate real touch and mouse events, as a touchscreen and a mouse send them.
+        const auto kind = i % 2 == 0 ? kiosk::PointerKind::Touch : kiosk::PointerKind::Mouse;
+        if (auto s = kiosk::driveCheckIn(app, score, kind); !s) {
+            std::fprintf(stderr, "carekiosk: check-in %d failed: %s\n", i + 1,
+                         s.error().message.c_str());
+            return 1;
+        }
+    }
+    std::printf("carekiosk: %d check-ins saved; uploading\n", count);
+    std::fflush(stdout);
+    app.uploadNow();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    const bool uploaded = kiosk::pumpUntil(
+        app,
+        [&] {
+            const auto status = app.uploadStatus();
+            return status.lastAttemptOk && status.pending == 0;
+        },
+        deadline);
+    const auto status = app.uploadStatus();
+    if (!uploaded) {
+        std::fprintf(stderr, "carekiosk: upload did not finish within 60 s: %s\n",
+                     status.lastError.empty() ? "no answer yet" : status.lastError.c_str());
+        return 1;
+    }
+    std::printf("carekiosk: the collector acknowledged %lld check-ins\n",
+                static_cast<long long>(status.acknowledgedTotal));
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App cli{"carekiosk: an anonymous wellbeing check-in kiosk"};
+    std::string configPath;
+    std::string windowed;
+    int simulate = 0;
+    std::string screenshot;
+    cli.add_option("--config", configPath, "kiosk config file written by carekiosk-provision")
+        ->required();
+    cli.add_option("--windowed", windowed, "run in a WIDTHxHEIGHT window instead of fullscreen");
+    cli.add_option("--simulate-checkins", simulate,
+                   "demo and test aid: tap N check-ins through injected SDL touch/mouse "
+                   "events, upload them, and exit once the collector acknowledged them")
+        ->check(CLI::Range(1, 100000));
+    cli.add_option("--screenshot", screenshot, "write the welcome screen to this PNG and exit");
+    CLI11_PARSE(cli, argc, argv);
+
+    auto config = core::loadKioskConfigFile(configPath);
+    if (!config) {
+        std::fprintf(stderr, "carekiosk: %s\n", config.error().message.c_str());
+        return 2;
+    }
+    kiosk::KioskOptions options;
+    options.config = config.value();
+    if (!windowed.empty()) {
+        if (std::sscanf(windowed.c_str(), "%dx%d", &options.width, &options.height) != 2 ||
+            options.width < 320 || options.height < 240) {
+            std::fprintf(stderr,
+                         "carekiosk: --windowed must be WIDTHxHEIGHT, at least 320x240 (got %s)\n",
+                         windowed.c_str());
+            return 2;
+        }
+        options.forceWindowed = true;
+    }
+    options.startUploader = screenshot.empty();
+    core::SystemClock clock;
+    core::SystemRandom random;
+    auto app = kiosk::KioskApp::create(options, clock, random);
+    if (!app) {
+        std::fprintf(stderr, "carekiosk: %s\n", app.error().message.c_str());
+        return 1;
+    }
+    if (!screenshot.empty()) {
+        auto saved = app.value()->saveScreenshot(screenshot);
+        if (!saved) {
+            std::fprintf(stderr, "carekiosk: %s\n", saved.error().message.c_str());
+            return 1;
+        }
+        return 0;
+    }
+    if (simulate > 0) {
+        return simulateCheckIns(*app.value(), simulate);
+    }
+    return app.value()->run();
+}

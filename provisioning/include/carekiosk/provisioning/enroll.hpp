@@ -1,0 +1,33 @@
+#pragma once
+// Enrolment: exchange a one-time code for this kiosk's identity and write its
+// config file. Used by `carekiosk-provision enroll`.
+
+#include <filesystem>
+#include <string>
+
+#include "carekiosk/core/config.hpp"
+#include "carekiosk/core/result.hpp"
+#include "carekiosk/upload/http_sender.hpp"
+
+namespace carekiosk::provisioning {
+
+struct EnrollOptions {
+    std::string serverUrl;               // https:// only; http:// is refused
+    std::string code;                    // one-time code from the collector's admin
+    std::filesystem::path caFile;        // CA that signs the collector's certificate
+    std::filesystem::path configPath;    // where to write the kiosk config
+    std::filesystem::path databasePath;  // empty: "carekiosk.db" beside the config
+};
+
+// Validates the options, POSTs the code over `sender`, and writes the config
+// atomically (temp file, fsync, rename, fsync of the directory) with mode 0600
+// because it holds the device token. Nothing is written on any failure.
+// Errors: InvalidInput naming the option, Unauthorized for an unknown, used or
+// expired code, Network/Tls when the collector cannot be reached safely.
+core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::HttpSender& sender);
+
+// Writes `contents` to `path` atomically with the given permission bits.
+core::Status writeFileAtomically(const std::filesystem::path& path, const std::string& contents,
+                                 std::filesystem::perms permissions);
+
+}  // namespace carekiosk::provisioning

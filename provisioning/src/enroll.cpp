@@ -1,0 +1,150 @@
+#include "carekiosk/provisioning/enroll.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "carekiosk/core/wire.hpp"
+
+namespace carekiosk::provisioning {
+
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+core::Error ioError(const std::string& what, const std::filesystem::path& path) {
+    return makeError(ErrorCode::Io, what + " " + path.string() + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+core::Status writeFileAtomically(const std::filesystem::path& path, const std::string& contents,
+                                 std::filesystem::perms permissions) {
+    const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+    const auto temp = dir / ("." + path.filename().string() + ".tmp");
+    // Created with the final mode, so the secret is never readable by others,
+    // not even for a moment.
+    const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                          static_cast<mode_t>(permissions));
+    if (fd < 0) {
+        return ioError("cannot create", temp);
+    }
+    ::fchmod(fd, static_cast<mode_t>(permissions));
+    std::size_t written = 0;
+    while (written < contents.size()) {
+        const ssize_t n = ::write(fd, contents.data() + written, contents.size() - written);
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n <= 0) {
+            auto error = ioError("cannot write", temp);
+            ::close(fd);
+            ::unlink(temp.c_str());
+            return error;
+        }
+        written += static_cast<std::size_t>(n);
+    }
+    if (::fsync(fd) != 0) {
+        auto error = ioError("cannot flush", temp);
+        ::close(fd);
+        ::unlink(temp.c_str());
+        return error;
+    }
+    ::close(fd);
+    if (::rename(temp.c_str(), path.c_str()) != 0) {
+        auto error = ioError("cannot move the new file into place at", path);
+        ::unlink(temp.c_str());
+        return error;
+    }
+    // Make the rename itself durable.
+    const int dirFd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dirFd >= 0) {
+        ::fsync(dirFd);
+        ::close(dirFd);
+    }
+    return {};
+}
+
+core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::HttpSender& sender) {
+    if (options.serverUrl.rfind("https://", 0) != 0) {
+        return makeError(ErrorCode::InvalidInput,
+                         "--server must be an https:// URL (got \"" + options.serverUrl +
+                             "\"); kiosks never talk to the collector without TLS",
+                         "--server");
+    }
+    if (options.code.empty()) {
+        return makeError(ErrorCode::InvalidInput,
+                         "--code is empty; ask the collector's admin for an enrolment code",
+                         "--code");
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(options.caFile, ec)) {
+        return makeError(ErrorCode::InvalidInput,
+                         "--ca " + options.caFile.string() +
+                             " is not a readable file; give the PEM CA that signs the "
+                             "collector's certificate",
+                         "--ca");
+    }
+    const auto configDir = std::filesystem::absolute(options.configPath, ec).parent_path();
+    if (!std::filesystem::is_directory(configDir, ec)) {
+        return makeError(ErrorCode::InvalidInput,
+                         "--out: directory " + configDir.string() +
+                             " does not exist; create it first",
+                         "--out");
+    }
+
+    std::string server = options.serverUrl;
+    while (!server.empty() && server.back() == '/') {
+        server.pop_back();
+    }
+    upload::HttpRequest request;
+    request.method = "POST";
+    request.url = server + "/v1/enroll";
+    request.body = core::encodeEnrollRequest({options.code});
+    auto response = sender.send(request);
+    if (!response) {
+        return response.error();
+    }
+    if (response->status != 200) {
+        const std::string reason = core::errorMessageFromBody(response->body);
+        const auto code = response->status == 401 ? ErrorCode::Unauthorized : ErrorCode::Rejected;
+        return makeError(code, "enrolment refused (HTTP " + std::to_string(response->status) +
+                                   "): " + reason);
+    }
+    auto answer = core::decodeEnrollResponse(response->body);
+    if (!answer) {
+        return makeError(ErrorCode::Rejected,
+                         "the collector's enrolment answer was not understood: " +
+                             answer.error().message);
+    }
+    core::KioskConfig config;
+    config.serverUrl = server;
+    config.caFile = std::filesystem::absolute(options.caFile, ec).string();
+    config.deviceId = answer->deviceId;
+    config.deviceToken = answer->deviceToken;
+    config.siteId = answer->siteId;
+    config.siteName = answer->siteName;
+    config.questionSetVersion = answer->questionSetVersion;
+    config.databasePath =
+        options.databasePath.empty()
+            ? (configDir / "carekiosk.db").string()
+            : std::filesystem::absolute(options.databasePath, ec).string();
+    if (auto valid = core::parseKioskConfig(core::serializeKioskConfig(config)); !valid) {
+        return makeError(ErrorCode::Rejected,
+                         "the collector sent a config this kiosk cannot use: " +
+                             valid.error().message);
+    }
+    if (auto written = writeFileAtomically(options.configPath, core::serializeKioskConfig(config),
+                                           std::filesystem::perms::owner_read |
+                                               std::filesystem::perms::owner_write);
+        !written) {
+        return written.error();
+    }
+    return config;
+}
+
+}  // namespace carekiosk::provisioning

@@ -1,0 +1,62 @@
+#pragma once
+// The kiosk's durable outbox of check-ins.
+//
+// Contract:
+//   - add() returns only after the row is committed to disk (WAL, synchronous=FULL);
+//     the UI thanks a person only after that.
+//   - nextBatch() assigns a batch id to pending rows and persists it *before* the
+//     first upload try, so a retry after a crash or timeout re-sends the same id
+//     and the collector can store it exactly once.
+//   - acknowledge() deletes a batch's rows; call it only after the collector
+//     confirmed that batch id.
+// Rows have a random primary key and no insert time or sequence number, so the
+// file cannot be used to order the people who checked in.
+//
+// Thread: one Outbox per thread (each holds its own SQLite connection); several
+// Outbox objects may share one file.
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "carekiosk/core/checkin.hpp"
+#include "carekiosk/core/clock.hpp"
+#include "carekiosk/core/result.hpp"
+#include "carekiosk/core/wire.hpp"
+#include "carekiosk/storage/sqlite.hpp"
+
+namespace carekiosk::storage {
+
+class Outbox {
+public:
+    // `random` must outlive the Outbox; it makes row keys and batch ids.
+    static Result<Outbox> open(const std::filesystem::path& path, core::RandomSource& random);
+
+    // Validates and durably stores one check-in.
+    Status add(const core::CheckIn& checkIn);
+
+    // The batch to send next: the oldest batch that was assigned but never
+    // acknowledged, else a new batch of up to `maxRows` pending rows (in random
+    // key order, which shuffles them). nullopt when nothing is pending.
+    Result<std::optional<core::Batch>> nextBatch(std::size_t maxRows = core::kMaxRowsPerBatch);
+
+    // Deletes the rows of `batchId` and the batch itself. Unknown ids are a no-op
+    // (the batch may already have been acknowledged before a crash).
+    Status acknowledge(const std::string& batchId);
+
+    // Check-ins not yet acknowledged by the collector (assigned or not).
+    Result<std::int64_t> pendingCount();
+
+    Database& database() { return db_; }
+
+private:
+    Outbox(Database db, core::RandomSource& random) : db_(std::move(db)), random_(&random) {}
+    Result<core::Batch> loadBatch(const std::string& batchId);
+
+    Database db_;
+    core::RandomSource* random_;
+};
+
+}  // namespace carekiosk::storage

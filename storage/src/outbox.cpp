@@ -1,0 +1,170 @@
+#include "carekiosk/storage/outbox.hpp"
+
+#include <array>
+
+namespace carekiosk::storage {
+
+using core::Batch;
+using core::CheckIn;
+
+namespace {
+
+// Schema history. Append new steps; never edit a released one.
+constexpr Migration kMigrations[] = {
+    {1, R"sql(
+        CREATE TABLE batches (
+            batch_id TEXT PRIMARY KEY NOT NULL
+        ) WITHOUT ROWID;
+        -- id is random, and the table has no rowid, so neither the key nor the
+        -- storage order reveals the order in which people checked in.
+        CREATE TABLE checkins (
+            id BLOB PRIMARY KEY NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            site_id TEXT NOT NULL,
+            question_set_version INTEGER NOT NULL,
+            hour_bucket INTEGER NOT NULL,
+            batch_id TEXT REFERENCES batches(batch_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX checkins_by_batch ON checkins(batch_id);
+    )sql"},
+};
+
+constexpr std::size_t kRowKeyBytes = 16;
+
+}  // namespace
+
+Result<Outbox> Outbox::open(const std::filesystem::path& path, core::RandomSource& random) {
+    auto db = Database::open(path, kMigrations);
+    if (!db) {
+        return db.error();
+    }
+    return Outbox(std::move(db).value(), random);
+}
+
+Status Outbox::add(const CheckIn& checkIn) {
+    if (auto valid = core::validateCheckIn(checkIn); !valid) {
+        return valid;
+    }
+    std::array<std::uint8_t, kRowKeyBytes> key{};
+    random_->fill(key);
+    auto stmt = db_.prepare(
+        "INSERT INTO checkins (id, score, site_id, question_set_version, hour_bucket) "
+        "VALUES (?, ?, ?, ?, ?)");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bindBlob(1, key)
+        .bind(2, checkIn.score)
+        .bind(3, checkIn.siteId)
+        .bind(4, checkIn.questionSetVersion)
+        .bind(5, checkIn.hourBucket);
+    // A single INSERT in autocommit mode: durable when run() returns.
+    return stmt->run();
+}
+
+Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
+    auto tx = Transaction::begin(db_);
+    if (!tx) {
+        return tx.error();
+    }
+    std::string batchId;
+    {
+        auto open = db_.prepare("SELECT batch_id FROM batches ORDER BY batch_id LIMIT 1");
+        if (!open) {
+            return open.error();
+        }
+        auto row = open->step();
+        if (!row) {
+            return row.error();
+        }
+        if (row.value()) {
+            batchId = open->columnText(0);
+        }
+    }
+    if (batchId.empty()) {
+        auto pending = db_.queryInt("SELECT count(*) FROM checkins WHERE batch_id IS NULL");
+        if (!pending) {
+            return pending.error();
+        }
+        if (pending.value() == 0) {
+            return std::optional<Batch>{};
+        }
+        batchId = core::randomHex(*random_, core::kBatchIdLength / 2);
+        auto insert = db_.prepare("INSERT INTO batches (batch_id) VALUES (?)");
+        if (!insert) {
+            return insert.error();
+        }
+        if (auto s = insert->bind(1, batchId).run(); !s) {
+            return s.error();
+        }
+        auto assign = db_.prepare(
+            "UPDATE checkins SET batch_id = ?1 WHERE id IN "
+            "(SELECT id FROM checkins WHERE batch_id IS NULL ORDER BY id LIMIT ?2)");
+        if (!assign) {
+            return assign.error();
+        }
+        if (auto s = assign->bind(1, batchId).bind(2, static_cast<std::int64_t>(maxRows)).run();
+            !s) {
+            return s.error();
+        }
+    }
+    // Persist the assignment before anyone sends it.
+    if (auto s = tx->commit(); !s) {
+        return s.error();
+    }
+    auto batch = loadBatch(batchId);
+    if (!batch) {
+        return batch.error();
+    }
+    return std::optional<Batch>(std::move(batch).value());
+}
+
+Result<Batch> Outbox::loadBatch(const std::string& batchId) {
+    auto select = db_.prepare(
+        "SELECT score, site_id, question_set_version, hour_bucket FROM checkins "
+        "WHERE batch_id = ? ORDER BY id");
+    if (!select) {
+        return select.error();
+    }
+    select->bind(1, batchId);
+    Batch batch;
+    batch.batchId = batchId;
+    while (true) {
+        auto row = select->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            break;
+        }
+        batch.checkIns.push_back(CheckIn{static_cast<int>(select->columnInt(0)),
+                                         select->columnText(1),
+                                         static_cast<int>(select->columnInt(2)),
+                                         select->columnInt(3)});
+    }
+    return batch;
+}
+
+Status Outbox::acknowledge(const std::string& batchId) {
+    auto tx = Transaction::begin(db_);
+    if (!tx) {
+        return tx.error();
+    }
+    for (const char* sql : {"DELETE FROM checkins WHERE batch_id = ?",
+                            "DELETE FROM batches WHERE batch_id = ?"}) {
+        auto stmt = db_.prepare(sql);
+        if (!stmt) {
+            return stmt.error();
+        }
+        if (auto s = stmt->bind(1, batchId).run(); !s) {
+            return s;
+        }
+    }
+    return tx->commit();
+}
+
+Result<std::int64_t> Outbox::pendingCount() {
+    return db_.queryInt("SELECT count(*) FROM checkins");
+}
+
+}  // namespace carekiosk::storage

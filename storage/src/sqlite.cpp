@@ -1,0 +1,279 @@
+#include "carekiosk/storage/sqlite.hpp"
+
+#include <utility>
+
+namespace carekiosk::storage {
+
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
+
+// Adds advice for the failures a person can do something about.
+std::string adviceFor(int code) {
+    switch (code & 0xff) {
+        case SQLITE_FULL:
+            return " (the disk is full: free space on the device)";
+        case SQLITE_CORRUPT:
+        case SQLITE_NOTADB:
+            return " (the database file is damaged or is not a carekiosk database)";
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+        case SQLITE_CANTOPEN:
+            return " (check that the file and its directory exist and are writable by this user)";
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+            return " (another process holds the database; is a second copy running?)";
+        default:
+            return "";
+    }
+}
+
+}  // namespace
+
+core::Error Database::lastError(const std::string& what) const {
+    const int code = db_ ? sqlite3_extended_errcode(db_) : SQLITE_ERROR;
+    const char* message = db_ ? sqlite3_errmsg(db_) : "no connection";
+    return makeError(ErrorCode::Storage,
+                     what + ": " + message + adviceFor(code) + " [" + path_.string() + "]");
+}
+
+Result<Database> Database::open(const std::filesystem::path& path,
+                                std::span<const Migration> migrations) {
+    sqlite3* raw = nullptr;
+    const int rc = sqlite3_open_v2(path.c_str(), &raw,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                       SQLITE_OPEN_NOMUTEX,
+                                   nullptr);
+    Database db(raw, path);
+    if (rc != SQLITE_OK) {
+        return db.lastError("cannot open database");
+    }
+    sqlite3_extended_result_codes(raw, 1);
+    sqlite3_busy_timeout(raw, kBusyTimeoutMs);
+    // WAL + synchronous=FULL: a commit has reached the disk when it returns, and
+    // the upload thread can read while the UI thread writes.
+    {
+        auto mode = db.prepare("PRAGMA journal_mode=WAL");
+        if (!mode) {
+            return mode.error();
+        }
+        auto row = mode->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value() || mode->columnText(0) != "wal") {
+            return makeError(ErrorCode::Storage,
+                             "cannot switch " + path.string() +
+                                 " to write-ahead logging; put the database on a local "
+                                 "filesystem");
+        }
+    }
+    for (const char* pragma : {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
+        if (auto s = db.exec(pragma); !s) {
+            return s.error();
+        }
+    }
+    if (auto s = db.migrate(migrations); !s) {
+        return s.error();
+    }
+    return db;
+}
+
+Status Database::migrate(std::span<const Migration> migrations) {
+    auto current = queryInt("PRAGMA user_version");
+    if (!current) {
+        return current.error();
+    }
+    const int latest = migrations.empty() ? 0 : migrations.back().version;
+    if (current.value() > latest) {
+        return makeError(ErrorCode::Storage,
+                         path_.string() + " was written by a newer carekiosk (schema " +
+                             std::to_string(current.value()) + ", this build knows " +
+                             std::to_string(latest) + "); install the newer version");
+    }
+    for (const auto& m : migrations) {
+        if (m.version <= current.value()) {
+            continue;
+        }
+        auto tx = Transaction::begin(*this);
+        if (!tx) {
+            return tx.error();
+        }
+        if (auto s = exec(m.sql); !s) {
+            return s;
+        }
+        const std::string bump = "PRAGMA user_version=" + std::to_string(m.version);
+        if (auto s = exec(bump.c_str()); !s) {
+            return s;
+        }
+        if (auto s = tx->commit(); !s) {
+            return s;
+        }
+    }
+    return {};
+}
+
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)), path_(std::move(other.path_)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+    if (this != &other) {
+        if (db_) {
+            sqlite3_close_v2(db_);
+        }
+        db_ = std::exchange(other.db_, nullptr);
+        path_ = std::move(other.path_);
+    }
+    return *this;
+}
+
+Database::~Database() {
+    if (db_) {
+        sqlite3_close_v2(db_);
+    }
+}
+
+Status Database::exec(const char* sql) {
+    char* message = nullptr;
+    if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+        sqlite3_free(message);
+        return lastError("database statement failed");
+    }
+    return {};
+}
+
+Result<Statement> Database::prepare(std::string_view sql) {
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &stmt, nullptr) !=
+        SQLITE_OK) {
+        return lastError("cannot prepare statement");
+    }
+    return Statement(stmt, this);
+}
+
+Result<std::int64_t> Database::queryInt(std::string_view sql) {
+    auto stmt = prepare(sql);
+    if (!stmt) {
+        return stmt.error();
+    }
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    return row.value() ? stmt->columnInt(0) : 0;
+}
+
+Statement::Statement(Statement&& other) noexcept
+    : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_), bindError_(other.bindError_) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+    if (this != &other) {
+        sqlite3_finalize(stmt_);
+        stmt_ = std::exchange(other.stmt_, nullptr);
+        db_ = other.db_;
+        bindError_ = other.bindError_;
+    }
+    return *this;
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::bind(int index, std::int64_t value) {
+    const int rc = sqlite3_bind_int64(stmt_, index, value);
+    bindError_ = bindError_ == SQLITE_OK ? rc : bindError_;
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+    const int rc = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                                     SQLITE_TRANSIENT);
+    bindError_ = bindError_ == SQLITE_OK ? rc : bindError_;
+    return *this;
+}
+
+Statement& Statement::bindBlob(int index, std::span<const std::uint8_t> bytes) {
+    const int rc = sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
+                                     SQLITE_TRANSIENT);
+    bindError_ = bindError_ == SQLITE_OK ? rc : bindError_;
+    return *this;
+}
+
+Result<bool> Statement::step() {
+    if (bindError_ != SQLITE_OK) {
+        return db_->lastError("cannot bind statement parameter");
+    }
+    const int rc = sqlite3_step(stmt_);
+    if (rc == SQLITE_ROW) {
+        return true;
+    }
+    if (rc == SQLITE_DONE) {
+        return false;
+    }
+    return db_->lastError("database write or read failed");
+}
+
+Status Statement::run() {
+    while (true) {
+        auto row = step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            return {};
+        }
+    }
+}
+
+void Statement::reset() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+    bindError_ = SQLITE_OK;
+}
+
+std::int64_t Statement::columnInt(int index) const { return sqlite3_column_int64(stmt_, index); }
+double Statement::columnDouble(int index) const { return sqlite3_column_double(stmt_, index); }
+bool Statement::columnIsNull(int index) const {
+    return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+}
+
+std::string Statement::columnText(int index) const {
+    const auto* text = sqlite3_column_text(stmt_, index);
+    const int size = sqlite3_column_bytes(stmt_, index);
+    return text ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size))
+                : std::string();
+}
+
+std::vector<std::uint8_t> Statement::columnBlob(int index) const {
+    const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, index));
+    const int size = sqlite3_column_bytes(stmt_, index);
+    return data ? std::vector<std::uint8_t>(data, data + size) : std::vector<std::uint8_t>();
+}
+
+Result<Transaction> Transaction::begin(Database& db) {
+    if (auto s = db.exec("BEGIN IMMEDIATE"); !s) {
+        return s.error();
+    }
+    return Transaction(&db);
+}
+
+Transaction::Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
+
+Transaction::~Transaction() {
+    if (db_) {
+        (void)db_->exec("ROLLBACK");
+    }
+}
+
+Status Transaction::commit() {
+    Database* db = std::exchange(db_, nullptr);
+    if (auto s = db->exec("COMMIT"); !s) {
+        (void)db->exec("ROLLBACK");
+        return s;
+    }
+    return {};
+}
+
+}  // namespace carekiosk::storage

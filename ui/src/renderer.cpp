@@ -1,0 +1,133 @@
+#include "carekiosk/ui/renderer.hpp"
+
+#include <imgui.h>
+#include <imgui_impl_sdlrenderer.h>
+#include <stb_image_write.h>
+
+#include <filesystem>
+#include <vector>
+
+namespace carekiosk::ui {
+
+using core::ErrorCode;
+using core::makeError;
+
+namespace {
+
+// Latin-1, Latin Extended-A (Polish, Welsh ŵ ŷ), and typographic punctuation.
+constexpr ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0100, 0x017F, 0x2010, 0x205E, 0};
+
+}  // namespace
+
+UiRenderer::UiRenderer(SDL_Window* window, SDL_Renderer* renderer, std::string fontPath)
+    : window_(window), renderer_(renderer), fontPath_(std::move(fontPath)) {}
+
+core::Result<std::unique_ptr<UiRenderer>> UiRenderer::create(SDL_Window* window,
+                                                             SDL_Renderer* renderer,
+                                                             std::string fontPath) {
+    if (!std::filesystem::exists(fontPath)) {
+        return makeError(ErrorCode::NotFound,
+                         "font " + fontPath + " is missing; install fonts-dejavu-core");
+    }
+    std::unique_ptr<UiRenderer> ui(new UiRenderer(window, renderer, std::move(fontPath)));
+    IMGUI_CHECKVERSION();
+    ui->context_ = ImGui::CreateContext();
+    ImGui::SetCurrentContext(ui->context_);
+    ImGuiIO& io = ImGui::GetIO();
+    io.IniFilename = nullptr;  // a kiosk keeps no per-user UI state on disk
+    io.LogFilename = nullptr;
+    ImGui::GetStyle().AntiAliasedFill = true;
+    ImGui::GetStyle().AntiAliasedLines = true;
+    if (!ImGui_ImplSDLRenderer_Init(renderer)) {
+        return makeError(ErrorCode::Internal, "the SDL_Renderer backend could not start");
+    }
+    int w = 0;
+    int h = 0;
+    SDL_GetRendererOutputSize(renderer, &w, &h);
+    if (auto s = ui->rebuildFonts(w, h); !s) {
+        return s.error();
+    }
+    return ui;
+}
+
+UiRenderer::~UiRenderer() {
+    if (context_) {
+        ImGui::SetCurrentContext(context_);
+        ImGui_ImplSDLRenderer_Shutdown();
+        ImGui::DestroyContext(context_);
+    }
+}
+
+core::Status UiRenderer::rebuildFonts(int width, int height) {
+    metrics_ = metricsFor(width, height);
+    ImGuiIO& io = ImGui::GetIO();
+    io.Fonts->Clear();
+    ImFontConfig config;
+    config.OversampleH = 2;
+    config.OversampleV = 1;
+    fonts_.body =
+        io.Fonts->AddFontFromFileTTF(fontPath_.c_str(), metrics_.bodyPx, &config, kGlyphRanges);
+    fonts_.title =
+        io.Fonts->AddFontFromFileTTF(fontPath_.c_str(), metrics_.titlePx, &config, kGlyphRanges);
+    fonts_.small = io.Fonts->AddFontFromFileTTF(
+        fontPath_.c_str(), std::max(18.0f, metrics_.bodyPx * 0.7f), &config, kGlyphRanges);
+    if (!fonts_.body || !fonts_.title || !fonts_.small) {
+        return makeError(ErrorCode::Io, "cannot load font " + fontPath_);
+    }
+    ImGui_ImplSDLRenderer_DestroyFontsTexture();
+    fontWidth_ = width;
+    fontHeight_ = height;
+    return {};
+}
+
+FrameOutput UiRenderer::drawFrame(const ViewModel& model, PointerInput& pointer,
+                                  float deltaSeconds, const std::string& screenshotPath,
+                                  core::Status* screenshotStatus) {
+    ImGui::SetCurrentContext(context_);
+    int w = 0;
+    int h = 0;
+    SDL_GetRendererOutputSize(renderer_, &w, &h);
+    if (w != fontWidth_ || h != fontHeight_) {
+        (void)rebuildFonts(w, h);  // same file as at create(), which succeeded
+    }
+    ImGuiIO& io = ImGui::GetIO();
+    io.DisplaySize = ImVec2(static_cast<float>(w), static_cast<float>(h));
+    io.DeltaTime = deltaSeconds > 0 ? deltaSeconds : 1.0f / 60.0f;
+    pointer.applyToFrame(io);
+
+    ImGui_ImplSDLRenderer_NewFrame();  // creates the font texture when needed
+    ImGui::NewFrame();
+    const DrawContext ctx{palette_, metrics_, fonts_, static_cast<float>(w),
+                          static_cast<float>(h)};
+    FrameOutput out = screens_.draw(model, ctx);
+    ImGui::Render();
+
+    const Rgb bg = palette_.background;
+    SDL_SetRenderDrawColor(renderer_, bg.r, bg.g, bg.b, 255);
+    SDL_RenderClear(renderer_);
+    ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
+    if (!screenshotPath.empty()) {
+        auto status = writePng(screenshotPath, w, h);
+        if (screenshotStatus) {
+            *screenshotStatus = status;
+        }
+    }
+    SDL_RenderPresent(renderer_);
+    return out;
+}
+
+core::Status UiRenderer::writePng(const std::string& path, int width, int height) {
+    std::vector<unsigned char> pixels(static_cast<std::size_t>(width) * height * 4);
+    if (SDL_RenderReadPixels(renderer_, nullptr, SDL_PIXELFORMAT_ABGR8888, pixels.data(),
+                             width * 4) != 0) {
+        return makeError(ErrorCode::Internal,
+                         std::string("cannot read back the frame: ") + SDL_GetError());
+    }
+    if (!stbi_write_png(path.c_str(), width, height, 4, pixels.data(), width * 4)) {
+        return makeError(ErrorCode::Io, "cannot write screenshot " + path +
+                                            "; check the directory exists and is writable");
+    }
+    return {};
+}
+
+}  // namespace carekiosk::ui

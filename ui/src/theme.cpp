@@ -1,0 +1,34 @@
+#include "carekiosk/ui/theme.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace carekiosk::ui {
+
+double relativeLuminance(Rgb c) {
+    auto channel = [](std::uint8_t v) {
+        const double s = v / 255.0;
+        return s <= 0.03928 ? s / 12.92 : std::pow((s + 0.055) / 1.055, 2.4);
+    };
+    return 0.2126 * channel(c.r) + 0.7152 * channel(c.g) + 0.0722 * channel(c.b);
+}
+
+double contrastRatio(Rgb a, Rgb b) {
+    const double la = relativeLuminance(a);
+    const double lb = relativeLuminance(b);
+    return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
+}
+
+Metrics metricsFor(int width, int height) {
+    Metrics m;
+    const float shortSide = static_cast<float>(std::max(1, std::min(width, height)));
+    m.scale = shortSide / 1080.0f;
+    // Body text never below 20 px, even on an 800x480 panel.
+    m.bodyPx = std::max(20.0f, std::round(40.0f * m.scale));
+    m.titlePx = std::max(30.0f, std::round(68.0f * m.scale));
+    m.margin = std::round(48.0f * m.scale);
+    m.minTarget = std::max(64.0f, std::round(120.0f * m.scale));
+    return m;
+}
+
+}  // namespace carekiosk::ui

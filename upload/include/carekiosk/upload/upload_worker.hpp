@@ -1,0 +1,84 @@
+#pragma once
+// The kiosk's background upload thread.
+//
+// Uploads run on a schedule (every `interval`, jittered by up to ±10%), never
+// in response to a tap, so neither the network nor the collector can learn
+// when a person checked in. uploadNow() is for the admin panel and demos.
+// After a failure the next try follows Backoff (2 s base, 10 min cap).
+//
+// Thread contract: construct, start(), uploadNow(), status() and stop() from
+// any thread. The worker opens its own Outbox connection on its thread and owns
+// the sender. `onStatusChanged` runs on the worker thread after each try; it
+// must be quick and must not touch UI state (the kiosk pushes an SDL event).
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "carekiosk/core/clock.hpp"
+#include "carekiosk/upload/http_sender.hpp"
+#include "carekiosk/upload/uploader.hpp"
+
+namespace carekiosk::upload {
+
+struct UploadWorkerOptions {
+    std::filesystem::path databasePath;
+    UploadTarget target;
+    std::chrono::seconds interval{600};
+    std::chrono::milliseconds backoffBase{2000};
+    std::chrono::milliseconds backoffCap{600000};
+};
+
+struct UploadStatus {
+    std::int64_t pending = -1;  // -1 until the first try has read the outbox
+    std::int64_t acknowledgedTotal = 0;  // check-ins acknowledged since start
+    int attempts = 0;
+    bool lastAttemptOk = false;
+    bool needsReEnrolment = false;
+    std::string lastError;  // empty when the last try succeeded
+    std::optional<std::chrono::system_clock::time_point> lastSuccess;
+};
+
+class UploadWorker {
+public:
+    // `random` and `clock` must outlive the worker.
+    UploadWorker(UploadWorkerOptions options, std::unique_ptr<HttpSender> sender,
+                 core::RandomSource& random, const core::Clock& clock,
+                 std::function<void()> onStatusChanged);
+    ~UploadWorker();  // stops and joins
+    UploadWorker(const UploadWorker&) = delete;
+    UploadWorker& operator=(const UploadWorker&) = delete;
+
+    void start();
+    void stop();
+    // Wakes the worker to try at once (still on its own thread).
+    void uploadNow();
+    UploadStatus status() const;
+
+private:
+    void run();
+    void attempt(std::optional<storage::Outbox>& outbox);
+    std::chrono::steady_clock::duration jitteredInterval();
+
+    UploadWorkerOptions options_;
+    std::unique_ptr<HttpSender> sender_;
+    core::RandomSource& random_;
+    const core::Clock& clock_;
+    std::function<void()> onStatusChanged_;
+
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    bool stopRequested_ = false;
+    bool nowRequested_ = false;
+    UploadStatus status_;
+    std::thread thread_;
+};
+
+}  // namespace carekiosk::upload
