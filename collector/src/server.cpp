@@ -207,6 +207,8 @@ Status Server::run() {
     return {};
 }
 
+bool Server::running() const { return impl_ && impl_->http && impl_->http->is_running(); }
+
 void Server::stop() {
     if (impl_ && impl_->http) {
         impl_->http->stop();

@@ -1,5 +1,6 @@
 // carekiosk-collector: the HTTPS collector and its admin commands.
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <csignal>
 #include <cstdio>
 #include <thread>
@@ -60,15 +61,22 @@ int serve(const std::string& dbPath, const std::string& listen, const std::strin
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::atomic<bool> finished{false};
     std::thread waiter([&] {
         int signal = 0;
         sigwait(&signals, &signal);
+        // stop() only takes effect once the accept loop runs; a signal that
+        // arrives during start-up waits for it.
+        while (!server.value()->running() && !finished) {
+            std::this_thread::yield();
+        }
         server.value()->stop();
     });
     std::printf("carekiosk-collector: listening on https://%s:%d\n", options.host.c_str(),
                 port.value());
     std::fflush(stdout);
     auto status = server.value()->run();
+    finished = true;
     if (waiter.joinable()) {
         pthread_kill(waiter.native_handle(), SIGTERM);
         waiter.join();

@@ -77,6 +77,8 @@ void PulseScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutp
     const float available = ctx.height - y - backH - 2 * m;
     const float radius = std::max(8.0f, std::min(cellW * 0.42f, (available - wordH) * 0.48f));
     const float cellH = 2 * radius + wordH + ctx.metrics.bodyPx * 0.5f;
+    // Centre the row in the space between the title and the Back button.
+    y += std::max(0.0f, (ctx.height - y - backH - m - cellH) / 2 - ctx.metrics.bodyPx);
     for (int score = 1; score <= 5; ++score) {
         const Rect cell{m + cellW * static_cast<float>(score - 1), y, cellW, cellH};
         bool held = false;

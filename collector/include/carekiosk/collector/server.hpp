@@ -36,7 +36,10 @@ public:
     Result<int> bind();
     // Serves until stop(). Returns an error if the listener failed.
     Status run();
+    // Makes run() return. Only effective once running() is true.
     void stop();
+    // True while run() is accepting connections (any thread).
+    bool running() const;
 
 private:
     struct Impl;

@@ -1,0 +1,152 @@
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "carekiosk/core/checkin.hpp"
+#include "carekiosk/core/config.hpp"
+#include "carekiosk/core/wire.hpp"
+#include "support/test_support.hpp"
+
+using namespace carekiosk;
+using namespace std::chrono;
+
+namespace {
+
+core::Batch sampleBatch() {
+    return core::Batch{std::string(32, 'a'),
+                       {{4, "leeds", 1, 1795860000}, {2, "leeds", 1, 1795863600}}};
+}
+
+std::string validConfigJson() {
+    return R"({"server_url": "https://collector.example:8443", "ca_file": "ca.pem",
+               "device_id": "kiosk-1", "device_token": "secret", "site_id": "leeds",
+               "database": "kiosk.db"})";
+}
+
+}  // namespace
+
+TEST_CASE("a check-in keeps only the hour it happened in") {
+    // 2026-11-28T06:59:59Z and 06:00:00Z fall in the same bucket.
+    const auto late = system_clock::time_point(seconds(1795849199));
+    const auto start = system_clock::time_point(seconds(1795845600));
+    CHECK(core::hourBucketOf(late) == 1795845600);
+    CHECK(core::hourBucketOf(start) == 1795845600);
+    CHECK(core::hourBucketOf(start - seconds(1)) == 1795845600 - 3600);
+}
+
+TEST_CASE("check-in validation names the field and the allowed range") {
+    auto bad = core::validateCheckIn({6, "leeds", 1, 1795845600});
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().field == "score");
+    CHECK_THAT(bad.error().message, Catch::Contains("between 1 and 5"));
+
+    auto site = core::validateCheckIn({3, "Leeds Office", 1, 1795845600});
+    REQUIRE_FALSE(site);
+    CHECK(site.error().field == "site_id");
+
+    auto hour = core::validateCheckIn({3, "leeds", 1, 1795845601});
+    REQUIRE_FALSE(hour);
+    CHECK(hour.error().field == "hour");
+}
+
+TEST_CASE("a batch survives the wire unchanged") {
+    const auto batch = sampleBatch();
+    auto decoded = core::decodeBatch(core::encodeBatch(batch));
+    REQUIRE(decoded);
+    CHECK(decoded->batchId == batch.batchId);
+    CHECK(decoded->checkIns == batch.checkIns);
+}
+
+TEST_CASE("bad batches are refused with the field's path") {
+    SECTION("score out of range") {
+        auto r = core::decodeBatch(R"({"batch_id": ")" + std::string(32, 'b') +
+                                   R"(", "checkins": [{"score": 3, "site_id": "leeds",
+            "question_set_version": 1, "hour": 1795845600}, {"score": 9, "site_id": "leeds",
+            "question_set_version": 1, "hour": 1795845600}]})");
+        REQUIRE_FALSE(r);
+        CHECK(r.error().field == "checkins[1].score");
+        CHECK_THAT(r.error().message, Catch::Contains("between 1 and 5"));
+    }
+    SECTION("an unknown field such as an exact timestamp") {
+        auto r = core::decodeBatch(R"({"batch_id": ")" + std::string(32, 'b') +
+                                   R"(", "checkins": [{"score": 3, "site_id": "leeds",
+            "question_set_version": 1, "hour": 1795845600, "timestamp": 1795845623}]})");
+        REQUIRE_FALSE(r);
+        CHECK(r.error().field == "checkins[0].timestamp");
+        CHECK_THAT(r.error().message, Catch::Contains("remove it"));
+    }
+    SECTION("missing batch id") {
+        auto r = core::decodeBatch(R"({"checkins": []})");
+        REQUIRE_FALSE(r);
+        CHECK(r.error().field == "batch_id");
+    }
+    SECTION("not JSON") {
+        auto r = core::decodeBatch("{\"batch_id\": ");
+        REQUIRE_FALSE(r);
+        CHECK_THAT(r.error().message, Catch::Contains("not valid JSON"));
+    }
+    SECTION("more rows than a batch may hold") {
+        core::Batch big{std::string(32, 'c'), {}};
+        big.checkIns.assign(core::kMaxRowsPerBatch + 1, {3, "leeds", 1, 1795845600});
+        auto r = core::decodeBatch(core::encodeBatch(big));
+        REQUIRE_FALSE(r);
+        CHECK(r.error().field == "checkins");
+        CHECK_THAT(r.error().message, Catch::Contains("at most 500"));
+    }
+}
+
+TEST_CASE("the kiosk config is parsed strictly with errors a person can act on") {
+    auto ok = core::parseKioskConfig(validConfigJson());
+    REQUIRE(ok);
+    CHECK(ok->uploadIntervalSeconds == 600);
+    CHECK(ok->siteName == "leeds");
+
+    auto plain = core::parseKioskConfig(R"({"server_url": "http://collector:80", "ca_file": "c",
+        "device_id": "k", "device_token": "t", "site_id": "leeds", "database": "d"})");
+    REQUIRE_FALSE(plain);
+    CHECK(plain.error().field == "server_url");
+    CHECK_THAT(plain.error().message, Catch::Contains("https://"));
+
+    auto missing = core::parseKioskConfig(R"({"server_url": "https://c", "ca_file": "c",
+        "device_id": "k", "site_id": "leeds", "database": "d"})");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().field == "device_token");
+
+    auto typo = core::parseKioskConfig(R"({"server_url": "https://c", "ca_file": "c",
+        "device_id": "k", "device_token": "t", "site_id": "leeds", "database": "d",
+        "upload_intervall_seconds": 60})");
+    REQUIRE_FALSE(typo);
+    CHECK(typo.error().field == "upload_intervall_seconds");
+
+    auto range = core::parseKioskConfig(R"({"server_url": "https://c", "ca_file": "c",
+        "device_id": "k", "device_token": "t", "site_id": "leeds", "database": "d",
+        "upload_interval_seconds": 1})");
+    REQUIRE_FALSE(range);
+    CHECK_THAT(range.error().message, Catch::Contains("between 10 and 86400"));
+}
+
+TEST_CASE("a config file's relative paths are resolved beside it, and errors name the file") {
+    testing::TempDir dir;
+    {
+        std::ofstream out(dir / "kiosk.json");
+        out << validConfigJson();
+    }
+    auto loaded = core::loadKioskConfigFile(dir / "kiosk.json");
+    REQUIRE(loaded);
+    CHECK(loaded->databasePath == (dir / "kiosk.db").string());
+    CHECK(loaded->caFile == (dir / "ca.pem").string());
+
+    auto absent = core::loadKioskConfigFile(dir / "nope.json");
+    REQUIRE_FALSE(absent);
+    CHECK_THAT(absent.error().message, Catch::Contains("nope.json"));
+    CHECK_THAT(absent.error().message, Catch::Contains("carekiosk-provision enroll"));
+}
+
+TEST_CASE("dates are validated") {
+    auto d = core::parseDate("2026-11-22", "from");
+    REQUIRE(d);
+    CHECK(core::formatDate(d.value()) == "2026-11-22");
+    CHECK_FALSE(core::parseDate("2026-02-30", "from"));
+    auto bad = core::parseDate("22/11/2026", "to");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().field == "to");
+}

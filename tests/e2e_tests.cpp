@@ -1,0 +1,158 @@
+// End to end: the real collector and CLI binaries, a CA made for this run,
+// enrolment through carekiosk-provision, 50 check-ins tapped into the kiosk
+// through SDL touch and mouse events on the offscreen driver, upload over TLS,
+// and the manager's summary through carekiosk-report.
+#include <sys/stat.h>
+
+#include <array>
+#include <catch2/catch.hpp>
+#include <sstream>
+
+#include "carekiosk/core/config.hpp"
+#include "carekiosk/kiosk/kiosk_app.hpp"
+#include "carekiosk/kiosk/tap_driver.hpp"
+#include "support/test_support.hpp"
+
+using namespace carekiosk;
+using namespace std::chrono;
+
+namespace {
+
+const std::string kCollector = CAREKIOSK_COLLECTOR_BIN;
+const std::string kProvision = CAREKIOSK_PROVISION_BIN;
+const std::string kReport = CAREKIOSK_REPORT_BIN;
+
+std::string trimmed(std::string s) {
+    while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) {
+        s.pop_back();
+    }
+    return s;
+}
+
+std::string admin(const std::vector<std::string>& args) {
+    std::vector<std::string> argv{kCollector, "admin"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    auto r = testing::runCommand(argv);
+    INFO("collector admin said: " << r.err);
+    REQUIRE(r.exitCode == 0);
+    return trimmed(r.out);
+}
+
+}  // namespace
+
+TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
+    testing::TempDir dir;
+    const std::string db = (dir / "collector.db").string();
+    admin({"create-site", "--db", db, "--site", "leeds", "--name", "Leeds office"});
+    const std::string code = admin({"enroll-code", "--db", db, "--site", "leeds"});
+    const std::string managerToken = admin({"manager-token", "--db", db, "--name", "Ana"});
+
+    testing::ChildProcess collector({kCollector, "serve", "--db", db, "--listen", "127.0.0.1:0",
+                                     "--cert", testing::TestCa::serverCert(), "--key",
+                                     testing::TestCa::serverKey()});
+    const std::string banner = collector.readLine(steady_clock::now() + seconds(20));
+    const auto at = banner.find("https://");
+    REQUIRE(at != std::string::npos);
+    const std::string url = banner.substr(at);
+
+    // Enrol through the provisioning CLI.
+    const std::string configPath = (dir / "kiosk.json").string();
+    auto enrolled = testing::runCommand({kProvision, "enroll", "--server", url, "--code", code,
+                                         "--ca", testing::TestCa::caFile(), "--out",
+                                         configPath});
+    INFO("provision said: " << enrolled.out << enrolled.err);
+    REQUIRE(enrolled.exitCode == 0);
+    struct stat info {};
+    REQUIRE(stat(configPath.c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+
+    // The code was single use.
+    auto again = testing::runCommand({kProvision, "enroll", "--server", url, "--code", code,
+                                      "--ca", testing::TestCa::caFile(), "--out",
+                                      (dir / "second.json").string()});
+    CHECK(again.exitCode != 0);
+    CHECK_THAT(again.err, Catch::Contains("already used"));
+    CHECK_FALSE(std::filesystem::exists(dir / "second.json"));
+
+    auto config = core::loadKioskConfigFile(configPath);
+    REQUIRE(config);
+    CHECK(config->siteId == "leeds");
+
+    // The kiosk, with its real upload worker.
+    core::SystemClock clock;
+    core::SystemRandom random;
+    kiosk::KioskOptions options;
+    options.config = config.value();
+    options.width = 1280;
+    options.height = 800;
+    options.forceWindowed = true;
+    auto app = kiosk::KioskApp::create(options, clock, random);
+    REQUIRE(app);
+
+    std::array<int, 5> expected{};
+    int total = 0;
+    for (int i = 0; i < 50; ++i) {
+        const int score = (i * 7 + i / 5) % 5 + 1;
+        const auto kind = i % 2 == 0 ? kiosk::PointerKind::Touch : kiosk::PointerKind::Mouse;
+        auto done = kiosk::driveCheckIn(*app.value(), score, kind);
+        INFO("check-in " << i << ": " << (done ? "" : done.error().message));
+        REQUIRE(done);
+        ++expected[static_cast<std::size_t>(score - 1)];
+        total += score;
+    }
+    CHECK(testing::queryStrings(config->databasePath, "SELECT count(*) FROM checkins")[0] == "50");
+
+    app.value()->uploadNow();
+    const bool uploaded = kiosk::pumpUntil(
+        *app.value(),
+        [&] {
+            const auto s = app.value()->uploadStatus();
+            return s.lastAttemptOk && s.pending == 0;
+        },
+        steady_clock::now() + seconds(60));
+    INFO("upload status: " << app.value()->uploadStatus().lastError);
+    REQUIRE(uploaded);
+    CHECK(app.value()->uploadStatus().acknowledgedTotal == 50);
+    CHECK(testing::queryStrings(config->databasePath, "SELECT count(*) FROM checkins")[0] == "0");
+
+    // The manager's view, through the report CLI.
+    auto report = testing::runCommand({kReport, "summary", "--server", url, "--token",
+                                       managerToken, "--site", "leeds", "--ca",
+                                       testing::TestCa::caFile(), "--csv"});
+    INFO("report said: " << report.out << report.err);
+    REQUIRE(report.exitCode == 0);
+    std::istringstream lines(report.out);
+    std::string line;
+    std::getline(lines, line);
+    CHECK_THAT(line, Catch::StartsWith("day,count,mean"));
+    int count = 0;
+    std::array<int, 5> perScore{};
+    while (std::getline(lines, line)) {
+        // A run across midnight UTC splits into two days; add them up.
+        std::vector<std::string> cells;
+        std::stringstream row(trimmed(line));
+        for (std::string cell; std::getline(row, cell, ',');) {
+            cells.push_back(cell);
+        }
+        REQUIRE(cells.size() == 8);
+        count += std::stoi(cells[1]);
+        for (std::size_t s = 0; s < 5; ++s) {
+            perScore[s] += std::stoi(cells[3 + s]);
+        }
+    }
+    CHECK(count == 50);
+    CHECK(perScore == expected);
+    int weighted = 0;
+    for (std::size_t s = 0; s < 5; ++s) {
+        weighted += static_cast<int>(s + 1) * perScore[s];
+    }
+    CHECK(weighted == total);
+
+    auto table = testing::runCommand({kReport, "summary", "--server", url, "--token",
+                                      managerToken, "--site", "leeds", "--ca",
+                                      testing::TestCa::caFile()});
+    REQUIRE(table.exitCode == 0);
+    char mean[16];
+    std::snprintf(mean, sizeof mean, "%.2f", total / 50.0);
+    CHECK_THAT(table.out, Catch::Contains("total") && Catch::Contains(mean));
+}

@@ -1,0 +1,146 @@
+#include <catch2/catch.hpp>
+#include <set>
+
+#include "carekiosk/storage/outbox.hpp"
+#include "support/test_support.hpp"
+
+using namespace carekiosk;
+
+namespace {
+
+core::CheckIn checkIn(int score) { return core::CheckIn{score, "leeds", 1, 1795845600}; }
+
+}  // namespace
+
+TEST_CASE("the outbox commits durably: WAL with synchronous=FULL, and rows survive reopening") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    {
+        auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+        REQUIRE(outbox);
+        CHECK(outbox->database().queryInt("PRAGMA synchronous").value() == 2);  // FULL
+        auto mode = outbox->database().prepare("PRAGMA journal_mode");
+        REQUIRE(mode);
+        REQUIRE(mode->step().value());
+        CHECK(mode->columnText(0) == "wal");
+        REQUIRE(outbox->add(checkIn(4)));
+        REQUIRE(outbox->add(checkIn(2)));
+    }
+    auto reopened = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(reopened);
+    CHECK(reopened->pendingCount().value() == 2);
+}
+
+TEST_CASE("the stored check-in has no time, sequence or identity columns") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(outbox);
+    auto columns = outbox->database().prepare("SELECT name FROM pragma_table_info('checkins')");
+    REQUIRE(columns);
+    std::set<std::string> names;
+    while (columns->step().value()) {
+        names.insert(columns->columnText(0));
+    }
+    CHECK(names == std::set<std::string>{"id", "score", "site_id", "question_set_version",
+                                         "hour_bucket", "batch_id"});
+    // WITHOUT ROWID: there is no hidden insertion sequence either.
+    CHECK_FALSE(outbox->database().prepare("SELECT rowid FROM checkins"));
+}
+
+TEST_CASE("a batch id is persisted before sending and reused after a restart") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    std::string firstId;
+    {
+        auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+        REQUIRE(outbox);
+        for (int score : {1, 2, 3, 4, 5}) {
+            REQUIRE(outbox->add(checkIn(score)));
+        }
+        auto batch = outbox->nextBatch();
+        REQUIRE(batch);
+        REQUIRE(batch.value());
+        firstId = batch.value()->batchId;
+        CHECK(firstId.size() == core::kBatchIdLength);
+        CHECK(batch.value()->checkIns.size() == 5);
+        // The process "crashes" here: no acknowledgement.
+    }
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(outbox);
+    REQUIRE(outbox->add(checkIn(3)));  // a new check-in after the restart
+    auto again = outbox->nextBatch();
+    REQUIRE(again);
+    REQUIRE(again.value());
+    CHECK(again.value()->batchId == firstId);
+    CHECK(again.value()->checkIns.size() == 5);  // the new row waits for the next batch
+
+    REQUIRE(outbox->acknowledge(firstId));
+    CHECK(outbox->pendingCount().value() == 1);
+    auto next = outbox->nextBatch();
+    REQUIRE(next);
+    REQUIRE(next.value());
+    CHECK(next.value()->batchId != firstId);
+    CHECK(next.value()->checkIns.size() == 1);
+}
+
+TEST_CASE("batches are capped, and acknowledging one deletes only its rows") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(outbox);
+    for (int i = 0; i < 7; ++i) {
+        REQUIRE(outbox->add(checkIn(i % 5 + 1)));
+    }
+    auto first = outbox->nextBatch(3);
+    REQUIRE(first);
+    REQUIRE(first.value()->checkIns.size() == 3);
+    REQUIRE(outbox->acknowledge(first.value()->batchId));
+    CHECK(outbox->pendingCount().value() == 4);
+    REQUIRE(outbox->acknowledge("0123456789abcdef0123456789abcdef"));  // unknown: no-op
+    CHECK(outbox->pendingCount().value() == 4);
+}
+
+TEST_CASE("an invalid check-in is refused and nothing is stored") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(outbox);
+    auto r = outbox->add(core::CheckIn{0, "leeds", 1, 1795845600});
+    REQUIRE_FALSE(r);
+    CHECK(r.error().field == "score");
+    CHECK(outbox->pendingCount().value() == 0);
+}
+
+TEST_CASE("a full disk is reported as such, and earlier rows stay") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(outbox);
+    REQUIRE(outbox->add(checkIn(3)));
+    // Cap the file at its current size: the next page allocation fails with SQLITE_FULL.
+    const auto pages = outbox->database().queryInt("PRAGMA page_count").value();
+    const std::string cap = "PRAGMA max_page_count=" + std::to_string(pages);
+    REQUIRE(outbox->database().exec(cap.c_str()));
+    core::Status r;
+    for (int i = 0; i < 200 && r; ++i) {
+        r = outbox->add(checkIn(4));
+    }
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == core::ErrorCode::Storage);
+    CHECK_THAT(r.error().message, Catch::Contains("disk is full"));
+    CHECK(outbox->pendingCount().value() >= 1);
+}
+
+TEST_CASE("a database from a newer release is refused, not downgraded") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    {
+        auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+        REQUIRE(outbox);
+        REQUIRE(outbox->database().exec("PRAGMA user_version=99"));
+    }
+    auto r = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message, Catch::Contains("newer carekiosk"));
+}

@@ -1,0 +1,203 @@
+#include "test_support.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include <cstdlib>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace carekiosk::testing {
+
+TempDir::TempDir() {
+    const auto base = std::filesystem::path(CAREKIOSK_TEST_SCRATCH);
+    std::filesystem::create_directories(base);
+    std::string pattern = (base / "t-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) {
+        throw std::runtime_error("mkdtemp failed under " + base.string());
+    }
+    path_ = pattern;
+}
+
+TempDir::~TempDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(path_, ec);
+}
+
+std::filesystem::path TestCa::dir() {
+    const auto dir = std::filesystem::path(CAREKIOSK_TEST_CA_DIR);
+    if (!std::filesystem::exists(dir / "ca.pem")) {
+        throw std::runtime_error("test CA missing in " + dir.string() +
+                                 "; run the tests through ctest (fixture make_test_ca)");
+    }
+    return dir;
+}
+
+TestCollector::TestCollector(const std::filesystem::path& dbPath, const std::string& certFile,
+                             const std::string& keyFile) {
+    auto store = collector::Store::open(dbPath, clock_, random_);
+    if (!store) {
+        throw std::runtime_error(store.error().message);
+    }
+    store_ = std::move(store).value();
+    auto server =
+        collector::Server::create(*store_, collector::ServerOptions{certFile, keyFile,
+                                                                    "127.0.0.1", 0});
+    if (!server) {
+        throw std::runtime_error(server.error().message);
+    }
+    server_ = std::move(server).value();
+    auto port = server_->bind();
+    if (!port) {
+        throw std::runtime_error(port.error().message);
+    }
+    port_ = port.value();
+    // The socket is already listening (bind() did that), so clients can connect
+    // as soon as the constructor returns; the thread only accepts.
+    thread_ = std::thread([this] { (void)server_->run(); });
+    // stop() only works once the accept loop runs; wait for it (with a deadline).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!server_->running() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+    }
+    if (!server_->running()) {
+        throw std::runtime_error("the test collector did not start within 10 s");
+    }
+}
+
+TestCollector::~TestCollector() {
+    server_->stop();
+    if (thread_.joinable()) {
+        thread_.join();
+    }
+}
+
+std::vector<std::string> queryStrings(const std::filesystem::path& db, const std::string& sql) {
+    sqlite3* handle = nullptr;
+    std::vector<std::string> out;
+    if (sqlite3_open_v2(db.c_str(), &handle, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+        sqlite3_close(handle);
+        throw std::runtime_error("cannot open " + db.string());
+    }
+    sqlite3_stmt* stmt = nullptr;
+    if (sqlite3_prepare_v2(handle, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+        const std::string message = sqlite3_errmsg(handle);
+        sqlite3_close(handle);
+        throw std::runtime_error("bad test query: " + message);
+    }
+    while (sqlite3_step(stmt) == SQLITE_ROW) {
+        const auto* text = sqlite3_column_text(stmt, 0);
+        out.emplace_back(text ? reinterpret_cast<const char*>(text) : "");
+    }
+    sqlite3_finalize(stmt);
+    sqlite3_close(handle);
+    return out;
+}
+
+namespace {
+
+pid_t spawn(const std::vector<std::string>& argv, int outFd, int errFd) {
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, outFd, STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, errFd, STDERR_FILENO);
+    std::vector<char*> args;
+    for (const auto& a : argv) {
+        args.push_back(const_cast<char*>(a.c_str()));
+    }
+    args.push_back(nullptr);
+    pid_t pid = -1;
+    const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
+    posix_spawn_file_actions_destroy(&actions);
+    if (rc != 0) {
+        throw std::runtime_error("cannot start " + argv[0]);
+    }
+    return pid;
+}
+
+std::string drain(int fd) {
+    std::string out;
+    char buffer[4096];
+    ssize_t n = 0;
+    while ((n = read(fd, buffer, sizeof buffer)) > 0) {
+        out.append(buffer, static_cast<std::size_t>(n));
+    }
+    return out;
+}
+
+}  // namespace
+
+CommandResult runCommand(const std::vector<std::string>& argv) {
+    // Output goes to temporary files rather than pipes, so a chatty child can
+    // never block on a full pipe while we wait for it.
+    FILE* out = std::tmpfile();
+    FILE* err = std::tmpfile();
+    const pid_t pid = spawn(argv, fileno(out), fileno(err));
+    int status = 0;
+    waitpid(pid, &status, 0);
+    CommandResult result;
+    result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    std::rewind(out);
+    std::rewind(err);
+    result.out = drain(fileno(out));
+    result.err = drain(fileno(err));
+    std::fclose(out);
+    std::fclose(err);
+    return result;
+}
+
+ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) {
+        throw std::runtime_error("pipe failed");
+    }
+    pid_ = spawn(argv, fds[1], STDERR_FILENO);
+    close(fds[1]);
+    stdoutFd_ = fds[0];
+}
+
+ChildProcess::~ChildProcess() {
+    if (pid_ > 0) {
+        kill(pid_, SIGTERM);
+        int status = 0;
+        waitpid(pid_, &status, 0);
+    }
+    if (stdoutFd_ >= 0) {
+        close(stdoutFd_);
+    }
+}
+
+std::string ChildProcess::readLine(std::chrono::steady_clock::time_point deadline) {
+    while (true) {
+        const auto newline = buffer_.find('\n');
+        if (newline != std::string::npos) {
+            std::string line = buffer_.substr(0, newline);
+            buffer_.erase(0, newline + 1);
+            return line;
+        }
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+            deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) {
+            return {};
+        }
+        pollfd p{stdoutFd_, POLLIN, 0};
+        if (poll(&p, 1, static_cast<int>(left.count())) <= 0) {
+            continue;
+        }
+        char chunk[1024];
+        const ssize_t n = read(stdoutFd_, chunk, sizeof chunk);
+        if (n <= 0) {
+            return {};
+        }
+        buffer_.append(chunk, static_cast<std::size_t>(n));
+    }
+}
+
+}  // namespace carekiosk::testing

@@ -1,0 +1,118 @@
+#pragma once
+// Shared helpers for the carekiosk tests: temporary directories, seeded
+// randomness, the per-run test CA, child processes, and an in-process
+// collector on 127.0.0.1 over real TLS.
+
+#include <chrono>
+#include <filesystem>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "carekiosk/collector/server.hpp"
+#include "carekiosk/collector/store.hpp"
+#include "carekiosk/core/clock.hpp"
+
+namespace carekiosk::testing {
+
+// A fresh directory under the build tree's test scratch area, removed on destruction.
+class TempDir {
+public:
+    TempDir();
+    ~TempDir();
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    const std::filesystem::path& path() const { return path_; }
+    std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
+
+private:
+    std::filesystem::path path_;
+};
+
+// Deterministic randomness for tests.
+class SeededRandom final : public core::RandomSource {
+public:
+    explicit SeededRandom(std::uint64_t seed = 42) : engine_(seed) {}
+    void fill(std::span<std::uint8_t> out) override {
+        for (auto& b : out) {
+            b = static_cast<std::uint8_t>(engine_());
+        }
+    }
+
+private:
+    std::mt19937_64 engine_;
+};
+
+// A clock the test sets by hand.
+class ManualClock final : public core::Clock {
+public:
+    explicit ManualClock(std::chrono::system_clock::time_point t) : now_(t) {}
+    std::chrono::system_clock::time_point now() const override { return now_; }
+    void advance(std::chrono::seconds s) { now_ += s; }
+
+private:
+    std::chrono::system_clock::time_point now_;
+};
+
+// Files made by scripts/make-ca for this ctest run (see tests/CMakeLists.txt).
+struct TestCa {
+    static std::filesystem::path dir();
+    static std::string caFile() { return (dir() / "ca.pem").string(); }
+    static std::string serverCert() { return (dir() / "server.pem").string(); }
+    static std::string serverKey() { return (dir() / "server.key").string(); }
+    static std::string otherCaFile() { return (dir() / "other-ca.pem").string(); }
+    static std::string otherServerCert() { return (dir() / "other-server.pem").string(); }
+    static std::string otherServerKey() { return (dir() / "other-server.key").string(); }
+};
+
+// A real collector (Store + HTTPS Server) on 127.0.0.1, on a free port, served
+// from a background thread. Stopped and joined on destruction.
+class TestCollector {
+public:
+    explicit TestCollector(const std::filesystem::path& dbPath,
+                           const std::string& certFile = TestCa::serverCert(),
+                           const std::string& keyFile = TestCa::serverKey());
+    ~TestCollector();
+    std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
+    collector::Store& store() { return *store_; }
+
+private:
+    core::SystemClock clock_;
+    core::SystemRandom random_;
+    std::unique_ptr<collector::Store> store_;
+    std::unique_ptr<collector::Server> server_;
+    std::thread thread_;
+    int port_ = 0;
+};
+
+// Runs a query on any SQLite file (read-only) and returns the first column as text.
+std::vector<std::string> queryStrings(const std::filesystem::path& db, const std::string& sql);
+
+struct CommandResult {
+    int exitCode = -1;
+    std::string out;
+    std::string err;
+};
+
+// Runs a program (no shell) to completion and captures its output.
+CommandResult runCommand(const std::vector<std::string>& argv);
+
+// A long-running child process whose stdout can be read line by line.
+class ChildProcess {
+public:
+    explicit ChildProcess(const std::vector<std::string>& argv);
+    ~ChildProcess();  // SIGTERM, then wait
+    ChildProcess(const ChildProcess&) = delete;
+    ChildProcess& operator=(const ChildProcess&) = delete;
+    // The next stdout line, or empty if none arrived before the deadline.
+    std::string readLine(std::chrono::steady_clock::time_point deadline);
+
+private:
+    int pid_ = -1;
+    int stdoutFd_ = -1;
+    std::string buffer_;
+};
+
+}  // namespace carekiosk::testing

@@ -1,0 +1,196 @@
+#include <catch2/catch.hpp>
+#include <deque>
+
+#include "carekiosk/core/wire.hpp"
+#include "carekiosk/upload/backoff.hpp"
+#include "carekiosk/upload/uploader.hpp"
+#include "support/test_support.hpp"
+
+using namespace carekiosk;
+using namespace std::chrono;
+
+namespace {
+
+// Answers from a script and records what was sent.
+class ScriptedSender final : public upload::HttpSender {
+public:
+    std::deque<core::Result<upload::HttpResponse>> answers;
+    std::vector<upload::HttpRequest> sent;
+
+    core::Result<upload::HttpResponse> send(const upload::HttpRequest& request) override {
+        sent.push_back(request);
+        if (answers.empty()) {
+            return core::makeError(core::ErrorCode::Network, "no scripted answer left");
+        }
+        auto answer = answers.front();
+        answers.pop_front();
+        return answer;
+    }
+};
+
+upload::HttpResponse ackFor(const std::string& batchId, int stored) {
+    return upload::HttpResponse{200, core::encodeBatchAck({batchId, stored, false}), {}};
+}
+
+std::string sentBatchId(const upload::HttpRequest& request) {
+    return core::decodeBatch(request.body).value().batchId;
+}
+
+struct Fixture {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    storage::Outbox outbox = storage::Outbox::open(dir / "kiosk.db", random).value();
+    ScriptedSender sender;
+    upload::Uploader uploader{outbox, sender, {"https://collector.test", "device-token"}};
+
+    void addCheckIns(int n) {
+        for (int i = 0; i < n; ++i) {
+            REQUIRE(outbox.add(core::CheckIn{i % 5 + 1, "leeds", 1, 1795845600}));
+        }
+    }
+};
+
+}  // namespace
+
+TEST_CASE("backoff grows exponentially with full jitter up to the cap, and resets") {
+    testing::SeededRandom random;
+    upload::Backoff backoff(milliseconds(2000), milliseconds(600000), random);
+    const long long ceilings[] = {2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000,
+                                  512000, 600000, 600000};
+    for (long long ceiling : ceilings) {
+        const auto delay = backoff.nextDelay().count();
+        CHECK(delay >= 0);
+        CHECK(delay <= ceiling);
+    }
+    // Over many draws at the cap, the delays spread across the whole range.
+    long long smallest = 600000;
+    long long largest = 0;
+    for (int i = 0; i < 200; ++i) {
+        const auto d = backoff.nextDelay().count();
+        smallest = std::min<long long>(smallest, d);
+        largest = std::max<long long>(largest, d);
+    }
+    CHECK(largest <= 600000);
+    CHECK(largest > 450000);
+    CHECK(smallest < 150000);
+    backoff.reset();
+    CHECK(backoff.nextDelay().count() <= 2000);
+}
+
+TEST_CASE("an acknowledged batch is deleted, and the request carries the token and JSON") {
+    Fixture f;
+    f.addCheckIns(3);
+    auto batch = f.outbox.nextBatch();  // peek at the id the uploader will send
+    const std::string id = batch.value()->batchId;
+    f.sender.answers.push_back(ackFor(id, 3));
+    auto report = f.uploader.drain();
+    REQUIRE(report);
+    CHECK(report->checkInsAcknowledged == 3);
+    CHECK(f.outbox.pendingCount().value() == 0);
+    REQUIRE(f.sender.sent.size() == 1);
+    CHECK(f.sender.sent[0].method == "POST");
+    CHECK(f.sender.sent[0].url == "https://collector.test/v1/batches");
+    CHECK(f.sender.sent[0].bearerToken == "device-token");
+    CHECK(sentBatchId(f.sender.sent[0]) == id);
+}
+
+TEST_CASE("failures delete nothing, and the retry sends the same batch id") {
+    Fixture f;
+    f.addCheckIns(4);
+    f.sender.answers.push_back(core::makeError(core::ErrorCode::Network, "connection reset"));
+    f.sender.answers.push_back(upload::HttpResponse{503, R"({"error":"busy"})", {}});
+    f.sender.answers.push_back(upload::HttpResponse{200, "<html>proxy page</html>", {}});
+
+    auto reset = f.uploader.drain();
+    REQUIRE_FALSE(reset);
+    CHECK(reset.error().code == core::ErrorCode::Network);
+    auto busy = f.uploader.drain();
+    REQUIRE_FALSE(busy);
+    CHECK_THAT(busy.error().message, Catch::Contains("HTTP 503") && Catch::Contains("busy"));
+    auto garbage = f.uploader.drain();
+    REQUIRE_FALSE(garbage);
+    CHECK(f.outbox.pendingCount().value() == 4);
+
+    REQUIRE(f.sender.sent.size() == 3);
+    const std::string id = sentBatchId(f.sender.sent[0]);
+    CHECK(sentBatchId(f.sender.sent[1]) == id);
+    CHECK(sentBatchId(f.sender.sent[2]) == id);
+
+    f.sender.answers.push_back(ackFor(id, 4));
+    REQUIRE(f.uploader.drain());
+    CHECK(f.outbox.pendingCount().value() == 0);
+}
+
+TEST_CASE("an acknowledgement for another batch id deletes nothing") {
+    Fixture f;
+    f.addCheckIns(2);
+    f.sender.answers.push_back(ackFor(std::string(32, 'f'), 2));
+    auto r = f.uploader.drain();
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message, Catch::Contains("keeping it to retry"));
+    CHECK(f.outbox.pendingCount().value() == 2);
+}
+
+TEST_CASE("a refused token says the kiosk needs re-enrolment and deletes nothing") {
+    Fixture f;
+    f.addCheckIns(2);
+    f.sender.answers.push_back(upload::HttpResponse{401, R"({"error":"bad token"})", {}});
+    auto r = f.uploader.drain();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == core::ErrorCode::Unauthorized);
+    CHECK_THAT(r.error().message, Catch::Contains("re-enrolment"));
+    CHECK(f.outbox.pendingCount().value() == 2);
+}
+
+TEST_CASE("more than one batch's worth is sent as several batches of at most 500") {
+    Fixture f;
+    f.addCheckIns(1200);
+    // Acknowledges whatever arrives, echoing its id.
+    class EchoSender final : public upload::HttpSender {
+    public:
+        std::vector<std::size_t> sizes;
+        core::Result<upload::HttpResponse> send(const upload::HttpRequest& r) override {
+            auto batch = core::decodeBatch(r.body).value();
+            sizes.push_back(batch.checkIns.size());
+            return ackFor(batch.batchId, static_cast<int>(batch.checkIns.size()));
+        }
+    } echo;
+    upload::Uploader uploader(f.outbox, echo, {"https://collector.test", "t"});
+    auto report = uploader.drain();
+    REQUIRE(report);
+    CHECK(report->batchesAcknowledged == 3);
+    CHECK(echo.sizes == std::vector<std::size_t>{500, 500, 200});
+    CHECK(f.outbox.pendingCount().value() == 0);
+}
+
+TEST_CASE("the uploader refuses a collector whose certificate is not from the provisioned CA") {
+    testing::TempDir dir;
+    // A real collector over real TLS, but with a certificate from another CA.
+    testing::TestCollector impostor(dir / "collector.db", testing::TestCa::otherServerCert(),
+                                    testing::TestCa::otherServerKey());
+    testing::SeededRandom random;
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random).value();
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(outbox.add(core::CheckIn{3, "leeds", 1, 1795845600}));
+    }
+    upload::TlsOptions tls;
+    tls.caFile = testing::TestCa::caFile();
+    auto sender = upload::makeCurlSender(tls);
+    upload::Uploader uploader(outbox, *sender, {impostor.url(), "any-token"});
+    auto r = uploader.drain();
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == core::ErrorCode::Tls);
+    CHECK_THAT(r.error().message, Catch::Contains("CA file"));
+    CHECK(outbox.pendingCount().value() == 5);
+}
+
+TEST_CASE("the curl sender refuses plain http") {
+    upload::TlsOptions tls;
+    tls.caFile = testing::TestCa::caFile();
+    auto sender = upload::makeCurlSender(tls);
+    upload::HttpRequest request;
+    request.url = "http://127.0.0.1:1/v1/batches";
+    auto r = sender->send(request);
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message, Catch::Contains("only https://"));
+}
