@@ -14,11 +14,7 @@ namespace {
 struct Fixture {
     testing::TempDir dir;
     testing::TestCollector collector{dir / "collector.db"};
-    std::unique_ptr<upload::HttpSender> http = [] {
-        upload::TlsOptions tls;
-        tls.caFile = testing::TestCa::caFile();
-        return upload::makeCurlSender(tls);
-    }();
+    std::unique_ptr<upload::HttpSender> http = testing::makeTestSender();
 
     Fixture() { REQUIRE(collector.store().createSite("leeds", "Leeds office")); }
 
@@ -57,7 +53,8 @@ constexpr std::int64_t kDay1Morning = 1795845600;
 constexpr std::int64_t kDay1Afternoon = kDay1Morning + 5 * 3600;
 constexpr std::int64_t kDay2Morning = kDay1Morning + 23 * 3600;
 
-core::Batch batchOf(const std::string& id, std::initializer_list<std::pair<int, std::int64_t>> rows) {
+core::Batch batchOf(const std::string& id,
+                    std::initializer_list<std::pair<int, std::int64_t>> rows) {
     core::Batch b{id, {}};
     for (auto [score, hour] : rows) {
         b.checkIns.push_back({score, "leeds", 1, hour});
@@ -136,8 +133,8 @@ TEST_CASE("wrong or missing tokens get 401 with a JSON reason") {
     auto wrong = f.post("/v1/batches", core::encodeBatch(batch), "not-a-token");
     CHECK(wrong.status == 401);
     // A kiosk token is not a manager token.
-    auto summary = f.get("/v1/summary?site=leeds&from=2026-11-01&to=2026-11-30",
-                         device.deviceToken);
+    auto summary =
+        f.get("/v1/summary?site=leeds&from=2026-11-01&to=2026-11-30", device.deviceToken);
     CHECK(summary.status == 401);
     CHECK_THAT(core::errorMessageFromBody(summary.body), Catch::Contains("manager token"));
 }
@@ -161,9 +158,9 @@ TEST_CASE("a kiosk cannot post check-ins for another site") {
     Fixture f;
     REQUIRE(f.collector.store().createSite("york", "York office"));
     const auto device = f.enrol("york");
-    auto response = f.post("/v1/batches",
-                           core::encodeBatch(batchOf(std::string(32, '5'), {{3, kDay1Morning}})),
-                           device.deviceToken);
+    auto response =
+        f.post("/v1/batches", core::encodeBatch(batchOf(std::string(32, '5'), {{3, kDay1Morning}})),
+               device.deviceToken);
     CHECK(response.status == 400);
     CHECK_THAT(core::errorMessageFromBody(response.body), Catch::Contains("enrolled at york"));
 }
@@ -228,8 +225,8 @@ TEST_CASE("secrets are stored only as hashes, and check-ins without time or devi
     CHECK(stored.count(manager) == 0);
     CHECK(stored.count(collector::hashSecret(device.deviceToken)) == 1);
 
-    const auto columns =
-        testing::queryStrings(f.dir / "collector.db", "SELECT name FROM pragma_table_info('checkins')");
+    const auto columns = testing::queryStrings(f.dir / "collector.db",
+                                               "SELECT name FROM pragma_table_info('checkins')");
     const std::set<std::string> names(columns.begin(), columns.end());
     CHECK(names ==
           std::set<std::string>{"id", "site_id", "score", "question_set_version", "hour_bucket"});

@@ -58,8 +58,7 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     // Enrol through the provisioning CLI.
     const std::string configPath = (dir / "kiosk.json").string();
     auto enrolled = testing::runCommand({kProvision, "enroll", "--server", url, "--code", code,
-                                         "--ca", testing::TestCa::caFile(), "--out",
-                                         configPath});
+                                         "--ca", testing::TestCa::caFile(), "--out", configPath});
     INFO("provision said: " << enrolled.out << enrolled.err);
     REQUIRE(enrolled.exitCode == 0);
     struct stat info {};
@@ -67,9 +66,9 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     CHECK((info.st_mode & 0777) == 0600);
 
     // The code was single use.
-    auto again = testing::runCommand({kProvision, "enroll", "--server", url, "--code", code,
-                                      "--ca", testing::TestCa::caFile(), "--out",
-                                      (dir / "second.json").string()});
+    auto again =
+        testing::runCommand({kProvision, "enroll", "--server", url, "--code", code, "--ca",
+                             testing::TestCa::caFile(), "--out", (dir / "second.json").string()});
     CHECK(again.exitCode != 0);
     CHECK_THAT(again.err, Catch::Contains("already used"));
     CHECK_FALSE(std::filesystem::exists(dir / "second.json"));
@@ -116,9 +115,9 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     CHECK(testing::queryStrings(config->databasePath, "SELECT count(*) FROM checkins")[0] == "0");
 
     // The manager's view, through the report CLI.
-    auto report = testing::runCommand({kReport, "summary", "--server", url, "--token",
-                                       managerToken, "--site", "leeds", "--ca",
-                                       testing::TestCa::caFile(), "--csv"});
+    auto report =
+        testing::runCommand({kReport, "summary", "--server", url, "--token", managerToken, "--site",
+                             "leeds", "--ca", testing::TestCa::caFile(), "--csv"});
     INFO("report said: " << report.out << report.err);
     REQUIRE(report.exitCode == 0);
     std::istringstream lines(report.out);
@@ -148,9 +147,8 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     }
     CHECK(weighted == total);
 
-    auto table = testing::runCommand({kReport, "summary", "--server", url, "--token",
-                                      managerToken, "--site", "leeds", "--ca",
-                                      testing::TestCa::caFile()});
+    auto table = testing::runCommand({kReport, "summary", "--server", url, "--token", managerToken,
+                                      "--site", "leeds", "--ca", testing::TestCa::caFile()});
     REQUIRE(table.exitCode == 0);
     char mean[16];
     std::snprintf(mean, sizeof mean, "%.2f", total / 50.0);

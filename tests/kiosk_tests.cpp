@@ -27,8 +27,7 @@ core::KioskConfig testConfig(const testing::TempDir& dir) {
 }
 
 std::unique_ptr<kiosk::KioskApp> makeApp(const core::KioskConfig& config, int w, int h,
-                                         core::RandomSource& random,
-                                         const core::Clock& clock) {
+                                         core::RandomSource& random, const core::Clock& clock) {
     kiosk::KioskOptions options;
     options.config = config;
     options.width = w;
@@ -51,6 +50,12 @@ std::vector<int> storedScores(const std::filesystem::path& db) {
 }
 
 const auto kDeadline = [] { return steady_clock::now() + seconds(10); };
+
+// Pumps until `id` is on screen and the frame has settled.
+bool waitForTarget(kiosk::KioskApp& app, const std::string& id) {
+    return kiosk::pumpUntil(
+        app, [&] { return app.settled() && app.layout().find(id).has_value(); }, kDeadline());
+}
 
 }  // namespace
 
@@ -111,17 +116,12 @@ TEST_CASE("back on the pulse screen stores nothing") {
     core::SystemClock clock;
     const auto config = testConfig(dir);
     auto app = makeApp(config, 1280, 800, random, clock);
-    auto ready = [&](const char* id) {
-        return kiosk::pumpUntil(
-            *app, [&] { return app->settled() && app->layout().find(id).has_value(); },
-            kDeadline());
-    };
-    REQUIRE(ready("welcome.start"));
+    REQUIRE(waitForTarget(*app, "welcome.start"));
     REQUIRE(kiosk::injectTap(*app, "welcome.start", kiosk::PointerKind::Touch));
-    REQUIRE(ready("pulse.back"));
+    REQUIRE(waitForTarget(*app, "pulse.back"));
     REQUIRE(kiosk::injectTap(*app, "pulse.back", kiosk::PointerKind::Mouse));
-    REQUIRE(kiosk::pumpUntil(*app, [&] { return app->screen() == ui::Screen::Welcome; },
-                             kDeadline()));
+    REQUIRE(kiosk::pumpUntil(
+        *app, [&] { return app->screen() == ui::Screen::Welcome; }, kDeadline()));
     CHECK(storedScores(config.databasePath).empty());
 }
 
@@ -131,20 +131,15 @@ TEST_CASE("the thank-you screen returns to welcome by itself") {
     core::SystemClock clock;
     const auto config = testConfig(dir);
     auto app = makeApp(config, 1280, 800, random, clock);
-    auto ready = [&](const char* id) {
-        return kiosk::pumpUntil(
-            *app, [&] { return app->settled() && app->layout().find(id).has_value(); },
-            kDeadline());
-    };
-    REQUIRE(ready("welcome.start"));
+    REQUIRE(waitForTarget(*app, "welcome.start"));
     REQUIRE(kiosk::injectTap(*app, "welcome.start", kiosk::PointerKind::Touch));
-    REQUIRE(ready("pulse.face.4"));
+    REQUIRE(waitForTarget(*app, "pulse.face.4"));
     REQUIRE(kiosk::injectTap(*app, "pulse.face.4", kiosk::PointerKind::Touch));
-    REQUIRE(kiosk::pumpUntil(*app, [&] { return app->screen() == ui::Screen::ThankYou; },
-                             kDeadline()));
+    REQUIRE(kiosk::pumpUntil(
+        *app, [&] { return app->screen() == ui::Screen::ThankYou; }, kDeadline()));
     // No tap: the configured 2 s timeout brings welcome back.
-    CHECK(kiosk::pumpUntil(*app, [&] { return app->screen() == ui::Screen::Welcome; },
-                           kDeadline()));
+    CHECK(kiosk::pumpUntil(
+        *app, [&] { return app->screen() == ui::Screen::Welcome; }, kDeadline()));
 }
 
 TEST_CASE("an idle kiosk renders no frames") {
@@ -152,7 +147,8 @@ TEST_CASE("an idle kiosk renders no frames") {
     testing::SeededRandom random;
     core::SystemClock clock;
     auto app = makeApp(testConfig(dir), 1920, 1080, random, clock);
-    REQUIRE(kiosk::pumpUntil(*app, [&] { return app->settled(); }, kDeadline()));
+    REQUIRE(kiosk::pumpUntil(
+        *app, [&] { return app->settled(); }, kDeadline()));
     const auto frames = app->framesRendered();
     CHECK(frames > 0);
     // Idleness is what is under test here, so the test lets a second pass.
@@ -175,10 +171,7 @@ TEST_CASE("every screen fits, with large targets, at small, HD and portrait size
         const std::string suffix = std::to_string(w) + "x" + std::to_string(h);
         auto checkAndShoot = [&](const char* target, const char* name) {
             INFO("screen " << name << " at " << suffix);
-            REQUIRE(kiosk::pumpUntil(
-                *app,
-                [&] { return app->settled() && app->layout().find(target).has_value(); },
-                kDeadline()));
+            REQUIRE(waitForTarget(*app, target));
             for (const auto& [id, r] : app->layout().targets()) {
                 INFO("target " << id);
                 CHECK(r.x >= 0);

@@ -8,7 +8,9 @@ using namespace carekiosk;
 
 namespace {
 
-core::CheckIn checkIn(int score) { return core::CheckIn{score, "leeds", 1, 1795845600}; }
+core::CheckIn checkIn(int score) {
+    return core::CheckIn{score, "leeds", 1, 1795845600};
+}
 
 }  // namespace
 

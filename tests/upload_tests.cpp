@@ -13,7 +13,7 @@ namespace {
 
 // Answers from a script and records what was sent.
 class ScriptedSender final : public upload::HttpSender {
-public:
+  public:
     std::deque<core::Result<upload::HttpResponse>> answers;
     std::vector<upload::HttpRequest> sent;
 
@@ -55,8 +55,8 @@ struct Fixture {
 TEST_CASE("backoff grows exponentially with full jitter up to the cap, and resets") {
     testing::SeededRandom random;
     upload::Backoff backoff(milliseconds(2000), milliseconds(600000), random);
-    const long long ceilings[] = {2000, 4000, 8000, 16000, 32000, 64000, 128000, 256000,
-                                  512000, 600000, 600000};
+    const long long ceilings[] = {2000,   4000,   8000,   16000,  32000, 64000,
+                                  128000, 256000, 512000, 600000, 600000};
     for (long long ceiling : ceilings) {
         const auto delay = backoff.nextDelay().count();
         CHECK(delay >= 0);
@@ -147,7 +147,7 @@ TEST_CASE("more than one batch's worth is sent as several batches of at most 500
     f.addCheckIns(1200);
     // Acknowledges whatever arrives, echoing its id.
     class EchoSender final : public upload::HttpSender {
-    public:
+      public:
         std::vector<std::size_t> sizes;
         core::Result<upload::HttpResponse> send(const upload::HttpRequest& r) override {
             auto batch = core::decodeBatch(r.body).value();

@@ -36,8 +36,7 @@ std::string formatSummaryTable(const core::SiteSummary& summary) {
         }
     }
     const double mean = total > 0 ? static_cast<double>(weighted) / total : 0.0;
-    std::snprintf(line, sizeof line, "%-10s  %9d  %5s\n", "total", total,
-                  formatMean(mean).c_str());
+    std::snprintf(line, sizeof line, "%-10s  %9d  %5s\n", "total", total, formatMean(mean).c_str());
     out += line;
     return out;
 }

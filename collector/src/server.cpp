@@ -19,11 +19,16 @@ constexpr int kMaxSummaryDays = 3660;
 
 int httpStatusFor(const Error& error) {
     switch (error.code) {
-        case ErrorCode::InvalidInput: return 400;
-        case ErrorCode::Unauthorized: return 401;
-        case ErrorCode::NotFound: return 404;
-        case ErrorCode::Rejected: return 403;
-        default: return 500;
+        case ErrorCode::InvalidInput:
+            return 400;
+        case ErrorCode::Unauthorized:
+            return 401;
+        case ErrorCode::NotFound:
+            return 404;
+        case ErrorCode::Rejected:
+            return 403;
+        default:
+            return 500;
     }
 }
 
@@ -48,9 +53,8 @@ std::string bearerToken(const httplib::Request& req) {
 }
 
 Error missingToken(const char* kind) {
-    return makeError(ErrorCode::Unauthorized,
-                     std::string("this endpoint needs a valid ") + kind +
-                         " token in the Authorization: Bearer header");
+    return makeError(ErrorCode::Unauthorized, std::string("this endpoint needs a valid ") + kind +
+                                                  " token in the Authorization: Bearer header");
 }
 
 }  // namespace
@@ -92,8 +96,8 @@ struct Server::Impl {
             if (!stored) {
                 return sendError(res, stored.error());
             }
-            res.set_content(core::encodeBatchAck(core::BatchAck{batch->batchId, stored->stored,
-                                                                stored->duplicate}),
+            res.set_content(core::encodeBatchAck(
+                                core::BatchAck{batch->batchId, stored->stored, stored->duplicate}),
                             "application/json");
         });
 
@@ -137,10 +141,9 @@ struct Server::Impl {
 
         http->set_error_handler([](const httplib::Request&, httplib::Response& res) {
             if (res.body.empty()) {
-                const std::string message =
-                    res.status == 404 ? "no such endpoint"
-                    : res.status == 413 ? "request body too large"
-                                        : "request failed";
+                const std::string message = res.status == 404   ? "no such endpoint"
+                                            : res.status == 413 ? "request body too large"
+                                                                : "request failed";
                 res.set_content(core::encodeErrorBody(makeError(ErrorCode::Rejected, message)),
                                 "application/json");
             }
@@ -153,7 +156,9 @@ struct Server::Impl {
 };
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
-Server::~Server() { stop(); }
+Server::~Server() {
+    stop();
+}
 
 Result<std::unique_ptr<Server>> Server::create(Store& store, const ServerOptions& options) {
     auto impl = std::make_unique<Impl>(store, options);
@@ -207,7 +212,9 @@ Status Server::run() {
     return {};
 }
 
-bool Server::running() const { return impl_ && impl_->http && impl_->http->is_running(); }
+bool Server::running() const {
+    return impl_ && impl_->http && impl_->http->is_running();
+}
 
 void Server::stop() {
     if (impl_ && impl_->http) {

@@ -146,8 +146,9 @@ Result<std::string> Store::createEnrollCode(const std::string& siteId,
     }
     if (!exists.value()) {
         return makeError(ErrorCode::NotFound,
-                         "site " + siteId + " does not exist; create it with "
-                                            "`carekiosk-collector admin create-site`",
+                         "site " + siteId +
+                             " does not exist; create it with "
+                             "`carekiosk-collector admin create-site`",
                          "site");
     }
     std::string code;
@@ -155,8 +156,8 @@ Result<std::string> Store::createEnrollCode(const std::string& siteId,
     for (std::size_t i = 0; i < kCodeLength; ++i) {
         code.push_back(kCodeAlphabet[random_.uniform(alphabetSize)]);
     }
-    auto stmt = db_.prepare(
-        "INSERT INTO enroll_codes (code_hash, site_id, expires_at) VALUES (?, ?, ?)");
+    auto stmt =
+        db_.prepare("INSERT INTO enroll_codes (code_hash, site_id, expires_at) VALUES (?, ?, ?)");
     if (!stmt) {
         return stmt.error();
     }
@@ -284,8 +285,10 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
         if (batch.checkIns[i].siteId != device.siteId) {
             const std::string field = "checkins[" + std::to_string(i) + "].site_id";
             return makeError(ErrorCode::InvalidInput,
-                             field + " is " + batch.checkIns[i].siteId + " but this kiosk is "
-                                 "enrolled at " + device.siteId + "; re-enrol it at the new site",
+                             field + " is " + batch.checkIns[i].siteId +
+                                 " but this kiosk is "
+                                 "enrolled at " +
+                                 device.siteId + "; re-enrol it at the new site",
                              field);
         }
     }

@@ -21,8 +21,7 @@ int main(int argc, char** argv) {
     bool csv = false;
     auto* summary = app.add_subcommand("summary", "Per-day check-ins for one site");
     summary->add_option("--server", server, "collector URL, https://host:port")->required();
-    summary->add_option("--token", token, "manager token")->required()->envname(
-        "CAREKIOSK_TOKEN");
+    summary->add_option("--token", token, "manager token")->required()->envname("CAREKIOSK_TOKEN");
     summary->add_option("--site", site, "site id")->required();
     summary->add_option("--ca", caFile, "CA file that signs the collector's certificate")
         ->check(CLI::ExistingFile);

@@ -27,8 +27,10 @@ Status validateSiteId(const std::string& siteId, const std::string& field) {
     }
     if (!lengthOk || !charsOk) {
         return makeError(ErrorCode::InvalidInput,
-                         field + " must be 1-64 characters of lowercase letters, digits, '-' or "
-                                 "'_' (got \"" + siteId.substr(0, 80) + "\")",
+                         field +
+                             " must be 1-64 characters of lowercase letters, digits, '-' or "
+                             "'_' (got \"" +
+                             siteId.substr(0, 80) + "\")",
                          field);
     }
     return {};
@@ -36,10 +38,9 @@ Status validateSiteId(const std::string& siteId, const std::string& field) {
 
 Status validateCheckIn(const CheckIn& checkIn) {
     if (checkIn.score < kMinScore || checkIn.score > kMaxScore) {
-        return makeError(ErrorCode::InvalidInput,
-                         "score must be between 1 and 5 (got " + std::to_string(checkIn.score) +
-                             ")",
-                         "score");
+        return makeError(
+            ErrorCode::InvalidInput,
+            "score must be between 1 and 5 (got " + std::to_string(checkIn.score) + ")", "score");
     }
     if (auto site = validateSiteId(checkIn.siteId); !site) {
         return site;

@@ -49,14 +49,13 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
     }
     for (const auto* field : {&c.caFile, &c.deviceId, &c.deviceToken, &c.databasePath}) {
         if (field->empty()) {
-            const char* name = field == &c.caFile         ? "ca_file"
-                               : field == &c.deviceId     ? "device_id"
-                               : field == &c.deviceToken  ? "device_token"
-                                                          : "database";
-            return makeError(ErrorCode::InvalidInput,
-                             std::string(name) +
-                                 " must not be empty; re-run carekiosk-provision enroll",
-                             name);
+            const char* name = field == &c.caFile        ? "ca_file"
+                               : field == &c.deviceId    ? "device_id"
+                               : field == &c.deviceToken ? "device_token"
+                                                         : "database";
+            return makeError(
+                ErrorCode::InvalidInput,
+                std::string(name) + " must not be empty; re-run carekiosk-provision enroll", name);
         }
     }
     return c;

@@ -5,10 +5,10 @@ namespace carekiosk::core::detail {
 JsonReader::JsonReader(const nlohmann::json& object, std::string path)
     : object_(object), path_(std::move(path)) {
     if (!object_.is_object()) {
-        error_ = makeError(ErrorCode::InvalidInput,
-                           (path_.empty() ? std::string("the document") : path_) +
-                               " must be a JSON object",
-                           path_);
+        error_ = makeError(
+            ErrorCode::InvalidInput,
+            (path_.empty() ? std::string("the document") : path_) + " must be a JSON object",
+            path_);
     }
 }
 

@@ -13,7 +13,7 @@
 namespace carekiosk::core::detail {
 
 class JsonReader {
-public:
+  public:
     // `path` prefixes field names in errors, e.g. "checkins[2]".
     JsonReader(const nlohmann::json& object, std::string path);
 
@@ -35,7 +35,7 @@ public:
     std::string fieldPath(const std::string& key) const;
     void fail(const std::string& key, const std::string& message);
 
-private:
+  private:
     const nlohmann::json* find(const char* key, bool required);
 
     const nlohmann::json& object_;

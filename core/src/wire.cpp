@@ -24,8 +24,8 @@ Status validateBatchId(const std::string& id, const std::string& field) {
         ok = ok && ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'));
     }
     if (!ok) {
-        return makeError(ErrorCode::InvalidInput,
-                         field + " must be 32 lowercase hex characters", field);
+        return makeError(ErrorCode::InvalidInput, field + " must be 32 lowercase hex characters",
+                         field);
     }
     return {};
 }
@@ -162,10 +162,8 @@ Result<EnrollResponse> decodeEnrollResponse(std::string_view text) {
 std::string encodeSiteSummary(const SiteSummary& summary) {
     json days = json::array();
     for (const auto& d : summary.days) {
-        days.push_back({{"day", d.day},
-                        {"count", d.count},
-                        {"mean", d.mean},
-                        {"per_score", d.perScore}});
+        days.push_back(
+            {{"day", d.day}, {"count", d.count}, {"mean", d.mean}, {"per_score", d.perScore}});
     }
     return json{{"site_id", summary.siteId},
                 {"from", summary.from},

@@ -35,7 +35,10 @@ struct KioskApp::Parts {
     Uint32 wakeEvent = 0;
 
     Parts(core::KioskConfig c, const core::Clock& clk, storage::Outbox o)
-        : config(std::move(c)), clock(clk), outbox(std::move(o)), controller(config, outbox, clock) {}
+        : config(std::move(c)),
+          clock(clk),
+          outbox(std::move(o)),
+          controller(config, outbox, clock) {}
     ~Parts() {
         if (worker) {
             worker->stop();
@@ -78,18 +81,16 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
     parts->window = SDL_CreateWindow("carekiosk", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
                                      width, height, flags);
     if (!parts->window) {
-        return makeError(ErrorCode::Io, std::string("cannot create the window: ") +
-                                            SDL_GetError());
+        return makeError(ErrorCode::Io, std::string("cannot create the window: ") + SDL_GetError());
     }
-    parts->renderer = SDL_CreateRenderer(parts->window, -1,
-                                         SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    parts->renderer =
+        SDL_CreateRenderer(parts->window, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
     if (!parts->renderer) {
         // No GPU (offscreen driver, Xvfb, basic panels): software works everywhere.
         parts->renderer = SDL_CreateRenderer(parts->window, -1, SDL_RENDERER_SOFTWARE);
     }
     if (!parts->renderer) {
-        return makeError(ErrorCode::Io,
-                         std::string("cannot create a renderer: ") + SDL_GetError());
+        return makeError(ErrorCode::Io, std::string("cannot create a renderer: ") + SDL_GetError());
     }
     if (fullscreen) {
         SDL_ShowCursor(SDL_DISABLE);  // a touchscreen kiosk shows no mouse pointer
@@ -129,9 +130,13 @@ KioskApp::KioskApp(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {
 
 KioskApp::~KioskApp() = default;
 
-ui::Screen KioskApp::screen() const { return parts_->controller.screen(); }
+ui::Screen KioskApp::screen() const {
+    return parts_->controller.screen();
+}
 
-bool KioskApp::settled() const { return framesDue_ == 0 && !parts_->pointer.hasPending(); }
+bool KioskApp::settled() const {
+    return framesDue_ == 0 && !parts_->pointer.hasPending();
+}
 
 upload::UploadStatus KioskApp::uploadStatus() const {
     return parts_->worker ? parts_->worker->status() : upload::UploadStatus{};
@@ -143,7 +148,9 @@ void KioskApp::uploadNow() {
     }
 }
 
-void KioskApp::requestFrames() { framesDue_ = std::max(framesDue_, kFramesAfterEvent); }
+void KioskApp::requestFrames() {
+    framesDue_ = std::max(framesDue_, kFramesAfterEvent);
+}
 
 void KioskApp::handleEvent(const SDL_Event& event) {
     const auto now = std::chrono::steady_clock::now();
@@ -195,12 +202,12 @@ void KioskApp::handleEvent(const SDL_Event& event) {
             if (event.type != SDL_MOUSEMOTION && event.button.button != SDL_BUTTON_LEFT) {
                 break;
             }
-            const float x =
-                static_cast<float>(event.type == SDL_MOUSEMOTION ? event.motion.x : event.button.x) *
-                sx;
-            const float y =
-                static_cast<float>(event.type == SDL_MOUSEMOTION ? event.motion.y : event.button.y) *
-                sy;
+            const float x = static_cast<float>(event.type == SDL_MOUSEMOTION ? event.motion.x
+                                                                             : event.button.x) *
+                            sx;
+            const float y = static_cast<float>(event.type == SDL_MOUSEMOTION ? event.motion.y
+                                                                             : event.button.y) *
+                            sy;
             const Kind kind = event.type == SDL_MOUSEBUTTONDOWN ? Kind::Press
                               : event.type == SDL_MOUSEBUTTONUP ? Kind::Release
                                                                 : Kind::Move;
@@ -249,8 +256,8 @@ void KioskApp::drawFrame(const std::string& screenshotPath, core::Status* status
     float dt = std::chrono::duration<float>(now - lastFrame_).count();
     dt = std::clamp(dt, 0.001f, 0.1f);
     lastFrame_ = now;
-    ui::FrameOutput out = parts_->ui->drawFrame(parts_->controller.viewModel(), parts_->pointer,
-                                                dt, screenshotPath, status);
+    ui::FrameOutput out = parts_->ui->drawFrame(parts_->controller.viewModel(), parts_->pointer, dt,
+                                                screenshotPath, status);
     ++framesRendered_;
     framesDue_ = std::max(0, framesDue_ - 1);
     layout_ = std::move(out.layout);

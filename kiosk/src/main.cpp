@@ -5,6 +5,8 @@
 #include "carekiosk/core/config.hpp"
 #include "carekiosk/kiosk/kiosk_app.hpp"
 #include "carekiosk/kiosk/tap_driver.hpp"
+#include "carekiosk/storage/outbox.hpp"
+#include "carekiosk/upload/uploader.hpp"
 
 using namespace carekiosk;
 
@@ -46,6 +48,29 @@ int simulateCheckIns(kiosk::KioskApp& app, int count) {
     return 0;
 }
 
+// Sends everything pending once, without opening a window, and reports.
+int uploadAndExit(const core::KioskConfig& config) {
+    core::SystemRandom random;
+    auto outbox = storage::Outbox::open(config.databasePath, random);
+    if (!outbox) {
+        std::fprintf(stderr, "carekiosk: %s\n", outbox.error().message.c_str());
+        return 1;
+    }
+    upload::TlsOptions tls;
+    tls.caFile = config.caFile;
+    auto sender = upload::makeCurlSender(tls);
+    upload::Uploader uploader(outbox.value(), *sender, {config.serverUrl, config.deviceToken});
+    auto report = uploader.drain();
+    if (!report) {
+        std::fprintf(stderr, "carekiosk: upload failed, nothing was deleted: %s\n",
+                     report.error().message.c_str());
+        return 1;
+    }
+    std::printf("carekiosk: uploaded %lld check-ins in %d batches\n",
+                static_cast<long long>(report->checkInsAcknowledged), report->batchesAcknowledged);
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -62,12 +87,18 @@ int main(int argc, char** argv) {
                    "events, upload them, and exit once the collector acknowledged them")
         ->check(CLI::Range(1, 100000));
     cli.add_option("--screenshot", screenshot, "write the welcome screen to this PNG and exit");
+    bool uploadOnly = false;
+    cli.add_flag("--upload-and-exit", uploadOnly,
+                 "send every pending check-in to the collector now, without opening a window");
     CLI11_PARSE(cli, argc, argv);
 
     auto config = core::loadKioskConfigFile(configPath);
     if (!config) {
         std::fprintf(stderr, "carekiosk: %s\n", config.error().message.c_str());
         return 2;
+    }
+    if (uploadOnly) {
+        return uploadAndExit(config.value());
     }
     kiosk::KioskOptions options;
     options.config = config.value();

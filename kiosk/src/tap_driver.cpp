@@ -44,8 +44,10 @@ core::Status injectTap(KioskApp& app, const std::string& id, PointerKind kind) {
             event.button.button = SDL_BUTTON_LEFT;
             event.button.state = down ? SDL_PRESSED : SDL_RELEASED;
             event.button.clicks = 1;
-            event.button.x = static_cast<Sint32>(x * static_cast<float>(winW) / static_cast<float>(outW));
-            event.button.y = static_cast<Sint32>(y * static_cast<float>(winH) / static_cast<float>(outH));
+            event.button.x =
+                static_cast<Sint32>(x * static_cast<float>(winW) / static_cast<float>(outW));
+            event.button.y =
+                static_cast<Sint32>(y * static_cast<float>(winH) / static_cast<float>(outH));
         }
         if (SDL_PushEvent(&event) < 0) {
             return makeError(ErrorCode::Internal,
@@ -100,10 +102,9 @@ core::Status driveCheckIn(KioskApp& app, int score, PointerKind kind,
         const bool moved = pumpUntil(
             app, [&] { return app.screen() != step.expectBefore; }, deadline);
         if (!moved) {
-            return makeError(ErrorCode::Internal, std::string("tapping ") + step.target +
-                                                      " did not leave the " +
-                                                      ui::screenName(step.expectBefore) +
-                                                      " screen");
+            return makeError(ErrorCode::Internal,
+                             std::string("tapping ") + step.target + " did not leave the " +
+                                 ui::screenName(step.expectBefore) + " screen");
         }
         if (step.expectBefore == ui::Screen::Pulse && app.screen() != ui::Screen::ThankYou) {
             return makeError(ErrorCode::Storage, "the check-in was not saved (showing " +

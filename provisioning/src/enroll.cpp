@@ -91,10 +91,9 @@ core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::Htt
     }
     const auto configDir = std::filesystem::absolute(options.configPath, ec).parent_path();
     if (!std::filesystem::is_directory(configDir, ec)) {
-        return makeError(ErrorCode::InvalidInput,
-                         "--out: directory " + configDir.string() +
-                             " does not exist; create it first",
-                         "--out");
+        return makeError(
+            ErrorCode::InvalidInput,
+            "--out: directory " + configDir.string() + " does not exist; create it first", "--out");
     }
 
     std::string server = options.serverUrl;
@@ -112,14 +111,14 @@ core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::Htt
     if (response->status != 200) {
         const std::string reason = core::errorMessageFromBody(response->body);
         const auto code = response->status == 401 ? ErrorCode::Unauthorized : ErrorCode::Rejected;
-        return makeError(code, "enrolment refused (HTTP " + std::to_string(response->status) +
-                                   "): " + reason);
+        return makeError(
+            code, "enrolment refused (HTTP " + std::to_string(response->status) + "): " + reason);
     }
     auto answer = core::decodeEnrollResponse(response->body);
     if (!answer) {
-        return makeError(ErrorCode::Rejected,
-                         "the collector's enrolment answer was not understood: " +
-                             answer.error().message);
+        return makeError(
+            ErrorCode::Rejected,
+            "the collector's enrolment answer was not understood: " + answer.error().message);
     }
     core::KioskConfig config;
     config.serverUrl = server;
@@ -129,18 +128,17 @@ core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::Htt
     config.siteId = answer->siteId;
     config.siteName = answer->siteName;
     config.questionSetVersion = answer->questionSetVersion;
-    config.databasePath =
-        options.databasePath.empty()
-            ? (configDir / "carekiosk.db").string()
-            : std::filesystem::absolute(options.databasePath, ec).string();
+    config.databasePath = options.databasePath.empty()
+                              ? (configDir / "carekiosk.db").string()
+                              : std::filesystem::absolute(options.databasePath, ec).string();
     if (auto valid = core::parseKioskConfig(core::serializeKioskConfig(config)); !valid) {
-        return makeError(ErrorCode::Rejected,
-                         "the collector sent a config this kiosk cannot use: " +
-                             valid.error().message);
+        return makeError(
+            ErrorCode::Rejected,
+            "the collector sent a config this kiosk cannot use: " + valid.error().message);
     }
-    if (auto written = writeFileAtomically(options.configPath, core::serializeKioskConfig(config),
-                                           std::filesystem::perms::owner_read |
-                                               std::filesystem::perms::owner_write);
+    if (auto written = writeFileAtomically(
+            options.configPath, core::serializeKioskConfig(config),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
         !written) {
         return written.error();
     }

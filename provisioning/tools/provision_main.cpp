@@ -13,8 +13,9 @@ int main(int argc, char** argv) {
     std::string caFile;
     std::string outPath;
     std::string dbPath;
-    auto* enrollCmd = app.add_subcommand("enroll", "Exchange a one-time code for this kiosk's "
-                                                   "identity and write its config file");
+    auto* enrollCmd = app.add_subcommand("enroll",
+                                         "Exchange a one-time code for this kiosk's "
+                                         "identity and write its config file");
     enrollCmd->add_option("--server", options.serverUrl, "collector URL, https://host:port")
         ->required();
     enrollCmd->add_option("--code", options.code, "one-time enrolment code")->required();
@@ -35,8 +36,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "carekiosk-provision: %s\n", config.error().message.c_str());
         return config.error().code == core::ErrorCode::InvalidInput ? 2 : 1;
     }
-    std::printf("enrolled %s at site %s (%s); config written to %s\n",
-                config->deviceId.c_str(), config->siteId.c_str(), config->siteName.c_str(),
-                outPath.c_str());
+    std::printf("enrolled %s at site %s (%s); config written to %s\n", config->deviceId.c_str(),
+                config->siteId.c_str(), config->siteName.c_str(), outPath.c_str());
     return 0;
 }

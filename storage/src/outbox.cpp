@@ -137,10 +137,9 @@ Result<Batch> Outbox::loadBatch(const std::string& batchId) {
         if (!row.value()) {
             break;
         }
-        batch.checkIns.push_back(CheckIn{static_cast<int>(select->columnInt(0)),
-                                         select->columnText(1),
-                                         static_cast<int>(select->columnInt(2)),
-                                         select->columnInt(3)});
+        batch.checkIns.push_back(
+            CheckIn{static_cast<int>(select->columnInt(0)), select->columnText(1),
+                    static_cast<int>(select->columnInt(2)), select->columnInt(3)});
     }
     return batch;
 }
@@ -150,8 +149,8 @@ Status Outbox::acknowledge(const std::string& batchId) {
     if (!tx) {
         return tx.error();
     }
-    for (const char* sql : {"DELETE FROM checkins WHERE batch_id = ?",
-                            "DELETE FROM batches WHERE batch_id = ?"}) {
+    for (const char* sql :
+         {"DELETE FROM checkins WHERE batch_id = ?", "DELETE FROM batches WHERE batch_id = ?"}) {
         auto stmt = db_.prepare(sql);
         if (!stmt) {
             return stmt.error();

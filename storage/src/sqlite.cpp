@@ -43,10 +43,9 @@ core::Error Database::lastError(const std::string& what) const {
 Result<Database> Database::open(const std::filesystem::path& path,
                                 std::span<const Migration> migrations) {
     sqlite3* raw = nullptr;
-    const int rc = sqlite3_open_v2(path.c_str(), &raw,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                       SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
+    const int rc =
+        sqlite3_open_v2(path.c_str(), &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     Database db(raw, path);
     if (rc != SQLITE_OK) {
         return db.lastError("cannot open database");
@@ -179,7 +178,9 @@ Statement& Statement::operator=(Statement&& other) noexcept {
     return *this;
 }
 
-Statement::~Statement() { sqlite3_finalize(stmt_); }
+Statement::~Statement() {
+    sqlite3_finalize(stmt_);
+}
 
 Statement& Statement::bind(int index, std::int64_t value) {
     const int rc = sqlite3_bind_int64(stmt_, index, value);
@@ -233,8 +234,12 @@ void Statement::reset() {
     bindError_ = SQLITE_OK;
 }
 
-std::int64_t Statement::columnInt(int index) const { return sqlite3_column_int64(stmt_, index); }
-double Statement::columnDouble(int index) const { return sqlite3_column_double(stmt_, index); }
+std::int64_t Statement::columnInt(int index) const {
+    return sqlite3_column_int64(stmt_, index);
+}
+double Statement::columnDouble(int index) const {
+    return sqlite3_column_double(stmt_, index);
+}
 bool Statement::columnIsNull(int index) const {
     return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
 }

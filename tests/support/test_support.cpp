@@ -47,9 +47,8 @@ TestCollector::TestCollector(const std::filesystem::path& dbPath, const std::str
         throw std::runtime_error(store.error().message);
     }
     store_ = std::move(store).value();
-    auto server =
-        collector::Server::create(*store_, collector::ServerOptions{certFile, keyFile,
-                                                                    "127.0.0.1", 0});
+    auto server = collector::Server::create(
+        *store_, collector::ServerOptions{certFile, keyFile, "127.0.0.1", 0});
     if (!server) {
         throw std::runtime_error(server.error().message);
     }
@@ -77,6 +76,12 @@ TestCollector::~TestCollector() {
     if (thread_.joinable()) {
         thread_.join();
     }
+}
+
+std::unique_ptr<upload::HttpSender> makeTestSender() {
+    upload::TlsOptions tls;
+    tls.caFile = TestCa::caFile();
+    return upload::makeCurlSender(tls);
 }
 
 std::vector<std::string> queryStrings(const std::filesystem::path& db, const std::string& sql) {

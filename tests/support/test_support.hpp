@@ -14,12 +14,13 @@
 #include "carekiosk/collector/server.hpp"
 #include "carekiosk/collector/store.hpp"
 #include "carekiosk/core/clock.hpp"
+#include "carekiosk/upload/http_sender.hpp"
 
 namespace carekiosk::testing {
 
 // A fresh directory under the build tree's test scratch area, removed on destruction.
 class TempDir {
-public:
+  public:
     TempDir();
     ~TempDir();
     TempDir(const TempDir&) = delete;
@@ -27,13 +28,13 @@ public:
     const std::filesystem::path& path() const { return path_; }
     std::filesystem::path operator/(const std::string& name) const { return path_ / name; }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 
 // Deterministic randomness for tests.
 class SeededRandom final : public core::RandomSource {
-public:
+  public:
     explicit SeededRandom(std::uint64_t seed = 42) : engine_(seed) {}
     void fill(std::span<std::uint8_t> out) override {
         for (auto& b : out) {
@@ -41,18 +42,18 @@ public:
         }
     }
 
-private:
+  private:
     std::mt19937_64 engine_;
 };
 
 // A clock the test sets by hand.
 class ManualClock final : public core::Clock {
-public:
+  public:
     explicit ManualClock(std::chrono::system_clock::time_point t) : now_(t) {}
     std::chrono::system_clock::time_point now() const override { return now_; }
     void advance(std::chrono::seconds s) { now_ += s; }
 
-private:
+  private:
     std::chrono::system_clock::time_point now_;
 };
 
@@ -70,7 +71,7 @@ struct TestCa {
 // A real collector (Store + HTTPS Server) on 127.0.0.1, on a free port, served
 // from a background thread. Stopped and joined on destruction.
 class TestCollector {
-public:
+  public:
     explicit TestCollector(const std::filesystem::path& dbPath,
                            const std::string& certFile = TestCa::serverCert(),
                            const std::string& keyFile = TestCa::serverKey());
@@ -78,7 +79,7 @@ public:
     std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
     collector::Store& store() { return *store_; }
 
-private:
+  private:
     core::SystemClock clock_;
     core::SystemRandom random_;
     std::unique_ptr<collector::Store> store_;
@@ -89,6 +90,9 @@ private:
 
 // Runs a query on any SQLite file (read-only) and returns the first column as text.
 std::vector<std::string> queryStrings(const std::filesystem::path& db, const std::string& sql);
+
+// A libcurl sender that trusts only this run's test CA.
+std::unique_ptr<upload::HttpSender> makeTestSender();
 
 struct CommandResult {
     int exitCode = -1;
@@ -101,7 +105,7 @@ CommandResult runCommand(const std::vector<std::string>& argv);
 
 // A long-running child process whose stdout can be read line by line.
 class ChildProcess {
-public:
+  public:
     explicit ChildProcess(const std::vector<std::string>& argv);
     ~ChildProcess();  // SIGTERM, then wait
     ChildProcess(const ChildProcess&) = delete;
@@ -109,7 +113,7 @@ public:
     // The next stdout line, or empty if none arrived before the deadline.
     std::string readLine(std::chrono::steady_clock::time_point deadline);
 
-private:
+  private:
     int pid_ = -1;
     int stdoutFd_ = -1;
     std::string buffer_;

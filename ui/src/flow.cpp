@@ -6,10 +6,14 @@ namespace carekiosk::ui {
 
 const char* screenName(Screen screen) {
     switch (screen) {
-        case Screen::Welcome: return "welcome";
-        case Screen::Pulse: return "pulse";
-        case Screen::ThankYou: return "thank-you";
-        case Screen::SaveFailed: return "save-failed";
+        case Screen::Welcome:
+            return "welcome";
+        case Screen::Pulse:
+            return "pulse";
+        case Screen::ThankYou:
+            return "thank-you";
+        case Screen::SaveFailed:
+            return "save-failed";
     }
     return "unknown";
 }

@@ -80,8 +80,8 @@ core::Status UiRenderer::rebuildFonts(int width, int height) {
     return {};
 }
 
-FrameOutput UiRenderer::drawFrame(const ViewModel& model, PointerInput& pointer,
-                                  float deltaSeconds, const std::string& screenshotPath,
+FrameOutput UiRenderer::drawFrame(const ViewModel& model, PointerInput& pointer, float deltaSeconds,
+                                  const std::string& screenshotPath,
                                   core::Status* screenshotStatus) {
     ImGui::SetCurrentContext(context_);
     int w = 0;
@@ -97,8 +97,7 @@ FrameOutput UiRenderer::drawFrame(const ViewModel& model, PointerInput& pointer,
 
     ImGui_ImplSDLRenderer_NewFrame();  // creates the font texture when needed
     ImGui::NewFrame();
-    const DrawContext ctx{palette_, metrics_, fonts_, static_cast<float>(w),
-                          static_cast<float>(h)};
+    const DrawContext ctx{palette_, metrics_, fonts_, static_cast<float>(w), static_cast<float>(h)};
     FrameOutput out = screens_.draw(model, ctx);
     ImGui::Render();
 

@@ -27,16 +27,42 @@ Rect centredButton(const DrawContext& ctx, float widthFraction, float y) {
 
 void siteLine(const ViewModel& model, const DrawContext& ctx) {
     if (!model.siteName.empty()) {
-        ImGui::GetWindowDrawList()->AddText(
-            ctx.fonts.small, ctx.fonts.small->FontSize,
-            ImVec2(ctx.metrics.margin, ctx.metrics.margin * 0.6f),
-            widgets::toU32(ctx.palette.mutedText), model.siteName.c_str());
+        ImGui::GetWindowDrawList()->AddText(ctx.fonts.small, ctx.fonts.small->FontSize,
+                                            ImVec2(ctx.metrics.margin, ctx.metrics.margin * 0.6f),
+                                            widgets::toU32(ctx.palette.mutedText),
+                                            model.siteName.c_str());
     }
+}
+
+struct Message {
+    const char* title;
+    const char* body;
+    const char* buttonId;
+    const char* buttonLabel;
+};
+
+// A title, a sentence and one button: the layout of every short message screen.
+// Returns true when the button was tapped.
+bool drawMessage(const ViewModel& model, const DrawContext& ctx, FrameOutput& out,
+                 const Message& message) {
+    const float m = ctx.metrics.margin;
+    siteLine(model, ctx);
+    float y = ctx.height * 0.22f;
+    y += widgets::centeredText(message.title, ctx.fonts.title, m, y, ctx.width - 2 * m,
+                               ctx.palette.text);
+    y += ctx.metrics.bodyPx * 0.6f;
+    y += widgets::centeredText(message.body, ctx.fonts.body, m, y, ctx.width - 2 * m,
+                               ctx.palette.mutedText);
+    y += ctx.metrics.bodyPx * 1.2f;
+    return widgets::touchButton(message.buttonId, message.buttonLabel, centredButton(ctx, 0.3f, y),
+                                ButtonKind::Primary, ctx, out);
 }
 
 }  // namespace
 
-const char* faceWord(int score) { return kFaceWords[std::clamp(score, 1, 5) - 1]; }
+const char* faceWord(int score) {
+    return kFaceWords[std::clamp(score, 1, 5) - 1];
+}
 
 void WelcomeScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const {
     const float m = ctx.metrics.margin;
@@ -46,19 +72,21 @@ void WelcomeScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
     y += widgets::centeredText("A moment for you", ctx.fonts.title, m, y, textWidth,
                                ctx.palette.text);
     y += ctx.metrics.bodyPx * 0.6f;
-    y += widgets::centeredText("How are you feeling today? Two taps, anonymous, and every step "
-                               "is optional.",
-                               ctx.fonts.body, m, y, textWidth, ctx.palette.mutedText);
+    y += widgets::centeredText(
+        "How are you feeling today? Two taps, anonymous, and every step "
+        "is optional.",
+        ctx.fonts.body, m, y, textWidth, ctx.palette.mutedText);
     y += ctx.metrics.bodyPx * 1.2f;
     if (widgets::touchButton("welcome.start", "Check in", centredButton(ctx, 0.4f, y),
                              ButtonKind::Primary, ctx, out)) {
         out.actions.push_back(StartCheckIn{});
     }
     const float footY = ctx.height - m - ctx.fonts.small->FontSize * 2.6f;
-    widgets::centeredText("What happens to my answer? Only your choice and the hour are kept, "
-                          "never your name or the exact time. Managers see totals for groups, "
-                          "never small ones.",
-                          ctx.fonts.small, m, footY, textWidth, ctx.palette.mutedText);
+    widgets::centeredText(
+        "What happens to my answer? Only your choice and the hour are kept, "
+        "never your name or the exact time. Managers see totals for groups, "
+        "never small ones.",
+        ctx.fonts.small, m, footY, textWidth, ctx.palette.mutedText);
 }
 
 void PulseScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const {
@@ -98,37 +126,22 @@ void PulseScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutp
     }
 }
 
-void ThankYouScreen::draw(const ViewModel& model, const DrawContext& ctx,
-                          FrameOutput& out) const {
-    const float m = ctx.metrics.margin;
-    siteLine(model, ctx);
-    float y = ctx.height * 0.22f;
-    y += widgets::centeredText("Thank you", ctx.fonts.title, m, y, ctx.width - 2 * m,
-                               ctx.palette.text);
-    y += ctx.metrics.bodyPx * 0.6f;
-    y += widgets::centeredText("Your answer is saved, anonymously. Together these answers help "
-                               "make this a kinder place to work.",
-                               ctx.fonts.body, m, y, ctx.width - 2 * m, ctx.palette.mutedText);
-    y += ctx.metrics.bodyPx * 1.2f;
-    if (widgets::touchButton("thankyou.done", "Done", centredButton(ctx, 0.3f, y),
-                             ButtonKind::Primary, ctx, out)) {
+void ThankYouScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const {
+    if (drawMessage(model, ctx, out,
+                    {"Thank you",
+                     "Your answer is saved, anonymously. Together these answers help make this a "
+                     "kinder place to work.",
+                     "thankyou.done", "Done"})) {
         out.actions.push_back(Dismiss{});
     }
 }
 
 void SaveFailedScreen::draw(const ViewModel& model, const DrawContext& ctx,
                             FrameOutput& out) const {
-    const float m = ctx.metrics.margin;
-    siteLine(model, ctx);
-    float y = ctx.height * 0.22f;
-    y += widgets::centeredText("Sorry, that wasn't saved", ctx.fonts.title, m, y,
-                               ctx.width - 2 * m, ctx.palette.text);
-    y += ctx.metrics.bodyPx * 0.6f;
-    y += widgets::centeredText("Nothing was recorded. Please try again a little later.",
-                               ctx.fonts.body, m, y, ctx.width - 2 * m, ctx.palette.mutedText);
-    y += ctx.metrics.bodyPx * 1.2f;
-    if (widgets::touchButton("savefailed.ok", "OK", centredButton(ctx, 0.3f, y),
-                             ButtonKind::Primary, ctx, out)) {
+    if (drawMessage(
+            model, ctx, out,
+            {"Sorry, that wasn't saved", "Nothing was recorded. Please try again a little later.",
+             "savefailed.ok", "OK"})) {
         out.actions.push_back(Dismiss{});
     }
 }
@@ -145,10 +158,18 @@ FrameOutput ScreenSet::draw(const ViewModel& model, const DrawContext& ctx) cons
                      ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
                      ImGuiWindowFlags_NoScrollWithMouse);
     switch (model.screen) {
-        case Screen::Welcome: welcome_.draw(model, ctx, out); break;
-        case Screen::Pulse: pulse_.draw(model, ctx, out); break;
-        case Screen::ThankYou: thankYou_.draw(model, ctx, out); break;
-        case Screen::SaveFailed: saveFailed_.draw(model, ctx, out); break;
+        case Screen::Welcome:
+            welcome_.draw(model, ctx, out);
+            break;
+        case Screen::Pulse:
+            pulse_.draw(model, ctx, out);
+            break;
+        case Screen::ThankYou:
+            thankYou_.draw(model, ctx, out);
+            break;
+        case Screen::SaveFailed:
+            saveFailed_.draw(model, ctx, out);
+            break;
     }
     ImGui::End();
     ImGui::PopStyleColor();

@@ -68,7 +68,7 @@ core::Error transportError(CURLcode code, const char* detail, const std::string&
 }
 
 class CurlSender final : public HttpSender {
-public:
+  public:
     explicit CurlSender(TlsOptions options) : options_(std::move(options)) {
         initCurlOnce();
         curl_ = curl_easy_init();
@@ -142,7 +142,7 @@ public:
         return response;
     }
 
-private:
+  private:
     TlsOptions options_;
     CURL* curl_ = nullptr;
 };

@@ -13,7 +13,9 @@ UploadWorker::UploadWorker(UploadWorkerOptions options, std::unique_ptr<HttpSend
       clock_(clock),
       onStatusChanged_(std::move(onStatusChanged)) {}
 
-UploadWorker::~UploadWorker() { stop(); }
+UploadWorker::~UploadWorker() {
+    stop();
+}
 
 void UploadWorker::start() {
     std::lock_guard lock(mutex_);

@@ -46,11 +46,10 @@ Result<bool> Uploader::sendOne(DrainReport& report) {
     }
     const long status = response->status;
     if (status == 401 || status == 403) {
-        return makeError(ErrorCode::Unauthorized,
-                         "the collector refused this kiosk's token (HTTP " +
-                             std::to_string(status) + ": " +
-                             core::errorMessageFromBody(response->body) +
-                             "); this kiosk needs re-enrolment");
+        return makeError(
+            ErrorCode::Unauthorized,
+            "the collector refused this kiosk's token (HTTP " + std::to_string(status) + ": " +
+                core::errorMessageFromBody(response->body) + "); this kiosk needs re-enrolment");
     }
     if (status < 200 || status >= 300) {
         return makeError(ErrorCode::Rejected, "the collector answered HTTP " +
@@ -59,9 +58,9 @@ Result<bool> Uploader::sendOne(DrainReport& report) {
     }
     auto ack = core::decodeBatchAck(response->body);
     if (!ack) {
-        return makeError(ErrorCode::Rejected,
-                         "the collector's answer was not an acknowledgement: " +
-                             ack.error().message);
+        return makeError(
+            ErrorCode::Rejected,
+            "the collector's answer was not an acknowledgement: " + ack.error().message);
     }
     if (ack->batchId != batch.batchId) {
         // Never delete on an acknowledgement for some other batch.

@@ -27,7 +27,7 @@ struct ServerOptions {
 };
 
 class Server {
-public:
+  public:
     // `store` must outlive the Server.
     static Result<std::unique_ptr<Server>> create(Store& store, const ServerOptions& options);
     ~Server();
@@ -41,7 +41,7 @@ public:
     // True while run() is accepting connections (any thread).
     bool running() const;
 
-private:
+  private:
     struct Impl;
     explicit Server(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;

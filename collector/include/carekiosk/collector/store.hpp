@@ -42,7 +42,7 @@ struct StoreResult {
 inline constexpr std::chrono::hours kDefaultCodeLifetime{24};
 
 class Store {
-public:
+  public:
     // Opens or creates the database and migrates it. `clock` and `random` must
     // outlive the Store.
     static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path,
@@ -76,7 +76,7 @@ public:
 
     Result<bool> siteExists(const std::string& siteId);
 
-private:
+  private:
     Store(storage::Database db, const core::Clock& clock, core::RandomSource& random)
         : db_(std::move(db)), clock_(clock), random_(random) {}
     Result<bool> siteExistsLocked(const std::string& siteId);

@@ -17,10 +17,10 @@ inline constexpr int kScoreCount = kMaxScore - kMinScore + 1;
 inline constexpr std::int64_t kSecondsPerHour = 3600;
 
 struct CheckIn {
-    int score = 0;                  // 1 (struggling) .. 5 (great)
-    std::string siteId;             // the site the kiosk is enrolled at
-    int questionSetVersion = 0;     // which question set the person answered
-    std::int64_t hourBucket = 0;    // Unix seconds, rounded down to the hour (UTC)
+    int score = 0;                // 1 (struggling) .. 5 (great)
+    std::string siteId;           // the site the kiosk is enrolled at
+    int questionSetVersion = 0;   // which question set the person answered
+    std::int64_t hourBucket = 0;  // Unix seconds, rounded down to the hour (UTC)
 
     bool operator==(const CheckIn&) const = default;
 };

@@ -11,21 +11,21 @@
 namespace carekiosk::core {
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     // Wall-clock time, used for hour buckets and expiry.
     virtual std::chrono::system_clock::time_point now() const = 0;
 };
 
 class SystemClock final : public Clock {
-public:
+  public:
     std::chrono::system_clock::time_point now() const override {
         return std::chrono::system_clock::now();
     }
 };
 
 class RandomSource {
-public:
+  public:
     virtual ~RandomSource() = default;
     // Fills `out` with unpredictable bytes.
     virtual void fill(std::span<std::uint8_t> out) = 0;
@@ -35,7 +35,7 @@ public:
 
 // Backed by the operating system's random source (getrandom via std::random_device).
 class SystemRandom final : public RandomSource {
-public:
+  public:
     void fill(std::span<std::uint8_t> out) override;
 };
 

@@ -12,8 +12,8 @@ namespace carekiosk::core {
 
 struct KioskConfig {
     // Enrolment (written by carekiosk-provision, not edited by hand).
-    std::string serverUrl;    // https://host:port of the collector
-    std::string caFile;       // PEM CA bundle that signs the collector's certificate
+    std::string serverUrl;  // https://host:port of the collector
+    std::string caFile;     // PEM CA bundle that signs the collector's certificate
     std::string deviceId;
     std::string deviceToken;  // secret: the file is written 0600
     std::string siteId;
@@ -21,10 +21,10 @@ struct KioskConfig {
     int questionSetVersion = 1;
 
     // Local settings.
-    std::string databasePath;           // SQLite outbox
-    int uploadIntervalSeconds = 600;    // uploads run on this schedule, never per tap
-    int thankYouSeconds = 6;            // thank-you screen returns to welcome after this
-    int idleResetSeconds = 45;          // any screen returns to welcome after this
+    std::string databasePath;         // SQLite outbox
+    int uploadIntervalSeconds = 600;  // uploads run on this schedule, never per tap
+    int thankYouSeconds = 6;          // thank-you screen returns to welcome after this
+    int idleResetSeconds = 45;        // any screen returns to welcome after this
     bool fullscreen = true;
 };
 

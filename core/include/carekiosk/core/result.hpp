@@ -36,7 +36,7 @@ inline Error makeError(ErrorCode code, std::string message, std::string field = 
 
 template <typename T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
     Result(Error error) : data_(std::move(error)) {}
 
@@ -53,13 +53,13 @@ public:
     // Precondition: !ok().
     const Error& error() const { return std::get<Error>(data_); }
 
-private:
+  private:
     std::variant<T, Error> data_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : error_(std::move(error)), ok_(false) {}
 
@@ -67,7 +67,7 @@ public:
     explicit operator bool() const { return ok_; }
     const Error& error() const { return error_; }
 
-private:
+  private:
     Error error_;
     bool ok_ = true;
 };

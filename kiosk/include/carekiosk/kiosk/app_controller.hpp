@@ -17,7 +17,7 @@
 namespace carekiosk::kiosk {
 
 class AppController {
-public:
+  public:
     // Borrows `outbox` and `clock`; they must outlive the controller.
     AppController(const core::KioskConfig& config, storage::Outbox& outbox,
                   const core::Clock& clock);
@@ -28,16 +28,14 @@ public:
     bool apply(const ui::Action& action, ui::Flow::Clock::time_point now);
     void touched(ui::Flow::Clock::time_point now) { flow_.touched(now); }
     bool tick(ui::Flow::Clock::time_point now) { return flow_.tick(now); }
-    std::optional<ui::Flow::Clock::time_point> nextDeadline() const {
-        return flow_.nextDeadline();
-    }
+    std::optional<ui::Flow::Clock::time_point> nextDeadline() const { return flow_.nextDeadline(); }
 
     ui::Screen screen() const { return flow_.screen(); }
     ui::ViewModel viewModel() const;
     // The last storage failure, for the log and (later) the admin panel.
     const std::optional<core::Error>& lastSaveError() const { return lastSaveError_; }
 
-private:
+  private:
     const core::KioskConfig& config_;
     storage::Outbox& outbox_;
     const core::Clock& clock_;

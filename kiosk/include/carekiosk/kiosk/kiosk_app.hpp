@@ -23,22 +23,22 @@
 #include "carekiosk/core/clock.hpp"
 #include "carekiosk/core/config.hpp"
 #include "carekiosk/core/result.hpp"
-#include "carekiosk/ui/layout_report.hpp"
 #include "carekiosk/ui/flow.hpp"
+#include "carekiosk/ui/layout_report.hpp"
 #include "carekiosk/upload/upload_worker.hpp"
 
 namespace carekiosk::kiosk {
 
 struct KioskOptions {
     core::KioskConfig config;
-    int width = 0;   // window size when not fullscreen; 0 means 1280x800
+    int width = 0;  // window size when not fullscreen; 0 means 1280x800
     int height = 0;
     bool forceWindowed = false;  // ignore config.fullscreen (development, screenshots)
     bool startUploader = true;
 };
 
 class KioskApp {
-public:
+  public:
     // Opens the outbox, the window and the renderer, and starts the upload
     // worker. `clock` and `random` must outlive the app. Errors name what is
     // missing (display, font, database) and what to do.
@@ -70,7 +70,7 @@ public:
     // Draws a frame now and writes it to `path` as PNG.
     core::Status saveScreenshot(const std::filesystem::path& path);
 
-private:
+  private:
     struct Parts;
     explicit KioskApp(std::unique_ptr<Parts> parts);
     void handleEvent(const SDL_Event& event);

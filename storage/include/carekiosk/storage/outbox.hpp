@@ -30,7 +30,7 @@
 namespace carekiosk::storage {
 
 class Outbox {
-public:
+  public:
     // `random` must outlive the Outbox; it makes row keys and batch ids.
     static Result<Outbox> open(const std::filesystem::path& path, core::RandomSource& random);
 
@@ -51,7 +51,7 @@ public:
 
     Database& database() { return db_; }
 
-private:
+  private:
     Outbox(Database db, core::RandomSource& random) : db_(std::move(db)), random_(&random) {}
     Result<core::Batch> loadBatch(const std::string& batchId);
 

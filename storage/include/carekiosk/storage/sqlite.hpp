@@ -28,7 +28,7 @@ struct Migration {
 };
 
 class Database {
-public:
+  public:
     // Opens (creating if needed) with journal_mode=WAL, synchronous=FULL,
     // foreign_keys=ON and a busy timeout, then runs `migrations` forward from the
     // file's user_version. A file newer than the migrations is refused.
@@ -51,7 +51,7 @@ public:
     sqlite3* handle() const { return db_; }
     const std::filesystem::path& path() const { return path_; }
 
-private:
+  private:
     Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
     Status migrate(std::span<const Migration> migrations);
 
@@ -60,7 +60,7 @@ private:
 };
 
 class Statement {
-public:
+  public:
     Statement(Statement&& other) noexcept;
     Statement& operator=(Statement&& other) noexcept;
     Statement(const Statement&) = delete;
@@ -84,7 +84,7 @@ public:
     std::vector<std::uint8_t> columnBlob(int index) const;
     bool columnIsNull(int index) const;
 
-private:
+  private:
     friend class Database;
     Statement(sqlite3_stmt* stmt, const Database* db) : stmt_(stmt), db_(db) {}
     sqlite3_stmt* stmt_ = nullptr;
@@ -94,7 +94,7 @@ private:
 
 // BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() ran.
 class Transaction {
-public:
+  public:
     static Result<Transaction> begin(Database& db);
     Transaction(Transaction&& other) noexcept;
     Transaction(const Transaction&) = delete;
@@ -103,7 +103,7 @@ public:
     ~Transaction();
     Status commit();
 
-private:
+  private:
     explicit Transaction(Database* db) : db_(db) {}
     Database* db_ = nullptr;
 };

@@ -30,7 +30,7 @@ struct FlowTimings {
 };
 
 class Flow {
-public:
+  public:
     using Clock = std::chrono::steady_clock;
 
     explicit Flow(FlowTimings timings) : timings_(timings) {}
@@ -51,7 +51,7 @@ public:
     // When tick() next has something to do, or nullopt when nothing is timed.
     std::optional<Clock::time_point> nextDeadline() const;
 
-private:
+  private:
     void show(Screen screen, Clock::time_point now);
 
     FlowTimings timings_;

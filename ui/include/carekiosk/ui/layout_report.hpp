@@ -16,7 +16,7 @@ struct Rect {
 };
 
 class LayoutReport {
-public:
+  public:
     void clear() { targets_.clear(); }
     void add(const std::string& id, Rect rect) { targets_[id] = rect; }
     std::optional<Rect> find(const std::string& id) const {
@@ -25,7 +25,7 @@ public:
     }
     const std::map<std::string, Rect>& targets() const { return targets_; }
 
-private:
+  private:
     std::map<std::string, Rect> targets_;
 };
 

@@ -17,14 +17,14 @@ struct PointerEvent {
 };
 
 class PointerInput {
-public:
+  public:
     void push(PointerEvent event) { queue_.push_back(event); }
     bool hasPending() const { return !queue_.empty(); }
     // Moves the pointer and applies queued events up to and including the next
     // press or release. Call once per frame before ImGui::NewFrame().
     void applyToFrame(ImGuiIO& io);
 
-private:
+  private:
     std::deque<PointerEvent> queue_;
     bool down_ = false;
     float x_ = -1e9f;

@@ -18,12 +18,11 @@ struct ImGuiContext;
 namespace carekiosk::ui {
 
 class UiRenderer {
-public:
+  public:
     // Borrows `window` and `renderer`, which must outlive the UiRenderer.
     // Fails with a clear message if the font file cannot be loaded.
-    static core::Result<std::unique_ptr<UiRenderer>> create(SDL_Window* window,
-                                                            SDL_Renderer* renderer,
-                                                            std::string fontPath = kDefaultFontPath);
+    static core::Result<std::unique_ptr<UiRenderer>> create(
+        SDL_Window* window, SDL_Renderer* renderer, std::string fontPath = kDefaultFontPath);
     ~UiRenderer();
     UiRenderer(const UiRenderer&) = delete;
     UiRenderer& operator=(const UiRenderer&) = delete;
@@ -38,7 +37,7 @@ public:
     const Palette& palette() const { return palette_; }
     const Metrics& metrics() const { return metrics_; }
 
-private:
+  private:
     UiRenderer(SDL_Window* window, SDL_Renderer* renderer, std::string fontPath);
     core::Status rebuildFonts(int width, int height);
     core::Status writePng(const std::string& path, int width, int height);

@@ -42,31 +42,31 @@ struct DrawContext {
 };
 
 class WelcomeScreen {
-public:
+  public:
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
 };
 
 class PulseScreen {
-public:
+  public:
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
 };
 
 class ThankYouScreen {
-public:
+  public:
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
 };
 
 class SaveFailedScreen {
-public:
+  public:
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
 };
 
 // Dispatches to the screen the model names, inside one fullscreen ImGui window.
 class ScreenSet {
-public:
+  public:
     FrameOutput draw(const ViewModel& model, const DrawContext& ctx) const;
 
-private:
+  private:
     WelcomeScreen welcome_;
     PulseScreen pulse_;
     ThankYouScreen thankYou_;

@@ -17,10 +17,10 @@ double relativeLuminance(Rgb colour);
 double contrastRatio(Rgb a, Rgb b);
 
 struct Palette {
-    Rgb background{0xF6, 0xF3, 0xEE};     // warm off-white
-    Rgb text{0x1F, 0x2A, 0x33};           // near-black slate
-    Rgb mutedText{0x4A, 0x55, 0x5F};      // secondary copy, still >= 4.5:1
-    Rgb accent{0x1D, 0x5C, 0x63};         // deep teal for primary buttons
+    Rgb background{0xF6, 0xF3, 0xEE};  // warm off-white
+    Rgb text{0x1F, 0x2A, 0x33};        // near-black slate
+    Rgb mutedText{0x4A, 0x55, 0x5F};   // secondary copy, still >= 4.5:1
+    Rgb accent{0x1D, 0x5C, 0x63};      // deep teal for primary buttons
     Rgb accentText{0xFF, 0xFF, 0xFF};
     Rgb buttonSecondary{0xE3, 0xDD, 0xD3};
     Rgb faceOutline{0x1F, 0x2A, 0x33};

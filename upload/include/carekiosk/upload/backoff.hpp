@@ -8,7 +8,7 @@
 namespace carekiosk::upload {
 
 class Backoff {
-public:
+  public:
     // `random` must outlive the Backoff.
     Backoff(std::chrono::milliseconds base, std::chrono::milliseconds cap,
             core::RandomSource& random);
@@ -19,7 +19,7 @@ public:
     void reset() { failures_ = 0; }
     int failures() const { return failures_; }
 
-private:
+  private:
     std::chrono::milliseconds base_;
     std::chrono::milliseconds cap_;
     core::RandomSource* random_;

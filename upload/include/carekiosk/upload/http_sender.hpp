@@ -29,7 +29,7 @@ struct HttpResponse {
 };
 
 class HttpSender {
-public:
+  public:
     virtual ~HttpSender() = default;
     // Sends one request and returns whatever HTTP status came back. Errors are
     // only transport failures: ErrorCode::Network (DNS, refused, timeout, reset)

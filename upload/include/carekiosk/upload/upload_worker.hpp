@@ -37,7 +37,7 @@ struct UploadWorkerOptions {
 };
 
 struct UploadStatus {
-    std::int64_t pending = -1;  // -1 until the first try has read the outbox
+    std::int64_t pending = -1;           // -1 until the first try has read the outbox
     std::int64_t acknowledgedTotal = 0;  // check-ins acknowledged since start
     int attempts = 0;
     bool lastAttemptOk = false;
@@ -47,7 +47,7 @@ struct UploadStatus {
 };
 
 class UploadWorker {
-public:
+  public:
     // `random` and `clock` must outlive the worker.
     UploadWorker(UploadWorkerOptions options, std::unique_ptr<HttpSender> sender,
                  core::RandomSource& random, const core::Clock& clock,
@@ -62,7 +62,7 @@ public:
     void uploadNow();
     UploadStatus status() const;
 
-private:
+  private:
     void run();
     void attempt(std::optional<storage::Outbox>& outbox);
     std::chrono::steady_clock::duration jitteredInterval();

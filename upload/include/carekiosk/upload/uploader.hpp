@@ -22,7 +22,7 @@ struct DrainReport {
 };
 
 class Uploader {
-public:
+  public:
     // Borrows all three; they must outlive the Uploader and stay on its thread.
     Uploader(storage::Outbox& outbox, HttpSender& sender, UploadTarget target);
 
@@ -31,7 +31,7 @@ public:
     // when the collector acknowledges the very batch id that was sent.
     Result<DrainReport> drain();
 
-private:
+  private:
     Result<bool> sendOne(DrainReport& report);
 
     storage::Outbox& outbox_;

@@ -1,0 +1,112 @@
+#include <sys/stat.h>
+
+#include <catch2/catch.hpp>
+#include <fstream>
+
+#include "carekiosk/core/config.hpp"
+#include "carekiosk/provisioning/enroll.hpp"
+#include "support/test_support.hpp"
+
+using namespace carekiosk;
+
+namespace {
+
+struct Fixture {
+    testing::TempDir dir;
+    testing::TestCollector collector{dir / "collector.db"};
+    std::unique_ptr<upload::HttpSender> sender = testing::makeTestSender();
+
+    Fixture() { REQUIRE(collector.store().createSite("leeds", "Leeds office")); }
+
+    provisioning::EnrollOptions options(const std::string& code) {
+        provisioning::EnrollOptions o;
+        o.serverUrl = collector.url();
+        o.code = code;
+        o.caFile = testing::TestCa::caFile();
+        o.configPath = dir / "kiosk.json";
+        return o;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("enrolment writes a 0600 config the kiosk can load") {
+    Fixture f;
+    const auto code = f.collector.store().createEnrollCode("leeds").value();
+    auto config = provisioning::enroll(f.options(code), *f.sender);
+    REQUIRE(config);
+    struct stat info {};
+    REQUIRE(stat((f.dir / "kiosk.json").c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+    auto loaded = core::loadKioskConfigFile(f.dir / "kiosk.json");
+    REQUIRE(loaded);
+    CHECK(loaded->siteId == "leeds");
+    CHECK(loaded->siteName == "Leeds office");
+    CHECK(loaded->serverUrl == f.collector.url());
+    CHECK(loaded->databasePath == (f.dir / "carekiosk.db").string());
+    CHECK(loaded->deviceToken == config->deviceToken);
+    // The device token works for uploads.
+    auto device = f.collector.store().authenticateDevice(loaded->deviceToken);
+    REQUIRE(device);
+    CHECK(device.value().has_value());
+}
+
+TEST_CASE("a used or unknown code is refused clearly and nothing is written") {
+    Fixture f;
+    const auto code = f.collector.store().createEnrollCode("leeds").value();
+    REQUIRE(provisioning::enroll(f.options(code), *f.sender));
+    std::filesystem::remove(f.dir / "kiosk.json");
+
+    auto used = provisioning::enroll(f.options(code), *f.sender);
+    REQUIRE_FALSE(used);
+    CHECK(used.error().code == core::ErrorCode::Unauthorized);
+    CHECK_THAT(used.error().message, Catch::Contains("already used"));
+
+    auto unknown = provisioning::enroll(f.options("ZZZZ-ZZZZ-ZZZZ"), *f.sender);
+    REQUIRE_FALSE(unknown);
+    CHECK_THAT(unknown.error().message, Catch::Contains("not known"));
+    CHECK_FALSE(std::filesystem::exists(f.dir / "kiosk.json"));
+}
+
+TEST_CASE("enrolment refuses plain http, a missing CA file and a missing directory") {
+    Fixture f;
+    auto options = f.options("ABCD-EFGH-JKMN");
+    options.serverUrl = "http://127.0.0.1:8080";
+    auto http = provisioning::enroll(options, *f.sender);
+    REQUIRE_FALSE(http);
+    CHECK(http.error().field == "--server");
+
+    options = f.options("ABCD-EFGH-JKMN");
+    options.caFile = f.dir / "missing-ca.pem";
+    auto ca = provisioning::enroll(options, *f.sender);
+    REQUIRE_FALSE(ca);
+    CHECK(ca.error().field == "--ca");
+
+    options = f.options("ABCD-EFGH-JKMN");
+    options.configPath = f.dir / "no" / "such" / "kiosk.json";
+    auto out = provisioning::enroll(options, *f.sender);
+    REQUIRE_FALSE(out);
+    CHECK(out.error().field == "--out");
+    CHECK_THAT(out.error().message, Catch::Contains("create it first"));
+}
+
+TEST_CASE("an existing config is replaced whole, never half-written") {
+    testing::TempDir dir;
+    const auto path = dir / "kiosk.json";
+    {
+        std::ofstream old(path);
+        old << "old contents";
+    }
+    REQUIRE(provisioning::writeFileAtomically(path, "new contents\n",
+                                              std::filesystem::perms::owner_read |
+                                                  std::filesystem::perms::owner_write));
+    std::ifstream in(path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(text == "new contents\n");
+    // No temporary file is left behind.
+    int files = 0;
+    for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(dir.path())) {
+        ++files;
+    }
+    CHECK(files == 1);
+}
