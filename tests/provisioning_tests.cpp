@@ -97,9 +97,9 @@ TEST_CASE("an existing config is replaced whole, never half-written") {
         std::ofstream old(path);
         old << "old contents";
     }
-    REQUIRE(provisioning::writeFileAtomically(path, "new contents\n",
-                                              std::filesystem::perms::owner_read |
-                                                  std::filesystem::perms::owner_write));
+    REQUIRE(provisioning::writeFileAtomically(
+        path, "new contents\n",
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
     std::ifstream in(path);
     std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     CHECK(text == "new contents\n");
