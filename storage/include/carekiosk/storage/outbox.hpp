@@ -37,9 +37,10 @@ class Outbox {
     // Validates and durably stores one check-in.
     Status add(const core::CheckIn& checkIn);
 
-    // The batch to send next: the oldest batch that was assigned but never
-    // acknowledged, else a new batch of up to `maxRows` pending rows (in random
-    // key order, which shuffles them). nullopt when nothing is pending.
+    // The batch to send next: the batch that was assigned but never acknowledged
+    // (there is at most one, since a new one is made only when none is open),
+    // else a new batch of up to `maxRows` pending rows, in random key order,
+    // which shuffles them. nullopt when nothing is pending.
     Result<std::optional<core::Batch>> nextBatch(std::size_t maxRows = core::kMaxRowsPerBatch);
 
     // Deletes the rows of `batchId` and the batch itself. Unknown ids are a no-op
