@@ -1,4 +1,6 @@
+#include <zlib.h>
 #include <catch2/catch.hpp>
+
 #include <deque>
 
 #include "carekiosk/core/wire.hpp"
@@ -32,8 +34,27 @@ upload::HttpResponse ackFor(const std::string& batchId, int stored) {
     return upload::HttpResponse{200, core::encodeBatchAck({batchId, stored, false}), {}};
 }
 
+std::string gunzip(const std::string& data) {
+    z_stream stream{};
+    REQUIRE(inflateInit2(&stream, 15 + 16) == Z_OK);
+    std::string out(1 << 20, '\0');
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    stream.avail_in = static_cast<uInt>(data.size());
+    stream.next_out = reinterpret_cast<Bytef*>(out.data());
+    stream.avail_out = static_cast<uInt>(out.size());
+    REQUIRE(inflate(&stream, Z_FINISH) == Z_STREAM_END);
+    out.resize(stream.total_out);
+    inflateEnd(&stream);
+    return out;
+}
+
+core::Batch sentBatch(const upload::HttpRequest& request) {
+    REQUIRE(request.contentEncoding == "gzip");
+    return core::decodeBatch(gunzip(request.body)).value();
+}
+
 std::string sentBatchId(const upload::HttpRequest& request) {
-    return core::decodeBatch(request.body).value().batchId;
+    return sentBatch(request).batchId;
 }
 
 struct Fixture {
@@ -41,7 +62,8 @@ struct Fixture {
     testing::SeededRandom random;
     storage::Outbox outbox = storage::Outbox::open(dir / "kiosk.db", random).value();
     ScriptedSender sender;
-    upload::Uploader uploader{outbox, sender, {"https://collector.test", "device-token"}};
+    testing::ManualClock clock{system_clock::time_point(seconds(1795845600))};
+    upload::Uploader uploader{outbox, sender, {"https://collector.test", "device-token"}, clock};
 
     void addCheckIns(int n) {
         for (int i = 0; i < n; ++i) {
@@ -84,8 +106,8 @@ TEST_CASE("an acknowledged batch is deleted, and the request carries the token a
     const std::string id = batch.value()->batchId;
     f.sender.answers.push_back(ackFor(id, 3));
     auto report = f.uploader.drain();
-    REQUIRE(report);
-    CHECK(report->checkInsAcknowledged == 3);
+    CHECK_FALSE(report.error);
+    CHECK(report.checkInsAcknowledged == 3);
     CHECK(f.outbox.pendingCount().value() == 0);
     REQUIRE(f.sender.sent.size() == 1);
     CHECK(f.sender.sent[0].method == "POST");
@@ -102,13 +124,14 @@ TEST_CASE("failures delete nothing, and the retry sends the same batch id") {
     f.sender.answers.push_back(upload::HttpResponse{200, "<html>proxy page</html>", {}});
 
     auto reset = f.uploader.drain();
-    REQUIRE_FALSE(reset);
-    CHECK(reset.error().code == core::ErrorCode::Network);
+    REQUIRE(reset.error);
+    CHECK(reset.error->code == core::ErrorCode::Network);
     auto busy = f.uploader.drain();
-    REQUIRE_FALSE(busy);
-    CHECK_THAT(busy.error().message, Catch::Contains("HTTP 503") && Catch::Contains("busy"));
+    REQUIRE(busy.error);
+    CHECK_THAT(busy.error->message, Catch::Contains("HTTP 503") && Catch::Contains("busy"));
+    CHECK_FALSE(busy.retryAfter);  // no header: the worker backs off instead
     auto garbage = f.uploader.drain();
-    REQUIRE_FALSE(garbage);
+    REQUIRE(garbage.error);
     CHECK(f.outbox.pendingCount().value() == 4);
 
     REQUIRE(f.sender.sent.size() == 3);
@@ -117,7 +140,7 @@ TEST_CASE("failures delete nothing, and the retry sends the same batch id") {
     CHECK(sentBatchId(f.sender.sent[2]) == id);
 
     f.sender.answers.push_back(ackFor(id, 4));
-    REQUIRE(f.uploader.drain());
+    CHECK_FALSE(f.uploader.drain().error);
     CHECK(f.outbox.pendingCount().value() == 0);
 }
 
@@ -126,8 +149,8 @@ TEST_CASE("an acknowledgement for another batch id deletes nothing") {
     f.addCheckIns(2);
     f.sender.answers.push_back(ackFor(std::string(32, 'f'), 2));
     auto r = f.uploader.drain();
-    REQUIRE_FALSE(r);
-    CHECK_THAT(r.error().message, Catch::Contains("keeping it to retry"));
+    REQUIRE(r.error);
+    CHECK_THAT(r.error->message, Catch::Contains("keeping it to retry"));
     CHECK(f.outbox.pendingCount().value() == 2);
 }
 
@@ -136,9 +159,13 @@ TEST_CASE("a refused token says the kiosk needs re-enrolment and deletes nothing
     f.addCheckIns(2);
     f.sender.answers.push_back(upload::HttpResponse{401, R"({"error":"bad token"})", {}});
     auto r = f.uploader.drain();
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == core::ErrorCode::Unauthorized);
-    CHECK_THAT(r.error().message, Catch::Contains("re-enrolment"));
+    REQUIRE(r.error);
+    CHECK(r.needsReEnrolment);
+    CHECK(r.error->code == core::ErrorCode::Unauthorized);
+    CHECK_THAT(r.error->message, Catch::Contains("re-enrolment"));
+    CHECK(f.outbox.pendingCount().value() == 2);
+    f.sender.answers.push_back(upload::HttpResponse{403, R"({"error":"revoked"})", {}});
+    CHECK(f.uploader.drain().needsReEnrolment);
     CHECK(f.outbox.pendingCount().value() == 2);
 }
 
@@ -150,15 +177,15 @@ TEST_CASE("more than one batch's worth is sent as several batches of at most 500
       public:
         std::vector<std::size_t> sizes;
         core::Result<upload::HttpResponse> send(const upload::HttpRequest& r) override {
-            auto batch = core::decodeBatch(r.body).value();
+            auto batch = sentBatch(r);
             sizes.push_back(batch.checkIns.size());
             return ackFor(batch.batchId, static_cast<int>(batch.checkIns.size()));
         }
     } echo;
-    upload::Uploader uploader(f.outbox, echo, {"https://collector.test", "t"});
+    upload::Uploader uploader(f.outbox, echo, {"https://collector.test", "t"}, f.clock);
     auto report = uploader.drain();
-    REQUIRE(report);
-    CHECK(report->batchesAcknowledged == 3);
+    CHECK_FALSE(report.error);
+    CHECK(report.batchesAcknowledged == 3);
     CHECK(echo.sizes == std::vector<std::size_t>{500, 500, 200});
     CHECK(f.outbox.pendingCount().value() == 0);
 }
@@ -176,11 +203,12 @@ TEST_CASE("the uploader refuses a collector whose certificate is not from the pr
     upload::TlsOptions tls;
     tls.caFile = testing::TestCa::caFile();
     auto sender = upload::makeCurlSender(tls);
-    upload::Uploader uploader(outbox, *sender, {impostor.url(), "any-token"});
+    core::SystemClock clock;
+    upload::Uploader uploader(outbox, *sender, {impostor.url(), "any-token"}, clock);
     auto r = uploader.drain();
-    REQUIRE_FALSE(r);
-    CHECK(r.error().code == core::ErrorCode::Tls);
-    CHECK_THAT(r.error().message, Catch::Contains("CA file"));
+    REQUIRE(r.error);
+    CHECK(r.error->code == core::ErrorCode::Tls);
+    CHECK_THAT(r.error->message, Catch::Contains("CA file"));
     CHECK(outbox.pendingCount().value() == 5);
 }
 
@@ -193,4 +221,73 @@ TEST_CASE("the curl sender refuses plain http") {
     auto r = sender->send(request);
     REQUIRE_FALSE(r);
     CHECK_THAT(r.error().message, Catch::Contains("only https://"));
+}
+
+TEST_CASE("a batch the collector refuses as invalid is dead-lettered and the queue goes on") {
+    Fixture f;
+    f.addCheckIns(700);  // two batches: 500 and 200
+    f.sender.answers.push_back(
+        upload::HttpResponse{422, R"({"error":"checkins[3].score must be between 1 and 5"})", {}});
+    // The second batch is acknowledged by echoing whatever id arrives next.
+    class Echo final : public upload::HttpSender {
+      public:
+        ScriptedSender& first;
+        explicit Echo(ScriptedSender& s) : first(s) {}
+        core::Result<upload::HttpResponse> send(const upload::HttpRequest& r) override {
+            if (!first.answers.empty()) {
+                return first.send(r);
+            }
+            const auto batch = sentBatch(r);
+            return ackFor(batch.batchId, static_cast<int>(batch.checkIns.size()));
+        }
+    } echo(f.sender);
+    upload::Uploader uploader(f.outbox, echo, {"https://collector.test", "t"}, f.clock);
+    const auto outcome = uploader.drain();
+    CHECK_FALSE(outcome.error);
+    CHECK(outcome.batchesDeadLettered == 1);
+    CHECK(outcome.checkInsAcknowledged == 200);
+    CHECK(f.outbox.pendingCount().value() == 0);
+    auto letters = f.outbox.deadLetters();
+    REQUIRE(letters);
+    REQUIRE(letters->size() == 1);
+    CHECK(letters->at(0).checkIns == 500);  // kept on the kiosk, not deleted
+    CHECK_THAT(letters->at(0).reason,
+               Catch::Contains("HTTP 422") && Catch::Contains("checkins[3].score"));
+    // Later drains never send the dead batch again.
+    f.addCheckIns(1);
+    CHECK_FALSE(uploader.drain().error);
+    CHECK(f.outbox.deadLetters()->size() == 1);
+}
+
+TEST_CASE("429 and 503 pass on the collector's Retry-After") {
+    Fixture f;
+    f.addCheckIns(1);
+    f.sender.answers.push_back(upload::HttpResponse{429, "{}", {{"retry-after", "120"}}});
+    auto seconds120 = f.uploader.drain();
+    REQUIRE(seconds120.retryAfter);
+    CHECK(*seconds120.retryAfter == seconds(120));
+    // An HTTP date five minutes after the (manual) clock's now.
+    f.sender.answers.push_back(
+        upload::HttpResponse{503, "{}", {{"retry-after", "Sat, 28 Nov 2026 06:05:00 GMT"}}});
+    auto dated = f.uploader.drain();
+    REQUIRE(dated.retryAfter);
+    CHECK(*dated.retryAfter == seconds(300));
+    // A silly value is capped at an hour.
+    f.sender.answers.push_back(upload::HttpResponse{503, "{}", {{"retry-after", "999999"}}});
+    CHECK(*f.uploader.drain().retryAfter == upload::kMaxRetryAfter);
+    CHECK(f.outbox.pendingCount().value() == 1);
+}
+
+TEST_CASE("batch bodies are gzip-compressed and within the byte cap") {
+    Fixture f;
+    f.addCheckIns(500);
+    f.sender.answers.push_back(upload::HttpResponse{500, "{}", {}});
+    (void)f.uploader.drain();
+    REQUIRE(f.sender.sent.size() == 1);
+    const auto& request = f.sender.sent[0];
+    CHECK(request.contentEncoding == "gzip");
+    const std::string plain = gunzip(request.body);
+    CHECK(plain.size() <= upload::kMaxBatchBodyBytes);
+    CHECK(request.body.size() < plain.size() / 4);  // repetitive JSON compresses well
+    CHECK(sentBatch(request).checkIns.size() == 500);
 }

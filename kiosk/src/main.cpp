@@ -59,15 +59,23 @@ int uploadAndExit(const core::KioskConfig& config) {
     upload::TlsOptions tls;
     tls.caFile = config.caFile;
     auto sender = upload::makeCurlSender(tls);
-    upload::Uploader uploader(outbox.value(), *sender, {config.serverUrl, config.deviceToken});
-    auto report = uploader.drain();
-    if (!report) {
-        std::fprintf(stderr, "carekiosk: upload failed, nothing was deleted: %s\n",
-                     report.error().message.c_str());
+    core::SystemClock clock;
+    upload::Uploader uploader(outbox.value(), *sender, {config.serverUrl, config.deviceToken},
+                              clock);
+    const auto outcome = uploader.drain();
+    std::printf("carekiosk: uploaded %lld check-ins in %d batches\n",
+                static_cast<long long>(outcome.checkInsAcknowledged), outcome.batchesAcknowledged);
+    if (outcome.batchesDeadLettered > 0) {
+        std::printf(
+            "carekiosk: the collector refused %d batches as invalid; they are kept on "
+            "this kiosk\n",
+            outcome.batchesDeadLettered);
+    }
+    if (outcome.error) {
+        std::fprintf(stderr, "carekiosk: upload stopped, nothing unacknowledged was deleted: %s\n",
+                     outcome.error->message.c_str());
         return 1;
     }
-    std::printf("carekiosk: uploaded %lld check-ins in %d batches\n",
-                static_cast<long long>(report->checkInsAcknowledged), report->batchesAcknowledged);
     return 0;
 }
 

@@ -27,6 +27,14 @@ constexpr Migration kMigrations[] = {
         ) WITHOUT ROWID;
         CREATE INDEX checkins_by_batch ON checkins(batch_id);
     )sql"},
+    {2, R"sql(
+        -- Batches the collector refused as invalid (HTTP 400/413/422). Their rows
+        -- stay on the kiosk, out of the upload queue, with the collector's reason.
+        CREATE TABLE dead_letters (
+            batch_id TEXT PRIMARY KEY NOT NULL REFERENCES batches(batch_id),
+            reason TEXT NOT NULL
+        ) WITHOUT ROWID;
+    )sql"},
 };
 
 constexpr std::size_t kRowKeyBytes = 16;
@@ -69,7 +77,9 @@ Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
     }
     std::string batchId;
     {
-        auto open = db_.prepare("SELECT batch_id FROM batches ORDER BY batch_id LIMIT 1");
+        auto open = db_.prepare(
+            "SELECT batch_id FROM batches WHERE batch_id NOT IN "
+            "(SELECT batch_id FROM dead_letters) LIMIT 1");
         if (!open) {
             return open.error();
         }
@@ -163,7 +173,37 @@ Status Outbox::acknowledge(const std::string& batchId) {
 }
 
 Result<std::int64_t> Outbox::pendingCount() {
-    return db_.queryInt("SELECT count(*) FROM checkins");
+    return db_.queryInt(
+        "SELECT count(*) FROM checkins WHERE batch_id IS NULL OR batch_id NOT IN "
+        "(SELECT batch_id FROM dead_letters)");
+}
+
+Status Outbox::deadLetter(const std::string& batchId, const std::string& reason) {
+    auto stmt = db_.prepare("INSERT OR REPLACE INTO dead_letters (batch_id, reason) VALUES (?, ?)");
+    if (!stmt) {
+        return stmt.error();
+    }
+    return stmt->bind(1, batchId).bind(2, reason.substr(0, 500)).run();
+}
+
+Result<std::vector<DeadLetter>> Outbox::deadLetters() {
+    auto stmt = db_.prepare(
+        "SELECT d.batch_id, d.reason, count(c.id) FROM dead_letters d "
+        "LEFT JOIN checkins c ON c.batch_id = d.batch_id GROUP BY d.batch_id ORDER BY d.batch_id");
+    if (!stmt) {
+        return stmt.error();
+    }
+    std::vector<DeadLetter> letters;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            return letters;
+        }
+        letters.push_back({stmt->columnText(0), stmt->columnText(1), stmt->columnInt(2)});
+    }
 }
 
 }  // namespace carekiosk::storage

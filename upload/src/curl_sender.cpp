@@ -124,8 +124,12 @@ class CurlSender final : public HttpSender {
             headers = curl_slist_append(headers, auth.c_str());
         }
         const std::string type = "Content-Type: " + request.contentType;
+        const std::string encoding = "Content-Encoding: " + request.contentEncoding;
         if (request.method == "POST") {
             headers = curl_slist_append(headers, type.c_str());
+            if (!request.contentEncoding.empty()) {
+                headers = curl_slist_append(headers, encoding.c_str());
+            }
             curl_easy_setopt(curl_, CURLOPT_POST, 1L);
             curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, request.body.data());
             curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE,

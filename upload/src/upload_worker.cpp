@@ -1,6 +1,7 @@
 #include "carekiosk/upload/upload_worker.hpp"
 
 #include "carekiosk/upload/backoff.hpp"
+#include "carekiosk/upload/uploader.hpp"
 
 namespace carekiosk::upload {
 
@@ -60,8 +61,9 @@ std::chrono::steady_clock::duration UploadWorker::jitteredInterval() {
 void UploadWorker::run() {
     std::optional<storage::Outbox> outbox;
     Backoff backoff(options_.backoffBase, options_.backoffCap, random_);
+    using SteadyClock = std::chrono::steady_clock;
     // The first scheduled try falls at a random point of the first interval.
-    auto nextTry = std::chrono::steady_clock::now() +
+    auto nextTry = SteadyClock::now() +
                    std::chrono::milliseconds(random_.uniform(
                        std::uint64_t(std::chrono::milliseconds(options_.interval).count()) + 1));
     while (true) {
@@ -73,21 +75,24 @@ void UploadWorker::run() {
             }
             nowRequested_ = false;
         }
-        attempt(outbox);
-        bool ok = false;
-        bool reEnrol = false;
-        {
-            std::lock_guard lock(mutex_);
-            ok = status_.lastAttemptOk;
-            reEnrol = status_.needsReEnrolment;
-        }
-        if (ok || reEnrol) {
-            // A refused token will not fix itself by retrying quickly; wait a
-            // normal interval (re-enrolment restarts the kiosk anyway).
+        const DrainOutcome outcome = attempt(outbox);
+        // Scheduling after a try (the retry policy; the per-answer policy is in
+        // Uploader::sendOne):
+        //   success -> next scheduled upload, interval ± 10 %; backoff resets;
+        //   token refused -> no automatic tries until uploadNow() (re-enrolment);
+        //   Retry-After -> exactly that long (capped at an hour), then go on;
+        //   any other failure -> Backoff: full jitter, 2 s base, 10 min cap.
+        const auto now = SteadyClock::now();
+        if (!outcome.error) {
             backoff.reset();
-            nextTry = std::chrono::steady_clock::now() + jitteredInterval();
+            nextTry = now + jitteredInterval();
+        } else if (outcome.needsReEnrolment) {
+            backoff.reset();
+            nextTry = SteadyClock::time_point::max();
+        } else if (outcome.retryAfter) {
+            nextTry = now + *outcome.retryAfter;
         } else {
-            nextTry = std::chrono::steady_clock::now() + backoff.nextDelay();
+            nextTry = now + backoff.nextDelay();
         }
         if (onStatusChanged_) {
             onStatusChanged_();
@@ -95,41 +100,38 @@ void UploadWorker::run() {
     }
 }
 
-void UploadWorker::attempt(std::optional<storage::Outbox>& outbox) {
-    std::string error;
-    bool unauthorized = false;
-    DrainReport report;
+DrainOutcome UploadWorker::attempt(std::optional<storage::Outbox>& outbox) {
+    DrainOutcome outcome;
     std::int64_t pending = -1;
+    std::int64_t deadLetters = -1;
     if (!outbox) {
         auto opened = storage::Outbox::open(options_.databasePath, random_);
         if (opened) {
             outbox.emplace(std::move(opened).value());
         } else {
-            error = opened.error().message;
+            outcome.error = opened.error();
         }
     }
     if (outbox) {
-        Uploader uploader(*outbox, *sender_, options_.target);
-        auto drained = uploader.drain();
-        if (drained) {
-            report = drained.value();
-        } else {
-            error = drained.error().message;
-            unauthorized = drained.error().code == core::ErrorCode::Unauthorized;
-        }
+        Uploader uploader(*outbox, *sender_, options_.target, clock_);
+        outcome = uploader.drain();
         auto count = outbox->pendingCount();
         pending = count ? count.value() : -1;
+        auto letters = outbox->deadLetters();
+        deadLetters = letters ? static_cast<std::int64_t>(letters->size()) : -1;
     }
     std::lock_guard lock(mutex_);
     ++status_.attempts;
-    status_.acknowledgedTotal += report.checkInsAcknowledged;
+    status_.acknowledgedTotal += outcome.checkInsAcknowledged;
     status_.pending = pending;
-    status_.lastAttemptOk = error.empty();
-    status_.needsReEnrolment = unauthorized;
-    status_.lastError = error;
-    if (error.empty()) {
+    status_.deadLetters = deadLetters;
+    status_.lastAttemptOk = !outcome.error.has_value();
+    status_.needsReEnrolment = outcome.needsReEnrolment;
+    status_.lastError = outcome.error ? outcome.error->message : std::string();
+    if (!outcome.error) {
         status_.lastSuccess = clock_.now();
     }
+    return outcome;
 }
 
 }  // namespace carekiosk::upload

@@ -1,5 +1,12 @@
 #include "carekiosk/upload/uploader.hpp"
 
+#include <zlib.h>
+
+#include <algorithm>
+#include <ctime>
+#include <iomanip>
+#include <sstream>
+
 #include "carekiosk/core/wire.hpp"
 
 namespace carekiosk::upload {
@@ -7,31 +14,85 @@ namespace carekiosk::upload {
 using core::ErrorCode;
 using core::makeError;
 
-Uploader::Uploader(storage::Outbox& outbox, HttpSender& sender, UploadTarget target)
-    : outbox_(outbox), sender_(sender), target_(std::move(target)) {}
+namespace {
 
-Result<DrainReport> Uploader::drain() {
-    DrainReport report;
-    while (true) {
-        auto more = sendOne(report);
-        if (!more) {
-            return more.error();
-        }
-        if (!more.value()) {
-            return report;
-        }
-    }
+// The longest row the wire format allows: score, a 64-character site id, a
+// 7-digit question-set version and a 10-digit hour, with JSON punctuation.
+constexpr std::size_t kMaxEncodedRowBytes = 160;
+static_assert(core::kMaxRowsPerBatch * kMaxEncodedRowBytes + 100 <= kMaxBatchBodyBytes,
+              "a full batch must fit the byte cap; lower kMaxRowsPerBatch");
+
+std::string statusText(long status, const std::string& body) {
+    return "HTTP " + std::to_string(status) + ": " + core::errorMessageFromBody(body);
 }
 
-Result<bool> Uploader::sendOne(DrainReport& report) {
+}  // namespace
+
+std::optional<std::chrono::seconds> parseRetryAfter(const std::string& value,
+                                                    std::chrono::system_clock::time_point now) {
+    if (value.empty()) {
+        return std::nullopt;
+    }
+    if (std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+        if (value.size() > 9) {
+            return kMaxRetryAfter;
+        }
+        return std::min(std::chrono::seconds(std::stoll(value)), kMaxRetryAfter);
+    }
+    std::tm tm{};
+    std::istringstream in(value);
+    in.imbue(std::locale::classic());
+    in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
+    if (in.fail()) {
+        return std::nullopt;
+    }
+    const auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
+    const auto wait = std::chrono::duration_cast<std::chrono::seconds>(at - now);
+    return std::clamp(wait, std::chrono::seconds(0), kMaxRetryAfter);
+}
+
+core::Result<std::string> gzipCompress(std::string_view data) {
+    z_stream stream{};
+    // windowBits 15 + 16 selects the gzip wrapper rather than raw zlib.
+    if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+        Z_OK) {
+        return makeError(ErrorCode::Internal, "zlib could not start compressing");
+    }
+    std::string out(deflateBound(&stream, static_cast<uLong>(data.size())), '\0');
+    stream.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    stream.avail_in = static_cast<uInt>(data.size());
+    stream.next_out = reinterpret_cast<Bytef*>(out.data());
+    stream.avail_out = static_cast<uInt>(out.size());
+    const int rc = deflate(&stream, Z_FINISH);
+    out.resize(stream.total_out);
+    deflateEnd(&stream);
+    if (rc != Z_STREAM_END) {
+        return makeError(ErrorCode::Internal, "zlib could not compress a batch");
+    }
+    return out;
+}
+
+Uploader::Uploader(storage::Outbox& outbox, HttpSender& sender, UploadTarget target,
+                   const core::Clock& clock)
+    : outbox_(outbox), sender_(sender), target_(std::move(target)), clock_(clock) {}
+
+DrainOutcome Uploader::drain() {
+    DrainOutcome outcome;
+    while (sendOne(outcome) == Step::Sent) {
+    }
+    return outcome;
+}
+
+Uploader::Step Uploader::sendOne(DrainOutcome& outcome) {
     // The batch id was committed by nextBatch() before this first try; a retry
     // after any failure below re-sends the same id.
     auto next = outbox_.nextBatch();
     if (!next) {
-        return next.error();
+        outcome.error = next.error();
+        return Step::Stop;
     }
     if (!next.value()) {
-        return false;
+        return Step::Empty;
     }
     const core::Batch& batch = *next.value();
 
@@ -39,41 +100,80 @@ Result<bool> Uploader::sendOne(DrainReport& report) {
     request.method = "POST";
     request.url = target_.serverUrl + "/v1/batches";
     request.bearerToken = target_.deviceToken;
-    request.body = core::encodeBatch(batch);
+    auto body = gzipCompress(core::encodeBatch(batch));
+    if (!body) {
+        outcome.error = body.error();
+        return Step::Stop;
+    }
+    request.body = std::move(body).value();
+    request.contentEncoding = "gzip";
     auto response = sender_.send(request);
     if (!response) {
-        return response.error();
+        // Timeouts, resets, TLS and DNS failures: back off and try the same batch again.
+        outcome.error = response.error();
+        return Step::Stop;
     }
     const long status = response->status;
+
+    // Upload policy, by the collector's answer:
+    //   2xx with an acknowledgement of this batch id -> delete the rows, next batch
+    //       (a batch the collector already had is acknowledged the same way);
+    //   400, 413, 422 -> the collector will never take this batch: move it to the
+    //       dead-letter table with the collector's reason and go on with the next,
+    //       so one bad batch never blocks the queue;
+    //   401, 403 -> the token is refused: stop and ask for re-enrolment; delete nothing;
+    //   429, 503 -> wait as long as Retry-After says (else back off);
+    //   anything else (5xx, odd bodies) -> back off, delete nothing.
+    if (status == 400 || status == 413 || status == 422) {
+        const std::string reason = statusText(status, response->body);
+        if (auto s = outbox_.deadLetter(batch.batchId, reason); !s) {
+            outcome.error = s.error();
+            return Step::Stop;
+        }
+        ++outcome.batchesDeadLettered;
+        return Step::Sent;
+    }
     if (status == 401 || status == 403) {
-        return makeError(
-            ErrorCode::Unauthorized,
-            "the collector refused this kiosk's token (HTTP " + std::to_string(status) + ": " +
-                core::errorMessageFromBody(response->body) + "); this kiosk needs re-enrolment");
+        outcome.needsReEnrolment = true;
+        outcome.error =
+            makeError(ErrorCode::Unauthorized, "the collector refused this kiosk's token (" +
+                                                   statusText(status, response->body) +
+                                                   "); this kiosk needs re-enrolment");
+        return Step::Stop;
     }
     if (status < 200 || status >= 300) {
-        return makeError(ErrorCode::Rejected, "the collector answered HTTP " +
-                                                  std::to_string(status) + ": " +
-                                                  core::errorMessageFromBody(response->body));
+        if (status == 429 || status == 503) {
+            auto header = response->headers.find("retry-after");
+            if (header != response->headers.end()) {
+                outcome.retryAfter = parseRetryAfter(header->second, clock_.now());
+            }
+        }
+        outcome.error = makeError(ErrorCode::Rejected,
+                                  "the collector answered " + statusText(status, response->body));
+        return Step::Stop;
     }
     auto ack = core::decodeBatchAck(response->body);
     if (!ack) {
-        return makeError(
-            ErrorCode::Rejected,
-            "the collector's answer was not an acknowledgement: " + ack.error().message);
+        outcome.error =
+            makeError(ErrorCode::Rejected,
+                      "the collector's answer was not an acknowledgement: " + ack.error().message);
+        return Step::Stop;
     }
     if (ack->batchId != batch.batchId) {
         // Never delete on an acknowledgement for some other batch.
-        return makeError(ErrorCode::Rejected, "the collector acknowledged batch " + ack->batchId +
-                                                  " but batch " + batch.batchId +
-                                                  " was sent; keeping it to retry");
+        outcome.error =
+            makeError(ErrorCode::Rejected, "the collector acknowledged batch " + ack->batchId +
+                                               " but batch " + batch.batchId +
+                                               " was sent; keeping it to retry");
+        return Step::Stop;
     }
     if (auto s = outbox_.acknowledge(batch.batchId); !s) {
-        return s.error();
+        outcome.error = s.error();
+        return Step::Stop;
     }
-    ++report.batchesAcknowledged;
-    report.checkInsAcknowledged += static_cast<std::int64_t>(batch.checkIns.size());
-    return true;
+    ++outcome.batchesAcknowledged;
+    outcome.checkInsAcknowledged += static_cast<std::int64_t>(batch.checkIns.size());
+    return Step::Sent;
 }
 
 }  // namespace carekiosk::upload

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "carekiosk/core/checkin.hpp"
 #include "carekiosk/core/clock.hpp"
@@ -28,6 +29,12 @@
 #include "carekiosk/storage/sqlite.hpp"
 
 namespace carekiosk::storage {
+
+struct DeadLetter {
+    std::string batchId;
+    std::string reason;  // the collector's words
+    std::int64_t checkIns = 0;
+};
 
 class Outbox {
   public:
@@ -47,8 +54,13 @@ class Outbox {
     // (the batch may already have been acknowledged before a crash).
     Status acknowledge(const std::string& batchId);
 
-    // Check-ins not yet acknowledged by the collector (assigned or not).
+    // Check-ins waiting for upload: not acknowledged and not dead-lettered.
     Result<std::int64_t> pendingCount();
+
+    // Takes a batch the collector refused as invalid out of the upload queue.
+    // Its rows are kept on the kiosk with `reason`; they are never deleted here.
+    Status deadLetter(const std::string& batchId, const std::string& reason);
+    Result<std::vector<DeadLetter>> deadLetters();
 
     Database& database() { return db_; }
 

@@ -19,6 +19,7 @@ struct HttpRequest {
     std::string url;             // absolute https:// URL
     std::string bearerToken;     // sent as "Authorization: Bearer ..." when not empty
     std::string contentType = "application/json";
+    std::string contentEncoding;  // e.g. "gzip" when `body` is compressed
     std::string body;
 };
 

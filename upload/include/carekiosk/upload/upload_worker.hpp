@@ -4,7 +4,8 @@
 // Uploads run on a schedule (every `interval`, jittered by up to ±10%), never
 // in response to a tap, so neither the network nor the collector can learn
 // when a person checked in. uploadNow() is for the admin panel and demos.
-// After a failure the next try follows Backoff (2 s base, 10 min cap).
+// After a failure the next try follows Retry-After or Backoff (2 s base,
+// 10 min cap); after a refused token there are no automatic tries at all.
 //
 // Thread contract: construct, start(), uploadNow(), status() and stop() from
 // any thread. The worker opens its own Outbox connection on its thread and owns
@@ -39,6 +40,7 @@ struct UploadWorkerOptions {
 struct UploadStatus {
     std::int64_t pending = -1;           // -1 until the first try has read the outbox
     std::int64_t acknowledgedTotal = 0;  // check-ins acknowledged since start
+    std::int64_t deadLetters = 0;        // batches the collector refused as invalid
     int attempts = 0;
     bool lastAttemptOk = false;
     bool needsReEnrolment = false;
@@ -64,7 +66,7 @@ class UploadWorker {
 
   private:
     void run();
-    void attempt(std::optional<storage::Outbox>& outbox);
+    DrainOutcome attempt(std::optional<storage::Outbox>& outbox);
     std::chrono::steady_clock::duration jitteredInterval();
 
     UploadWorkerOptions options_;

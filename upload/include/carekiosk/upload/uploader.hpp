@@ -2,9 +2,12 @@
 // Sends the outbox to the collector, one batch at a time. Synchronous; the
 // UploadWorker runs it on its own thread so the UI never waits on the network.
 
+#include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 
+#include "carekiosk/core/clock.hpp"
 #include "carekiosk/core/result.hpp"
 #include "carekiosk/storage/outbox.hpp"
 #include "carekiosk/upload/http_sender.hpp"
@@ -16,27 +19,49 @@ struct UploadTarget {
     std::string deviceToken;  // bearer token from enrolment
 };
 
-struct DrainReport {
+// A batch body is never larger than this (rows are small and capped at 500;
+// see the static_assert in uploader.cpp). The collector accepts 4 MiB.
+inline constexpr std::size_t kMaxBatchBodyBytes = 256 * 1024;
+// The longest Retry-After we honour; a longer one is treated as this.
+inline constexpr std::chrono::seconds kMaxRetryAfter{3600};
+
+struct DrainOutcome {
     int batchesAcknowledged = 0;
     std::int64_t checkInsAcknowledged = 0;
+    int batchesDeadLettered = 0;
+    // Why the drain stopped early; empty when the outbox was emptied.
+    std::optional<core::Error> error;
+    // The collector asked us to wait at least this long (429/503 Retry-After).
+    std::optional<std::chrono::seconds> retryAfter;
+    // The collector refused the device token (401/403): stop until re-enrolled.
+    bool needsReEnrolment = false;
 };
 
 class Uploader {
   public:
-    // Borrows all three; they must outlive the Uploader and stay on its thread.
-    Uploader(storage::Outbox& outbox, HttpSender& sender, UploadTarget target);
+    // Borrows everything; it must outlive the Uploader and stay on its thread.
+    Uploader(storage::Outbox& outbox, HttpSender& sender, UploadTarget target,
+             const core::Clock& clock);
 
-    // Sends batches until the outbox is empty (success) or one try fails (the
-    // error says why; nothing unacknowledged is deleted). Rows are deleted only
-    // when the collector acknowledges the very batch id that was sent.
-    Result<DrainReport> drain();
+    // Sends batches until the outbox is empty or a try fails. Rows are deleted
+    // only when the collector acknowledges the very batch id that was sent.
+    DrainOutcome drain();
 
   private:
-    Result<bool> sendOne(DrainReport& report);
+    enum class Step { Sent, Empty, Stop };
+    Step sendOne(DrainOutcome& outcome);
 
     storage::Outbox& outbox_;
     HttpSender& sender_;
     UploadTarget target_;
+    const core::Clock& clock_;
 };
+
+// Parses a Retry-After value (delta-seconds or an HTTP date) relative to `now`.
+std::optional<std::chrono::seconds> parseRetryAfter(const std::string& value,
+                                                    std::chrono::system_clock::time_point now);
+
+// gzip (RFC 1952) of `data`, for Content-Encoding: gzip request bodies.
+core::Result<std::string> gzipCompress(std::string_view data);
 
 }  // namespace carekiosk::upload
