@@ -1,4 +1,5 @@
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <set>
 
 #include "carekiosk/storage/outbox.hpp"
@@ -145,4 +146,116 @@ TEST_CASE("a database from a newer release is refused, not downgraded") {
     auto r = storage::Outbox::open(dir / "kiosk.db", random);
     REQUIRE_FALSE(r);
     CHECK_THAT(r.error().message, Catch::Contains("newer carekiosk"));
+}
+
+TEST_CASE("an outbox from release 0.1.0 (schema 1) migrates forward and keeps everything") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    testing::execSqlFile(dir / "kiosk.db", CAREKIOSK_FIXTURES_DIR "/kiosk-schema-v1.sql");
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(outbox);
+    CHECK(outbox->database().queryInt("PRAGMA user_version").value() == 2);
+    CHECK(outbox->pendingCount().value() == 3);
+    // The batch assigned before the upgrade is sent first, with the same id.
+    auto batch = outbox->nextBatch();
+    REQUIRE(batch);
+    REQUIRE(batch.value());
+    CHECK(batch.value()->batchId == "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+    CHECK(batch.value()->checkIns.size() == 2);
+    CHECK(outbox->deadLetters()->empty());
+}
+
+TEST_CASE("at the storage cap new check-ins are refused clearly and unsent ones are kept") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(outbox);
+    REQUIRE(outbox->setStorageCap(64 * 1024));
+    auto usage = outbox->usage();
+    REQUIRE(usage);
+    CHECK(usage->capBytes == 64 * 1024);
+    core::Status r;
+    int stored = 0;
+    while (r && stored < 100000) {
+        r = outbox->add(checkIn(stored % 5 + 1));
+        stored += r ? 1 : 0;
+    }
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == core::ErrorCode::Storage);
+    CHECK_THAT(r.error().message, Catch::Contains("storage cap of 64 KB is reached"));
+    CHECK_THAT(r.error().message, Catch::Contains("unsent check-ins are kept"));
+    CHECK(outbox->pendingCount().value() == stored);
+    // The upload thread has its own connection without the cap (so it can always
+    // acknowledge); once it has, there is room for check-ins again.
+    auto uploader = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(uploader);
+    auto batch = uploader->nextBatch();
+    REQUIRE(batch);
+    REQUIRE(uploader->acknowledge(batch.value()->batchId));
+    REQUIRE(uploader->database().exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    CHECK(outbox->add(checkIn(3)));
+}
+
+TEST_CASE("a file that is not a database is moved aside and a fresh outbox is created") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    testing::ManualClock clock(
+        std::chrono::system_clock::time_point(std::chrono::seconds(1795845600)));
+    {
+        std::ofstream junk(dir / "kiosk.db", std::ios::binary);
+        for (int i = 0; i < 1000; ++i) {
+            junk << "this is not a database ";
+        }
+    }
+    auto recovered = storage::Outbox::openOrRecover(dir / "kiosk.db", random, clock);
+    REQUIRE(recovered);
+    REQUIRE(recovered->movedAside);
+    CHECK(*recovered->movedAside == (dir / "kiosk.db.corrupt-20261128T060000Z").string());
+    CHECK(std::filesystem::file_size(*recovered->movedAside) > 20000);  // kept, not deleted
+    CHECK_THAT(recovered->reason, Catch::Contains("not a carekiosk database"));
+    CHECK(recovered->outbox.add(checkIn(4)));
+    CHECK(recovered->outbox.pendingCount().value() == 1);
+}
+
+TEST_CASE("a database with damaged pages is moved aside, and an intact one is left alone") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    testing::ManualClock clock(
+        std::chrono::system_clock::time_point(std::chrono::seconds(1795845600)));
+    {
+        auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+        REQUIRE(outbox);
+        for (int i = 0; i < 2000; ++i) {
+            REQUIRE(outbox->add(checkIn(i % 5 + 1)));
+        }
+        REQUIRE(outbox->database().exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+    }
+    {
+        auto intact = storage::Outbox::openOrRecover(dir / "kiosk.db", random, clock);
+        REQUIRE(intact);
+        CHECK_FALSE(intact->movedAside);
+        CHECK(intact->outbox.pendingCount().value() == 2000);
+    }
+    {
+        // Scribble over the middle of the file, as a failing SD card might.
+        std::fstream file(dir / "kiosk.db", std::ios::in | std::ios::out | std::ios::binary);
+        file.seekp(8192);
+        for (int i = 0; i < 16384; ++i) {
+            file.put(static_cast<char>(i * 37));
+        }
+    }
+    auto recovered = storage::Outbox::openOrRecover(dir / "kiosk.db", random, clock);
+    REQUIRE(recovered);
+    CHECK(recovered->movedAside);
+    CHECK(recovered->outbox.pendingCount().value() == 0);
+}
+
+TEST_CASE("a missing directory is reported, not mistaken for damage") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    core::SystemClock clock;
+    auto r = storage::Outbox::openOrRecover(dir / "no" / "such" / "kiosk.db", random, clock);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().code == core::ErrorCode::Storage);
+    CHECK_THAT(r.error().message, Catch::Contains("writable"));
 }

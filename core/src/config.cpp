@@ -33,6 +33,8 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
         static_cast<int>(reader.optionalInteger("thank_you_seconds", 2, 60).value_or(6));
     c.idleResetSeconds =
         static_cast<int>(reader.optionalInteger("idle_reset_seconds", 10, 600).value_or(45));
+    c.storageCapMegabytes =
+        static_cast<int>(reader.optionalInteger("storage_cap_mb", 1, 100000).value_or(200));
     c.fullscreen = reader.optionalBoolean("fullscreen").value_or(true);
     reader.rejectUnknownFields();
     if (!reader.ok()) {
@@ -73,6 +75,7 @@ std::string serializeKioskConfig(const KioskConfig& c) {
                 {"upload_interval_seconds", c.uploadIntervalSeconds},
                 {"thank_you_seconds", c.thankYouSeconds},
                 {"idle_reset_seconds", c.idleResetSeconds},
+                {"storage_cap_mb", c.storageCapMegabytes},
                 {"fullscreen", c.fullscreen}}
                .dump(2) +
            "\n";

@@ -12,6 +12,8 @@ const char* toString(ErrorCode code) {
             return "io";
         case ErrorCode::Storage:
             return "storage";
+        case ErrorCode::Corrupt:
+            return "corrupt";
         case ErrorCode::Network:
             return "network";
         case ErrorCode::Tls:

@@ -57,9 +57,22 @@ struct KioskApp::Parts {
 core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& options,
                                                          const core::Clock& clock,
                                                          core::RandomSource& random) {
-    auto outbox = storage::Outbox::open(options.config.databasePath, random);
-    if (!outbox) {
-        return outbox.error();
+    auto opened = storage::Outbox::openOrRecover(options.config.databasePath, random, clock);
+    if (!opened) {
+        return opened.error();
+    }
+    if (opened->movedAside) {
+        // Nothing is deleted: the damaged file stays for a person to inspect.
+        std::fprintf(stderr,
+                     "carekiosk: the database was damaged (%s); it was moved to %s and a new "
+                     "one was created\n",
+                     opened->reason.c_str(), opened->movedAside->c_str());
+    }
+    auto outbox = std::move(opened->outbox);
+    if (auto capped =
+            outbox.setStorageCap(std::int64_t(options.config.storageCapMegabytes) * 1024 * 1024);
+        !capped) {
+        return capped.error();
     }
     // SDL_Init comes after the outbox so that Parts' destructor (which calls
     // SDL_Quit) only runs once SDL is ours.
@@ -69,7 +82,7 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
                              ". Run under a graphical session, cage, xvfb-run, or set "
                              "SDL_VIDEODRIVER=offscreen");
     }
-    auto parts = std::make_unique<Parts>(options.config, clock, std::move(outbox).value());
+    auto parts = std::make_unique<Parts>(options.config, clock, std::move(outbox));
 
     const bool fullscreen = options.config.fullscreen && !options.forceWindowed;
     const int width = options.width > 0 ? options.width : 1280;

@@ -1,6 +1,8 @@
 #include "carekiosk/storage/outbox.hpp"
 
+#include <algorithm>
 #include <array>
+#include <ctime>
 
 namespace carekiosk::storage {
 
@@ -49,6 +51,88 @@ Result<Outbox> Outbox::open(const std::filesystem::path& path, core::RandomSourc
     return Outbox(std::move(db).value(), random);
 }
 
+namespace {
+
+std::string utcStamp(std::chrono::system_clock::time_point t) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+    std::tm tm{};
+    gmtime_r(&seconds, &tm);
+    char buffer[32];
+    std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &tm);
+    return buffer;
+}
+
+std::string describeBytes(std::int64_t bytes) {
+    return bytes >= 1024 * 1024 ? std::to_string(bytes / (1024 * 1024)) + " MB"
+                                : std::to_string(bytes / 1024) + " KB";
+}
+
+}  // namespace
+
+Result<Outbox::Recovered> Outbox::openOrRecover(const std::filesystem::path& path,
+                                                core::RandomSource& random,
+                                                const core::Clock& clock) {
+    std::string reason;
+    {
+        auto db = Database::open(path, kMigrations);
+        if (db) {
+            auto intact = db->quickCheck();
+            if (intact && intact.value()) {
+                return Recovered{Outbox(std::move(db).value(), random), std::nullopt, {}};
+            }
+            reason = intact ? "PRAGMA quick_check found damage" : intact.error().message;
+        } else if (db.error().code == core::ErrorCode::Corrupt) {
+            reason = db.error().message;
+        } else {
+            return db.error();  // not damage: moving the file would not help
+        }
+    }
+    // Keep the damaged file (and its journal) for a person to inspect or rescue.
+    const std::string suffix = ".corrupt-" + utcStamp(clock.now());
+    const auto aside = path.string() + suffix;
+    std::error_code ec;
+    std::filesystem::rename(path, aside, ec);
+    if (ec) {
+        return core::makeError(core::ErrorCode::Io,
+                               "the database " + path.string() +
+                                   " is damaged and cannot be moved aside: " + ec.message());
+    }
+    for (const char* extra : {"-wal", "-shm"}) {
+        const auto from = path.string() + extra;
+        if (std::filesystem::exists(from, ec)) {
+            std::filesystem::rename(from, aside + extra, ec);
+        }
+    }
+    auto fresh = open(path, random);
+    if (!fresh) {
+        return fresh.error();
+    }
+    return Recovered{std::move(fresh).value(), aside, reason};
+}
+
+Status Outbox::setStorageCap(std::int64_t bytes) {
+    auto pageSize = db_.queryInt("PRAGMA page_size");
+    if (!pageSize) {
+        return pageSize.error();
+    }
+    const std::string sql = "PRAGMA max_page_count=" +
+                            std::to_string(std::max<std::int64_t>(1, bytes / pageSize.value()));
+    if (auto s = db_.exec(sql.c_str()); !s) {
+        return s;
+    }
+    capBytes_ = bytes;
+    return {};
+}
+
+Result<StorageUsage> Outbox::usage() {
+    auto pageSize = db_.queryInt("PRAGMA page_size");
+    auto pages = db_.queryInt("PRAGMA page_count");
+    if (!pageSize || !pages) {
+        return !pageSize ? pageSize.error() : pages.error();
+    }
+    return StorageUsage{pages.value() * pageSize.value(), capBytes_};
+}
+
 Status Outbox::add(const CheckIn& checkIn) {
     if (auto valid = core::validateCheckIn(checkIn); !valid) {
         return valid;
@@ -67,7 +151,20 @@ Status Outbox::add(const CheckIn& checkIn) {
         .bind(4, checkIn.questionSetVersion)
         .bind(5, checkIn.hourBucket);
     // A single INSERT in autocommit mode: durable when run() returns.
-    return stmt->run();
+    auto inserted = stmt->run();
+    if (!inserted) {
+        // SQLITE_FULL at our own cap reads as "disk full"; say what it really is.
+        auto used = usage();
+        if (used && used->capBytes > 0 && used->usedBytes + 65536 >= used->capBytes) {
+            return core::makeError(
+                core::ErrorCode::Storage,
+                "the kiosk's storage cap of " + describeBytes(used->capBytes) +
+                    " is reached; unsent check-ins are kept, so check that uploads work "
+                    "(network, collector) [" +
+                    db_.path().string() + "]");
+        }
+    }
+    return inserted;
 }
 
 Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {

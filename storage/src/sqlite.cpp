@@ -36,7 +36,8 @@ std::string adviceFor(int code) {
 core::Error Database::lastError(const std::string& what) const {
     const int code = db_ ? sqlite3_extended_errcode(db_) : SQLITE_ERROR;
     const char* message = db_ ? sqlite3_errmsg(db_) : "no connection";
-    return makeError(ErrorCode::Storage,
+    const bool corrupt = (code & 0xff) == SQLITE_CORRUPT || (code & 0xff) == SQLITE_NOTADB;
+    return makeError(corrupt ? ErrorCode::Corrupt : ErrorCode::Storage,
                      what + ": " + message + adviceFor(code) + " [" + path_.string() + "]");
 }
 
@@ -151,6 +152,18 @@ Result<Statement> Database::prepare(std::string_view sql) {
         return lastError("cannot prepare statement");
     }
     return Statement(stmt, this);
+}
+
+Result<bool> Database::quickCheck() {
+    auto stmt = prepare("PRAGMA quick_check");
+    if (!stmt) {
+        return stmt.error();
+    }
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    return row.value() && stmt->columnText(0) == "ok";
 }
 
 Result<std::int64_t> Database::queryInt(std::string_view sql) {

@@ -10,6 +10,7 @@
 #include <sqlite3.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -82,6 +83,24 @@ std::unique_ptr<upload::HttpSender> makeTestSender() {
     upload::TlsOptions tls;
     tls.caFile = TestCa::caFile();
     return upload::makeCurlSender(tls);
+}
+
+void execSqlFile(const std::filesystem::path& db, const std::filesystem::path& sqlFile) {
+    std::ifstream in(sqlFile);
+    if (!in) {
+        throw std::runtime_error("cannot read " + sqlFile.string());
+    }
+    const std::string sql((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    sqlite3* handle = nullptr;
+    sqlite3_open(db.c_str(), &handle);
+    char* message = nullptr;
+    const int rc = sqlite3_exec(handle, sql.c_str(), nullptr, nullptr, &message);
+    const std::string error = message ? message : "";
+    sqlite3_free(message);
+    sqlite3_close(handle);
+    if (rc != SQLITE_OK) {
+        throw std::runtime_error("fixture " + sqlFile.string() + " failed: " + error);
+    }
 }
 
 std::vector<std::string> queryStrings(const std::filesystem::path& db, const std::string& sql) {

@@ -94,6 +94,9 @@ std::vector<std::string> queryStrings(const std::filesystem::path& db, const std
 // A libcurl sender that trusts only this run's test CA.
 std::unique_ptr<upload::HttpSender> makeTestSender();
 
+// Creates or extends a SQLite file by running the SQL script at `sqlFile`.
+void execSqlFile(const std::filesystem::path& db, const std::filesystem::path& sqlFile);
+
 struct CommandResult {
     int exitCode = -1;
     std::string out;

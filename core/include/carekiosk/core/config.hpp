@@ -25,6 +25,7 @@ struct KioskConfig {
     int uploadIntervalSeconds = 600;  // uploads run on this schedule, never per tap
     int thankYouSeconds = 6;          // thank-you screen returns to welcome after this
     int idleResetSeconds = 45;        // any screen returns to welcome after this
+    int storageCapMegabytes = 200;    // the outbox refuses new check-ins at this size
     bool fullscreen = true;
 };
 

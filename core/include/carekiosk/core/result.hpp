@@ -14,7 +14,8 @@ enum class ErrorCode {
     InvalidInput,  // bad config, bad request, bad argument: the message names the field
     NotFound,      // a file, site, code or batch that does not exist
     Io,            // the filesystem refused (permissions, missing directory)
-    Storage,       // SQLite failed (disk full, corrupt file, locked)
+    Storage,       // SQLite failed (disk full, locked, unwritable)
+    Corrupt,       // a stored file is damaged or is not what it should be
     Network,       // could not reach the other side (DNS, refused, timeout, reset)
     Tls,           // the other side's certificate or our CA file is not acceptable
     Unauthorized,  // a token or code was missing, wrong, used or expired

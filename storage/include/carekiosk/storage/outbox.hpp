@@ -36,10 +36,30 @@ struct DeadLetter {
     std::int64_t checkIns = 0;
 };
 
+struct StorageUsage {
+    std::int64_t usedBytes = 0;
+    std::int64_t capBytes = 0;  // 0 when setStorageCap() was not called on this Outbox
+};
+
+inline constexpr std::int64_t kDefaultStorageCapBytes = 200LL * 1024 * 1024;
+
 class Outbox {
   public:
     // `random` must outlive the Outbox; it makes row keys and batch ids.
     static Result<Outbox> open(const std::filesystem::path& path, core::RandomSource& random);
+
+    struct Recovered;
+    // Like open(), but a damaged file (not a database, or PRAGMA quick_check
+    // fails) is moved aside as "<path>.corrupt-<UTC time>" with its -wal and
+    // -shm files, and a fresh outbox is created in its place. Nothing is
+    // deleted. Other failures (permissions, full disk) are returned as errors.
+    static Result<Recovered> openOrRecover(const std::filesystem::path& path,
+                                           core::RandomSource& random, const core::Clock& clock);
+
+    // Caps the file's size for this connection. At the cap add() fails with
+    // ErrorCode::Storage (nothing unsent is ever deleted to make room).
+    Status setStorageCap(std::int64_t bytes);
+    Result<StorageUsage> usage();
 
     // Validates and durably stores one check-in.
     Status add(const core::CheckIn& checkIn);
@@ -65,11 +85,19 @@ class Outbox {
     Database& database() { return db_; }
 
   private:
+    friend struct Recovered;
     Outbox(Database db, core::RandomSource& random) : db_(std::move(db)), random_(&random) {}
     Result<core::Batch> loadBatch(const std::string& batchId);
 
     Database db_;
     core::RandomSource* random_;
+    std::int64_t capBytes_ = 0;  // set by setStorageCap(); 0 = no cap
+};
+
+struct Outbox::Recovered {
+    Outbox outbox;
+    std::optional<std::string> movedAside;  // where a damaged file was moved, if one was
+    std::string reason;                     // why it was moved
 };
 
 }  // namespace carekiosk::storage

@@ -31,7 +31,8 @@ class Database {
   public:
     // Opens (creating if needed) with journal_mode=WAL, synchronous=FULL,
     // foreign_keys=ON and a busy timeout, then runs `migrations` forward from the
-    // file's user_version. A file newer than the migrations is refused.
+    // file's user_version. A file newer than the migrations is refused. A file
+    // that is not a database or is damaged gives ErrorCode::Corrupt.
     static Result<Database> open(const std::filesystem::path& path,
                                  std::span<const Migration> migrations);
 
@@ -43,6 +44,8 @@ class Database {
 
     Status exec(const char* sql);
     Result<Statement> prepare(std::string_view sql);
+    // PRAGMA quick_check: true when SQLite finds the file intact.
+    Result<bool> quickCheck();
     // A scalar query returning one integer (0 if no row).
     Result<std::int64_t> queryInt(std::string_view sql);
 
