@@ -187,12 +187,17 @@ ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
     stdoutFd_ = fds[0];
 }
 
-ChildProcess::~ChildProcess() {
+void ChildProcess::kill(int signal) {
     if (pid_ > 0) {
-        kill(pid_, SIGTERM);
+        ::kill(pid_, signal);
         int status = 0;
         waitpid(pid_, &status, 0);
+        pid_ = -1;
     }
+}
+
+ChildProcess::~ChildProcess() {
+    kill(SIGTERM);
     if (stdoutFd_ >= 0) {
         close(stdoutFd_);
     }

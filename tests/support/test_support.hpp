@@ -113,6 +113,8 @@ class ChildProcess {
     ~ChildProcess();  // SIGTERM, then wait
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
+    // Sends `signal` (e.g. SIGKILL) and waits for the process to end.
+    void kill(int signal);
     // The next stdout line, or empty if none arrived before the deadline.
     std::string readLine(std::chrono::steady_clock::time_point deadline);
 

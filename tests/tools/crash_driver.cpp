@@ -1,0 +1,87 @@
+// crash_driver: a headless kiosk for the crash test. It taps check-ins through
+// real SDL events into the real controller, storage and upload worker, and
+// prints "thanked <hour>" after each thank-you screen, so the test knows
+// exactly which check-ins a person was thanked for before it kills us.
+//
+// Each check-in gets its own hour bucket (first-hour + i hours, through an
+// injected clock), which makes every row recognisable at the collector.
+//
+// Usage: crash_driver --config FILE --first-hour UNIX --count N
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "carekiosk/core/config.hpp"
+#include "carekiosk/kiosk/kiosk_app.hpp"
+#include "carekiosk/kiosk/tap_driver.hpp"
+
+using namespace carekiosk;
+
+namespace {
+
+class StepClock final : public core::Clock {
+  public:
+    explicit StepClock(std::int64_t seconds) : seconds_(seconds) {}
+    std::chrono::system_clock::time_point now() const override {
+        return std::chrono::system_clock::time_point(std::chrono::seconds(seconds_.load()));
+    }
+    void set(std::int64_t seconds) { seconds_ = seconds; }
+
+  private:
+    std::atomic<std::int64_t> seconds_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    std::string configPath;
+    std::int64_t firstHour = 0;
+    int count = 0;
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (!std::strcmp(argv[i], "--config")) {
+            configPath = argv[i + 1];
+        } else if (!std::strcmp(argv[i], "--first-hour")) {
+            firstHour = std::atoll(argv[i + 1]);
+        } else if (!std::strcmp(argv[i], "--count")) {
+            count = std::atoi(argv[i + 1]);
+        }
+    }
+    auto config = core::loadKioskConfigFile(configPath);
+    if (!config) {
+        std::fprintf(stderr, "crash_driver: %s\n", config.error().message.c_str());
+        return 2;
+    }
+    kiosk::KioskOptions options;
+    options.config = config.value();
+    options.config.uploadIntervalSeconds = 1;  // upload constantly, to be killed mid-upload
+    options.width = 800;
+    options.height = 480;
+    options.forceWindowed = true;
+    StepClock clock(firstHour);
+    core::SystemRandom random;
+    auto app = kiosk::KioskApp::create(options, clock, random);
+    if (!app) {
+        std::fprintf(stderr, "crash_driver: %s\n", app.error().message.c_str());
+        return 1;
+    }
+    std::printf("ready\n");
+    std::fflush(stdout);
+    for (int i = 0; i < count; ++i) {
+        const std::int64_t hour = firstHour + std::int64_t(i) * 3600;
+        clock.set(hour);
+        const auto kind = i % 2 ? kiosk::PointerKind::Mouse : kiosk::PointerKind::Touch;
+        if (auto done = kiosk::driveCheckIn(*app.value(), i % 5 + 1, kind); !done) {
+            std::fprintf(stderr, "crash_driver: %s\n", done.error().message.c_str());
+            return 1;
+        }
+        std::printf("thanked %lld\n", static_cast<long long>(hour));
+        std::fflush(stdout);
+        if (i % 3 == 2) {
+            app.value()->uploadNow();
+        }
+    }
+    return 0;
+}
