@@ -21,6 +21,7 @@ bool AppController::apply(const ui::Action& action, ui::Flow::Clock::time_point 
         if (auto saved = outbox_.add(checkIn); saved) {
             lastSaveError_.reset();
             flow_.saved(now);
+            warnNearStorageCap();
         } else {
             // Never a false thank-you: say it was not saved. The log line has
             // the reason but never the answer itself.
@@ -31,6 +32,20 @@ bool AppController::apply(const ui::Action& action, ui::Flow::Clock::time_point 
         }
     }
     return flow_.screen() != before;
+}
+
+void AppController::warnNearStorageCap() {
+    // Said once per run, well before the cap refuses check-ins.
+    auto usage = outbox_.usage();
+    if (!nearCapWarned_ && usage && usage->capBytes > 0 &&
+        usage->usedBytes * 10 >= usage->capBytes * 9) {
+        nearCapWarned_ = true;
+        std::fprintf(stderr,
+                     "carekiosk: the outbox uses %lld of its %lld bytes; check that uploads "
+                     "work, or check-ins will be refused at the cap\n",
+                     static_cast<long long>(usage->usedBytes),
+                     static_cast<long long>(usage->capBytes));
+    }
 }
 
 ui::ViewModel AppController::viewModel() const {

@@ -33,6 +33,28 @@ struct KioskApp::Parts {
     std::unique_ptr<ui::UiRenderer> ui;
     std::unique_ptr<upload::UploadWorker> worker;
     Uint32 wakeEvent = 0;
+    upload::UploadStatus loggedStatus;  // what the log last said about uploads
+
+    // Logs changes in upload health for facilities (journald). Never logs
+    // check-in content: only counts and the collector's or network's reason.
+    void logUploadStatus(const upload::UploadStatus& now) {
+        if (now.lastError != loggedStatus.lastError) {
+            if (now.lastError.empty()) {
+                std::fprintf(stderr, "carekiosk: uploads work again (%lld pending)\n",
+                             static_cast<long long>(now.pending));
+            } else {
+                std::fprintf(stderr, "carekiosk: upload failed, will retry: %s\n",
+                             now.lastError.c_str());
+            }
+        }
+        if (now.deadLetters > loggedStatus.deadLetters && now.deadLetters > 0) {
+            std::fprintf(stderr,
+                         "carekiosk: %lld batches refused by the collector are kept on this "
+                         "kiosk\n",
+                         static_cast<long long>(now.deadLetters));
+        }
+        loggedStatus = now;
+    }
 
     Parts(core::KioskConfig c, const core::Clock& clk, storage::Outbox o)
         : config(std::move(c)),
@@ -231,7 +253,8 @@ void KioskApp::handleEvent(const SDL_Event& event) {
         }
         default:
             if (event.type == parts_->wakeEvent) {
-                // Upload status changed; redraw in case a screen shows it.
+                // Upload status changed; log it and redraw in case a screen shows it.
+                parts_->logUploadStatus(uploadStatus());
                 requestFrames();
             }
             break;

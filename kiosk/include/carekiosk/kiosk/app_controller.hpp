@@ -36,11 +36,14 @@ class AppController {
     const std::optional<core::Error>& lastSaveError() const { return lastSaveError_; }
 
   private:
+    void warnNearStorageCap();
+
     const core::KioskConfig& config_;
     storage::Outbox& outbox_;
     const core::Clock& clock_;
     ui::Flow flow_;
     std::optional<core::Error> lastSaveError_;
+    bool nearCapWarned_ = false;
 };
 
 }  // namespace carekiosk::kiosk
