@@ -1,5 +1,7 @@
 // The kiosk app on SDL's offscreen video driver: real rendering, real SDL
 // input events, real SQLite files.
+#include <sodium.h>
+
 #include <catch2/catch.hpp>
 
 #include "carekiosk/kiosk/app_controller.hpp"
@@ -50,6 +52,23 @@ std::vector<int> storedScores(const std::filesystem::path& db) {
 }
 
 const auto kDeadline = [] { return steady_clock::now() + seconds(10); };
+
+std::string pinHash(const std::string& pin) {
+    REQUIRE(sodium_init() >= 0);
+    char hash[crypto_pwhash_STRBYTES];
+    REQUIRE(crypto_pwhash_str(hash, pin.c_str(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                              crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0);
+    return hash;
+}
+
+const ui::StatusLine* findLine(const ui::ViewModel& model, const std::string& label) {
+    for (const auto& line : model.status) {
+        if (line.label == label) {
+            return &line;
+        }
+    }
+    return nullptr;
+}
 
 // Pumps until `id` is on screen and the frame has settled.
 bool waitForTarget(kiosk::KioskApp& app, const std::string& id) {
@@ -190,5 +209,201 @@ TEST_CASE("every screen fits, with large targets, at small, HD and portrait size
         checkAndShoot("pulse.face.3", "pulse");
         REQUIRE(kiosk::injectTap(*app, "pulse.face.3", kiosk::PointerKind::Touch));
         checkAndShoot("thankyou.done", "thank-you");
+    }
+}
+
+TEST_CASE("the admin PIN is checked against its hash and locks after five wrong tries") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    core::SystemClock clock;
+    auto config = testConfig(dir);
+    config.adminPinHash = pinHash("2468");
+    auto outbox = storage::Outbox::open(config.databasePath, random).value();
+    kiosk::AppController controller(config, outbox, clock);
+    auto now = steady_clock::now();
+    auto type = [&](const std::string& pin) {
+        for (char c : pin) {
+            controller.apply(ui::PinKey{c}, now);
+        }
+        controller.apply(ui::SubmitPin{}, now);
+    };
+    controller.apply(ui::OpenAdmin{}, now);
+    REQUIRE(controller.screen() == ui::Screen::AdminPin);
+    type("1111");
+    CHECK(controller.screen() == ui::Screen::AdminPin);
+    CHECK_THAT(controller.viewModel().pinMessage, Catch::Contains("4 tries left"));
+    CHECK(controller.viewModel().pinDigits == 0);  // the wrong digits are cleared
+    for (int i = 0; i < 4; ++i) {
+        type("0000");
+    }
+    CHECK_THAT(controller.viewModel().pinMessage, Catch::Contains("Too many wrong PINs"));
+    type("2468");  // right, but locked
+    CHECK(controller.screen() == ui::Screen::AdminPin);
+    now += minutes(5);
+    type("2468");
+    CHECK(controller.screen() == ui::Screen::Admin);
+}
+
+TEST_CASE("without a PIN the panel stays shut and says how to set one") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    core::SystemClock clock;
+    const auto config = testConfig(dir);
+    auto outbox = storage::Outbox::open(config.databasePath, random).value();
+    kiosk::AppController controller(config, outbox, clock);
+    const auto now = steady_clock::now();
+    controller.apply(ui::OpenAdmin{}, now);
+    controller.apply(ui::PinKey{'1'}, now);
+    controller.apply(ui::SubmitPin{}, now);
+    CHECK(controller.screen() == ui::Screen::AdminPin);
+    CHECK_THAT(controller.viewModel().pinMessage, Catch::Contains("carekiosk-provision set-pin"));
+}
+
+TEST_CASE("the admin panel shows what facilities need to act on") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    core::SystemClock clock;
+    auto config = testConfig(dir);
+    config.adminPinHash = pinHash("1357");
+    auto outbox = storage::Outbox::open(config.databasePath, random).value();
+    REQUIRE(outbox.setStorageCap(64 * 1024));
+    for (int i = 0; i < 3; ++i) {
+        REQUIRE(outbox.add(core::CheckIn{3, "leeds", 1, 1795845600}));
+    }
+    auto batch = outbox.nextBatch().value();
+    REQUIRE(outbox.deadLetter(batch->batchId, "HTTP 422: checkins[0].score is not allowed"));
+    REQUIRE(outbox.add(core::CheckIn{4, "leeds", 1, 1795845600}));
+    kiosk::AppController controller(config, outbox, clock);
+    upload::UploadStatus status;
+    status.attempts = 3;
+    status.needsReEnrolment = true;
+    status.lastError = "the collector refused this kiosk's token";
+    controller.setUploadStatus(status);
+    controller.setStorageNote("was damaged; moved to kiosk.db.corrupt-20261128T060000Z");
+
+    const auto now = steady_clock::now();
+    controller.apply(ui::OpenAdmin{}, now);
+    for (char c : std::string("1357")) {
+        controller.apply(ui::PinKey{c}, now);
+    }
+    controller.apply(ui::SubmitPin{}, now);
+    REQUIRE(controller.screen() == ui::Screen::Admin);
+    const auto model = controller.viewModel();
+    const auto* uploads = findLine(model, "Uploads");
+    REQUIRE(uploads);
+    CHECK(uploads->needsAttention);
+    CHECK_THAT(uploads->value, Catch::Contains("needs re-enrolment"));
+    const auto* refused = findLine(model, "Refused by collector");
+    REQUIRE(refused);
+    CHECK_THAT(refused->value, Catch::Contains("1 batches (3 check-ins, kept here)") &&
+                                   Catch::Contains("checkins[0].score"));
+    CHECK(findLine(model, "Waiting to send")->value == "1 check-ins");
+    CHECK_THAT(findLine(model, "Storage")->value, Catch::Contains("of 0.1 MB"));
+    CHECK_THAT(findLine(model, "Database")->value, Catch::Contains("corrupt-20261128T060000Z"));
+    CHECK(findLine(model, "Disk free"));
+    CHECK_THAT(findLine(model, "Kiosk")->value, Catch::Contains("kiosk-test"));
+
+    // Upload now reaches the app; Exit only when the config allows it.
+    controller.apply(ui::RequestUpload{}, now);
+    CHECK(controller.takeUploadRequest());
+    CHECK_FALSE(controller.takeUploadRequest());
+    controller.apply(ui::ExitApp{}, now);
+    CHECK_FALSE(controller.quitRequested());
+    CHECK_FALSE(model.allowExit);
+}
+
+TEST_CASE("a disk-full save shows in the admin panel") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    core::SystemClock clock;
+    auto config = testConfig(dir);
+    config.adminPinHash = pinHash("1357");
+    auto outbox = storage::Outbox::open(config.databasePath, random).value();
+    const auto pages = outbox.database().queryInt("PRAGMA page_count").value();
+    REQUIRE(outbox.database().exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str()));
+    kiosk::AppController controller(config, outbox, clock);
+    const auto now = steady_clock::now();
+    for (int i = 0; i < 200 && !controller.lastSaveError(); ++i) {
+        controller.apply(ui::StartCheckIn{}, now);
+        controller.apply(ui::ChooseScore{3}, now);
+        controller.apply(ui::Dismiss{}, now);
+    }
+    controller.apply(ui::OpenAdmin{}, now);
+    for (char c : std::string("1357")) {
+        controller.apply(ui::PinKey{c}, now);
+    }
+    controller.apply(ui::SubmitPin{}, now);
+    REQUIRE(controller.screen() == ui::Screen::Admin);
+    const auto* save = findLine(controller.viewModel(), "Last save");
+    REQUIRE(save);
+    CHECK(save->needsAttention);
+    CHECK_THAT(save->value, Catch::Contains("disk is full"));
+}
+
+TEST_CASE("holding the corner for three seconds opens the PIN pad, and the PIN opens the panel") {
+    const std::pair<int, int> sizes[] = {{800, 480}, {1920, 1080}, {1080, 1920}};
+    const std::filesystem::path shots = CAREKIOSK_SCREENSHOT_DIR;
+    std::filesystem::create_directories(shots);
+    for (auto [w, h] : sizes) {
+        testing::TempDir dir;
+        testing::SeededRandom random;
+        core::SystemClock clock;
+        auto config = testConfig(dir);
+        config.adminPinHash = pinHash("1357");
+        config.allowExit = true;
+        auto app = makeApp(config, w, h, random, clock);
+        const std::string suffix = std::to_string(w) + "x" + std::to_string(h);
+        INFO("at " << suffix);
+        REQUIRE(waitForTarget(*app, "admin.corner"));
+        const auto corner = app->layout().find("admin.corner").value();
+        // A real finger press that stays down: no further events arrive, so the
+        // app must wake itself when the three seconds are up.
+        SDL_Event down{};
+        down.type = SDL_FINGERDOWN;
+        down.tfinger.x = corner.centerX() / static_cast<float>(w);
+        down.tfinger.y = corner.centerY() / static_cast<float>(h);
+        down.tfinger.windowID = SDL_GetWindowID(app->window());
+        REQUIRE(SDL_PushEvent(&down) == 1);
+        const auto pressed = steady_clock::now();
+        REQUIRE(kiosk::pumpUntil(
+            *app, [&] { return app->screen() == ui::Screen::AdminPin; },
+            steady_clock::now() + seconds(10)));
+        CHECK(steady_clock::now() - pressed >= milliseconds(2900));
+        SDL_Event up = down;
+        up.type = SDL_FINGERUP;
+        REQUIRE(SDL_PushEvent(&up) == 1);
+
+        auto checkTargets = [&] {
+            for (const auto& [id, r] : app->layout().targets()) {
+                INFO("target " << id);
+                CHECK(r.x >= 0);
+                CHECK(r.y >= 0);
+                CHECK(r.x + r.w <= static_cast<float>(w));
+                CHECK(r.y + r.h <= static_cast<float>(h));
+                CHECK(r.w >= 64);
+                CHECK(r.h >= 64);
+            }
+        };
+        for (const char* key : {"admin.pin.1", "admin.pin.3", "admin.pin.5", "admin.pin.7"}) {
+            REQUIRE(waitForTarget(*app, key));
+            REQUIRE(kiosk::injectTap(*app, key, kiosk::PointerKind::Touch));
+        }
+        REQUIRE(waitForTarget(*app, "admin.pin.ok"));
+        checkTargets();
+        REQUIRE(app->saveScreenshot(shots / ("admin-pin-" + suffix + ".png")));
+        REQUIRE(kiosk::injectTap(*app, "admin.pin.ok", kiosk::PointerKind::Mouse));
+        REQUIRE(kiosk::pumpUntil(
+            *app, [&] { return app->screen() == ui::Screen::Admin; }, kDeadline()));
+        REQUIRE(waitForTarget(*app, "admin.exit"));
+        checkTargets();
+        REQUIRE(app->saveScreenshot(shots / ("admin-" + suffix + ".png")));
+        // Exit is allowed by this config: the main loop ends.
+        REQUIRE(kiosk::injectTap(*app, "admin.exit", kiosk::PointerKind::Touch));
+        const auto deadline = kDeadline();
+        bool running = true;
+        while (running && steady_clock::now() < deadline) {
+            running = app->pump(milliseconds(20));
+        }
+        CHECK_FALSE(running);
     }
 }

@@ -14,15 +14,25 @@ namespace {
 const FlowTimings kTimings{seconds(6), seconds(45)};
 const Flow::Clock::time_point t0{};
 
+// The score a Flow asks to save, if that is the effect.
+std::optional<int> scoreToSave(const Effect& effect) {
+    const auto* save = std::get_if<SaveScore>(&effect);
+    return save ? std::optional<int>(save->score) : std::nullopt;
+}
+
+bool noEffect(const Effect& effect) {
+    return std::holds_alternative<NoEffect>(effect);
+}
+
 }  // namespace
 
 TEST_CASE("the check-in path: welcome, pulse, saved, thank you, welcome") {
     Flow flow(kTimings);
     CHECK(flow.screen() == Screen::Welcome);
     CHECK_FALSE(flow.nextDeadline());  // welcome waits forever: nothing is timed
-    CHECK_FALSE(flow.apply(StartCheckIn{}, t0));
+    CHECK(noEffect(flow.apply(StartCheckIn{}, t0)));
     CHECK(flow.screen() == Screen::Pulse);
-    auto score = flow.apply(ChooseScore{4}, t0 + seconds(2));
+    auto score = scoreToSave(flow.apply(ChooseScore{4}, t0 + seconds(2)));
     REQUIRE(score);
     CHECK(*score == 4);
     CHECK(flow.screen() == Screen::Pulse);  // not thanked until saved
@@ -35,14 +45,14 @@ TEST_CASE("the check-in path: welcome, pulse, saved, thank you, welcome") {
 TEST_CASE("back from the pulse returns to welcome without saving") {
     Flow flow(kTimings);
     flow.apply(StartCheckIn{}, t0);
-    CHECK_FALSE(flow.apply(GoBack{}, t0 + seconds(1)));
+    CHECK(noEffect(flow.apply(GoBack{}, t0 + seconds(1))));
     CHECK(flow.screen() == Screen::Welcome);
 }
 
 TEST_CASE("a failed save shows the failure, never a thank-you") {
     Flow flow(kTimings);
     flow.apply(StartCheckIn{}, t0);
-    REQUIRE(flow.apply(ChooseScore{2}, t0));
+    REQUIRE(scoreToSave(flow.apply(ChooseScore{2}, t0)) == 2);
     flow.saveFailed(t0);
     CHECK(flow.screen() == Screen::SaveFailed);
     CHECK(flow.tick(t0 + seconds(6)));
@@ -73,14 +83,51 @@ TEST_CASE("an abandoned pulse resets to welcome after the idle time, and touches
 
 TEST_CASE("stale taps are ignored, and only one save runs at a time") {
     Flow flow(kTimings);
-    CHECK_FALSE(flow.apply(ChooseScore{3}, t0));  // a face tap that arrives on welcome
+    CHECK(noEffect(flow.apply(ChooseScore{3}, t0)));  // a face tap that arrives on welcome
     CHECK(flow.screen() == Screen::Welcome);
     flow.apply(StartCheckIn{}, t0);
-    REQUIRE(flow.apply(ChooseScore{3}, t0));
-    CHECK_FALSE(flow.apply(ChooseScore{1}, t0));  // double tap while saving
-    CHECK_FALSE(flow.apply(ChooseScore{9}, t0));
+    REQUIRE(scoreToSave(flow.apply(ChooseScore{3}, t0)) == 3);
+    CHECK(noEffect(flow.apply(ChooseScore{1}, t0)));  // double tap while saving
+    CHECK(noEffect(flow.apply(ChooseScore{9}, t0)));
     flow.saved(t0);
     CHECK(flow.screen() == Screen::ThankYou);
+}
+
+TEST_CASE("the admin PIN pad: digits, delete, submit, and nothing kept after leaving") {
+    Flow flow(kTimings);
+    flow.apply(StartCheckIn{}, t0);
+    flow.apply(OpenAdmin{}, t0);
+    CHECK(flow.screen() == Screen::AdminPin);
+    CHECK(noEffect(flow.apply(SubmitPin{}, t0)));  // nothing typed: nothing to check
+    for (char key : {'1', '2', '9', '<', '3', 'x'}) {
+        flow.apply(PinKey{key}, t0);
+    }
+    CHECK(flow.pinLength() == 3);
+    const Effect submitted = flow.apply(SubmitPin{}, t0);
+    REQUIRE(std::holds_alternative<VerifyPin>(submitted));
+    CHECK(std::get<VerifyPin>(submitted).pin == "123");
+    flow.pinRejected(t0);
+    CHECK(flow.screen() == Screen::AdminPin);
+    CHECK(flow.pinLength() == 0);
+    flow.apply(PinKey{'7'}, t0);
+    flow.pinAccepted(t0);
+    CHECK(flow.screen() == Screen::Admin);
+    CHECK(flow.pinLength() == 0);
+    CHECK(std::holds_alternative<UploadNow>(flow.apply(RequestUpload{}, t0)));
+    CHECK(std::holds_alternative<Quit>(flow.apply(ExitApp{}, t0)));
+    flow.apply(Dismiss{}, t0);
+    CHECK(flow.screen() == Screen::Welcome);
+}
+
+TEST_CASE("an unattended admin panel returns to welcome after the idle time") {
+    Flow flow(kTimings);
+    flow.apply(OpenAdmin{}, t0);
+    flow.apply(PinKey{'1'}, t0);
+    flow.pinAccepted(t0);
+    CHECK_FALSE(flow.tick(t0 + seconds(44)));
+    CHECK(flow.tick(t0 + seconds(45)));
+    CHECK(flow.screen() == Screen::Welcome);
+    CHECK(noEffect(flow.apply(RequestUpload{}, t0 + seconds(46))));  // only from the panel
 }
 
 TEST_CASE("theme text meets WCAG AA contrast (4.5:1) on its backgrounds") {

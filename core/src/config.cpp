@@ -36,6 +36,8 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
     c.storageCapMegabytes =
         static_cast<int>(reader.optionalInteger("storage_cap_mb", 1, 100000).value_or(200));
     c.fullscreen = reader.optionalBoolean("fullscreen").value_or(true);
+    c.allowExit = reader.optionalBoolean("allow_exit").value_or(false);
+    c.adminPinHash = reader.optionalString("admin_pin_hash", 256).value_or("");
     reader.rejectUnknownFields();
     if (!reader.ok()) {
         return reader.error();
@@ -76,7 +78,9 @@ std::string serializeKioskConfig(const KioskConfig& c) {
                 {"thank_you_seconds", c.thankYouSeconds},
                 {"idle_reset_seconds", c.idleResetSeconds},
                 {"storage_cap_mb", c.storageCapMegabytes},
-                {"fullscreen", c.fullscreen}}
+                {"fullscreen", c.fullscreen},
+                {"allow_exit", c.allowExit},
+                {"admin_pin_hash", c.adminPinHash}}
                .dump(2) +
            "\n";
 }

@@ -1,6 +1,7 @@
 #include "carekiosk/kiosk/app_controller.hpp"
 
 #include <cstdio>
+#include <filesystem>
 
 namespace carekiosk::kiosk {
 
@@ -10,13 +11,18 @@ AppController::AppController(const core::KioskConfig& config, storage::Outbox& o
       outbox_(outbox),
       clock_(clock),
       flow_(ui::FlowTimings{std::chrono::seconds(config.thankYouSeconds),
-                            std::chrono::seconds(config.idleResetSeconds)}) {}
+                            std::chrono::seconds(config.idleResetSeconds)}),
+      gate_(config.adminPinHash) {}
 
 bool AppController::apply(const ui::Action& action, ui::Flow::Clock::time_point now) {
     const ui::Screen before = flow_.screen();
-    const auto score = flow_.apply(action, now);
-    if (score) {
-        core::CheckIn checkIn{*score, config_.siteId, config_.questionSetVersion,
+    const std::size_t digitsBefore = flow_.pinLength();
+    if (std::holds_alternative<ui::OpenAdmin>(action)) {
+        pinMessage_.clear();
+    }
+    const ui::Effect effect = flow_.apply(action, now);
+    if (const auto* save = std::get_if<ui::SaveScore>(&effect)) {
+        core::CheckIn checkIn{save->score, config_.siteId, config_.questionSetVersion,
                               core::hourBucketOf(clock_.now())};
         if (auto saved = outbox_.add(checkIn); saved) {
             lastSaveError_.reset();
@@ -30,8 +36,21 @@ bool AppController::apply(const ui::Action& action, ui::Flow::Clock::time_point 
                          saved.error().message.c_str());
             flow_.saveFailed(now);
         }
+    } else if (const auto* verify = std::get_if<ui::VerifyPin>(&effect)) {
+        const auto verdict = gate_.check(verify->pin, now);
+        pinMessage_ = gate_.describe(verdict, now);
+        if (verdict == AdminGate::Verdict::Accepted) {
+            flow_.pinAccepted(now);
+        } else {
+            flow_.pinRejected(now);
+            return true;  // the message changed
+        }
+    } else if (std::holds_alternative<ui::UploadNow>(effect)) {
+        uploadRequested_ = true;
+    } else if (std::holds_alternative<ui::Quit>(effect)) {
+        quitRequested_ = config_.allowExit;
     }
-    return flow_.screen() != before;
+    return flow_.screen() != before || flow_.pinLength() != digitsBefore;
 }
 
 void AppController::warnNearStorageCap() {
@@ -52,7 +71,93 @@ ui::ViewModel AppController::viewModel() const {
     ui::ViewModel model;
     model.screen = flow_.screen();
     model.siteName = config_.siteName;
+    if (model.screen == ui::Screen::AdminPin) {
+        model.pinDigits = flow_.pinLength();
+        model.pinMessage = pinMessage_;
+    } else if (model.screen == ui::Screen::Admin) {
+        model.status = statusLines();
+        model.allowExit = config_.allowExit;
+    }
     return model;
+}
+
+namespace {
+
+std::string megabytes(std::int64_t bytes) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f MB", static_cast<double>(bytes) / (1024.0 * 1024.0));
+    return text;
+}
+
+std::string ago(std::chrono::system_clock::time_point then,
+                std::chrono::system_clock::time_point now) {
+    const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(now - then).count();
+    if (minutes < 1) {
+        return "just now";
+    }
+    if (minutes < 120) {
+        return std::to_string(minutes) + " min ago";
+    }
+    return std::to_string(minutes / 60) + " h ago";
+}
+
+}  // namespace
+
+std::vector<ui::StatusLine> AppController::statusLines() const {
+    std::vector<ui::StatusLine> lines;
+    lines.push_back({"Site", config_.siteName + " (" + config_.siteId + ")", false});
+    lines.push_back({"Kiosk", config_.deviceId + ", version " CAREKIOSK_VERSION, false});
+    const auto& u = uploadStatus_;
+    if (u.needsReEnrolment) {
+        lines.push_back({"Uploads",
+                         "this kiosk needs re-enrolment (the collector refused "
+                         "its token); run carekiosk-provision enroll",
+                         true});
+    } else if (u.attempts == 0) {
+        lines.push_back({"Uploads", "no upload tried yet", false});
+    } else if (u.lastError.empty()) {
+        lines.push_back({"Uploads", "working", false});
+    } else {
+        lines.push_back({"Uploads", "last try failed: " + u.lastError, true});
+    }
+    if (u.lastSuccess) {
+        lines.push_back({"Last upload", ago(*u.lastSuccess, clock_.now()), false});
+    }
+    auto pending = outbox_.pendingCount();
+    lines.push_back({"Waiting to send",
+                     pending ? std::to_string(pending.value()) + " check-ins" : "unknown", false});
+    if (auto letters = outbox_.deadLetters(); letters && !letters->empty()) {
+        std::int64_t rows = 0;
+        for (const auto& l : letters.value()) {
+            rows += l.checkIns;
+        }
+        lines.push_back({"Refused by collector",
+                         std::to_string(letters->size()) + " batches (" + std::to_string(rows) +
+                             " check-ins, kept here): " + letters->back().reason,
+                         true});
+    }
+    if (lastSaveError_) {
+        lines.push_back({"Last save", "failed: " + lastSaveError_->message, true});
+    }
+    if (auto usage = outbox_.usage(); usage) {
+        const bool near = usage->capBytes > 0 && usage->usedBytes * 10 >= usage->capBytes * 9;
+        lines.push_back({"Storage",
+                         megabytes(usage->usedBytes) + " of " +
+                             (usage->capBytes ? megabytes(usage->capBytes) : "no cap") +
+                             (near ? " - nearly full; check uploads" : ""),
+                         near});
+    }
+    std::error_code ec;
+    const auto space =
+        std::filesystem::space(std::filesystem::path(config_.databasePath).parent_path(), ec);
+    if (!ec) {
+        const bool low = space.available < 100ull * 1024 * 1024;
+        lines.push_back({"Disk free", megabytes(static_cast<std::int64_t>(space.available)), low});
+    }
+    if (!storageNote_.empty()) {
+        lines.push_back({"Database", storageNote_, true});
+    }
+    return lines;
 }
 
 }  // namespace carekiosk::kiosk

@@ -105,6 +105,10 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
                              "SDL_VIDEODRIVER=offscreen");
     }
     auto parts = std::make_unique<Parts>(options.config, clock, std::move(outbox));
+    if (opened->movedAside) {
+        parts->controller.setStorageNote("was damaged (" + opened->reason + "); moved to " +
+                                         *opened->movedAside + " and started afresh");
+    }
 
     const bool fullscreen = options.config.fullscreen && !options.forceWindowed;
     const int width = options.width > 0 ? options.width : 1280;
@@ -254,7 +258,9 @@ void KioskApp::handleEvent(const SDL_Event& event) {
         default:
             if (event.type == parts_->wakeEvent) {
                 // Upload status changed; log it and redraw in case a screen shows it.
-                parts_->logUploadStatus(uploadStatus());
+                const auto status = uploadStatus();
+                parts_->logUploadStatus(status);
+                parts_->controller.setUploadStatus(status);
                 requestFrames();
             }
             break;
@@ -266,9 +272,17 @@ bool KioskApp::pump(std::chrono::milliseconds maxWait) {
     auto wait = maxWait;
     if (framesDue_ > 0 || parts_->pointer.hasPending()) {
         wait = milliseconds(0);
-    } else if (const auto deadline = parts_->controller.nextDeadline()) {
-        const auto untilDeadline = ceil<milliseconds>(*deadline - steady_clock::now());
-        wait = std::clamp(untilDeadline, milliseconds(0), maxWait);
+    } else {
+        // Sleep until the earliest timer: the flow's deadline or a frame a
+        // screen asked for (e.g. the admin corner's three seconds).
+        auto deadline = parts_->controller.nextDeadline();
+        if (frameDueAt_ && (!deadline || *frameDueAt_ < *deadline)) {
+            deadline = frameDueAt_;
+        }
+        if (deadline) {
+            const auto untilDeadline = ceil<milliseconds>(*deadline - steady_clock::now());
+            wait = std::clamp(untilDeadline, milliseconds(0), maxWait);
+        }
     }
     SDL_Event event;
     const int timeoutMs = static_cast<int>(std::min<long long>(wait.count(), 1 << 30));
@@ -281,6 +295,10 @@ bool KioskApp::pump(std::chrono::milliseconds maxWait) {
     if (parts_->controller.tick(steady_clock::now())) {
         requestFrames();
     }
+    if (frameDueAt_ && steady_clock::now() >= *frameDueAt_) {
+        frameDueAt_.reset();
+        framesDue_ = std::max(framesDue_, 1);
+    }
     if (framesDue_ > 0 || parts_->pointer.hasPending()) {
         drawFrame();
     }
@@ -290,17 +308,28 @@ bool KioskApp::pump(std::chrono::milliseconds maxWait) {
 void KioskApp::drawFrame(const std::string& screenshotPath, core::Status* status) {
     const auto now = std::chrono::steady_clock::now();
     float dt = std::chrono::duration<float>(now - lastFrame_).count();
-    dt = std::clamp(dt, 0.001f, 0.1f);
+    // Up to 5 s: ImGui measures how long the admin corner is held from these.
+    dt = std::clamp(dt, 0.001f, 5.0f);
     lastFrame_ = now;
     ui::FrameOutput out = parts_->ui->drawFrame(parts_->controller.viewModel(), parts_->pointer, dt,
                                                 screenshotPath, status);
     ++framesRendered_;
     framesDue_ = std::max(0, framesDue_ - 1);
     layout_ = std::move(out.layout);
+    if (out.redrawInSeconds) {
+        frameDueAt_ = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                std::chrono::duration<float>(*out.redrawInSeconds));
+    }
     for (const auto& action : out.actions) {
         if (parts_->controller.apply(action, now)) {
             requestFrames();
         }
+    }
+    if (parts_->controller.takeUploadRequest()) {
+        uploadNow();
+    }
+    if (parts_->controller.quitRequested()) {
+        quit_ = true;
     }
 }
 

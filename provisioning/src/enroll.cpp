@@ -4,8 +4,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 #include "carekiosk/core/wire.hpp"
 
@@ -67,6 +71,35 @@ core::Status writeFileAtomically(const std::filesystem::path& path, const std::s
         ::close(dirFd);
     }
     return {};
+}
+
+core::Status setAdminPin(const std::filesystem::path& configPath, const std::string& pin) {
+    const bool digits = !pin.empty() && pin.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || pin.size() < 4 || pin.size() > 8) {
+        return makeError(ErrorCode::InvalidInput, "the PIN must be 4 to 8 digits", "pin");
+    }
+    auto config = core::loadKioskConfigFile(configPath);
+    if (!config) {
+        return config.error();
+    }
+    char hash[crypto_pwhash_STRBYTES];
+    if (sodium_init() < 0 ||
+        crypto_pwhash_str(hash, pin.c_str(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        return makeError(ErrorCode::Internal, "libsodium could not hash the PIN (out of memory?)");
+    }
+    // Rewrite the file as it was written, not with the paths load() resolved.
+    std::ifstream in(configPath);
+    std::ostringstream text;
+    text << in.rdbuf();
+    auto raw = core::parseKioskConfig(text.str());
+    if (!raw) {
+        return raw.error();
+    }
+    raw->adminPinHash = hash;
+    return writeFileAtomically(
+        configPath, core::serializeKioskConfig(raw.value()),
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
 core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::HttpSender& sender) {

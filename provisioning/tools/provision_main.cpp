@@ -1,6 +1,7 @@
 // carekiosk-provision: enrol a kiosk with a collector.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <iostream>
 
 #include "carekiosk/provisioning/enroll.hpp"
 
@@ -23,7 +24,22 @@ int main(int argc, char** argv) {
         ->required();
     enrollCmd->add_option("--out", outPath, "config file to write (mode 0600)")->required();
     enrollCmd->add_option("--db", dbPath, "kiosk database (default: carekiosk.db beside --out)");
+    std::string pinConfig;
+    auto* setPin = app.add_subcommand(
+        "set-pin", "Set the admin PIN (4-8 digits, read from standard input; only a hash is kept)");
+    setPin->add_option("--config", pinConfig, "kiosk config file")->required();
     CLI11_PARSE(app, argc, argv);
+
+    if (setPin->parsed()) {
+        std::string pin;
+        std::getline(std::cin, pin);
+        if (auto s = provisioning::setAdminPin(pinConfig, pin); !s) {
+            std::fprintf(stderr, "carekiosk-provision: %s\n", s.error().message.c_str());
+            return s.error().code == core::ErrorCode::InvalidInput ? 2 : 1;
+        }
+        std::printf("admin PIN set in %s\n", pinConfig.c_str());
+        return 0;
+    }
 
     options.caFile = caFile;
     options.configPath = outPath;

@@ -27,6 +27,8 @@ struct KioskConfig {
     int idleResetSeconds = 45;        // any screen returns to welcome after this
     int storageCapMegabytes = 200;    // the outbox refuses new check-ins at this size
     bool fullscreen = true;
+    bool allowExit = false;    // the admin panel offers "Exit app" only when true
+    std::string adminPinHash;  // libsodium crypto_pwhash_str of the admin PIN; empty = none
 };
 
 Result<KioskConfig> parseKioskConfig(std::string_view json);

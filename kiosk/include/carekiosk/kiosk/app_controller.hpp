@@ -7,12 +7,17 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "carekiosk/core/clock.hpp"
 #include "carekiosk/core/config.hpp"
+#include "carekiosk/kiosk/admin_gate.hpp"
 #include "carekiosk/storage/outbox.hpp"
 #include "carekiosk/ui/flow.hpp"
 #include "carekiosk/ui/screens.hpp"
+#include "carekiosk/upload/upload_worker.hpp"
 
 namespace carekiosk::kiosk {
 
@@ -26,17 +31,26 @@ class AppController {
     // before this returns; only then does the flow show the thank-you screen.
     // Returns true when what is on screen changed.
     bool apply(const ui::Action& action, ui::Flow::Clock::time_point now);
+
+    // Requests for the app, taken (and cleared) once per frame.
+    bool takeUploadRequest() { return std::exchange(uploadRequested_, false); }
+    bool quitRequested() const { return quitRequested_; }
+
+    // Facts the admin panel shows, fed by the app from other threads' snapshots.
+    void setUploadStatus(const upload::UploadStatus& status) { uploadStatus_ = status; }
+    void setStorageNote(std::string note) { storageNote_ = std::move(note); }
     void touched(ui::Flow::Clock::time_point now) { flow_.touched(now); }
     bool tick(ui::Flow::Clock::time_point now) { return flow_.tick(now); }
     std::optional<ui::Flow::Clock::time_point> nextDeadline() const { return flow_.nextDeadline(); }
 
     ui::Screen screen() const { return flow_.screen(); }
     ui::ViewModel viewModel() const;
-    // The last storage failure, for the log and (later) the admin panel.
+    // The last storage failure, for the log and the admin panel.
     const std::optional<core::Error>& lastSaveError() const { return lastSaveError_; }
 
   private:
     void warnNearStorageCap();
+    std::vector<ui::StatusLine> statusLines() const;
 
     const core::KioskConfig& config_;
     storage::Outbox& outbox_;
@@ -44,6 +58,12 @@ class AppController {
     ui::Flow flow_;
     std::optional<core::Error> lastSaveError_;
     bool nearCapWarned_ = false;
+    AdminGate gate_;
+    std::string pinMessage_;
+    bool uploadRequested_ = false;
+    bool quitRequested_ = false;
+    upload::UploadStatus uploadStatus_;
+    std::string storageNote_;  // e.g. a damaged database that was moved aside
 };
 
 }  // namespace carekiosk::kiosk

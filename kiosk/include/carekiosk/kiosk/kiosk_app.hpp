@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "carekiosk/core/clock.hpp"
@@ -83,6 +84,7 @@ class KioskApp {
     std::uint64_t framesRendered_ = 0;
     int framesDue_ = 0;
     bool quit_ = false;
+    std::optional<std::chrono::steady_clock::time_point> frameDueAt_;
     std::chrono::steady_clock::time_point lastFrame_{};
 };
 

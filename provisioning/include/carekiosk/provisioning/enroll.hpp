@@ -26,6 +26,11 @@ struct EnrollOptions {
 // expired code, Network/Tls when the collector cannot be reached safely.
 core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::HttpSender& sender);
 
+// Sets the kiosk's admin PIN (4-8 digits): stores its crypto_pwhash_str hash
+// (Argon2id, interactive limits) in the config file, rewritten atomically
+// with mode 0600. The PIN itself is never stored. Errors name the problem.
+core::Status setAdminPin(const std::filesystem::path& configPath, const std::string& pin);
+
 // Writes `contents` to `path` atomically with the given permission bits.
 core::Status writeFileAtomically(const std::filesystem::path& path, const std::string& contents,
                                  std::filesystem::perms permissions);

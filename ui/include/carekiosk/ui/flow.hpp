@@ -8,12 +8,15 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
 #include <variant>
 
 namespace carekiosk::ui {
 
-enum class Screen { Welcome, Pulse, ThankYou, SaveFailed };
+enum class Screen { Welcome, Pulse, ThankYou, SaveFailed, AdminPin, Admin };
 const char* screenName(Screen screen);
+// True for the screens staff see (not the admin screens).
+bool isStaffScreen(Screen screen);
 
 // Intents emitted by screens.
 struct StartCheckIn {};
@@ -22,7 +25,29 @@ struct ChooseScore {
 };
 struct GoBack {};
 struct Dismiss {};
-using Action = std::variant<StartCheckIn, ChooseScore, GoBack, Dismiss>;
+struct OpenAdmin {};  // the hidden 3-second press in the corner
+struct PinKey {
+    char key;  // '0'..'9', or '<' to delete the last digit
+};
+struct SubmitPin {};
+struct RequestUpload {};
+struct ExitApp {};
+using Action = std::variant<StartCheckIn, ChooseScore, GoBack, Dismiss, OpenAdmin, PinKey,
+                            SubmitPin, RequestUpload, ExitApp>;
+
+// Side effects the Flow asks its owner to perform.
+struct NoEffect {};
+struct SaveScore {
+    int score;  // then call saved() or saveFailed()
+};
+struct VerifyPin {
+    std::string pin;  // then call pinAccepted() or pinRejected()
+};
+struct UploadNow {};
+struct Quit {};
+using Effect = std::variant<NoEffect, SaveScore, VerifyPin, UploadNow, Quit>;
+
+inline constexpr std::size_t kMaxPinDigits = 8;
 
 struct FlowTimings {
     std::chrono::seconds thankYou{6};    // thank-you returns to welcome after this
@@ -37,12 +62,16 @@ class Flow {
 
     Screen screen() const { return screen_; }
 
-    // Applies one action. Returns the score to save when the person chose one;
-    // the caller must then call saved() or saveFailed(). Actions that make no
-    // sense on the current screen (a stale tap) are ignored.
-    std::optional<int> apply(const Action& action, Clock::time_point now);
+    // Applies one action and returns the side effect to perform, if any.
+    // Actions that make no sense on the current screen (a stale tap) are ignored.
+    Effect apply(const Action& action, Clock::time_point now);
     void saved(Clock::time_point now);
     void saveFailed(Clock::time_point now);
+    void pinAccepted(Clock::time_point now);
+    void pinRejected(Clock::time_point now);
+
+    // Digits typed on the PIN pad so far (never shown, only counted).
+    std::size_t pinLength() const { return pin_.size(); }
 
     // Any touch keeps the current screen alive.
     void touched(Clock::time_point now) { lastActivity_ = now; }
@@ -59,6 +88,7 @@ class Flow {
     Clock::time_point shownAt_{};
     Clock::time_point lastActivity_{};
     bool awaitingSave_ = false;
+    std::string pin_;
 };
 
 }  // namespace carekiosk::ui

@@ -3,6 +3,7 @@
 // appends Actions; none of them touches storage, the network or threads.
 // Call draw() between ImGui::NewFrame() and ImGui::Render() on the UI thread.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,16 +15,34 @@ struct ImFont;
 
 namespace carekiosk::ui {
 
+// One line of the admin panel, already formatted by the controller.
+struct StatusLine {
+    std::string label;
+    std::string value;
+    bool needsAttention = false;
+};
+
 // What the screens show. Built by the kiosk's controller each frame.
 struct ViewModel {
     Screen screen = Screen::Welcome;
     std::string siteName;
+    // PIN pad: how many digits are typed (never the digits) and any message.
+    std::size_t pinDigits = 0;
+    std::string pinMessage;
+    // Admin panel.
+    std::vector<StatusLine> status;
+    bool allowExit = false;
 };
 
-// What one frame produced: the person's intents and where the targets were.
+// How long the admin corner must be held.
+inline constexpr float kAdminHoldSeconds = 3.0f;
+
+// What one frame produced: the person's intents, where the targets were, and
+// when the screen wants to be drawn again without any input (a timer).
 struct FrameOutput {
     std::vector<Action> actions;
     LayoutReport layout;
+    std::optional<float> redrawInSeconds;
 };
 
 struct Fonts {
@@ -61,6 +80,18 @@ class SaveFailedScreen {
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
 };
 
+// The PIN pad that guards the admin panel.
+class AdminPinScreen {
+  public:
+    void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
+};
+
+// Kiosk health for facilities: uploads, storage, identity; upload now, exit.
+class AdminScreen {
+  public:
+    void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
+};
+
 // Dispatches to the screen the model names, inside one fullscreen ImGui window.
 class ScreenSet {
   public:
@@ -71,6 +102,8 @@ class ScreenSet {
     PulseScreen pulse_;
     ThankYouScreen thankYou_;
     SaveFailedScreen saveFailed_;
+    AdminPinScreen adminPin_;
+    AdminScreen admin_;
 };
 
 // The word under each face, 1..5.
