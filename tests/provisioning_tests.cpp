@@ -110,3 +110,28 @@ TEST_CASE("an existing config is replaced whole, never half-written") {
     }
     CHECK(files == 1);
 }
+
+TEST_CASE("set-pin stores only a hash of the PIN and keeps the config private") {
+    Fixture f;
+    const auto code = f.collector.store().createEnrollCode("leeds").value();
+    REQUIRE(provisioning::enroll(f.options(code), *f.sender));
+    const auto path = f.dir / "kiosk.json";
+
+    auto letters = provisioning::setAdminPin(path, "12ab");
+    REQUIRE_FALSE(letters);
+    CHECK(letters.error().field == "pin");
+    CHECK_FALSE(provisioning::setAdminPin(path, "123"));  // too short
+
+    REQUIRE(provisioning::setAdminPin(path, "482916"));
+    std::ifstream in(path);
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    CHECK(text.find("482916") == std::string::npos);
+    CHECK_THAT(text, Catch::Contains("$argon2id$"));
+    struct stat info {};
+    REQUIRE(stat(path.c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+    auto loaded = core::loadKioskConfigFile(path);
+    REQUIRE(loaded);
+    CHECK(loaded->adminPinHash.rfind("$argon2id$", 0) == 0);
+    CHECK(loaded->deviceToken.size() == 64);  // everything else kept
+}
