@@ -53,6 +53,12 @@ std::vector<int> storedScores(const std::filesystem::path& db) {
 
 const auto kDeadline = [] { return steady_clock::now() + seconds(10); };
 
+// Pumps until `id` is on screen and the frame has settled.
+bool waitForTarget(kiosk::KioskApp& app, const std::string& id) {
+    return kiosk::pumpUntil(
+        app, [&] { return app.settled() && app.layout().find(id).has_value(); }, kDeadline());
+}
+
 std::string pinHash(const std::string& pin) {
     REQUIRE(sodium_init() >= 0);
     char hash[crypto_pwhash_STRBYTES];
@@ -60,6 +66,43 @@ std::string pinHash(const std::string& pin) {
                               crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0);
     return hash;
 }
+
+// Waits for `id` to be on screen, then taps it.
+void tapWhenShown(kiosk::KioskApp& app, const std::string& id, kiosk::PointerKind kind) {
+    INFO("tapping " << id);
+    REQUIRE(waitForTarget(app, id));
+    REQUIRE(kiosk::injectTap(app, id, kind));
+}
+
+// Every touch target of the last frame lies inside the window and is large.
+void checkTargetsFit(const kiosk::KioskApp& app, int w, int h) {
+    for (const auto& [id, r] : app.layout().targets()) {
+        INFO("target " << id);
+        CHECK(r.x >= 0);
+        CHECK(r.y >= 0);
+        CHECK(r.x + r.w <= static_cast<float>(w));
+        CHECK(r.y + r.h <= static_cast<float>(h));
+        CHECK(r.w >= 64);
+        CHECK(r.h >= 64);
+    }
+}
+
+// Types `pin` on the PIN pad through the controller and submits it.
+void enterPin(kiosk::AppController& controller, const std::string& pin,
+              steady_clock::time_point now) {
+    for (char c : pin) {
+        controller.apply(ui::PinKey{c}, now);
+    }
+    controller.apply(ui::SubmitPin{}, now);
+}
+
+// A temporary directory, seeded randomness, the system clock and a kiosk config.
+struct KioskFixture {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    core::SystemClock clock;
+    core::KioskConfig config = testConfig(dir);
+};
 
 const ui::StatusLine* findLine(const ui::ViewModel& model, const std::string& label) {
     for (const auto& line : model.status) {
@@ -70,19 +113,13 @@ const ui::StatusLine* findLine(const ui::ViewModel& model, const std::string& la
     return nullptr;
 }
 
-// Pumps until `id` is on screen and the frame has settled.
-bool waitForTarget(kiosk::KioskApp& app, const std::string& id) {
-    return kiosk::pumpUntil(
-        app, [&] { return app.settled() && app.layout().find(id).has_value(); }, kDeadline());
-}
-
 }  // namespace
 
 TEST_CASE("a chosen score is committed before the thank-you screen shows") {
-    testing::TempDir dir;
-    testing::SeededRandom random;
-    core::SystemClock clock;
-    const auto config = testConfig(dir);
+    KioskFixture f;
+    const auto& config = f.config;
+    auto& random = f.random;
+    auto& clock = f.clock;
     auto outbox = storage::Outbox::open(config.databasePath, random).value();
     kiosk::AppController controller(config, outbox, clock);
     const auto now = steady_clock::now();
@@ -95,10 +132,10 @@ TEST_CASE("a chosen score is committed before the thank-you screen shows") {
 }
 
 TEST_CASE("when the disk is full the person is told, never thanked") {
-    testing::TempDir dir;
-    testing::SeededRandom random;
-    core::SystemClock clock;
-    const auto config = testConfig(dir);
+    KioskFixture f;
+    const auto& config = f.config;
+    auto& random = f.random;
+    auto& clock = f.clock;
     auto outbox = storage::Outbox::open(config.databasePath, random).value();
     const auto pages = outbox.database().queryInt("PRAGMA page_count").value();
     REQUIRE(outbox.database().exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str()));
@@ -118,10 +155,10 @@ TEST_CASE("when the disk is full the person is told, never thanked") {
 }
 
 TEST_CASE("a check-in by touch events and one by mouse events are both stored") {
-    testing::TempDir dir;
-    testing::SeededRandom random;
-    core::SystemClock clock;
-    const auto config = testConfig(dir);
+    KioskFixture f;
+    const auto& config = f.config;
+    auto& random = f.random;
+    auto& clock = f.clock;
     auto app = makeApp(config, 1280, 800, random, clock);
     REQUIRE(kiosk::driveCheckIn(*app, 5, kiosk::PointerKind::Touch));
     REQUIRE(kiosk::driveCheckIn(*app, 1, kiosk::PointerKind::Mouse));
@@ -130,30 +167,26 @@ TEST_CASE("a check-in by touch events and one by mouse events are both stored") 
 }
 
 TEST_CASE("back on the pulse screen stores nothing") {
-    testing::TempDir dir;
-    testing::SeededRandom random;
-    core::SystemClock clock;
-    const auto config = testConfig(dir);
+    KioskFixture f;
+    const auto& config = f.config;
+    auto& random = f.random;
+    auto& clock = f.clock;
     auto app = makeApp(config, 1280, 800, random, clock);
-    REQUIRE(waitForTarget(*app, "welcome.start"));
-    REQUIRE(kiosk::injectTap(*app, "welcome.start", kiosk::PointerKind::Touch));
-    REQUIRE(waitForTarget(*app, "pulse.back"));
-    REQUIRE(kiosk::injectTap(*app, "pulse.back", kiosk::PointerKind::Mouse));
+    tapWhenShown(*app, "welcome.start", kiosk::PointerKind::Touch);
+    tapWhenShown(*app, "pulse.back", kiosk::PointerKind::Mouse);
     REQUIRE(kiosk::pumpUntil(
         *app, [&] { return app->screen() == ui::Screen::Welcome; }, kDeadline()));
     CHECK(storedScores(config.databasePath).empty());
 }
 
 TEST_CASE("the thank-you screen returns to welcome by itself") {
-    testing::TempDir dir;
-    testing::SeededRandom random;
-    core::SystemClock clock;
-    const auto config = testConfig(dir);
+    KioskFixture f;
+    const auto& config = f.config;
+    auto& random = f.random;
+    auto& clock = f.clock;
     auto app = makeApp(config, 1280, 800, random, clock);
-    REQUIRE(waitForTarget(*app, "welcome.start"));
-    REQUIRE(kiosk::injectTap(*app, "welcome.start", kiosk::PointerKind::Touch));
-    REQUIRE(waitForTarget(*app, "pulse.face.4"));
-    REQUIRE(kiosk::injectTap(*app, "pulse.face.4", kiosk::PointerKind::Touch));
+    tapWhenShown(*app, "welcome.start", kiosk::PointerKind::Touch);
+    tapWhenShown(*app, "pulse.face.4", kiosk::PointerKind::Touch);
     REQUIRE(kiosk::pumpUntil(
         *app, [&] { return app->screen() == ui::Screen::ThankYou; }, kDeadline()));
     // No tap: the configured 2 s timeout brings welcome back.
@@ -191,15 +224,7 @@ TEST_CASE("every screen fits, with large targets, at small, HD and portrait size
         auto checkAndShoot = [&](const char* target, const char* name) {
             INFO("screen " << name << " at " << suffix);
             REQUIRE(waitForTarget(*app, target));
-            for (const auto& [id, r] : app->layout().targets()) {
-                INFO("target " << id);
-                CHECK(r.x >= 0);
-                CHECK(r.y >= 0);
-                CHECK(r.x + r.w <= static_cast<float>(w));
-                CHECK(r.y + r.h <= static_cast<float>(h));
-                CHECK(r.w >= 64);
-                CHECK(r.h >= 64);
-            }
+            checkTargetsFit(*app, w, h);
             const auto path = shots / (std::string(name) + "-" + suffix + ".png");
             REQUIRE(app->saveScreenshot(path));
             CHECK(std::filesystem::file_size(path) > 1000);
@@ -213,20 +238,15 @@ TEST_CASE("every screen fits, with large targets, at small, HD and portrait size
 }
 
 TEST_CASE("the admin PIN is checked against its hash and locks after five wrong tries") {
-    testing::TempDir dir;
-    testing::SeededRandom random;
-    core::SystemClock clock;
-    auto config = testConfig(dir);
+    KioskFixture f;
+    auto& config = f.config;
+    auto& random = f.random;
+    auto& clock = f.clock;
     config.adminPinHash = pinHash("2468");
     auto outbox = storage::Outbox::open(config.databasePath, random).value();
     kiosk::AppController controller(config, outbox, clock);
     auto now = steady_clock::now();
-    auto type = [&](const std::string& pin) {
-        for (char c : pin) {
-            controller.apply(ui::PinKey{c}, now);
-        }
-        controller.apply(ui::SubmitPin{}, now);
-    };
+    auto type = [&](const std::string& pin) { enterPin(controller, pin, now); };
     controller.apply(ui::OpenAdmin{}, now);
     REQUIRE(controller.screen() == ui::Screen::AdminPin);
     type("1111");
@@ -245,10 +265,10 @@ TEST_CASE("the admin PIN is checked against its hash and locks after five wrong 
 }
 
 TEST_CASE("without a PIN the panel stays shut and says how to set one") {
-    testing::TempDir dir;
-    testing::SeededRandom random;
-    core::SystemClock clock;
-    const auto config = testConfig(dir);
+    KioskFixture f;
+    const auto& config = f.config;
+    auto& random = f.random;
+    auto& clock = f.clock;
     auto outbox = storage::Outbox::open(config.databasePath, random).value();
     kiosk::AppController controller(config, outbox, clock);
     const auto now = steady_clock::now();
@@ -260,10 +280,10 @@ TEST_CASE("without a PIN the panel stays shut and says how to set one") {
 }
 
 TEST_CASE("the admin panel shows what facilities need to act on") {
-    testing::TempDir dir;
-    testing::SeededRandom random;
-    core::SystemClock clock;
-    auto config = testConfig(dir);
+    KioskFixture f;
+    auto& config = f.config;
+    auto& random = f.random;
+    auto& clock = f.clock;
     config.adminPinHash = pinHash("1357");
     auto outbox = storage::Outbox::open(config.databasePath, random).value();
     REQUIRE(outbox.setStorageCap(64 * 1024));
@@ -283,10 +303,7 @@ TEST_CASE("the admin panel shows what facilities need to act on") {
 
     const auto now = steady_clock::now();
     controller.apply(ui::OpenAdmin{}, now);
-    for (char c : std::string("1357")) {
-        controller.apply(ui::PinKey{c}, now);
-    }
-    controller.apply(ui::SubmitPin{}, now);
+    enterPin(controller, "1357", now);
     REQUIRE(controller.screen() == ui::Screen::Admin);
     const auto model = controller.viewModel();
     const auto* uploads = findLine(model, "Uploads");
@@ -313,10 +330,10 @@ TEST_CASE("the admin panel shows what facilities need to act on") {
 }
 
 TEST_CASE("a disk-full save shows in the admin panel") {
-    testing::TempDir dir;
-    testing::SeededRandom random;
-    core::SystemClock clock;
-    auto config = testConfig(dir);
+    KioskFixture f;
+    auto& config = f.config;
+    auto& random = f.random;
+    auto& clock = f.clock;
     config.adminPinHash = pinHash("1357");
     auto outbox = storage::Outbox::open(config.databasePath, random).value();
     const auto pages = outbox.database().queryInt("PRAGMA page_count").value();
@@ -329,10 +346,7 @@ TEST_CASE("a disk-full save shows in the admin panel") {
         controller.apply(ui::Dismiss{}, now);
     }
     controller.apply(ui::OpenAdmin{}, now);
-    for (char c : std::string("1357")) {
-        controller.apply(ui::PinKey{c}, now);
-    }
-    controller.apply(ui::SubmitPin{}, now);
+    enterPin(controller, "1357", now);
     REQUIRE(controller.screen() == ui::Screen::Admin);
     const auto* save = findLine(controller.viewModel(), "Last save");
     REQUIRE(save);
@@ -373,29 +387,17 @@ TEST_CASE("holding the corner for three seconds opens the PIN pad, and the PIN o
         up.type = SDL_FINGERUP;
         REQUIRE(SDL_PushEvent(&up) == 1);
 
-        auto checkTargets = [&] {
-            for (const auto& [id, r] : app->layout().targets()) {
-                INFO("target " << id);
-                CHECK(r.x >= 0);
-                CHECK(r.y >= 0);
-                CHECK(r.x + r.w <= static_cast<float>(w));
-                CHECK(r.y + r.h <= static_cast<float>(h));
-                CHECK(r.w >= 64);
-                CHECK(r.h >= 64);
-            }
-        };
         for (const char* key : {"admin.pin.1", "admin.pin.3", "admin.pin.5", "admin.pin.7"}) {
-            REQUIRE(waitForTarget(*app, key));
-            REQUIRE(kiosk::injectTap(*app, key, kiosk::PointerKind::Touch));
+            tapWhenShown(*app, key, kiosk::PointerKind::Touch);
         }
         REQUIRE(waitForTarget(*app, "admin.pin.ok"));
-        checkTargets();
+        checkTargetsFit(*app, w, h);
         REQUIRE(app->saveScreenshot(shots / ("admin-pin-" + suffix + ".png")));
         REQUIRE(kiosk::injectTap(*app, "admin.pin.ok", kiosk::PointerKind::Mouse));
         REQUIRE(kiosk::pumpUntil(
             *app, [&] { return app->screen() == ui::Screen::Admin; }, kDeadline()));
         REQUIRE(waitForTarget(*app, "admin.exit"));
-        checkTargets();
+        checkTargetsFit(*app, w, h);
         REQUIRE(app->saveScreenshot(shots / ("admin-" + suffix + ".png")));
         // Exit is allowed by this config: the main loop ends.
         REQUIRE(kiosk::injectTap(*app, "admin.exit", kiosk::PointerKind::Touch));
