@@ -409,3 +409,32 @@ TEST_CASE("holding the corner for three seconds opens the PIN pad, and the PIN o
         CHECK_FALSE(running);
     }
 }
+
+TEST_CASE("check-ins never trigger an upload, only the schedule or Upload now does") {
+    KioskFixture f;
+    testing::TestCollector collector(f.dir / "collector.db");
+    REQUIRE(collector.store().createSite("leeds", "Leeds office"));
+    const auto device =
+        collector.store().enroll(collector.store().createEnrollCode("leeds").value());
+    REQUIRE(device);
+    f.config.serverUrl = collector.url();
+    f.config.deviceToken = device->deviceToken;
+    f.config.uploadIntervalSeconds = 86400;  // the first scheduled try falls somewhere in a day
+    kiosk::KioskOptions options;
+    options.config = f.config;
+    options.width = 1280;
+    options.height = 800;
+    options.forceWindowed = true;
+    auto app = kiosk::KioskApp::create(options, f.clock, f.random);
+    REQUIRE(app);
+    for (int score : {2, 4, 5}) {
+        REQUIRE(kiosk::driveCheckIn(*app.value(), score, kiosk::PointerKind::Touch));
+    }
+    // Taps are not upload moments: nothing has been tried, nothing has left.
+    CHECK(app.value()->uploadStatus().attempts == 0);
+    CHECK(collector.store().summary("leeds", 0, 50000).value().days.empty());
+    app.value()->uploadNow();
+    REQUIRE(kiosk::pumpUntil(
+        *app.value(), [&] { return app.value()->uploadStatus().attempts == 1; }, kDeadline()));
+    CHECK(app.value()->uploadStatus().acknowledgedTotal == 3);
+}
