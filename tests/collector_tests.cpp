@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 #include <set>
 
+#include "carekiosk/collector/anonymity.hpp"
 #include "carekiosk/collector/report_format.hpp"
 #include "carekiosk/core/wire.hpp"
 #include "carekiosk/upload/http_sender.hpp"
@@ -95,32 +96,85 @@ TEST_CASE("re-sending the same batch id stores it once and acknowledges it again
 TEST_CASE("the summary gives per-day counts, means and per-score counts to a manager") {
     Fixture f;
     const auto device = f.enrol();
-    const auto batch = batchOf(std::string(32, '2'), {{5, kDay1Morning},
-                                                      {4, kDay1Afternoon},
-                                                      {4, kDay1Afternoon},
-                                                      {1, kDay2Morning},
-                                                      {2, kDay2Morning}});
+    core::Batch batch{std::string(32, '2'), {}};
+    auto add = [&](int n, int score, std::int64_t hour) {
+        for (int i = 0; i < n; ++i) {
+            batch.checkIns.push_back({score, "leeds", 1, hour});
+        }
+    };
+    add(6, 4, kDay1Morning);  // day 1: 6 x Good, 5 x Great: every group is large enough
+    add(5, 5, kDay1Afternoon);
+    add(5, 3, kDay2Morning);  // day 2: 5 x Okay and 1 x Struggling: one small group
+    add(1, 1, kDay2Morning);
+    add(2, 2, kDay2Morning + 86400);  // day 3: only 2 people
     REQUIRE(f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken).status == 200);
     const auto token = f.collector.store().createManagerToken("Ana").value();
-    const std::string from = core::formatDate(kDay1Morning / 86400);
-    const std::string to = core::formatDate(kDay2Morning / 86400);
-    auto response = f.get("/v1/summary?site=leeds&from=" + from + "&to=" + to, token);
+    const std::string day1 = core::formatDate(kDay1Morning / 86400);
+    const std::string day3 = core::formatDate(kDay2Morning / 86400 + 1);
+    auto response = f.get("/v1/summary?site=leeds&from=" + day1 + "&to=" + day3, token);
     REQUIRE(response.status == 200);
     auto summary = core::decodeSiteSummary(response.body);
     REQUIRE(summary);
-    REQUIRE(summary->days.size() == 2);
-    CHECK(summary->days[0].day == from);
-    CHECK(summary->days[0].count == 3);
-    CHECK(summary->days[0].mean == Approx(13.0 / 3));
-    CHECK(summary->days[0].perScore == std::array<int, 5>{0, 0, 0, 2, 1});
-    CHECK(summary->days[1].count == 2);
-    CHECK(summary->days[1].perScore == std::array<int, 5>{1, 1, 0, 0, 0});
+    CHECK(summary->minGroup == 5);
+    REQUIRE(summary->days.size() == 3);
+
+    CHECK(summary->days[0].day == day1);
+    CHECK(summary->days[0].count == 11);
+    CHECK(summary->days[0].mean == Approx(49.0 / 11));
+    CHECK(summary->days[0].perScore == std::array<int, 5>{0, 0, 0, 6, 5});
+
+    // One person chose Struggling: the distribution is withheld, count and mean stay.
+    CHECK(summary->days[1].count == 6);
+    CHECK(summary->days[1].mean == Approx(16.0 / 6));
+    CHECK(summary->days[1].perScoreHidden);
+    CHECK(summary->days[1].perScore == std::array<int, 5>{});
+    CHECK(response.body.find("\"per_score\":[1,") == std::string::npos);
+
+    // Two people: nothing about that day is given.
+    CHECK(summary->days[2].suppressed);
+    CHECK(summary->days[2].count == 0);
 
     const std::string csv = collector::formatSummaryCsv(summary.value());
     CHECK_THAT(csv, Catch::StartsWith("day,count,mean,score_1"));
-    CHECK_THAT(csv, Catch::Contains(from + ",3,4.33,0,0,0,2,1"));
+    CHECK_THAT(csv, Catch::Contains(day1 + ",11,4.45,0,0,0,6,5"));
+    CHECK_THAT(csv, Catch::Contains(",6,2.67,,,,,\r\n"));
+    CHECK_THAT(csv, Catch::Contains(day3 + ",<5,,,,,,"));
     const std::string table = collector::formatSummaryTable(summary.value());
-    CHECK_THAT(table, Catch::Contains("total") && Catch::Contains("3.20"));
+    CHECK_THAT(table, Catch::Contains("total") && Catch::Contains("17   3.82"));
+    CHECK_THAT(table, Catch::Contains("fewer than 5 people are withheld"));
+}
+
+TEST_CASE("the smallest-group rule never goes below 3 and shows zero counts") {
+    core::SiteSummary raw{"leeds", "2026-11-28", "2026-11-28", 0, {}};
+    core::DaySummary day;
+    day.day = "2026-11-28";
+    day.count = 4;
+    day.mean = 4.0;
+    day.perScore = {0, 0, 0, 4, 0};
+    raw.days.push_back(day);
+    const auto lowered = collector::applyMinimumGroup(raw, 1);
+    CHECK(lowered.minGroup == 3);
+    REQUIRE_FALSE(lowered.days[0].suppressed);
+    CHECK_FALSE(lowered.days[0].perScoreHidden);  // 4 >= 3, and zeros are not small groups
+    const auto strict = collector::applyMinimumGroup(raw, 5);
+    CHECK(strict.days[0].suppressed);
+    const auto roundTrip = core::decodeSiteSummary(core::encodeSiteSummary(strict));
+    REQUIRE(roundTrip);
+    CHECK(roundTrip->days[0].suppressed);
+}
+
+TEST_CASE("a collector will not start with a smallest group below 3") {
+    testing::TempDir dir;
+    core::SystemClock clock;
+    core::SystemRandom random;
+    auto store = collector::Store::open(dir / "c.db", clock, random);
+    REQUIRE(store);
+    collector::ServerOptions options{testing::TestCa::serverCert(), testing::TestCa::serverKey(),
+                                     "127.0.0.1", 0, 2};
+    auto server = collector::Server::create(*store.value(), options);
+    REQUIRE_FALSE(server);
+    CHECK(server.error().field == "--min-group");
+    CHECK_THAT(server.error().message, Catch::Contains("at least 3"));
 }
 
 TEST_CASE("wrong or missing tokens get 401 with a JSON reason") {

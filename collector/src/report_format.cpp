@@ -12,6 +12,11 @@ std::string formatMean(double mean) {
     return buffer;
 }
 
+// What a withheld figure reads as, e.g. "<5".
+std::string withheld(const core::SiteSummary& summary) {
+    return "<" + std::to_string(summary.minGroup);
+}
+
 }  // namespace
 
 std::string formatSummaryTable(const core::SiteSummary& summary) {
@@ -19,34 +24,56 @@ std::string formatSummaryTable(const core::SiteSummary& summary) {
     if (summary.days.empty()) {
         return out + "No check-ins in this period.\n";
     }
-    char line[160];
+    char line[200];
     std::snprintf(line, sizeof line, "%-10s  %9s  %5s  %6s %6s %6s %6s %6s\n", "day", "check-ins",
                   "mean", "1", "2", "3", "4", "5");
     out += line;
     int total = 0;
-    long long weighted = 0;
+    double weighted = 0;
+    bool anyWithheld = false;
     for (const auto& d : summary.days) {
-        std::snprintf(line, sizeof line, "%-10s  %9d  %5s  %6d %6d %6d %6d %6d\n", d.day.c_str(),
-                      d.count, formatMean(d.mean).c_str(), d.perScore[0], d.perScore[1],
-                      d.perScore[2], d.perScore[3], d.perScore[4]);
-        out += line;
-        total += d.count;
-        for (std::size_t s = 0; s < d.perScore.size(); ++s) {
-            weighted += static_cast<long long>(s + 1) * d.perScore[s];
+        if (d.suppressed) {
+            anyWithheld = true;
+            std::snprintf(line, sizeof line, "%-10s  %9s  %5s  %6s %6s %6s %6s %6s\n",
+                          d.day.c_str(), withheld(summary).c_str(), "-", "-", "-", "-", "-", "-");
+            out += line;
+            continue;
         }
+        total += d.count;
+        weighted += d.mean * d.count;
+        if (d.perScoreHidden) {
+            anyWithheld = true;
+            std::snprintf(line, sizeof line, "%-10s  %9d  %5s  %6s %6s %6s %6s %6s\n",
+                          d.day.c_str(), d.count, formatMean(d.mean).c_str(), "-", "-", "-", "-",
+                          "-");
+        } else {
+            std::snprintf(line, sizeof line, "%-10s  %9d  %5s  %6d %6d %6d %6d %6d\n",
+                          d.day.c_str(), d.count, formatMean(d.mean).c_str(), d.perScore[0],
+                          d.perScore[1], d.perScore[2], d.perScore[3], d.perScore[4]);
+        }
+        out += line;
     }
-    const double mean = total > 0 ? static_cast<double>(weighted) / total : 0.0;
+    const double mean = total > 0 ? weighted / total : 0.0;
     std::snprintf(line, sizeof line, "%-10s  %9d  %5s\n", "total", total, formatMean(mean).c_str());
     out += line;
+    if (anyWithheld) {
+        out += "Figures for fewer than " + std::to_string(summary.minGroup) +
+               " people are withheld (-), so no one can be singled out; the total counts the "
+               "days shown.\n";
+    }
     return out;
 }
 
 std::string formatSummaryCsv(const core::SiteSummary& summary) {
     std::string out = "day,count,mean,score_1,score_2,score_3,score_4,score_5\r\n";
     for (const auto& d : summary.days) {
+        if (d.suppressed) {
+            out += d.day + "," + withheld(summary) + ",,,,,,\r\n";
+            continue;
+        }
         out += d.day + "," + std::to_string(d.count) + "," + formatMean(d.mean);
         for (int n : d.perScore) {
-            out += "," + std::to_string(n);
+            out += "," + (d.perScoreHidden ? std::string() : std::to_string(n));
         }
         out += "\r\n";
     }

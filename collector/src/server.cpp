@@ -3,6 +3,7 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 
+#include "carekiosk/collector/anonymity.hpp"
 #include "carekiosk/core/wire.hpp"
 
 namespace carekiosk::collector {
@@ -136,7 +137,10 @@ struct Server::Impl {
             if (!summary) {
                 return sendError(res, summary.error());
             }
-            res.set_content(core::encodeSiteSummary(summary.value()), "application/json");
+            // Never serve a summary without the smallest-group rule.
+            res.set_content(core::encodeSiteSummary(
+                                applyMinimumGroup(std::move(summary).value(), options.minGroup)),
+                            "application/json");
         });
 
         http->set_error_handler([](const httplib::Request&, httplib::Response& res) {
@@ -161,6 +165,13 @@ Server::~Server() {
 }
 
 Result<std::unique_ptr<Server>> Server::create(Store& store, const ServerOptions& options) {
+    if (options.minGroup < kLowestMinGroup) {
+        return makeError(ErrorCode::InvalidInput,
+                         "--min-group must be at least " + std::to_string(kLowestMinGroup) +
+                             " (got " + std::to_string(options.minGroup) +
+                             "); smaller groups could identify people",
+                         "--min-group");
+    }
     auto impl = std::make_unique<Impl>(store, options);
     impl->http =
         std::make_unique<httplib::SSLServer>(options.certFile.c_str(), options.keyFile.c_str());

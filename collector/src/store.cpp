@@ -358,7 +358,7 @@ Result<core::SiteSummary> Store::summary(const std::string& siteId, std::int64_t
         const auto score = stmt->columnInt(1);
         day.perScore[static_cast<std::size_t>(score - 1)] = static_cast<int>(stmt->columnInt(2));
     }
-    core::SiteSummary summary{siteId, core::formatDate(fromDay), core::formatDate(toDay), {}};
+    core::SiteSummary summary{siteId, core::formatDate(fromDay), core::formatDate(toDay), 0, {}};
     for (auto& [dayNumber, day] : days) {
         day.day = core::formatDate(dayNumber);
         long long total = 0;

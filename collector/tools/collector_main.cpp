@@ -32,8 +32,8 @@ bool splitListen(const std::string& listen, std::string& host, int& port) {
 }
 
 int serve(const std::string& dbPath, const std::string& listen, const std::string& cert,
-          const std::string& key) {
-    collector::ServerOptions options{cert, key, "", 0};
+          const std::string& key, int minGroup) {
+    collector::ServerOptions options{cert, key, "", 0, minGroup};
     if (!splitListen(listen, options.host, options.port)) {
         std::fprintf(stderr,
                      "carekiosk-collector: --listen must be HOST:PORT such as 127.0.0.1:8443 "
@@ -99,6 +99,9 @@ int main(int argc, char** argv) {
     serveCmd->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)");
     serveCmd->add_option("--cert", cert, "PEM certificate chain")->required();
     serveCmd->add_option("--key", key, "PEM private key")->required();
+    int minGroup = 5;
+    serveCmd->add_option("--min-group", minGroup,
+                         "smallest group any summary shows (at least 3; default 5)");
 
     auto* admin = app.add_subcommand("admin", "Manage sites, enrolment codes and tokens");
     admin->require_subcommand(1);
@@ -122,7 +125,7 @@ int main(int argc, char** argv) {
     CLI11_PARSE(app, argc, argv);
 
     if (serveCmd->parsed()) {
-        return serve(dbPath, listen, cert, key);
+        return serve(dbPath, listen, cert, key, minGroup);
     }
     core::SystemClock clock;
     core::SystemRandom random;

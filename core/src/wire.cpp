@@ -162,12 +162,24 @@ Result<EnrollResponse> decodeEnrollResponse(std::string_view text) {
 std::string encodeSiteSummary(const SiteSummary& summary) {
     json days = json::array();
     for (const auto& d : summary.days) {
-        days.push_back(
-            {{"day", d.day}, {"count", d.count}, {"mean", d.mean}, {"per_score", d.perScore}});
+        if (d.suppressed) {
+            days.push_back({{"day", d.day},
+                            {"suppressed", true},
+                            {"count", nullptr},
+                            {"mean", nullptr},
+                            {"per_score", nullptr}});
+            continue;
+        }
+        days.push_back({{"day", d.day},
+                        {"suppressed", false},
+                        {"count", d.count},
+                        {"mean", d.mean},
+                        {"per_score", d.perScoreHidden ? json(nullptr) : json(d.perScore)}});
     }
     return json{{"site_id", summary.siteId},
                 {"from", summary.from},
                 {"to", summary.to},
+                {"min_group", summary.minGroup},
                 {"days", std::move(days)}}
         .dump();
 }
@@ -182,6 +194,8 @@ Result<SiteSummary> decodeSiteSummary(std::string_view text) {
     summary.siteId = reader.string("site_id", 64);
     summary.from = reader.string("from", 10);
     summary.to = reader.string("to", 10);
+    summary.minGroup =
+        static_cast<int>(reader.optionalInteger("min_group", 0, 1000000).value_or(0));
     const json* days = reader.array("days", 100000);
     reader.rejectUnknownFields();
     if (!reader.ok()) {
@@ -192,23 +206,45 @@ Result<SiteSummary> decodeSiteSummary(std::string_view text) {
         JsonReader day((*days)[i], path);
         DaySummary d;
         d.day = day.string("day", 10);
-        d.count = static_cast<int>(day.integer("count", 0, 1LL << 40));
+        d.suppressed = day.optionalBoolean("suppressed").value_or(false);
+        if (d.suppressed) {
+            (void)day.optionalInteger("count", 0, 0);
+            (void)day.optionalString("mean", 0);
+            (void)day.optionalString("per_score", 0);
+            day.rejectUnknownFields();
+            if (!day.ok()) {
+                return day.error();
+            }
+            summary.days.push_back(std::move(d));
+            continue;
+        }
+        d.count = static_cast<int>(day.integer("count", 0, 1LL << 30));
         d.mean = day.number("mean");
-        const json* perScore = day.array("per_score", kScoreCount);
+        const auto& object = (*days)[i];
+        const bool hidden =
+            object.is_object() && object.contains("per_score") && object["per_score"].is_null();
+        const json* perScore = hidden ? nullptr : day.array("per_score", kScoreCount);
+        if (hidden) {
+            (void)day.optionalString("per_score", 0);  // mark as read
+        }
         day.rejectUnknownFields();
         if (!day.ok()) {
             return day.error();
         }
-        if (perScore->size() != kScoreCount) {
-            return makeError(ErrorCode::InvalidInput, path + ".per_score must have 5 counts",
-                             path + ".per_score");
-        }
-        for (std::size_t s = 0; s < kScoreCount; ++s) {
-            if (!(*perScore)[s].is_number_integer()) {
-                return makeError(ErrorCode::InvalidInput,
-                                 path + ".per_score must hold whole numbers", path + ".per_score");
+        d.perScoreHidden = hidden;
+        if (perScore) {
+            if (perScore->size() != kScoreCount) {
+                return makeError(ErrorCode::InvalidInput, path + ".per_score must have 5 counts",
+                                 path + ".per_score");
             }
-            d.perScore[s] = (*perScore)[s].get<int>();
+            for (std::size_t s = 0; s < kScoreCount; ++s) {
+                if (!(*perScore)[s].is_number_integer()) {
+                    return makeError(ErrorCode::InvalidInput,
+                                     path + ".per_score must hold whole numbers",
+                                     path + ".per_score");
+                }
+                d.perScore[s] = (*perScore)[s].get<int>();
+            }
         }
         summary.days.push_back(std::move(d));
     }

@@ -3,7 +3,8 @@
 //
 //   POST /v1/enroll   {code}            -> device id, device token, site config
 //   POST /v1/batches  kiosk token       -> {batch_id, stored, duplicate}
-//   GET  /v1/summary?site=&from=&to=    manager token -> per-day figures
+//   GET  /v1/summary?site=&from=&to=    manager token -> per-day figures, with the
+//                                        smallest-group rule of anonymity.hpp applied
 //
 // Errors are JSON bodies {"error", "code", "field"}; a missing or wrong token
 // is 401. The server logs no client address and no time per batch.
@@ -23,7 +24,8 @@ struct ServerOptions {
     std::string certFile;  // PEM certificate chain
     std::string keyFile;   // PEM private key
     std::string host = "127.0.0.1";
-    int port = 8443;  // 0 picks a free port; see boundPort()
+    int port = 8443;   // 0 picks a free port; see bind()
+    int minGroup = 5;  // smallest group any summary shows (see anonymity.hpp); at least 3
 };
 
 class Server {

@@ -55,16 +55,21 @@ std::string encodeEnrollResponse(const EnrollResponse& response);
 Result<EnrollResponse> decodeEnrollResponse(std::string_view json);
 
 // GET /v1/summary: one row per site per UTC day.
+// On the wire a suppressed day has "suppressed": true and null count, mean and
+// per_score; a day whose score counts are hidden has "per_score": null.
 struct DaySummary {
     std::string day;  // YYYY-MM-DD
     int count = 0;
     double mean = 0.0;
     std::array<int, kScoreCount> perScore{};  // perScore[0] is score 1
+    bool suppressed = false;      // fewer than minGroup check-ins: nothing else is given
+    bool perScoreHidden = false;  // a score count was too small to show: none are shown
 };
 struct SiteSummary {
     std::string siteId;
     std::string from;  // YYYY-MM-DD, inclusive
     std::string to;    // YYYY-MM-DD, inclusive
+    int minGroup = 0;  // the smallest group the collector shows (0: not applied)
     std::vector<DaySummary> days;
 };
 std::string encodeSiteSummary(const SiteSummary& summary);
