@@ -84,8 +84,8 @@ void WelcomeScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
     const float footY = ctx.height - m - ctx.fonts.small->FontSize * 2.6f;
     widgets::centeredText(
         "What happens to my answer? Only your choice and the hour are kept, "
-        "never your name or the exact time. Managers see only totals for groups "
-        "of five or more, never who answered.",
+        "never your name or the exact time. Managers see only totals, never for a "
+        "small group and never who answered.",
         ctx.fonts.small, m, footY, textWidth, ctx.palette.mutedText);
 }
 
