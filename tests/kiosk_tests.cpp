@@ -96,12 +96,25 @@ void enterPin(kiosk::AppController& controller, const std::string& pin,
     controller.apply(ui::SubmitPin{}, now);
 }
 
-// A temporary directory, seeded randomness, the system clock and a kiosk config.
+// A temporary directory, seeded randomness, the system clock, a kiosk config and
+// an outbox connection; controllers and apps are made from them on demand, so a
+// test can adjust `config` first.
 struct KioskFixture {
     testing::TempDir dir;
     testing::SeededRandom random;
     core::SystemClock clock;
     core::KioskConfig config = testConfig(dir);
+    storage::Outbox outbox = storage::Outbox::open(config.databasePath, random).value();
+
+    kiosk::AppController controller() { return kiosk::AppController(config, outbox, clock); }
+    std::unique_ptr<kiosk::KioskApp> app(int w, int h) {
+        return makeApp(config, w, h, random, clock);
+    }
+    // Every further page allocation fails with SQLITE_FULL, as on a full disk.
+    void fillDisk() {
+        const auto pages = outbox.database().queryInt("PRAGMA page_count").value();
+        REQUIRE(outbox.database().exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str()));
+    }
 };
 
 const ui::StatusLine* findLine(const ui::ViewModel& model, const std::string& label) {
@@ -117,29 +130,20 @@ const ui::StatusLine* findLine(const ui::ViewModel& model, const std::string& la
 
 TEST_CASE("a chosen score is committed before the thank-you screen shows") {
     KioskFixture f;
-    const auto& config = f.config;
-    auto& random = f.random;
-    auto& clock = f.clock;
-    auto outbox = storage::Outbox::open(config.databasePath, random).value();
-    kiosk::AppController controller(config, outbox, clock);
+    auto controller = f.controller();
     const auto now = steady_clock::now();
     controller.apply(ui::StartCheckIn{}, now);
     CHECK(controller.apply(ui::ChooseScore{2}, now));
     CHECK(controller.screen() == ui::Screen::ThankYou);
     // Read through a separate connection: the row is on disk, not just in memory.
-    CHECK(storedScores(config.databasePath) == std::vector<int>{2});
+    CHECK(storedScores(f.config.databasePath) == std::vector<int>{2});
     CHECK(controller.viewModel().siteName == "Leeds office");
 }
 
 TEST_CASE("when the disk is full the person is told, never thanked") {
     KioskFixture f;
-    const auto& config = f.config;
-    auto& random = f.random;
-    auto& clock = f.clock;
-    auto outbox = storage::Outbox::open(config.databasePath, random).value();
-    const auto pages = outbox.database().queryInt("PRAGMA page_count").value();
-    REQUIRE(outbox.database().exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str()));
-    kiosk::AppController controller(config, outbox, clock);
+    f.fillDisk();
+    auto controller = f.controller();
     auto now = steady_clock::now();
     bool failed = false;
     // The first rows may still fit into the last page; keep going until full.
@@ -156,35 +160,26 @@ TEST_CASE("when the disk is full the person is told, never thanked") {
 
 TEST_CASE("a check-in by touch events and one by mouse events are both stored") {
     KioskFixture f;
-    const auto& config = f.config;
-    auto& random = f.random;
-    auto& clock = f.clock;
-    auto app = makeApp(config, 1280, 800, random, clock);
+    auto app = f.app(1280, 800);
     REQUIRE(kiosk::driveCheckIn(*app, 5, kiosk::PointerKind::Touch));
     REQUIRE(kiosk::driveCheckIn(*app, 1, kiosk::PointerKind::Mouse));
-    CHECK(storedScores(config.databasePath) == std::vector<int>{1, 5});
+    CHECK(storedScores(f.config.databasePath) == std::vector<int>{1, 5});
     CHECK(app->screen() == ui::Screen::Welcome);
 }
 
 TEST_CASE("back on the pulse screen stores nothing") {
     KioskFixture f;
-    const auto& config = f.config;
-    auto& random = f.random;
-    auto& clock = f.clock;
-    auto app = makeApp(config, 1280, 800, random, clock);
+    auto app = f.app(1280, 800);
     tapWhenShown(*app, "welcome.start", kiosk::PointerKind::Touch);
     tapWhenShown(*app, "pulse.back", kiosk::PointerKind::Mouse);
     REQUIRE(kiosk::pumpUntil(
         *app, [&] { return app->screen() == ui::Screen::Welcome; }, kDeadline()));
-    CHECK(storedScores(config.databasePath).empty());
+    CHECK(storedScores(f.config.databasePath).empty());
 }
 
 TEST_CASE("the thank-you screen returns to welcome by itself") {
     KioskFixture f;
-    const auto& config = f.config;
-    auto& random = f.random;
-    auto& clock = f.clock;
-    auto app = makeApp(config, 1280, 800, random, clock);
+    auto app = f.app(1280, 800);
     tapWhenShown(*app, "welcome.start", kiosk::PointerKind::Touch);
     tapWhenShown(*app, "pulse.face.4", kiosk::PointerKind::Touch);
     REQUIRE(kiosk::pumpUntil(
@@ -195,10 +190,8 @@ TEST_CASE("the thank-you screen returns to welcome by itself") {
 }
 
 TEST_CASE("an idle kiosk renders no frames") {
-    testing::TempDir dir;
-    testing::SeededRandom random;
-    core::SystemClock clock;
-    auto app = makeApp(testConfig(dir), 1920, 1080, random, clock);
+    KioskFixture f;
+    auto app = f.app(1920, 1080);
     REQUIRE(kiosk::pumpUntil(
         *app, [&] { return app->settled(); }, kDeadline()));
     const auto frames = app->framesRendered();
@@ -216,10 +209,8 @@ TEST_CASE("every screen fits, with large targets, at small, HD and portrait size
     const std::filesystem::path shots = CAREKIOSK_SCREENSHOT_DIR;
     std::filesystem::create_directories(shots);
     for (auto [w, h] : sizes) {
-        testing::TempDir dir;
-        testing::SeededRandom random;
-        core::SystemClock clock;
-        auto app = makeApp(testConfig(dir), w, h, random, clock);
+        KioskFixture f;
+        auto app = f.app(w, h);
         const std::string suffix = std::to_string(w) + "x" + std::to_string(h);
         auto checkAndShoot = [&](const char* target, const char* name) {
             INFO("screen " << name << " at " << suffix);
@@ -239,12 +230,8 @@ TEST_CASE("every screen fits, with large targets, at small, HD and portrait size
 
 TEST_CASE("the admin PIN is checked against its hash and locks after five wrong tries") {
     KioskFixture f;
-    auto& config = f.config;
-    auto& random = f.random;
-    auto& clock = f.clock;
-    config.adminPinHash = pinHash("2468");
-    auto outbox = storage::Outbox::open(config.databasePath, random).value();
-    kiosk::AppController controller(config, outbox, clock);
+    f.config.adminPinHash = pinHash("2468");
+    auto controller = f.controller();
     auto now = steady_clock::now();
     auto type = [&](const std::string& pin) { enterPin(controller, pin, now); };
     controller.apply(ui::OpenAdmin{}, now);
@@ -266,11 +253,7 @@ TEST_CASE("the admin PIN is checked against its hash and locks after five wrong 
 
 TEST_CASE("without a PIN the panel stays shut and says how to set one") {
     KioskFixture f;
-    const auto& config = f.config;
-    auto& random = f.random;
-    auto& clock = f.clock;
-    auto outbox = storage::Outbox::open(config.databasePath, random).value();
-    kiosk::AppController controller(config, outbox, clock);
+    auto controller = f.controller();
     const auto now = steady_clock::now();
     controller.apply(ui::OpenAdmin{}, now);
     controller.apply(ui::PinKey{'1'}, now);
@@ -281,11 +264,8 @@ TEST_CASE("without a PIN the panel stays shut and says how to set one") {
 
 TEST_CASE("the admin panel shows what facilities need to act on") {
     KioskFixture f;
-    auto& config = f.config;
-    auto& random = f.random;
-    auto& clock = f.clock;
-    config.adminPinHash = pinHash("1357");
-    auto outbox = storage::Outbox::open(config.databasePath, random).value();
+    f.config.adminPinHash = pinHash("1357");
+    auto& outbox = f.outbox;
     REQUIRE(outbox.setStorageCap(64 * 1024));
     for (int i = 0; i < 3; ++i) {
         REQUIRE(outbox.add(core::CheckIn{3, "leeds", 1, 1795845600}));
@@ -293,7 +273,7 @@ TEST_CASE("the admin panel shows what facilities need to act on") {
     auto batch = outbox.nextBatch().value();
     REQUIRE(outbox.deadLetter(batch->batchId, "HTTP 422: checkins[0].score is not allowed"));
     REQUIRE(outbox.add(core::CheckIn{4, "leeds", 1, 1795845600}));
-    kiosk::AppController controller(config, outbox, clock);
+    auto controller = f.controller();
     upload::UploadStatus status;
     status.attempts = 3;
     status.needsReEnrolment = true;
@@ -331,14 +311,9 @@ TEST_CASE("the admin panel shows what facilities need to act on") {
 
 TEST_CASE("a disk-full save shows in the admin panel") {
     KioskFixture f;
-    auto& config = f.config;
-    auto& random = f.random;
-    auto& clock = f.clock;
-    config.adminPinHash = pinHash("1357");
-    auto outbox = storage::Outbox::open(config.databasePath, random).value();
-    const auto pages = outbox.database().queryInt("PRAGMA page_count").value();
-    REQUIRE(outbox.database().exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str()));
-    kiosk::AppController controller(config, outbox, clock);
+    f.config.adminPinHash = pinHash("1357");
+    f.fillDisk();
+    auto controller = f.controller();
     const auto now = steady_clock::now();
     for (int i = 0; i < 200 && !controller.lastSaveError(); ++i) {
         controller.apply(ui::StartCheckIn{}, now);
@@ -359,13 +334,10 @@ TEST_CASE("holding the corner for three seconds opens the PIN pad, and the PIN o
     const std::filesystem::path shots = CAREKIOSK_SCREENSHOT_DIR;
     std::filesystem::create_directories(shots);
     for (auto [w, h] : sizes) {
-        testing::TempDir dir;
-        testing::SeededRandom random;
-        core::SystemClock clock;
-        auto config = testConfig(dir);
-        config.adminPinHash = pinHash("1357");
-        config.allowExit = true;
-        auto app = makeApp(config, w, h, random, clock);
+        KioskFixture f;
+        f.config.adminPinHash = pinHash("1357");
+        f.config.allowExit = true;
+        auto app = f.app(w, h);
         const std::string suffix = std::to_string(w) + "x" + std::to_string(h);
         INFO("at " << suffix);
         REQUIRE(waitForTarget(*app, "admin.corner"));
