@@ -2,6 +2,7 @@
 #include <set>
 
 #include "carekiosk/collector/anonymity.hpp"
+#include "carekiosk/collector/failure_limiter.hpp"
 #include "carekiosk/collector/report_format.hpp"
 #include "carekiosk/core/wire.hpp"
 #include "carekiosk/upload/http_sender.hpp"
@@ -284,4 +285,62 @@ TEST_CASE("secrets are stored only as hashes, and check-ins without time or devi
     const std::set<std::string> names(columns.begin(), columns.end());
     CHECK(names ==
           std::set<std::string>{"id", "site_id", "score", "question_set_version", "hour_bucket"});
+}
+
+TEST_CASE("a revoked kiosk or manager token is refused from then on") {
+    Fixture f;
+    const auto device = f.enrol();
+    const auto manager = f.collector.store().createManagerToken("Ana").value();
+    const auto batch = batchOf(std::string(32, '7'), {{4, kDay1Morning}});
+    REQUIRE(f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken).status == 200);
+
+    REQUIRE(f.collector.store().revokeDevice(device.deviceId));
+    auto refused = f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken);
+    CHECK(refused.status == 401);
+    auto devices = f.collector.store().listDevices().value();
+    REQUIRE(devices.size() == 1);
+    CHECK(devices[0].revoked);
+
+    REQUIRE(f.get("/v1/summary?site=leeds&from=2026-11-01&to=2026-11-30", manager).status == 200);
+    REQUIRE(f.collector.store().revokeApiToken(manager));
+    CHECK(f.get("/v1/summary?site=leeds&from=2026-11-01&to=2026-11-30", manager).status == 401);
+
+    auto unknown = f.collector.store().revokeDevice("kiosk-nope");
+    REQUIRE_FALSE(unknown);
+    CHECK_THAT(unknown.error().message, Catch::Contains("list-devices"));
+}
+
+TEST_CASE("guessing codes or tokens from one address is slowed down") {
+    Fixture f;
+    const auto code = f.collector.store().createEnrollCode("leeds").value();
+    for (int i = 0; i < collector::FailureLimiter::kMaxFailures; ++i) {
+        CHECK(f.post("/v1/enroll", core::encodeEnrollRequest({"WRONG-CODE-" + std::to_string(i)}))
+                  .status == 401);
+    }
+    // Now even the right code waits, and the answer says for how long.
+    auto blocked = f.post("/v1/enroll", core::encodeEnrollRequest({code}));
+    CHECK(blocked.status == 429);
+    REQUIRE(blocked.headers.count("retry-after") == 1);
+    CHECK(std::stoi(blocked.headers["retry-after"]) > 200);
+    CHECK_THAT(core::errorMessageFromBody(blocked.body), Catch::Contains("too many failed"));
+    // The code was not consumed by the refused request.
+    CHECK(f.collector.store().enroll(code));
+}
+
+TEST_CASE("the failure limiter blocks after ten failures in a minute, for five minutes") {
+    collector::FailureLimiter limiter;
+    const auto t0 = collector::FailureLimiter::Clock::now();
+    for (int i = 0; i < 9; ++i) {
+        limiter.recordFailure("10.0.0.1", t0);
+    }
+    CHECK(limiter.blockedFor("10.0.0.1", t0) == 0);
+    // Failures spread wider than the window start counting again.
+    limiter.recordFailure("10.0.0.1", t0 + seconds(61));
+    CHECK(limiter.blockedFor("10.0.0.1", t0 + seconds(61)) == 0);
+    for (int i = 0; i < 9; ++i) {
+        limiter.recordFailure("10.0.0.1", t0 + seconds(62));
+    }
+    CHECK(limiter.blockedFor("10.0.0.1", t0 + seconds(62)) == 300);
+    CHECK(limiter.blockedFor("10.0.0.2", t0 + seconds(62)) == 0);  // others are not affected
+    CHECK(limiter.blockedFor("10.0.0.1", t0 + seconds(362)) == 0);
 }

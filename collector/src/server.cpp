@@ -4,6 +4,7 @@
 #include <openssl/ssl.h>
 
 #include "carekiosk/collector/anonymity.hpp"
+#include "carekiosk/collector/failure_limiter.hpp"
 #include "carekiosk/core/wire.hpp"
 
 namespace carekiosk::collector {
@@ -64,84 +65,109 @@ struct Server::Impl {
     Store& store;
     ServerOptions options;
     std::unique_ptr<httplib::SSLServer> http;
+    FailureLimiter limiter;
     bool bound = false;
 
     Impl(Store& s, ServerOptions o) : store(s), options(std::move(o)) {}
 
+    // Wraps a handler so that an address that keeps failing authentication (a
+    // wrong token or enrolment code answers 401) is refused with 429 for a while.
+    httplib::Server::Handler guarded(httplib::Server::Handler handler) {
+        return [this, handler](const httplib::Request& req, httplib::Response& res) {
+            const auto now = FailureLimiter::Clock::now();
+            if (const auto wait = limiter.blockedFor(req.remote_addr, now); wait > 0) {
+                res.set_header("Retry-After", std::to_string(wait));
+                return sendError(res,
+                                 makeError(ErrorCode::Rejected,
+                                           "too many failed attempts from this address; try "
+                                           "again in " +
+                                               std::to_string(wait) + " s"),
+                                 429);
+            }
+            handler(req, res);
+            if (res.status == 401) {
+                limiter.recordFailure(req.remote_addr, now);
+            }
+        };
+    }
+
     void routes() {
-        http->Post("/v1/enroll", [this](const httplib::Request& req, httplib::Response& res) {
-            auto request = core::decodeEnrollRequest(req.body);
-            if (!request) {
-                return sendError(res, request.error());
-            }
-            auto response = store.enroll(request->code);
-            if (!response) {
-                return sendError(res, response.error());
-            }
-            res.set_content(core::encodeEnrollResponse(response.value()), "application/json");
-        });
+        http->Post(
+            "/v1/enroll", guarded([this](const httplib::Request& req, httplib::Response& res) {
+                auto request = core::decodeEnrollRequest(req.body);
+                if (!request) {
+                    return sendError(res, request.error());
+                }
+                auto response = store.enroll(request->code);
+                if (!response) {
+                    return sendError(res, response.error());
+                }
+                res.set_content(core::encodeEnrollResponse(response.value()), "application/json");
+            }));
 
-        http->Post("/v1/batches", [this](const httplib::Request& req, httplib::Response& res) {
-            auto device = store.authenticateDevice(bearerToken(req));
-            if (!device) {
-                return sendError(res, device.error());
-            }
-            if (!device.value()) {
-                return sendError(res, missingToken("kiosk"));
-            }
-            auto batch = core::decodeBatch(req.body);
-            if (!batch) {
-                return sendError(res, batch.error());
-            }
-            auto stored = store.storeBatch(*device.value(), batch.value());
-            if (!stored) {
-                return sendError(res, stored.error());
-            }
-            res.set_content(core::encodeBatchAck(
-                                core::BatchAck{batch->batchId, stored->stored, stored->duplicate}),
-                            "application/json");
-        });
+        http->Post("/v1/batches",
+                   guarded([this](const httplib::Request& req, httplib::Response& res) {
+                       auto device = store.authenticateDevice(bearerToken(req));
+                       if (!device) {
+                           return sendError(res, device.error());
+                       }
+                       if (!device.value()) {
+                           return sendError(res, missingToken("kiosk"));
+                       }
+                       auto batch = core::decodeBatch(req.body);
+                       if (!batch) {
+                           return sendError(res, batch.error());
+                       }
+                       auto stored = store.storeBatch(*device.value(), batch.value());
+                       if (!stored) {
+                           return sendError(res, stored.error());
+                       }
+                       res.set_content(core::encodeBatchAck(core::BatchAck{
+                                           batch->batchId, stored->stored, stored->duplicate}),
+                                       "application/json");
+                   }));
 
-        http->Get("/v1/summary", [this](const httplib::Request& req, httplib::Response& res) {
-            auto manager = store.authenticateManager(bearerToken(req));
-            if (!manager) {
-                return sendError(res, manager.error());
-            }
-            if (!manager.value()) {
-                return sendError(res, missingToken("manager"));
-            }
-            const std::string site = req.get_param_value("site");
-            if (auto valid = core::validateSiteId(site, "site"); !valid) {
-                return sendError(res, valid.error());
-            }
-            auto from = core::parseDate(req.get_param_value("from"), "from");
-            auto to = core::parseDate(req.get_param_value("to"), "to");
-            if (!from || !to) {
-                return sendError(res, !from ? from.error() : to.error());
-            }
-            if (to.value() < from.value() || to.value() - from.value() > kMaxSummaryDays) {
-                return sendError(res, makeError(ErrorCode::InvalidInput,
-                                                "to must be on or after from, and at most 10 "
-                                                "years later",
-                                                "to"));
-            }
-            auto exists = store.siteExists(site);
-            if (!exists) {
-                return sendError(res, exists.error());
-            }
-            if (!exists.value()) {
-                return sendError(res, makeError(ErrorCode::NotFound,
-                                                "site " + site + " does not exist", "site"));
-            }
-            auto summary = store.summary(site, from.value(), to.value());
-            if (!summary) {
-                return sendError(res, summary.error());
-            }
-            // Never serve a summary without the smallest-group rule.
-            res.set_content(core::encodeSiteSummary(
-                                applyMinimumGroup(std::move(summary).value(), options.minGroup)),
-                            "application/json");
-        });
+        http->Get(
+            "/v1/summary", guarded([this](const httplib::Request& req, httplib::Response& res) {
+                auto manager = store.authenticateManager(bearerToken(req));
+                if (!manager) {
+                    return sendError(res, manager.error());
+                }
+                if (!manager.value()) {
+                    return sendError(res, missingToken("manager"));
+                }
+                const std::string site = req.get_param_value("site");
+                if (auto valid = core::validateSiteId(site, "site"); !valid) {
+                    return sendError(res, valid.error());
+                }
+                auto from = core::parseDate(req.get_param_value("from"), "from");
+                auto to = core::parseDate(req.get_param_value("to"), "to");
+                if (!from || !to) {
+                    return sendError(res, !from ? from.error() : to.error());
+                }
+                if (to.value() < from.value() || to.value() - from.value() > kMaxSummaryDays) {
+                    return sendError(res, makeError(ErrorCode::InvalidInput,
+                                                    "to must be on or after from, and at most 10 "
+                                                    "years later",
+                                                    "to"));
+                }
+                auto exists = store.siteExists(site);
+                if (!exists) {
+                    return sendError(res, exists.error());
+                }
+                if (!exists.value()) {
+                    return sendError(res, makeError(ErrorCode::NotFound,
+                                                    "site " + site + " does not exist", "site"));
+                }
+                auto summary = store.summary(site, from.value(), to.value());
+                if (!summary) {
+                    return sendError(res, summary.error());
+                }
+                // Never serve a summary without the smallest-group rule.
+                res.set_content(core::encodeSiteSummary(applyMinimumGroup(
+                                    std::move(summary).value(), options.minGroup)),
+                                "application/json");
+            }));
 
         http->set_error_handler([](const httplib::Request&, httplib::Response& res) {
             if (res.body.empty()) {

@@ -185,6 +185,57 @@ Result<std::string> Store::createManagerToken(const std::string& name) {
     return token;
 }
 
+Result<std::vector<DeviceInfo>> Store::listDevices() {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("SELECT device_id, site_id, revoked FROM devices ORDER BY device_id");
+    if (!stmt) {
+        return stmt.error();
+    }
+    std::vector<DeviceInfo> devices;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            return devices;
+        }
+        devices.push_back({stmt->columnText(0), stmt->columnText(1), stmt->columnInt(2) != 0});
+    }
+}
+
+Status Store::revokeDevice(const std::string& deviceId) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("UPDATE devices SET revoked = 1 WHERE device_id = ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    if (auto s = stmt->bind(1, deviceId).run(); !s) {
+        return s;
+    }
+    if (sqlite3_changes(db_.handle()) == 0) {
+        return makeError(ErrorCode::NotFound,
+                         "no kiosk " + deviceId + "; see `carekiosk-collector admin list-devices`",
+                         "device");
+    }
+    return {};
+}
+
+Status Store::revokeApiToken(const std::string& token) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("UPDATE api_tokens SET revoked = 1 WHERE token_hash = ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    if (auto s = stmt->bind(1, hashSecret(token)).run(); !s) {
+        return s;
+    }
+    if (sqlite3_changes(db_.handle()) == 0) {
+        return makeError(ErrorCode::NotFound, "that token is not known to this collector", "token");
+    }
+    return {};
+}
+
 Result<core::EnrollResponse> Store::enroll(const std::string& code) {
     const std::string codeHash = hashSecret(normalizeCode(code));
     std::lock_guard lock(mutex_);

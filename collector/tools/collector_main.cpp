@@ -122,7 +122,20 @@ int main(int argc, char** argv) {
     managerToken->add_option("--db", dbPath, "SQLite database file")->required();
     managerToken->add_option("--name", name, "who the token is for")->required();
 
+    auto* listDevices = admin->add_subcommand("list-devices", "List enrolled kiosks");
+    listDevices->add_option("--db", dbPath, "SQLite database file")->required();
+    std::string device;
+    std::string token;
+    auto* revoke = admin->add_subcommand("revoke", "Revoke a kiosk or an API token");
+    revoke->add_option("--db", dbPath, "SQLite database file")->required();
+    auto* deviceOption = revoke->add_option("--device", device, "kiosk device id to revoke");
+    auto* tokenOption = revoke->add_option("--token", token, "API token to revoke");
+    deviceOption->excludes(tokenOption);
     CLI11_PARSE(app, argc, argv);
+    if (revoke->parsed() && device.empty() && token.empty()) {
+        std::fprintf(stderr, "carekiosk-collector: revoke needs --device ID or --token TOKEN\n");
+        return 2;
+    }
 
     if (serveCmd->parsed()) {
         return serve(dbPath, listen, cert, key, minGroup);
@@ -144,12 +157,28 @@ int main(int argc, char** argv) {
             return fail(code.error());
         }
         std::printf("%s\n", code.value().c_str());
-    } else if (managerToken->parsed()) {
-        auto token = store.value()->createManagerToken(name);
-        if (!token) {
-            return fail(token.error());
+    } else if (listDevices->parsed()) {
+        auto devices = store.value()->listDevices();
+        if (!devices) {
+            return fail(devices.error());
         }
-        std::printf("%s\n", token.value().c_str());
+        for (const auto& d : devices.value()) {
+            std::printf("%s  %s%s\n", d.deviceId.c_str(), d.siteId.c_str(),
+                        d.revoked ? "  (revoked)" : "");
+        }
+    } else if (revoke->parsed()) {
+        auto revoked = device.empty() ? store.value()->revokeApiToken(token)
+                                      : store.value()->revokeDevice(device);
+        if (!revoked) {
+            return fail(revoked.error());
+        }
+        std::printf("revoked %s\n", device.empty() ? "the API token" : device.c_str());
+    } else if (managerToken->parsed()) {
+        auto created = store.value()->createManagerToken(name);
+        if (!created) {
+            return fail(created.error());
+        }
+        std::printf("%s\n", created.value().c_str());
     }
     return 0;
 }

@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "carekiosk/core/clock.hpp"
 #include "carekiosk/core/result.hpp"
@@ -32,6 +33,12 @@ using core::Status;
 struct Device {
     std::string deviceId;
     std::string siteId;
+};
+
+struct DeviceInfo {
+    std::string deviceId;
+    std::string siteId;
+    bool revoked = false;
 };
 
 struct StoreResult {
@@ -56,6 +63,13 @@ class Store {
                                          std::chrono::seconds lifetime = kDefaultCodeLifetime);
     // A new manager API token (returned once; stored hashed).
     Result<std::string> createManagerToken(const std::string& name);
+
+    // Every enrolled kiosk, revoked or not, by device id.
+    Result<std::vector<DeviceInfo>> listDevices();
+    // Revokes a kiosk's token: its uploads get 401 from now on. NotFound if unknown.
+    Status revokeDevice(const std::string& deviceId);
+    // Revokes an API token given its value. NotFound if it is not a known token.
+    Status revokeApiToken(const std::string& token);
 
     // Exchanges a code for a new device and its token. The code is consumed in
     // the same transaction, so it works exactly once. Unknown, used and expired
