@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "carekiosk/core/config.hpp"
+#include "carekiosk/provisioning/check.hpp"
 #include "carekiosk/provisioning/enroll.hpp"
 #include "support/test_support.hpp"
 
@@ -134,4 +135,68 @@ TEST_CASE("set-pin stores only a hash of the PIN and keeps the config private") 
     REQUIRE(loaded);
     CHECK(loaded->adminPinHash.rfind("$argon2id$", 0) == 0);
     CHECK(loaded->deviceToken.size() == 64);  // everything else kept
+}
+
+namespace {
+
+const provisioning::CheckLine& lineNamed(const std::vector<provisioning::CheckLine>& lines,
+                                         const std::string& name) {
+    for (const auto& line : lines) {
+        if (line.name == name) {
+            return line;
+        }
+    }
+    FAIL("no check line named " << name);
+    throw std::logic_error("unreachable");
+}
+
+}  // namespace
+
+TEST_CASE("check reads as a checklist and says what to do about each failure") {
+    Fixture f;
+    const auto code = f.collector.store().createEnrollCode("leeds").value();
+    auto config = provisioning::enroll(f.options(code), *f.sender);
+    REQUIRE(config);
+    {
+        std::ofstream devices(f.dir / "input-devices");
+        devices << "I: Bus=0003 Vendor=222a Product=0001\nN: Name=\"ILITEK Multi-Touch\"\n";
+    }
+    provisioning::CheckOptions options{f.dir / "kiosk.json", 1, f.dir / "input-devices"};
+    core::SystemClock clock;
+    auto lines = provisioning::runChecks(options, clock, upload::makeCurlSender);
+    CHECK(lineNamed(lines, "config file").ok);
+    CHECK(lineNamed(lines, "config permissions").ok);
+    CHECK(lineNamed(lines, "clock").ok);
+    CHECK(lineNamed(lines, "collector and TLS").ok);
+    CHECK_THAT(lineNamed(lines, "collector and TLS").detail, Catch::Contains("token accepted"));
+    CHECK(lineNamed(lines, "touchscreen").ok);
+    CHECK(lineNamed(lines, "disk space").ok);
+    CHECK(lines.size() == 7);  // display too, whatever this machine has
+
+    // Now break things, as happens in the field.
+    std::filesystem::permissions(f.dir / "kiosk.json", std::filesystem::perms::others_read,
+                                 std::filesystem::perm_options::add);
+    REQUIRE(f.collector.store().revokeDevice(config->deviceId));
+    testing::ManualClock stopped(std::chrono::system_clock::time_point{});  // 1970
+    std::filesystem::remove(f.dir / "input-devices");
+    lines = provisioning::runChecks(options, stopped, upload::makeCurlSender);
+    CHECK_THAT(lineNamed(lines, "config permissions").detail, Catch::Contains("chmod 600"));
+    CHECK_FALSE(lineNamed(lines, "config permissions").ok);
+    CHECK_THAT(lineNamed(lines, "clock").detail, Catch::Contains("timedatectl set-ntp true"));
+    CHECK_FALSE(lineNamed(lines, "collector and TLS").ok);
+    CHECK_THAT(lineNamed(lines, "collector and TLS").detail, Catch::Contains("re-enrol"));
+    CHECK_FALSE(lineNamed(lines, "touchscreen").ok);
+}
+
+TEST_CASE("check with a broken config names the field and skips what depends on it") {
+    testing::TempDir dir;
+    {
+        std::ofstream out(dir / "kiosk.json");
+        out << R"({"server_url": "http://collector:80"})";
+    }
+    core::SystemClock clock;
+    const auto lines = provisioning::runChecks({dir / "kiosk.json"}, clock, upload::makeCurlSender);
+    CHECK_FALSE(lineNamed(lines, "config file").ok);
+    CHECK_THAT(lineNamed(lines, "config file").detail, Catch::Contains("ca_file"));
+    CHECK_THAT(lineNamed(lines, "collector and TLS").detail, Catch::Contains("skipped"));
 }

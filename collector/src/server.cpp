@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <openssl/ssl.h>
+#include <nlohmann/json.hpp>
 
 #include "carekiosk/collector/anonymity.hpp"
 #include "carekiosk/collector/failure_limiter.hpp"
@@ -104,6 +105,21 @@ struct Server::Impl {
                 }
                 res.set_content(core::encodeEnrollResponse(response.value()), "application/json");
             }));
+
+        // For `carekiosk-provision check`: is this kiosk's token accepted?
+        http->Get("/v1/ping", guarded([this](const httplib::Request& req, httplib::Response& res) {
+                      auto device = store.authenticateDevice(bearerToken(req));
+                      if (!device) {
+                          return sendError(res, device.error());
+                      }
+                      if (!device.value()) {
+                          return sendError(res, missingToken("kiosk"));
+                      }
+                      res.set_content(nlohmann::json{{"device_id", device.value()->deviceId},
+                                                     {"site_id", device.value()->siteId}}
+                                          .dump(),
+                                      "application/json");
+                  }));
 
         http->Post("/v1/batches",
                    guarded([this](const httplib::Request& req, httplib::Response& res) {

@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <iostream>
 
+#include "carekiosk/provisioning/check.hpp"
 #include "carekiosk/provisioning/enroll.hpp"
 
 using namespace carekiosk;
@@ -28,7 +29,24 @@ int main(int argc, char** argv) {
     auto* setPin = app.add_subcommand(
         "set-pin", "Set the admin PIN (4-8 digits, read from standard input; only a hash is kept)");
     setPin->add_option("--config", pinConfig, "kiosk config file")->required();
+    std::string checkConfig;
+    auto* check = app.add_subcommand("check",
+                                     "Check this kiosk is ready: config, clock, collector, "
+                                     "TLS, token, display, touch, disk");
+    check->add_option("--config", checkConfig, "kiosk config file")->required();
     CLI11_PARSE(app, argc, argv);
+
+    if (check->parsed()) {
+        core::SystemClock clock;
+        const auto lines = provisioning::runChecks({checkConfig}, clock, upload::makeCurlSender);
+        bool allOk = true;
+        for (const auto& line : lines) {
+            std::printf("%-7s %-19s %s\n", line.ok ? "ok" : "FAILED", line.name.c_str(),
+                        line.detail.c_str());
+            allOk = allOk && line.ok;
+        }
+        return allOk ? 0 : 1;
+    }
 
     if (setPin->parsed()) {
         std::string pin;

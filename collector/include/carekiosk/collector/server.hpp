@@ -3,6 +3,7 @@
 //
 //   POST /v1/enroll   {code}            -> device id, device token, site config
 //   POST /v1/batches  kiosk token       -> {batch_id, stored, duplicate}
+//   GET  /v1/ping     kiosk token       -> {device_id, site_id} (token check)
 //   GET  /v1/summary?site=&from=&to=    manager token -> per-day figures, with the
 //                                        smallest-group rule of anonymity.hpp applied
 //
