@@ -323,7 +323,8 @@ TEST_CASE("a disk-full save shows in the admin panel") {
     controller.apply(ui::OpenAdmin{}, now);
     enterPin(controller, "1357", now);
     REQUIRE(controller.screen() == ui::Screen::Admin);
-    const auto* save = findLine(controller.viewModel(), "Last save");
+    const auto model = controller.viewModel();  // findLine points into it
+    const auto* save = findLine(model, "Last save");
     REQUIRE(save);
     CHECK(save->needsAttention);
     CHECK_THAT(save->value, Catch::Contains("disk is full"));
