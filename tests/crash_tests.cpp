@@ -25,24 +25,15 @@ const std::string kDriver = CAREKIOSK_CRASH_DRIVER_BIN;
 constexpr std::int64_t kFirstHour = 1795845600;
 constexpr int kRounds = 50;
 
-std::string run(const std::vector<std::string>& argv) {
-    auto r = testing::runCommand(argv);
-    INFO(argv[0] << " said: " << r.out << r.err);
-    REQUIRE(r.exitCode == 0);
-    while (!r.out.empty() && (r.out.back() == '\n' || r.out.back() == ' ')) {
-        r.out.pop_back();
-    }
-    return r.out;
-}
-
 }  // namespace
 
 TEST_CASE("killing the kiosk and the collector at random never loses or duplicates a check-in") {
     testing::TempDir dir;
     const std::string db = (dir / "collector.db").string();
-    run({kCollector, "admin", "create-site", "--db", db, "--site", "leeds", "--name", "Leeds"});
+    testing::runOk(
+        {kCollector, "admin", "create-site", "--db", db, "--site", "leeds", "--name", "Leeds"});
     const std::string code =
-        run({kCollector, "admin", "enroll-code", "--db", db, "--site", "leeds"});
+        testing::runOk({kCollector, "admin", "enroll-code", "--db", db, "--site", "leeds"});
     auto startCollector = [&](const std::string& listen) {
         auto child = std::make_unique<testing::ChildProcess>(std::vector<std::string>{
             kCollector, "serve", "--db", db, "--listen", listen, "--cert",
@@ -54,8 +45,8 @@ TEST_CASE("killing the kiosk and the collector at random never loses or duplicat
     auto [collector, url] = startCollector("127.0.0.1:0");
     const std::string listen = url.substr(std::string("https://").size());
     const std::string config = (dir / "kiosk.json").string();
-    run({kProvision, "enroll", "--server", url, "--code", code, "--ca", testing::TestCa::caFile(),
-         "--out", config});
+    testing::runOk({kProvision, "enroll", "--server", url, "--code", code, "--ca",
+                    testing::TestCa::caFile(), "--out", config});
 
     const auto seed = std::random_device{}();
     INFO("random seed " << seed);

@@ -150,12 +150,8 @@ struct Fixture {
     testing::SeededRandom random;
     core::SystemClock clock;
     storage::Outbox outbox = storage::Outbox::open(dir / "kiosk.db", random).value();
-    std::unique_ptr<upload::HttpSender> sender = [] {
-        upload::TlsOptions tls;
-        tls.caFile = testing::TestCa::caFile();
-        tls.requestTimeout = seconds(2);  // so a hanging collector costs the test 2 s
-        return upload::makeCurlSender(tls);
-    }();
+    // A 2 s request timeout, so a hanging collector costs the test 2 s.
+    std::unique_ptr<upload::HttpSender> sender = testing::makeTestSender(seconds(2));
     upload::Uploader uploader{outbox, *sender, {collector.url(), collector.token()}, clock};
 
     explicit Fixture(int checkIns) {

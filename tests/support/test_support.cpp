@@ -1,5 +1,7 @@
 #include "test_support.hpp"
 
+#include <catch2/catch.hpp>
+
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -79,9 +81,10 @@ TestCollector::~TestCollector() {
     }
 }
 
-std::unique_ptr<upload::HttpSender> makeTestSender() {
+std::unique_ptr<upload::HttpSender> makeTestSender(std::chrono::seconds requestTimeout) {
     upload::TlsOptions tls;
     tls.caFile = TestCa::caFile();
+    tls.requestTimeout = requestTimeout;
     return upload::makeCurlSender(tls);
 }
 
@@ -175,6 +178,20 @@ CommandResult runCommand(const std::vector<std::string>& argv) {
     std::fclose(out);
     std::fclose(err);
     return result;
+}
+
+std::string trimmed(std::string text) {
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
+        text.pop_back();
+    }
+    return text;
+}
+
+std::string runOk(const std::vector<std::string>& argv) {
+    auto r = runCommand(argv);
+    INFO(argv[0] << " said: " << r.out << r.err);
+    REQUIRE(r.exitCode == 0);
+    return trimmed(r.out);
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv) {

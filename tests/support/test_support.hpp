@@ -92,7 +92,8 @@ class TestCollector {
 std::vector<std::string> queryStrings(const std::filesystem::path& db, const std::string& sql);
 
 // A libcurl sender that trusts only this run's test CA.
-std::unique_ptr<upload::HttpSender> makeTestSender();
+std::unique_ptr<upload::HttpSender> makeTestSender(
+    std::chrono::seconds requestTimeout = std::chrono::seconds(60));
 
 // Creates or extends a SQLite file by running the SQL script at `sqlFile`.
 void execSqlFile(const std::filesystem::path& db, const std::filesystem::path& sqlFile);
@@ -105,6 +106,11 @@ struct CommandResult {
 
 // Runs a program (no shell) to completion and captures its output.
 CommandResult runCommand(const std::vector<std::string>& argv);
+// Runs a program that must succeed (REQUIRE, with its output in the failure
+// message) and returns its stdout without trailing white space.
+std::string runOk(const std::vector<std::string>& argv);
+// `text` without trailing spaces and line ends.
+std::string trimmed(std::string text);
 
 // A long-running child process whose stdout can be read line by line.
 class ChildProcess {

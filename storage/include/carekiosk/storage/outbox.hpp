@@ -85,7 +85,6 @@ class Outbox {
     Database& database() { return db_; }
 
   private:
-    friend struct Recovered;
     Outbox(Database db, core::RandomSource& random) : db_(std::move(db)), random_(&random) {}
     Result<core::Batch> loadBatch(const std::string& batchId);
 
