@@ -91,12 +91,12 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     }
     CHECK(testing::queryStrings(config->databasePath, "SELECT count(*) FROM checkins")[0] == "50");
 
-    app.value()->uploadNow();
+    const auto ticket = app.value()->uploadNow();
     const bool uploaded = kiosk::pumpUntil(
         *app.value(),
         [&] {
             const auto s = app.value()->uploadStatus();
-            return s.lastAttemptOk && s.pending == 0;
+            return s.requestsServed >= ticket && s.lastAttemptOk && s.pending == 0;
         },
         steady_clock::now() + seconds(60));
     INFO("upload status: " << app.value()->uploadStatus().lastError);

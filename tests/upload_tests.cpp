@@ -1,10 +1,13 @@
 #include <zlib.h>
 #include <catch2/catch.hpp>
 
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 
 #include "carekiosk/core/wire.hpp"
 #include "carekiosk/upload/backoff.hpp"
+#include "carekiosk/upload/upload_worker.hpp"
 #include "carekiosk/upload/uploader.hpp"
 #include "support/test_support.hpp"
 
@@ -290,4 +293,78 @@ TEST_CASE("batch bodies are gzip-compressed and within the byte cap") {
     CHECK(plain.size() <= upload::kMaxBatchBodyBytes);
     CHECK(request.body.size() < plain.size() / 4);  // repetitive JSON compresses well
     CHECK(sentBatch(request).checkIns.size() == 500);
+}
+
+namespace {
+
+// Acknowledges every batch, but holds each request until the test opens the gate.
+class GatedSender final : public upload::HttpSender {
+  public:
+    core::Result<upload::HttpResponse> send(const upload::HttpRequest& request) override {
+        std::unique_lock lock(mutex_);
+        ++waiting_;
+        changed_.notify_all();
+        changed_.wait(lock, [this] { return open_; });
+        --waiting_;
+        const auto batch = sentBatch(request);
+        return ackFor(batch.batchId, static_cast<int>(batch.checkIns.size()));
+    }
+    void setOpen(bool open) {
+        std::lock_guard lock(mutex_);
+        open_ = open;
+        changed_.notify_all();
+    }
+    bool waitUntilHeld(steady_clock::time_point deadline) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_until(lock, deadline, [this] { return waiting_ > 0; });
+    }
+
+  private:
+    std::mutex mutex_;
+    std::condition_variable changed_;
+    bool open_ = true;
+    int waiting_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("an upload asked for is answered only by a try that started after the request") {
+    Fixture f;
+    auto owned = std::make_unique<GatedSender>();
+    GatedSender& sender = *owned;
+    upload::UploadWorkerOptions options;
+    options.databasePath = f.dir / "kiosk.db";
+    options.target = {"https://collector.test", "device-token"};
+    options.interval = hours(24);  // no scheduled try gets in the way
+    std::mutex triesMutex;
+    std::condition_variable tryFinished;
+    upload::UploadWorker worker(options, std::move(owned), f.random, f.clock, [&] {
+        std::lock_guard lock(triesMutex);
+        tryFinished.notify_all();
+    });
+    worker.start();
+    const auto deadline = steady_clock::now() + seconds(30);
+    const auto waitServed = [&](std::uint64_t ticket) {
+        std::unique_lock lock(triesMutex);
+        return tryFinished.wait_until(
+            lock, deadline, [&] { return worker.status().requestsServed >= ticket; });
+    };
+
+    f.addCheckIns(1);
+    const auto first = worker.uploadNow();
+    REQUIRE(waitServed(first));
+    CHECK(worker.status().pending == 0);
+
+    // An earlier finished try (pending 0, success) must not answer a new request.
+    f.addCheckIns(2);
+    sender.setOpen(false);
+    const auto second = worker.uploadNow();
+    CHECK(second > first);
+    REQUIRE(sender.waitUntilHeld(deadline));
+    CHECK(worker.status().requestsServed < second);
+    sender.setOpen(true);
+    REQUIRE(waitServed(second));
+    CHECK(worker.status().acknowledgedTotal == 3);
+    CHECK(worker.status().pending == 0);
+    worker.stop();
 }

@@ -181,10 +181,8 @@ upload::UploadStatus KioskApp::uploadStatus() const {
     return parts_->worker ? parts_->worker->status() : upload::UploadStatus{};
 }
 
-void KioskApp::uploadNow() {
-    if (parts_->worker) {
-        parts_->worker->uploadNow();
-    }
+std::uint64_t KioskApp::uploadNow() {
+    return parts_->worker ? parts_->worker->uploadNow() : 0;
 }
 
 void KioskApp::requestFrames() {

@@ -28,13 +28,14 @@ int simulateCheckIns(kiosk::KioskApp& app, int count) {
     }
     std::printf("carekiosk: %d check-ins saved; uploading\n", count);
     std::fflush(stdout);
-    app.uploadNow();
+    const auto ticket = app.uploadNow();
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     const bool uploaded = kiosk::pumpUntil(
         app,
         [&] {
             const auto status = app.uploadStatus();
-            return status.lastAttemptOk && status.pending == 0;
+            return status.requestsServed >= ticket && status.lastAttemptOk &&
+                   status.pending == 0;
         },
         deadline);
     const auto status = app.uploadStatus();

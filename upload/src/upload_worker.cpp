@@ -37,12 +37,15 @@ void UploadWorker::stop() {
     }
 }
 
-void UploadWorker::uploadNow() {
+std::uint64_t UploadWorker::uploadNow() {
+    std::uint64_t ticket = 0;
     {
         std::lock_guard lock(mutex_);
         nowRequested_ = true;
+        ticket = ++requestsMade_;
     }
     wake_.notify_all();
+    return ticket;
 }
 
 UploadStatus UploadWorker::status() const {
@@ -67,6 +70,7 @@ void UploadWorker::run() {
                    std::chrono::milliseconds(random_.uniform(
                        std::uint64_t(std::chrono::milliseconds(options_.interval).count()) + 1));
     while (true) {
+        std::uint64_t serving = 0;
         {
             std::unique_lock lock(mutex_);
             wake_.wait_until(lock, nextTry, [this] { return stopRequested_ || nowRequested_; });
@@ -74,8 +78,10 @@ void UploadWorker::run() {
                 return;
             }
             nowRequested_ = false;
+            // Every request made before this try starts is answered by it.
+            serving = requestsMade_;
         }
-        const DrainOutcome outcome = attempt(outbox);
+        const DrainOutcome outcome = attempt(outbox, serving);
         // Scheduling after a try (the retry policy; the per-answer policy is in
         // Uploader::sendOne):
         //   success -> next scheduled upload, interval ± 10 %; backoff resets;
@@ -100,7 +106,8 @@ void UploadWorker::run() {
     }
 }
 
-DrainOutcome UploadWorker::attempt(std::optional<storage::Outbox>& outbox) {
+DrainOutcome UploadWorker::attempt(std::optional<storage::Outbox>& outbox,
+                                   std::uint64_t serving) {
     DrainOutcome outcome;
     std::int64_t pending = -1;
     std::int64_t deadLetters = -1;
@@ -122,6 +129,7 @@ DrainOutcome UploadWorker::attempt(std::optional<storage::Outbox>& outbox) {
     }
     std::lock_guard lock(mutex_);
     ++status_.attempts;
+    status_.requestsServed = serving;
     status_.acknowledgedTotal += outcome.checkInsAcknowledged;
     status_.pending = pending;
     status_.deadLetters = deadLetters;

@@ -66,7 +66,9 @@ class KioskApp {
     SDL_Window* window() const { return window_; }
 
     upload::UploadStatus uploadStatus() const;
-    void uploadNow();
+    // Asks the upload worker to try now; returns its ticket (see UploadStatus),
+    // or 0 when this app runs without an uploader.
+    std::uint64_t uploadNow();
 
     // Draws a frame now and writes it to `path` as PNG.
     core::Status saveScreenshot(const std::filesystem::path& path);

@@ -42,6 +42,10 @@ struct UploadStatus {
     std::int64_t acknowledgedTotal = 0;  // check-ins acknowledged since start
     std::int64_t deadLetters = 0;        // batches the collector refused as invalid
     int attempts = 0;
+    // The newest uploadNow() ticket whose request had been made when a finished
+    // try started; a caller waits for `requestsServed >= ticket` to know that a
+    // try it asked for has finished (an earlier scheduled try does not count).
+    std::uint64_t requestsServed = 0;
     bool lastAttemptOk = false;
     bool needsReEnrolment = false;
     std::string lastError;  // empty when the last try succeeded
@@ -60,13 +64,14 @@ class UploadWorker {
 
     void start();
     void stop();
-    // Wakes the worker to try at once (still on its own thread).
-    void uploadNow();
+    // Wakes the worker to try at once (still on its own thread). Returns a
+    // ticket: status().requestsServed reaches it when that try has finished.
+    std::uint64_t uploadNow();
     UploadStatus status() const;
 
   private:
     void run();
-    DrainOutcome attempt(std::optional<storage::Outbox>& outbox);
+    DrainOutcome attempt(std::optional<storage::Outbox>& outbox, std::uint64_t serving);
     std::chrono::steady_clock::duration jitteredInterval();
 
     UploadWorkerOptions options_;
@@ -79,6 +84,7 @@ class UploadWorker {
     std::condition_variable wake_;
     bool stopRequested_ = false;
     bool nowRequested_ = false;
+    std::uint64_t requestsMade_ = 0;
     UploadStatus status_;
     std::thread thread_;
 };
