@@ -346,8 +346,8 @@ TEST_CASE("an upload asked for is answered only by a try that started after the 
     const auto deadline = steady_clock::now() + seconds(30);
     const auto waitServed = [&](std::uint64_t ticket) {
         std::unique_lock lock(triesMutex);
-        return tryFinished.wait_until(
-            lock, deadline, [&] { return worker.status().requestsServed >= ticket; });
+        return tryFinished.wait_until(lock, deadline,
+                                      [&] { return worker.status().requestsServed >= ticket; });
     };
 
     f.addCheckIns(1);

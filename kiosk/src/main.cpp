@@ -34,8 +34,7 @@ int simulateCheckIns(kiosk::KioskApp& app, int count) {
         app,
         [&] {
             const auto status = app.uploadStatus();
-            return status.requestsServed >= ticket && status.lastAttemptOk &&
-                   status.pending == 0;
+            return status.requestsServed >= ticket && status.lastAttemptOk && status.pending == 0;
         },
         deadline);
     const auto status = app.uploadStatus();

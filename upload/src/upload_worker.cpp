@@ -106,8 +106,7 @@ void UploadWorker::run() {
     }
 }
 
-DrainOutcome UploadWorker::attempt(std::optional<storage::Outbox>& outbox,
-                                   std::uint64_t serving) {
+DrainOutcome UploadWorker::attempt(std::optional<storage::Outbox>& outbox, std::uint64_t serving) {
     DrainOutcome outcome;
     std::int64_t pending = -1;
     std::int64_t deadLetters = -1;
