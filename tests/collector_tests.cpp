@@ -19,6 +19,7 @@ struct Fixture {
     std::unique_ptr<upload::HttpSender> http = testing::makeTestSender();
 
     Fixture() { REQUIRE(collector.store().createSite("leeds", "Leeds office")); }
+    std::filesystem::path dbPath() const { return dir / "collector.db"; }
 
     core::EnrollResponse enrol(const std::string& site = "leeds") {
         auto code = collector.store().createEnrollCode(site);
@@ -59,7 +60,7 @@ core::Batch batchOf(const std::string& id,
                     std::initializer_list<std::pair<int, std::int64_t>> rows) {
     core::Batch b{id, {}};
     for (auto [score, hour] : rows) {
-        b.checkIns.push_back({score, "leeds", 1, hour});
+        b.checkIns.push_back({score, "leeds", 1, hour, {}});
     }
     return b;
 }
@@ -94,13 +95,31 @@ TEST_CASE("re-sending the same batch id stores it once and acknowledges it again
     CHECK(summary->days[0].count == 2);
 }
 
+TEST_CASE("reasons are stored with their check-in, and a re-sent batch adds none") {
+    Fixture f;
+    const auto device = f.enrol();
+    auto batch = batchOf(std::string(32, '3'), {{2, kDay1Morning}, {4, kDay1Morning}});
+    batch.checkIns[0].reasons = {"commute", "workload"};
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        auto answer = f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken);
+        REQUIRE(answer.status == 200);
+    }
+    CHECK(testing::queryStrings(f.dbPath(), "SELECT reason FROM checkin_reasons ORDER BY reason") ==
+          std::vector<std::string>{"commute", "workload"});
+    // Both reasons point at the same stored check-in, the one with score 2.
+    CHECK(testing::queryStrings(f.dbPath(),
+                                "SELECT DISTINCT c.score FROM checkin_reasons r "
+                                "JOIN checkins c ON c.id = r.checkin_id") ==
+          std::vector<std::string>{"2"});
+}
+
 TEST_CASE("the summary gives per-day counts, means and per-score counts to a manager") {
     Fixture f;
     const auto device = f.enrol();
     core::Batch batch{std::string(32, '2'), {}};
     auto add = [&](int n, int score, std::int64_t hour) {
         for (int i = 0; i < n; ++i) {
-            batch.checkIns.push_back({score, "leeds", 1, hour});
+            batch.checkIns.push_back({score, "leeds", 1, hour, {}});
         }
     };
     add(6, 4, kDay1Morning);  // day 1: 6 x Good, 5 x Great: every group is large enough

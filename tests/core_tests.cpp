@@ -13,7 +13,7 @@ namespace {
 
 core::Batch sampleBatch() {
     return core::Batch{std::string(32, 'a'),
-                       {{4, "leeds", 1, 1795860000}, {2, "leeds", 1, 1795863600}}};
+                       {{4, "leeds", 1, 1795860000, {}}, {2, "leeds", 1, 1795863600, {}}}};
 }
 
 std::string validConfigJson() {
@@ -34,16 +34,16 @@ TEST_CASE("a check-in keeps only the hour it happened in") {
 }
 
 TEST_CASE("check-in validation names the field and the allowed range") {
-    auto bad = core::validateCheckIn({6, "leeds", 1, 1795845600});
+    auto bad = core::validateCheckIn({6, "leeds", 1, 1795845600, {}});
     REQUIRE_FALSE(bad);
     CHECK(bad.error().field == "score");
     CHECK_THAT(bad.error().message, Catch::Contains("between 1 and 5"));
 
-    auto site = core::validateCheckIn({3, "Leeds Office", 1, 1795845600});
+    auto site = core::validateCheckIn({3, "Leeds Office", 1, 1795845600, {}});
     REQUIRE_FALSE(site);
     CHECK(site.error().field == "site_id");
 
-    auto hour = core::validateCheckIn({3, "leeds", 1, 1795845601});
+    auto hour = core::validateCheckIn({3, "leeds", 1, 1795845601, {}});
     REQUIRE_FALSE(hour);
     CHECK(hour.error().field == "hour");
 }
@@ -86,7 +86,7 @@ TEST_CASE("bad batches are refused with the field's path") {
     }
     SECTION("more rows than a batch may hold") {
         core::Batch big{std::string(32, 'c'), {}};
-        big.checkIns.assign(core::kMaxRowsPerBatch + 1, {3, "leeds", 1, 1795845600});
+        big.checkIns.assign(core::kMaxRowsPerBatch + 1, {3, "leeds", 1, 1795845600, {}});
         auto r = core::decodeBatch(core::encodeBatch(big));
         REQUIRE_FALSE(r);
         CHECK(r.error().field == "checkins");

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <sstream>
 
 #include "carekiosk/core/config.hpp"
@@ -21,6 +22,7 @@ namespace {
 const std::string kCollector = CAREKIOSK_COLLECTOR_BIN;
 const std::string kProvision = CAREKIOSK_PROVISION_BIN;
 const std::string kReport = CAREKIOSK_REPORT_BIN;
+const std::string kKiosk = CAREKIOSK_KIOSK_BIN;
 
 std::string admin(const std::vector<std::string>& args) {
     std::vector<std::string> argv{kCollector, "admin"};
@@ -72,6 +74,9 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     core::SystemRandom random;
     kiosk::KioskOptions options;
     options.config = config.value();
+    options.config.cooldownSeconds = 0;  // the taps stand for 50 different people
+    // No scheduled upload in the middle of the taps: this test sends with Upload now.
+    options.config.uploadIntervalSeconds = 86400;
     options.width = 1280;
     options.height = 800;
     options.forceWindowed = true;
@@ -83,12 +88,20 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     for (int i = 0; i < 50; ++i) {
         const int score = (i * 7 + i / 5) % 5 + 1;
         const auto kind = i % 2 == 0 ? kiosk::PointerKind::Touch : kiosk::PointerKind::Mouse;
-        auto done = kiosk::driveCheckIn(*app.value(), score, kind);
+        // Some people pick reasons; most do not.
+        std::vector<std::string> reasons;
+        if (i % 5 == 0) {
+            reasons = {"workload"};
+        } else if (i % 7 == 0) {
+            reasons = {"team", "commute"};
+        }
+        auto done = kiosk::driveCheckIn(*app.value(), score, kind, reasons);
         INFO("check-in " << i << ": " << (done ? "" : done.error().message));
         REQUIRE(done);
         ++expected[static_cast<std::size_t>(score - 1)];
         total += score;
     }
+    INFO("scheduled tries so far: " << app.value()->uploadStatus().attempts);
     CHECK(testing::queryStrings(config->databasePath, "SELECT count(*) FROM checkins")[0] == "50");
 
     const auto ticket = app.value()->uploadNow();
@@ -103,6 +116,11 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     REQUIRE(uploaded);
     CHECK(app.value()->uploadStatus().acknowledgedTotal == 50);
     CHECK(testing::queryStrings(config->databasePath, "SELECT count(*) FROM checkins")[0] == "0");
+    // The reasons arrived with their check-ins (10 with workload; 6 with team and commute).
+    CHECK(testing::queryStrings(db,
+                                "SELECT reason || '=' || count(*) FROM checkin_reasons "
+                                "GROUP BY reason ORDER BY reason") ==
+          std::vector<std::string>{"commute=6", "team=6", "workload=10"});
 
     // The manager's view, through the report CLI.
     auto report =
@@ -143,4 +161,37 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     char mean[16];
     std::snprintf(mean, sizeof mean, "%.2f", total / 50.0);
     CHECK_THAT(table.out, Catch::Contains("total") && Catch::Contains(mean));
+}
+
+TEST_CASE("carekiosk --screenshots writes every screen in every language for a person to check") {
+    testing::TempDir dir;
+    core::KioskConfig c;
+    c.serverUrl = "https://127.0.0.1:9";  // never contacted
+    c.caFile = testing::TestCa::caFile();
+    c.deviceId = "kiosk-test";
+    c.deviceToken = "token";
+    c.siteId = "leeds";
+    c.siteName = "Leeds office";
+    c.databasePath = (dir / "kiosk.db").string();
+    c.supportResources = {{"Mental-health first aiders", "Ask at reception"}};
+    std::ofstream(dir / "kiosk.json") << core::serializeKioskConfig(c);
+    const auto shots = dir / "shots";
+    auto run = testing::runCommand({kKiosk, "--config", (dir / "kiosk.json").string(),
+                                    "--screenshots", shots.string(), "--windowed", "800x480"});
+    INFO(run.out << run.err);
+    REQUIRE(run.exitCode == 0);
+    CHECK_THAT(run.out, Catch::Contains("wrote 34 screenshots (800x480)"));
+    for (const char* language : {"en", "cy", "pl"}) {
+        for (const char* screen :
+             {"welcome", "about", "breathing", "pulse", "reasons", "thank-you", "buddy-kind",
+              "buddy-when", "buddy-contact", "buddy-sent", "cooldown"}) {
+            const auto png = shots / (std::string(screen) + "-" + language + ".png");
+            INFO(png);
+            CHECK(std::filesystem::file_size(png) > 1000);
+        }
+    }
+    CHECK(std::filesystem::exists(shots / "admin-pin.png"));
+    // The tour ran on its own database: the kiosk's outbox was never created.
+    CHECK_FALSE(std::filesystem::exists(dir / "kiosk.db"));
+    CHECK_FALSE(std::filesystem::exists(shots / "screenshot-tour.db"));
 }

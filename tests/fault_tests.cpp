@@ -156,7 +156,7 @@ struct Fixture {
 
     explicit Fixture(int checkIns) {
         for (int i = 0; i < checkIns; ++i) {
-            REQUIRE(outbox.add(core::CheckIn{i % 5 + 1, "leeds", 1, 1795845600}));
+            REQUIRE(outbox.add(core::CheckIn{i % 5 + 1, "leeds", 1, 1795845600, {}}));
         }
     }
     std::int64_t pending() { return outbox.pendingCount().value(); }
@@ -213,7 +213,7 @@ TEST_CASE("a reset mid-answer, or a drop after storing, still ends with exactly 
     CHECK(f.pending() == 12);               // no complete acknowledgement, so nothing deleted
     CHECK(f.collector.storedRows() == 12);  // ... although the collector stored it
 
-    REQUIRE(f.outbox.add(core::CheckIn{3, "leeds", 1, 1795845600}));
+    REQUIRE(f.outbox.add(core::CheckIn{3, "leeds", 1, 1795845600, {}}));
     f.collector.inject(Fault::StoreThenDrop);
     auto dropped = f.uploader.drain();
     REQUIRE(dropped.error);

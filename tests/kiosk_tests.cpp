@@ -6,6 +6,7 @@
 
 #include "carekiosk/kiosk/app_controller.hpp"
 #include "carekiosk/kiosk/kiosk_app.hpp"
+#include "carekiosk/kiosk/screen_tour.hpp"
 #include "carekiosk/kiosk/tap_driver.hpp"
 #include "support/test_support.hpp"
 
@@ -24,7 +25,13 @@ core::KioskConfig testConfig(const testing::TempDir& dir) {
     c.siteName = "Leeds office";
     c.databasePath = (dir / "kiosk.db").string();
     c.thankYouSeconds = 2;
+    c.cooldownSeconds = 0;  // tests tap check-ins back to back
     c.fullscreen = false;
+    // Real-looking site content, so layouts are tested with it on screen.
+    c.youSaidWeDid = "You asked for quieter mornings: the kitchen now opens at 8:00.";
+    c.supportResources = {{"Mental-health first aiders", "Ask at reception, or call ext. 2040"},
+                          {"Employee assistance line", "0800 123 4567, free and confidential"},
+                          {"Walking group", "Tuesdays and Thursdays, 12:30 at the front door"}};
     return c;
 }
 
@@ -105,8 +112,11 @@ struct KioskFixture {
     core::SystemClock clock;
     core::KioskConfig config = testConfig(dir);
     storage::Outbox outbox = storage::Outbox::open(config.databasePath, random).value();
+    ui::Translations translations = kiosk::loadTranslationsFor(config).value();
 
-    kiosk::AppController controller() { return kiosk::AppController(config, outbox, clock); }
+    kiosk::AppController controller() {
+        return kiosk::AppController(config, translations, outbox, clock);
+    }
     std::unique_ptr<kiosk::KioskApp> app(int w, int h) {
         return makeApp(config, w, h, random, clock);
     }
@@ -134,10 +144,15 @@ TEST_CASE("a chosen score is committed before the thank-you screen shows") {
     const auto now = steady_clock::now();
     controller.apply(ui::StartCheckIn{}, now);
     CHECK(controller.apply(ui::ChooseScore{2}, now));
+    CHECK(controller.apply(ui::ToggleReason{"team"}, now));
+    CHECK(storedScores(f.config.databasePath).empty());  // nothing before Submit
+    CHECK(controller.apply(ui::SubmitCheckIn{}, now));
     CHECK(controller.screen() == ui::Screen::ThankYou);
     // Read through a separate connection: the row is on disk, not just in memory.
     CHECK(storedScores(f.config.databasePath) == std::vector<int>{2});
-    CHECK(controller.viewModel().siteName == "Leeds office");
+    CHECK(testing::queryStrings(f.config.databasePath, "SELECT reasons FROM checkins") ==
+          std::vector<std::string>{"team"});
+    CHECK(controller.viewModel(now).siteName == "Leeds office");
 }
 
 TEST_CASE("when the disk is full the person is told, never thanked") {
@@ -150,6 +165,7 @@ TEST_CASE("when the disk is full the person is told, never thanked") {
     for (int i = 0; i < 200 && !failed; ++i) {
         controller.apply(ui::StartCheckIn{}, now);
         controller.apply(ui::ChooseScore{3}, now);
+        controller.apply(ui::SubmitCheckIn{}, now);
         failed = controller.screen() == ui::Screen::SaveFailed;
         controller.apply(ui::Dismiss{}, now);
     }
@@ -182,6 +198,7 @@ TEST_CASE("the thank-you screen returns to welcome by itself") {
     auto app = f.app(1280, 800);
     tapWhenShown(*app, "welcome.start", kiosk::PointerKind::Touch);
     tapWhenShown(*app, "pulse.face.4", kiosk::PointerKind::Touch);
+    tapWhenShown(*app, "reasons.skip", kiosk::PointerKind::Touch);
     REQUIRE(kiosk::pumpUntil(
         *app, [&] { return app->screen() == ui::Screen::ThankYou; }, kDeadline()));
     // No tap: the configured 2 s timeout brings welcome back.
@@ -189,43 +206,114 @@ TEST_CASE("the thank-you screen returns to welcome by itself") {
         *app, [&] { return app->screen() == ui::Screen::Welcome; }, kDeadline()));
 }
 
-TEST_CASE("an idle kiosk renders no frames") {
+TEST_CASE("an idle kiosk renders no frames in three idle seconds") {
     KioskFixture f;
     auto app = f.app(1920, 1080);
     REQUIRE(kiosk::pumpUntil(
         *app, [&] { return app->settled(); }, kDeadline()));
     const auto frames = app->framesRendered();
     CHECK(frames > 0);
-    // Idleness is what is under test here, so the test lets a second pass.
-    const auto end = steady_clock::now() + seconds(1);
+    // Idleness is what is under test here, so the test lets three seconds pass.
+    const auto end = steady_clock::now() + seconds(3);
     while (steady_clock::now() < end) {
         app->pump(duration_cast<milliseconds>(end - steady_clock::now()));
     }
     CHECK(app->framesRendered() == frames);
 }
 
-TEST_CASE("every screen fits, with large targets, at small, HD and portrait sizes") {
-    const std::pair<int, int> sizes[] = {{800, 480}, {1920, 1080}, {1080, 1920}};
+TEST_CASE("the breathing exercise draws frames only while it moves") {
+    KioskFixture f;
+    auto app = f.app(800, 480);
+    tapWhenShown(*app, "welcome.breathe", kiosk::PointerKind::Touch);
+    REQUIRE(kiosk::pumpUntil(
+        *app, [&] { return app->screen() == ui::Screen::Breathing; }, kDeadline()));
+    // The circle animates: frames keep coming with no input at all.
+    const auto before = app->framesRendered();
+    const auto end = steady_clock::now() + milliseconds(500);
+    while (steady_clock::now() < end) {
+        app->pump(duration_cast<milliseconds>(end - steady_clock::now()));
+    }
+    CHECK(app->framesRendered() >= before + 5);
+    // Finish stops it, and the welcome screen is idle again.
+    tapWhenShown(*app, "breathing.finish", kiosk::PointerKind::Touch);
+    REQUIRE(kiosk::pumpUntil(
+        *app, [&] { return app->screen() == ui::Screen::Welcome && app->settled(); }, kDeadline()));
+    const auto idle = app->framesRendered();
+    const auto later = steady_clock::now() + seconds(1);
+    while (steady_clock::now() < later) {
+        app->pump(duration_cast<milliseconds>(later - steady_clock::now()));
+    }
+    CHECK(app->framesRendered() == idle);
+}
+
+namespace {
+
+// Walks every staff screen in every shipped language at w x h by real taps:
+// every target inside the window and large, no text that does not fit, and a
+// screenshot of each screen under the build tree.
+void tourEveryLanguage(int w, int h) {
     const std::filesystem::path shots = CAREKIOSK_SCREENSHOT_DIR;
     std::filesystem::create_directories(shots);
-    for (auto [w, h] : sizes) {
-        KioskFixture f;
-        auto app = f.app(w, h);
-        const std::string suffix = std::to_string(w) + "x" + std::to_string(h);
-        auto checkAndShoot = [&](const char* target, const char* name) {
-            INFO("screen " << name << " at " << suffix);
-            REQUIRE(waitForTarget(*app, target));
-            checkTargetsFit(*app, w, h);
-            const auto path = shots / (std::string(name) + "-" + suffix + ".png");
-            REQUIRE(app->saveScreenshot(path));
-            CHECK(std::filesystem::file_size(path) > 1000);
-        };
-        checkAndShoot("welcome.start", "welcome");
-        REQUIRE(kiosk::injectTap(*app, "welcome.start", kiosk::PointerKind::Touch));
-        checkAndShoot("pulse.face.3", "pulse");
-        REQUIRE(kiosk::injectTap(*app, "pulse.face.3", kiosk::PointerKind::Touch));
-        checkAndShoot("thankyou.done", "thank-you");
+    {
+        for (const char* language : {"en", "cy", "pl"}) {
+            KioskFixture f;
+            f.config.cooldownSeconds = 600;  // so the tour meets the cooldown screen
+            auto app = f.app(w, h);
+            const std::string suffix =
+                std::string(language) + "-" + std::to_string(w) + "x" + std::to_string(h);
+            int screens = 0;
+            auto status = kiosk::tourStaffScreens(
+                *app, language, w > h ? kiosk::PointerKind::Mouse : kiosk::PointerKind::Touch,
+                [&](const std::string& name) -> core::Status {
+                    INFO("screen " << name << " in " << suffix);
+                    CHECK(app->language() == language);  // the whole visit stays in it
+                    checkTargetsFit(*app, w, h);
+                    CHECK(app->layout().overflows().empty());
+                    for (const auto& id : app->layout().overflows()) {
+                        UNSCOPED_INFO("text does not fit: " << id);
+                    }
+                    const auto path = shots / (name + "-" + suffix + ".png");
+                    if (auto saved = app->saveScreenshot(path); !saved) {
+                        return saved;
+                    }
+                    CHECK(std::filesystem::file_size(path) > 1000);
+                    ++screens;
+                    return {};
+                });
+            INFO("tour in " << suffix << ": " << (status ? "" : status.error().message));
+            REQUIRE(status);
+            CHECK(screens == 11);
+            // The tour's taps really stored things: one check-in with its reason
+            // and one buddy request, in separate tables.
+            CHECK(testing::queryStrings(f.config.databasePath,
+                                        "SELECT score || ':' || reasons FROM checkins") ==
+                  std::vector<std::string>{"2:workload"});
+            CHECK(testing::queryStrings(f.config.databasePath,
+                                        "SELECT kind || ':' || times FROM buddy_requests") ==
+                  std::vector<std::string>{"walk:lunchtimes"});
+            const auto contact = testing::queryStrings(
+                f.config.databasePath, "SELECT CAST(contact AS TEXT) FROM buddy_requests");
+            REQUIRE(contact.size() == 1);
+            auto decoded = core::decodeBuddyContact(contact[0]);
+            REQUIRE(decoded);
+            CHECK(decoded->firstName == "Sam");  // shift on for the first letter only
+            CHECK(decoded->contact == "desk 4");
+        }
     }
+}
+
+}  // namespace
+
+TEST_CASE("every screen in every language fits at 800x480, with large targets") {
+    tourEveryLanguage(800, 480);
+}
+
+TEST_CASE("every screen in every language fits at 1920x1080, with large targets") {
+    tourEveryLanguage(1920, 1080);
+}
+
+TEST_CASE("every screen in every language fits at 1080x1920 portrait, with large targets") {
+    tourEveryLanguage(1080, 1920);
 }
 
 TEST_CASE("the admin PIN is checked against its hash and locks after five wrong tries") {
@@ -238,12 +326,15 @@ TEST_CASE("the admin PIN is checked against its hash and locks after five wrong 
     REQUIRE(controller.screen() == ui::Screen::AdminPin);
     type("1111");
     CHECK(controller.screen() == ui::Screen::AdminPin);
-    CHECK_THAT(controller.viewModel().pinMessage, Catch::Contains("4 tries left"));
-    CHECK(controller.viewModel().pinDigits == 0);  // the wrong digits are cleared
+    CHECK_THAT(controller.viewModel(steady_clock::now()).pinMessage,
+               Catch::Contains("4 tries left"));
+    CHECK(controller.viewModel(steady_clock::now()).pinDigits ==
+          0);  // the wrong digits are cleared
     for (int i = 0; i < 4; ++i) {
         type("0000");
     }
-    CHECK_THAT(controller.viewModel().pinMessage, Catch::Contains("Too many wrong PINs"));
+    CHECK_THAT(controller.viewModel(steady_clock::now()).pinMessage,
+               Catch::Contains("Too many wrong PINs"));
     type("2468");  // right, but locked
     CHECK(controller.screen() == ui::Screen::AdminPin);
     now += minutes(5);
@@ -259,7 +350,8 @@ TEST_CASE("without a PIN the panel stays shut and says how to set one") {
     controller.apply(ui::PinKey{'1'}, now);
     controller.apply(ui::SubmitPin{}, now);
     CHECK(controller.screen() == ui::Screen::AdminPin);
-    CHECK_THAT(controller.viewModel().pinMessage, Catch::Contains("carekiosk-provision set-pin"));
+    CHECK_THAT(controller.viewModel(steady_clock::now()).pinMessage,
+               Catch::Contains("carekiosk-provision set-pin"));
 }
 
 TEST_CASE("the admin panel shows what facilities need to act on") {
@@ -268,11 +360,11 @@ TEST_CASE("the admin panel shows what facilities need to act on") {
     auto& outbox = f.outbox;
     REQUIRE(outbox.setStorageCap(64 * 1024));
     for (int i = 0; i < 3; ++i) {
-        REQUIRE(outbox.add(core::CheckIn{3, "leeds", 1, 1795845600}));
+        REQUIRE(outbox.add(core::CheckIn{3, "leeds", 1, 1795845600, {}}));
     }
     auto batch = outbox.nextBatch().value();
     REQUIRE(outbox.deadLetter(batch->batchId, "HTTP 422: checkins[0].score is not allowed"));
-    REQUIRE(outbox.add(core::CheckIn{4, "leeds", 1, 1795845600}));
+    REQUIRE(outbox.add(core::CheckIn{4, "leeds", 1, 1795845600, {}}));
     auto controller = f.controller();
     upload::UploadStatus status;
     status.attempts = 3;
@@ -285,7 +377,7 @@ TEST_CASE("the admin panel shows what facilities need to act on") {
     controller.apply(ui::OpenAdmin{}, now);
     enterPin(controller, "1357", now);
     REQUIRE(controller.screen() == ui::Screen::Admin);
-    const auto model = controller.viewModel();
+    const auto model = controller.viewModel(steady_clock::now());
     const auto* uploads = findLine(model, "Uploads");
     REQUIRE(uploads);
     CHECK(uploads->needsAttention);
@@ -318,12 +410,13 @@ TEST_CASE("a disk-full save shows in the admin panel") {
     for (int i = 0; i < 200 && !controller.lastSaveError(); ++i) {
         controller.apply(ui::StartCheckIn{}, now);
         controller.apply(ui::ChooseScore{3}, now);
+        controller.apply(ui::SubmitCheckIn{}, now);
         controller.apply(ui::Dismiss{}, now);
     }
     controller.apply(ui::OpenAdmin{}, now);
     enterPin(controller, "1357", now);
     REQUIRE(controller.screen() == ui::Screen::Admin);
-    const auto model = controller.viewModel();  // findLine points into it
+    const auto model = controller.viewModel(steady_clock::now());  // findLine points into it
     const auto* save = findLine(model, "Last save");
     REQUIRE(save);
     CHECK(save->needsAttention);

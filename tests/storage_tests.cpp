@@ -10,7 +10,7 @@ using namespace carekiosk;
 namespace {
 
 core::CheckIn checkIn(int score) {
-    return core::CheckIn{score, "leeds", 1, 1795845600};
+    return core::CheckIn{score, "leeds", 1, 1795845600, {}};
 }
 
 }  // namespace
@@ -46,7 +46,7 @@ TEST_CASE("the stored check-in has no time, sequence or identity columns") {
         names.insert(columns->columnText(0));
     }
     CHECK(names == std::set<std::string>{"id", "score", "site_id", "question_set_version",
-                                         "hour_bucket", "batch_id"});
+                                         "hour_bucket", "batch_id", "reasons"});
     // WITHOUT ROWID: there is no hidden insertion sequence either.
     CHECK_FALSE(outbox->database().prepare("SELECT rowid FROM checkins"));
 }
@@ -109,7 +109,7 @@ TEST_CASE("an invalid check-in is refused and nothing is stored") {
     testing::SeededRandom random;
     auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
     REQUIRE(outbox);
-    auto r = outbox->add(core::CheckIn{0, "leeds", 1, 1795845600});
+    auto r = outbox->add(core::CheckIn{0, "leeds", 1, 1795845600, {}});
     REQUIRE_FALSE(r);
     CHECK(r.error().field == "score");
     CHECK(outbox->pendingCount().value() == 0);
@@ -154,7 +154,7 @@ TEST_CASE("an outbox from release 0.1.0 (schema 1) migrates forward and keeps ev
     testing::execSqlFile(dir / "kiosk.db", CAREKIOSK_FIXTURES_DIR "/kiosk-schema-v1.sql");
     auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
     REQUIRE(outbox);
-    CHECK(outbox->database().queryInt("PRAGMA user_version").value() == 2);
+    CHECK(outbox->database().queryInt("PRAGMA user_version").value() == 3);
     CHECK(outbox->pendingCount().value() == 3);
     // The batch assigned before the upgrade is sent first, with the same id.
     auto batch = outbox->nextBatch();
@@ -163,6 +163,92 @@ TEST_CASE("an outbox from release 0.1.0 (schema 1) migrates forward and keeps ev
     CHECK(batch.value()->batchId == "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
     CHECK(batch.value()->checkIns.size() == 2);
     CHECK(outbox->deadLetters()->empty());
+}
+
+TEST_CASE("an outbox from schema 2 migrates forward: dead letters and open batches are kept") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    testing::execSqlFile(dir / "kiosk.db", CAREKIOSK_FIXTURES_DIR "/kiosk-schema-v2.sql");
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(outbox);
+    CHECK(outbox->database().queryInt("PRAGMA user_version").value() == 3);
+    CHECK(outbox->pendingCount().value() == 3);
+    auto letters = outbox->deadLetters();
+    REQUIRE(letters);
+    REQUIRE(letters->size() == 1);
+    CHECK(letters->front().checkIns == 1);
+    CHECK_THAT(letters->front().reason, Catch::Contains("not this kiosk's site"));
+    auto batch = outbox->nextBatch();
+    REQUIRE(batch);
+    REQUIRE(batch.value());
+    CHECK(batch.value()->batchId == "0f1e2d3c4b5a69788796a5b4c3d2e1f0");
+    REQUIRE(batch.value()->checkIns.size() == 2);
+    CHECK(batch.value()->checkIns[0].reasons.empty());  // rows from before reasons have none
+    CHECK(outbox->pendingBuddyRequests().value() == 0);
+}
+
+TEST_CASE("reasons travel with their check-in, and invalid reasons are refused") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(outbox);
+    auto withReasons = checkIn(2);
+    withReasons.reasons = {"commute", "workload"};
+    REQUIRE(outbox->add(withReasons));
+    REQUIRE(outbox->add(checkIn(4)));
+    auto batch = outbox->nextBatch();
+    REQUIRE(batch);
+    REQUIRE(batch.value());
+    std::multiset<std::string> seen;
+    for (const auto& c : batch.value()->checkIns) {
+        seen.insert(std::to_string(c.score) + ":" +
+                    (c.reasons.empty() ? "-" : c.reasons[0] + "," + c.reasons[1]));
+    }
+    CHECK(seen == std::multiset<std::string>{"2:commute,workload", "4:-"});
+
+    auto unsorted = checkIn(3);
+    unsorted.reasons = {"workload", "commute"};
+    auto r = outbox->add(unsorted);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().field == "reasons[1]");
+    auto bad = checkIn(3);
+    bad.reasons = {"Work load"};
+    r = outbox->add(bad);
+    REQUIRE_FALSE(r);
+    CHECK_THAT(r.error().message, Catch::Contains("reasons[0] must be an option id"));
+    CHECK(outbox->pendingCount().value() == 2);
+}
+
+TEST_CASE("a buddy request is stored apart from check-ins, with no time and no shared key") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(outbox);
+    REQUIRE(outbox->add(checkIn(2)));
+    core::BuddyRequest request{"leeds", "walk", {"lunchtimes"}, "Sam", "sam@example.org"};
+    REQUIRE(outbox->addBuddyRequest(request));
+    CHECK(outbox->pendingBuddyRequests().value() == 1);
+    CHECK(outbox->pendingCount().value() == 1);  // a buddy request is not a check-in
+
+    // No column could order or join it: no time, no batch, nothing shared but the site.
+    const auto columns = testing::queryStrings(
+        dir / "kiosk.db", "SELECT name FROM pragma_table_info('buddy_requests')");
+    CHECK(std::set<std::string>(columns.begin(), columns.end()) ==
+          std::set<std::string>{"id", "site_id", "kind", "times", "contact_format", "contact"});
+    const auto contact =
+        testing::queryStrings(dir / "kiosk.db", "SELECT CAST(contact AS TEXT) FROM buddy_requests");
+    REQUIRE(contact.size() == 1);
+    auto decoded = core::decodeBuddyContact(contact[0]);
+    REQUIRE(decoded);
+    CHECK(decoded->firstName == "Sam");
+    CHECK(decoded->contact == "sam@example.org");
+
+    core::BuddyRequest empty{"leeds", "walk", {}, "Sam", "  "};
+    auto r = outbox->addBuddyRequest(empty);
+    REQUIRE_FALSE(r);
+    CHECK(r.error().field == "contact");
+    CHECK_THAT(r.error().message, Catch::Contains("type an email, phone or desk"));
+    CHECK(outbox->pendingBuddyRequests().value() == 1);
 }
 
 TEST_CASE("at the storage cap new check-ins are refused clearly and unsent ones are kept") {

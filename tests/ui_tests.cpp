@@ -2,57 +2,122 @@
 
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+#include <fstream>
+
 #include "carekiosk/ui/flow.hpp"
+#include "carekiosk/ui/keyboard.hpp"
 #include "carekiosk/ui/pointer_input.hpp"
 #include "carekiosk/ui/theme.hpp"
+#include "carekiosk/ui/translations.hpp"
+#include "support/test_support.hpp"
 
 using namespace carekiosk::ui;
 using namespace std::chrono;
 
 namespace {
 
-const FlowTimings kTimings{seconds(6), seconds(45)};
+FlowSettings settings() {
+    FlowSettings s;
+    s.thankYou = seconds(6);
+    s.idleReset = seconds(45);
+    s.cooldown = seconds(8);
+    s.defaultLanguage = "en";
+    s.languages = {"en", "cy", "pl"};
+    s.reasons = {"workload", "team", "health"};
+    s.buddyKinds = {"coffee", "walk"};
+    s.buddyTimes = {"mornings", "lunchtimes"};
+    return s;
+}
 const Flow::Clock::time_point t0{};
 
-// The score a Flow asks to save, if that is the effect.
-std::optional<int> scoreToSave(const Effect& effect) {
-    const auto* save = std::get_if<SaveScore>(&effect);
-    return save ? std::optional<int>(save->score) : std::nullopt;
+// The check-in a Flow asks to save, if that is the effect.
+const SaveCheckIn* checkInToSave(const Effect& effect) {
+    return std::get_if<SaveCheckIn>(&effect);
 }
 
 bool noEffect(const Effect& effect) {
     return std::holds_alternative<NoEffect>(effect);
 }
 
-}  // namespace
-
-TEST_CASE("the check-in path: welcome, pulse, saved, thank you, welcome") {
-    Flow flow(kTimings);
-    CHECK(flow.screen() == Screen::Welcome);
-    CHECK_FALSE(flow.nextDeadline());  // welcome waits forever: nothing is timed
-    CHECK(noEffect(flow.apply(StartCheckIn{}, t0)));
-    CHECK(flow.screen() == Screen::Pulse);
-    auto score = scoreToSave(flow.apply(ChooseScore{4}, t0 + seconds(2)));
-    REQUIRE(score);
-    CHECK(*score == 4);
-    CHECK(flow.screen() == Screen::Pulse);  // not thanked until saved
-    flow.saved(t0 + seconds(2));
-    CHECK(flow.screen() == Screen::ThankYou);
-    flow.apply(Dismiss{}, t0 + seconds(3));
-    CHECK(flow.screen() == Screen::Welcome);
+// Welcome -> pulse -> score -> reasons.
+void toReasons(Flow& flow, int score, Flow::Clock::time_point now) {
+    flow.apply(StartCheckIn{}, now);
+    REQUIRE(flow.screen() == Screen::Pulse);
+    REQUIRE(noEffect(flow.apply(ChooseScore{score}, now)));
+    REQUIRE(flow.screen() == Screen::Reasons);
 }
 
-TEST_CASE("back from the pulse returns to welcome without saving") {
-    Flow flow(kTimings);
+}  // namespace
+
+TEST_CASE("the check-in path: welcome, pulse, reasons, saved, thank you, welcome") {
+    Flow flow(settings());
+    CHECK(flow.screen() == Screen::Welcome);
+    CHECK_FALSE(flow.nextDeadline());  // welcome waits forever: nothing is timed
+    toReasons(flow, 4, t0);
+    flow.apply(ToggleReason{"workload"}, t0);
+    flow.apply(ToggleReason{"team"}, t0);
+    flow.apply(ToggleReason{"workload"}, t0);  // a second tap takes it back
+    flow.apply(ToggleReason{"parking"}, t0);   // not in this question set: ignored
+    const Effect effect = flow.apply(SubmitCheckIn{}, t0 + seconds(2));
+    const auto* save = checkInToSave(effect);
+    REQUIRE(save);
+    CHECK(save->score == 4);
+    CHECK(save->reasons == std::vector<std::string>{"team"});
+    CHECK(flow.screen() == Screen::Reasons);  // not thanked until saved
+    flow.saved(t0 + seconds(2));
+    CHECK(flow.screen() == Screen::ThankYou);
+    CHECK(flow.savedScore() == 4);
+    flow.apply(Dismiss{}, t0 + seconds(3));
+    CHECK(flow.screen() == Screen::Welcome);
+    CHECK(flow.savedScore() == 0);
+}
+
+TEST_CASE("skip submits the score without the reasons picked") {
+    Flow flow(settings());
+    toReasons(flow, 2, t0);
+    flow.apply(ToggleReason{"health"}, t0);
+    const Effect effect = flow.apply(SubmitCheckIn{true}, t0);
+    REQUIRE(checkInToSave(effect));
+    CHECK(checkInToSave(effect)->score == 2);
+    CHECK(checkInToSave(effect)->reasons.empty());
+}
+
+TEST_CASE("a question set without reasons saves straight from the faces") {
+    auto s = settings();
+    s.reasons.clear();
+    Flow flow(s);
     flow.apply(StartCheckIn{}, t0);
-    CHECK(noEffect(flow.apply(GoBack{}, t0 + seconds(1))));
+    REQUIRE(checkInToSave(flow.apply(ChooseScore{5}, t0)));
+    flow.saved(t0);
+    CHECK(flow.screen() == Screen::ThankYou);
+}
+
+TEST_CASE("back is possible at every step before submit, and nothing is saved") {
+    Flow flow(settings());
+    toReasons(flow, 3, t0);
+    CHECK(noEffect(flow.apply(GoBack{}, t0)));
+    CHECK(flow.screen() == Screen::Pulse);
+    CHECK(noEffect(flow.apply(GoBack{}, t0)));
+    CHECK(flow.screen() == Screen::Welcome);
+    flow.apply(StartBuddy{}, t0);
+    flow.apply(ChooseBuddyKind{"walk"}, t0);
+    flow.apply(Next{}, t0);
+    CHECK(flow.screen() == Screen::BuddyContact);
+    for (Screen expected : {Screen::BuddyWhen, Screen::BuddyKind, Screen::Welcome}) {
+        CHECK(noEffect(flow.apply(GoBack{}, t0)));
+        CHECK(flow.screen() == expected);
+    }
+    flow.apply(ShowAbout{}, t0);
+    CHECK(flow.screen() == Screen::About);
+    flow.apply(GoBack{}, t0);
     CHECK(flow.screen() == Screen::Welcome);
 }
 
 TEST_CASE("a failed save shows the failure, never a thank-you") {
-    Flow flow(kTimings);
-    flow.apply(StartCheckIn{}, t0);
-    REQUIRE(scoreToSave(flow.apply(ChooseScore{2}, t0)) == 2);
+    Flow flow(settings());
+    toReasons(flow, 2, t0);
+    REQUIRE(checkInToSave(flow.apply(SubmitCheckIn{}, t0)));
     flow.saveFailed(t0);
     CHECK(flow.screen() == Screen::SaveFailed);
     CHECK(flow.tick(t0 + seconds(6)));
@@ -60,9 +125,9 @@ TEST_CASE("a failed save shows the failure, never a thank-you") {
 }
 
 TEST_CASE("the thank-you screen returns to welcome by itself") {
-    Flow flow(kTimings);
-    flow.apply(StartCheckIn{}, t0);
-    flow.apply(ChooseScore{5}, t0);
+    Flow flow(settings());
+    toReasons(flow, 5, t0);
+    flow.apply(SubmitCheckIn{}, t0);
     flow.saved(t0);
     REQUIRE(flow.nextDeadline());
     CHECK(*flow.nextDeadline() == t0 + seconds(6));
@@ -71,30 +136,163 @@ TEST_CASE("the thank-you screen returns to welcome by itself") {
     CHECK(flow.screen() == Screen::Welcome);
 }
 
-TEST_CASE("an abandoned pulse resets to welcome after the idle time, and touches extend it") {
-    Flow flow(kTimings);
-    flow.apply(StartCheckIn{}, t0);
+TEST_CASE("after a low score the support resources stay up long enough to read") {
+    auto s = settings();
+    s.hasSupportResources = true;
+    Flow flow(s);
+    toReasons(flow, 1, t0);
+    flow.apply(SubmitCheckIn{}, t0);
+    flow.saved(t0);
+    CHECK(flow.savedScore() == 1);
+    CHECK(*flow.nextDeadline() == t0 + seconds(45));
+    CHECK_FALSE(flow.tick(t0 + seconds(10)));
+}
+
+TEST_CASE("an abandoned screen resets to welcome after the idle time, and touches extend it") {
+    Flow flow(settings());
+    toReasons(flow, 2, t0);
+    flow.apply(ToggleReason{"team"}, t0);
     flow.touched(t0 + seconds(30));
     CHECK_FALSE(flow.tick(t0 + seconds(60)));
-    CHECK(flow.screen() == Screen::Pulse);
+    CHECK(flow.screen() == Screen::Reasons);
     CHECK(flow.tick(t0 + seconds(75)));
     CHECK(flow.screen() == Screen::Welcome);
+    // The next person starts from nothing.
+    CHECK(flow.draft().score == 0);
+    CHECK(flow.draft().reasons.empty());
+}
+
+TEST_CASE("the language resets to the site default when the flow returns to welcome") {
+    Flow flow(settings());
+    flow.apply(ChooseLanguage{"cy"}, t0);
+    CHECK(flow.language() == "cy");
+    flow.apply(ChooseLanguage{"de"}, t0);  // not offered here
+    CHECK(flow.language() == "cy");
+    flow.apply(ShowAbout{}, t0);
+    flow.apply(GoBack{}, t0);
+    CHECK(flow.language() == "cy");  // going back by choice keeps it
+    flow.apply(StartCheckIn{}, t0);
+    CHECK(flow.language() == "cy");  // kept through the flow
+    CHECK(flow.tick(t0 + seconds(45)));
+    CHECK(flow.screen() == Screen::Welcome);
+    CHECK(flow.language() == "en");
+    flow.apply(ChooseLanguage{"pl"}, t0 + seconds(50));
+    toReasons(flow, 4, t0 + seconds(50));
+    flow.apply(SubmitCheckIn{}, t0 + seconds(50));
+    flow.saved(t0 + seconds(50));
+    flow.apply(Dismiss{}, t0 + seconds(51));
+    CHECK(flow.language() == "en");
+}
+
+TEST_CASE("a check-in right after another meets a kind cooldown, then works") {
+    Flow flow(settings());
+    toReasons(flow, 4, t0);
+    flow.apply(SubmitCheckIn{}, t0);
+    flow.saved(t0);
+    flow.apply(Dismiss{}, t0 + seconds(1));
+    flow.apply(StartCheckIn{}, t0 + seconds(2));
+    CHECK(flow.screen() == Screen::Cooldown);  // no pulse, so nothing to stuff
+    flow.apply(Dismiss{}, t0 + seconds(3));
+    flow.apply(StartCheckIn{}, t0 + seconds(8));
+    CHECK(flow.screen() == Screen::Pulse);
 }
 
 TEST_CASE("stale taps are ignored, and only one save runs at a time") {
-    Flow flow(kTimings);
+    Flow flow(settings());
     CHECK(noEffect(flow.apply(ChooseScore{3}, t0)));  // a face tap that arrives on welcome
+    CHECK(noEffect(flow.apply(SubmitCheckIn{}, t0)));
     CHECK(flow.screen() == Screen::Welcome);
-    flow.apply(StartCheckIn{}, t0);
-    REQUIRE(scoreToSave(flow.apply(ChooseScore{3}, t0)) == 3);
-    CHECK(noEffect(flow.apply(ChooseScore{1}, t0)));  // double tap while saving
-    CHECK(noEffect(flow.apply(ChooseScore{9}, t0)));
+    toReasons(flow, 3, t0);
+    REQUIRE(checkInToSave(flow.apply(SubmitCheckIn{}, t0)));
+    CHECK(noEffect(flow.apply(SubmitCheckIn{}, t0)));  // double tap while saving
+    CHECK(noEffect(flow.apply(GoBack{}, t0)));
+    CHECK_FALSE(flow.tick(t0 + hours(1)));  // no reset in the middle of a save
     flow.saved(t0);
     CHECK(flow.screen() == Screen::ThankYou);
 }
 
+TEST_CASE("a buddy request: kind, times, typed contact, send, and nothing kept") {
+    Flow flow(settings());
+    flow.apply(StartBuddy{}, t0);
+    CHECK(flow.screen() == Screen::BuddyKind);
+    flow.apply(ChooseBuddyKind{"tea"}, t0);  // not offered: ignored
+    CHECK(flow.screen() == Screen::BuddyKind);
+    flow.apply(ChooseBuddyKind{"walk"}, t0);
+    CHECK(flow.screen() == Screen::BuddyWhen);
+    flow.apply(ToggleBuddyTime{"lunchtimes"}, t0);
+    flow.apply(ToggleBuddyTime{"mornings"}, t0);
+    flow.apply(Next{}, t0);
+    CHECK(flow.screen() == Screen::BuddyContact);
+    CHECK(flow.draft().field == Field::FirstName);
+    CHECK(flow.draft().shift);                     // a name starts with a capital
+    CHECK(noEffect(flow.apply(SendBuddy{}, t0)));  // nothing typed yet
+    for (const char* key : {"S", "a", "m", "x"}) {
+        flow.apply(TypeText{key}, t0);
+    }
+    flow.apply(Backspace{}, t0);
+    CHECK(flow.draft().firstName == "Sam");
+    CHECK_FALSE(flow.draft().shift);               // shift was for one letter
+    CHECK(noEffect(flow.apply(SendBuddy{}, t0)));  // no contact yet
+    flow.apply(FocusField{Field::Contact}, t0);
+    for (const char* key : {"d", "e", "s", "k", " ", "4", "ł"}) {
+        flow.apply(TypeText{key}, t0);
+    }
+    flow.apply(Backspace{}, t0);  // removes the whole two-byte ł
+    CHECK(flow.draft().contact == "desk 4");
+    const Effect effect = flow.apply(SendBuddy{}, t0);
+    const auto* save = std::get_if<SaveBuddy>(&effect);
+    REQUIRE(save);
+    CHECK(save->kind == "walk");
+    CHECK(save->times == std::vector<std::string>{"lunchtimes", "mornings"});
+    CHECK(save->firstName == "Sam");
+    CHECK(save->contact == "desk 4");
+    flow.saved(t0);
+    CHECK(flow.screen() == Screen::BuddySent);
+    CHECK(flow.draft().firstName.empty());  // not kept once stored
+    CHECK(flow.draft().contact.empty());
+}
+
+TEST_CASE("typed text is capped, and a half-typed request is dropped by the idle reset") {
+    Flow flow(settings());
+    flow.apply(StartBuddy{}, t0);
+    flow.apply(ChooseBuddyKind{"coffee"}, t0);
+    flow.apply(Next{}, t0);
+    for (int i = 0; i < 100; ++i) {
+        flow.apply(TypeText{"a"}, t0);
+    }
+    CHECK(flow.draft().firstName.size() == kMaxFirstNameBytes);
+    CHECK(flow.tick(t0 + seconds(45)));
+    CHECK(flow.screen() == Screen::Welcome);
+    CHECK(flow.draft().firstName.empty());
+}
+
+TEST_CASE("a buddy request can follow a check-in, and shares nothing with it") {
+    Flow flow(settings());
+    toReasons(flow, 2, t0);
+    flow.apply(ToggleReason{"team"}, t0);
+    flow.apply(SubmitCheckIn{}, t0);
+    flow.saved(t0);
+    flow.apply(StartBuddy{}, t0);
+    CHECK(flow.screen() == Screen::BuddyKind);
+    CHECK(flow.draft().score == 0);
+    CHECK(flow.draft().reasons.empty());
+    CHECK(flow.savedScore() == 0);
+}
+
+TEST_CASE("the breathing exercise runs a minute, then waits, then resets") {
+    Flow flow(settings());
+    flow.apply(StartBreathing{}, t0);
+    CHECK(flow.screen() == Screen::Breathing);
+    CHECK(flow.breathingSeconds(t0 + seconds(30)) == Approx(30.0f));
+    CHECK_FALSE(flow.tick(t0 + seconds(59)));  // never cut short by the idle reset
+    CHECK_FALSE(flow.tick(t0 + seconds(100)));
+    CHECK(flow.tick(t0 + seconds(105)));
+    CHECK(flow.screen() == Screen::Welcome);
+    CHECK(flow.breathingSeconds(t0 + seconds(106)) == 0.0f);
+}
+
 TEST_CASE("the admin PIN pad: digits, delete, submit, and nothing kept after leaving") {
-    Flow flow(kTimings);
+    Flow flow(settings());
     flow.apply(StartCheckIn{}, t0);
     flow.apply(OpenAdmin{}, t0);
     CHECK(flow.screen() == Screen::AdminPin);
@@ -114,13 +312,14 @@ TEST_CASE("the admin PIN pad: digits, delete, submit, and nothing kept after lea
     CHECK(flow.screen() == Screen::Admin);
     CHECK(flow.pinLength() == 0);
     CHECK(std::holds_alternative<UploadNow>(flow.apply(RequestUpload{}, t0)));
+    CHECK(std::holds_alternative<ReloadConfig>(flow.apply(RequestReload{}, t0)));
     CHECK(std::holds_alternative<Quit>(flow.apply(ExitApp{}, t0)));
     flow.apply(Dismiss{}, t0);
     CHECK(flow.screen() == Screen::Welcome);
 }
 
 TEST_CASE("an unattended admin panel returns to welcome after the idle time") {
-    Flow flow(kTimings);
+    Flow flow(settings());
     flow.apply(OpenAdmin{}, t0);
     flow.apply(PinKey{'1'}, t0);
     flow.pinAccepted(t0);
@@ -130,12 +329,93 @@ TEST_CASE("an unattended admin panel returns to welcome after the idle time") {
     CHECK(noEffect(flow.apply(RequestUpload{}, t0 + seconds(46))));  // only from the panel
 }
 
+TEST_CASE("every shipped language has every English text") {
+    auto translations = Translations::load(defaultTranslationsDir());
+    REQUIRE(translations);
+    std::vector<std::string> codes;
+    for (const auto& language : translations->languages()) {
+        codes.push_back(language.code);
+    }
+    CHECK(codes == std::vector<std::string>{"en", "cy", "pl"});
+    CHECK(translations->missingKeys().empty());
+    CHECK(std::string(translations->text("cy", "welcome.title")) == "Eiliad i chi");
+    CHECK(translations->text("pl", "no.such.key") == "no.such.key");  // visible, not blank
+}
+
+TEST_CASE("a broken translation file is refused with the file and the fix") {
+    carekiosk::testing::TempDir dir;
+    {
+        std::ofstream(dir / "en.json") << R"({"language_name": "English", "strings": {"a": "A"}})";
+        std::ofstream(dir / "xx.json") << R"({"language_name": "X", "strings": {"a": 3}})";
+    }
+    auto loaded = Translations::load(dir.path());
+    REQUIRE_FALSE(loaded);
+    CHECK_THAT(loaded.error().message, Catch::Contains("xx.json: strings.a must be text"));
+    std::filesystem::remove(dir / "en.json");
+    std::filesystem::remove(dir / "xx.json");
+    auto empty = Translations::load(dir.path());
+    REQUIRE_FALSE(empty);
+    CHECK_THAT(empty.error().message, Catch::Contains("has no en.json"));
+}
+
+TEST_CASE("a file with a new language is all it takes to add one") {
+    carekiosk::testing::TempDir dir;
+    std::filesystem::copy_file(std::filesystem::path(defaultTranslationsDir()) / "en.json",
+                               dir / "en.json");
+    std::ofstream(dir / "ga.json")
+        << R"({"language_name": "Gaeilge", "strings": {"welcome.title": "Nóiméad duit"}})";
+    auto loaded = Translations::load(dir.path());
+    REQUIRE(loaded);
+    REQUIRE(loaded->languages().size() == 2);
+    CHECK(loaded->languages()[1].name == "Gaeilge");
+    CHECK(loaded->text("ga", "welcome.title") == "Nóiméad duit");
+    CHECK(loaded->text("ga", "common.back") == "Back");  // English until translated
+    CHECK_FALSE(loaded->missingKeys().empty());          // and the admin panel says so
+}
+
+TEST_CASE("the keyboard has ten units per row, capitals with shift, and every letter needed") {
+    auto translations = Translations::load(defaultTranslationsDir());
+    REQUIRE(translations);
+    const Translator tr(translations.value(), "en");
+    Draft draft;
+    std::string letters;
+    for (bool symbols : {false, true}) {
+        for (bool shift : {false, true}) {
+            draft.symbols = symbols;
+            draft.shift = shift;
+            const auto rows = keyboardRows(draft, tr);
+            REQUIRE(rows.size() == 4);
+            for (const auto& row : rows) {
+                float units = 0;
+                for (const auto& key : row) {
+                    units += key.width;
+                    const auto* text = std::get_if<TypeText>(&key.action);
+                    if (text && key.id != "key.space") {
+                        CHECK(text->text == key.label);
+                        letters += text->text;
+                    }
+                }
+                CHECK(units == Approx(kKeyboardColumns));
+            }
+        }
+    }
+    for (const char* needed : {"a", "Z", "@", ".", "-", "_", "0", "9", "ł", "Ł", "ŵ", "Ŷ", "ż"}) {
+        INFO(needed);
+        CHECK(letters.find(needed) != std::string::npos);
+    }
+}
+
 TEST_CASE("theme text meets WCAG AA contrast (4.5:1) on its backgrounds") {
     const Palette p;
     CHECK(contrastRatio(p.text, p.background) >= 4.5);
     CHECK(contrastRatio(p.mutedText, p.background) >= 4.5);
     CHECK(contrastRatio(p.accentText, p.accent) >= 4.5);
     CHECK(contrastRatio(p.text, p.buttonSecondary) >= 4.5);
+    CHECK(contrastRatio(p.mutedText, p.buttonSecondary) >= 4.5);  // placeholders, chip borders
+    CHECK(contrastRatio(p.text, p.card) >= 4.5);
+    CHECK(contrastRatio(p.mutedText, p.card) >= 4.5);
+    CHECK(contrastRatio(p.text, p.field) >= 4.5);
+    CHECK(contrastRatio(p.mutedText, p.field) >= 4.5);
     for (const auto& face : p.faces) {
         CHECK(contrastRatio(p.text, face) >= 4.5);  // the outline and features on each face
     }

@@ -70,7 +70,7 @@ struct Fixture {
 
     void addCheckIns(int n) {
         for (int i = 0; i < n; ++i) {
-            REQUIRE(outbox.add(core::CheckIn{i % 5 + 1, "leeds", 1, 1795845600}));
+            REQUIRE(outbox.add(core::CheckIn{i % 5 + 1, "leeds", 1, 1795845600, {}}));
         }
     }
 };
@@ -201,7 +201,7 @@ TEST_CASE("the uploader refuses a collector whose certificate is not from the pr
     testing::SeededRandom random;
     auto outbox = storage::Outbox::open(dir / "kiosk.db", random).value();
     for (int i = 0; i < 5; ++i) {
-        REQUIRE(outbox.add(core::CheckIn{3, "leeds", 1, 1795845600}));
+        REQUIRE(outbox.add(core::CheckIn{3, "leeds", 1, 1795845600, {}}));
     }
     upload::TlsOptions tls;
     tls.caFile = testing::TestCa::caFile();

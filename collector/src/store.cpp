@@ -54,6 +54,15 @@ constexpr Migration kMigrations[] = {
         ) WITHOUT ROWID;
         CREATE INDEX checkins_by_site_hour ON checkins(site_id, hour_bucket);
     )sql"},
+    {2, R"sql(
+        -- The optional reasons picked with a check-in, one row per reason.
+        CREATE TABLE checkin_reasons (
+            checkin_id BLOB NOT NULL REFERENCES checkins(id),
+            reason TEXT NOT NULL,
+            PRIMARY KEY (checkin_id, reason)
+        ) WITHOUT ROWID;
+        CREATE INDEX checkin_reasons_by_reason ON checkin_reasons(reason);
+    )sql"},
 };
 
 // No 0/O, 1/I/L: codes are read aloud and typed by facilities staff.
@@ -364,6 +373,11 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
     if (!insert) {
         return insert.error();
     }
+    auto insertReason =
+        db_.prepare("INSERT INTO checkin_reasons (checkin_id, reason) VALUES (?, ?)");
+    if (!insertReason) {
+        return insertReason.error();
+    }
     for (const auto& c : batch.checkIns) {
         std::array<std::uint8_t, 16> key{};
         random_.fill(key);
@@ -375,6 +389,13 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
             .bind(5, c.hourBucket);
         if (auto s = insert->run(); !s) {
             return s.error();
+        }
+        // After the check-in row: each reason refers to it.
+        for (const auto& reason : c.reasons) {
+            insertReason->reset();
+            if (auto s = insertReason->bindBlob(1, key).bind(2, reason).run(); !s) {
+                return s.error();
+            }
         }
     }
     // Acknowledge only after our own commit.

@@ -36,6 +36,22 @@ Status validateSiteId(const std::string& siteId, const std::string& field) {
     return {};
 }
 
+Status validateOptionId(const std::string& id, const std::string& field) {
+    bool ok = !id.empty() && id.size() <= 32;
+    for (char c : id) {
+        ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_');
+    }
+    if (!ok) {
+        return makeError(ErrorCode::InvalidInput,
+                         field +
+                             " must be an option id of 1-32 lowercase letters, digits, '-' or '_' "
+                             "(got \"" +
+                             id.substr(0, 40) + "\")",
+                         field);
+    }
+    return {};
+}
+
 Status validateCheckIn(const CheckIn& checkIn) {
     if (checkIn.score < kMinScore || checkIn.score > kMaxScore) {
         return makeError(
@@ -56,6 +72,24 @@ Status validateCheckIn(const CheckIn& checkIn) {
                          "hour must be Unix seconds rounded down to a whole hour (got " +
                              std::to_string(checkIn.hourBucket) + ")",
                          "hour");
+    }
+    if (checkIn.reasons.size() > kMaxReasons) {
+        return makeError(ErrorCode::InvalidInput,
+                         "reasons has " + std::to_string(checkIn.reasons.size()) +
+                             " items; at most " + std::to_string(kMaxReasons) + " are allowed",
+                         "reasons");
+    }
+    for (std::size_t i = 0; i < checkIn.reasons.size(); ++i) {
+        const std::string field = "reasons[" + std::to_string(i) + "]";
+        if (auto id = validateOptionId(checkIn.reasons[i], field); !id) {
+            return id;
+        }
+        if (i > 0 && checkIn.reasons[i - 1] >= checkIn.reasons[i]) {
+            return makeError(ErrorCode::InvalidInput,
+                             "reasons must be sorted and without repeats (\"" + checkIn.reasons[i] +
+                                 "\" is out of order or repeated)",
+                             field);
+        }
     }
     return {};
 }

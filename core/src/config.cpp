@@ -1,5 +1,6 @@
 #include "carekiosk/core/config.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -38,6 +39,30 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
     c.fullscreen = reader.optionalBoolean("fullscreen").value_or(true);
     c.allowExit = reader.optionalBoolean("allow_exit").value_or(false);
     c.adminPinHash = reader.optionalString("admin_pin_hash", 256).value_or("");
+    c.defaultLanguage = reader.optionalString("default_language", 32).value_or("en");
+    c.languages = reader.optionalIdList("languages", 32).value_or(c.languages);
+    c.reasons = reader.optionalIdList("reasons", kMaxReasons).value_or(c.reasons);
+    c.buddyKinds = reader.optionalIdList("buddy_kinds", 8).value_or(c.buddyKinds);
+    c.buddyTimes = reader.optionalIdList("buddy_times", 8).value_or(c.buddyTimes);
+    if (const auto* resources = reader.optionalArray("support_resources", 8)) {
+        for (std::size_t i = 0; i < resources->size(); ++i) {
+            detail::JsonReader item((*resources)[i],
+                                    "support_resources[" + std::to_string(i) + "]");
+            SupportResource r;
+            r.name = item.string("name", 80);
+            r.detail = item.optionalString("detail", 160).value_or("");
+            item.rejectUnknownFields();
+            if (!item.ok()) {
+                return item.error();
+            }
+            c.supportResources.push_back(std::move(r));
+        }
+    }
+    c.youSaidWeDid = reader.optionalString("you_said_we_did", 300).value_or("");
+    c.cooldownSeconds =
+        static_cast<int>(reader.optionalInteger("cooldown_seconds", 0, 600).value_or(8));
+    c.displayDpi = static_cast<double>(reader.optionalInteger("display_dpi", 0, 1000).value_or(0));
+    c.translationsDir = reader.optionalString("translations_dir", 4096).value_or("");
     reader.rejectUnknownFields();
     if (!reader.ok()) {
         return reader.error();
@@ -50,6 +75,23 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
     }
     if (auto site = validateSiteId(c.siteId); !site) {
         return site.error();
+    }
+    if (auto language = validateOptionId(c.defaultLanguage, "default_language"); !language) {
+        return language.error();
+    }
+    if (!c.languages.empty() &&
+        std::find(c.languages.begin(), c.languages.end(), c.defaultLanguage) == c.languages.end()) {
+        return makeError(ErrorCode::InvalidInput,
+                         "default_language \"" + c.defaultLanguage +
+                             "\" must be one of languages; add it there or pick another",
+                         "default_language");
+    }
+    for (const auto* list : {&c.buddyKinds, &c.buddyTimes}) {
+        if (list->empty()) {
+            const char* name = list == &c.buddyKinds ? "buddy_kinds" : "buddy_times";
+            return makeError(ErrorCode::InvalidInput,
+                             std::string(name) + " must list at least one option", name);
+        }
     }
     for (const auto* field : {&c.caFile, &c.deviceId, &c.deviceToken, &c.databasePath}) {
         if (field->empty()) {
@@ -66,6 +108,10 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
 }
 
 std::string serializeKioskConfig(const KioskConfig& c) {
+    json resources = json::array();
+    for (const auto& r : c.supportResources) {
+        resources.push_back({{"name", r.name}, {"detail", r.detail}});
+    }
     return json{{"server_url", c.serverUrl},
                 {"ca_file", c.caFile},
                 {"device_id", c.deviceId},
@@ -80,7 +126,17 @@ std::string serializeKioskConfig(const KioskConfig& c) {
                 {"storage_cap_mb", c.storageCapMegabytes},
                 {"fullscreen", c.fullscreen},
                 {"allow_exit", c.allowExit},
-                {"admin_pin_hash", c.adminPinHash}}
+                {"admin_pin_hash", c.adminPinHash},
+                {"default_language", c.defaultLanguage},
+                {"languages", c.languages},
+                {"reasons", c.reasons},
+                {"buddy_kinds", c.buddyKinds},
+                {"buddy_times", c.buddyTimes},
+                {"support_resources", resources},
+                {"you_said_we_did", c.youSaidWeDid},
+                {"cooldown_seconds", c.cooldownSeconds},
+                {"display_dpi", static_cast<int>(c.displayDpi)},
+                {"translations_dir", c.translationsDir}}
                .dump(2) +
            "\n";
 }
@@ -102,9 +158,9 @@ Result<KioskConfig> loadKioskConfigFile(const std::filesystem::path& path) {
     }
     KioskConfig config = std::move(parsed).value();
     const auto base = path.parent_path();
-    for (std::string* p : {&config.databasePath, &config.caFile}) {
+    for (std::string* p : {&config.databasePath, &config.caFile, &config.translationsDir}) {
         std::filesystem::path value(*p);
-        if (value.is_relative()) {
+        if (!p->empty() && value.is_relative()) {
             *p = (base / value).lexically_normal().string();
         }
     }

@@ -1,5 +1,9 @@
 #include "json_reader.hpp"
 
+#include <algorithm>
+
+#include "carekiosk/core/checkin.hpp"
+
 namespace carekiosk::core::detail {
 
 JsonReader::JsonReader(const nlohmann::json& object, std::string path)
@@ -113,7 +117,14 @@ double JsonReader::number(const char* key) {
 }
 
 const nlohmann::json* JsonReader::array(const char* key, std::size_t maxItems) {
-    const auto* value = find(key, true);
+    if (!find(key, true)) {
+        return nullptr;
+    }
+    return optionalArray(key, maxItems);
+}
+
+const nlohmann::json* JsonReader::optionalArray(const char* key, std::size_t maxItems) {
+    const auto* value = find(key, false);
     if (!value) {
         return nullptr;
     }
@@ -127,6 +138,36 @@ const nlohmann::json* JsonReader::array(const char* key, std::size_t maxItems) {
         return nullptr;
     }
     return value;
+}
+
+std::optional<std::vector<std::string>> JsonReader::optionalIdList(const char* key,
+                                                                   std::size_t maxItems) {
+    const auto* items = optionalArray(key, maxItems);
+    if (!items) {
+        return std::nullopt;
+    }
+    std::vector<std::string> ids;
+    for (std::size_t i = 0; i < items->size(); ++i) {
+        const std::string itemPath = std::string(key) + "[" + std::to_string(i) + "]";
+        const auto& item = (*items)[i];
+        if (!item.is_string()) {
+            fail(itemPath, "must be a string such as \"workload\"");
+            return std::nullopt;
+        }
+        auto id = item.get<std::string>();
+        if (auto valid = validateOptionId(id, fieldPath(itemPath)); !valid) {
+            if (!error_) {
+                error_ = valid.error();
+            }
+            return std::nullopt;
+        }
+        if (std::find(ids.begin(), ids.end(), id) != ids.end()) {
+            fail(itemPath, "repeats \"" + id + "\"; list each option once");
+            return std::nullopt;
+        }
+        ids.push_back(std::move(id));
+    }
+    return ids;
 }
 
 void JsonReader::rejectUnknownFields() {

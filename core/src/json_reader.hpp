@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "carekiosk/core/result.hpp"
 
@@ -28,6 +29,10 @@ class JsonReader {
     double number(const char* key);
     // The array under `key`, or nullptr after recording an error.
     const nlohmann::json* array(const char* key, std::size_t maxItems);
+    // Like array(), but a missing key is not an error (nullptr, ok() stays true).
+    const nlohmann::json* optionalArray(const char* key, std::size_t maxItems);
+    // A list of option ids (see core::validateOptionId), without duplicates.
+    std::optional<std::vector<std::string>> optionalIdList(const char* key, std::size_t maxItems);
 
     // Records an error for any key that was never read. Call after reading.
     void rejectUnknownFields();

@@ -38,7 +38,8 @@ std::string encodeBatch(const Batch& batch) {
         rows.push_back({{"score", c.score},
                         {"site_id", c.siteId},
                         {"question_set_version", c.questionSetVersion},
-                        {"hour", c.hourBucket}});
+                        {"hour", c.hourBucket},
+                        {"reasons", c.reasons}});
     }
     return json{{"batch_id", batch.batchId}, {"checkins", std::move(rows)}}.dump();
 }
@@ -72,6 +73,8 @@ Result<Batch> decodeBatch(std::string_view text) {
         c.siteId = row.string("site_id", 64);
         c.questionSetVersion = static_cast<int>(row.integer("question_set_version", 1, 1000000));
         c.hourBucket = row.integer("hour", kMinHour, kMaxHour);
+        // Kiosks older than reasons send none; that is the same as none chosen.
+        c.reasons = row.optionalIdList("reasons", kMaxReasons).value_or(std::vector<std::string>{});
         row.rejectUnknownFields();
         if (!row.ok()) {
             return row.error();

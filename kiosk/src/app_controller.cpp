@@ -5,37 +5,59 @@
 
 namespace carekiosk::kiosk {
 
-AppController::AppController(const core::KioskConfig& config, storage::Outbox& outbox,
-                             const core::Clock& clock)
+AppController::AppController(const core::KioskConfig& config, const ui::Translations& translations,
+                             storage::Outbox& outbox, const core::Clock& clock)
     : config_(config),
+      translations_(translations),
       outbox_(outbox),
       clock_(clock),
-      flow_(ui::FlowTimings{std::chrono::seconds(config.thankYouSeconds),
-                            std::chrono::seconds(config.idleResetSeconds)}),
+      flow_(flowSettingsFor(config, translations)),
       gate_(config.adminPinHash) {}
+
+void AppController::configReloaded(std::string note) {
+    flow_.setSettings(flowSettingsFor(config_, translations_));
+    gate_ = AdminGate(config_.adminPinHash);
+    reloadNote_ = std::move(note);
+}
+
+void AppController::save(const ui::Effect& effect, ui::Flow::Clock::time_point now) {
+    core::Status saved;
+    const char* what = "check-in";
+    if (const auto* checkIn = std::get_if<ui::SaveCheckIn>(&effect)) {
+        saved =
+            outbox_.add(core::CheckIn{checkIn->score, config_.siteId, config_.questionSetVersion,
+                                      core::hourBucketOf(clock_.now()), checkIn->reasons});
+    } else if (const auto* buddy = std::get_if<ui::SaveBuddy>(&effect)) {
+        what = "buddy request";
+        saved = outbox_.addBuddyRequest(core::BuddyRequest{
+            config_.siteId, buddy->kind, buddy->times, buddy->firstName, buddy->contact});
+    }
+    if (saved) {
+        lastSaveError_.reset();
+        flow_.saved(now);
+        warnNearStorageCap();
+    } else {
+        // Never a false thank-you: say it was not saved. The log line has
+        // the reason but never the answer itself.
+        lastSaveError_ = saved.error();
+        std::fprintf(stderr, "carekiosk: a %s could not be saved: %s\n", what,
+                     saved.error().message.c_str());
+        flow_.saveFailed(now);
+    }
+}
 
 bool AppController::apply(const ui::Action& action, ui::Flow::Clock::time_point now) {
     const ui::Screen before = flow_.screen();
     const std::size_t digitsBefore = flow_.pinLength();
+    const std::string languageBefore = flow_.language();
+    const ui::Draft draftBefore = flow_.draft();
     if (std::holds_alternative<ui::OpenAdmin>(action)) {
         pinMessage_.clear();
     }
     const ui::Effect effect = flow_.apply(action, now);
-    if (const auto* save = std::get_if<ui::SaveScore>(&effect)) {
-        core::CheckIn checkIn{save->score, config_.siteId, config_.questionSetVersion,
-                              core::hourBucketOf(clock_.now())};
-        if (auto saved = outbox_.add(checkIn); saved) {
-            lastSaveError_.reset();
-            flow_.saved(now);
-            warnNearStorageCap();
-        } else {
-            // Never a false thank-you: say it was not saved. The log line has
-            // the reason but never the answer itself.
-            lastSaveError_ = saved.error();
-            std::fprintf(stderr, "carekiosk: a check-in could not be saved: %s\n",
-                         saved.error().message.c_str());
-            flow_.saveFailed(now);
-        }
+    if (std::holds_alternative<ui::SaveCheckIn>(effect) ||
+        std::holds_alternative<ui::SaveBuddy>(effect)) {
+        save(effect, now);
     } else if (const auto* verify = std::get_if<ui::VerifyPin>(&effect)) {
         const auto verdict = gate_.check(verify->pin, now);
         pinMessage_ = gate_.describe(verdict, now);
@@ -47,10 +69,20 @@ bool AppController::apply(const ui::Action& action, ui::Flow::Clock::time_point 
         }
     } else if (std::holds_alternative<ui::UploadNow>(effect)) {
         uploadRequested_ = true;
+    } else if (std::holds_alternative<ui::ReloadConfig>(effect)) {
+        reloadRequested_ = true;
     } else if (std::holds_alternative<ui::Quit>(effect)) {
         quitRequested_ = config_.allowExit;
     }
-    return flow_.screen() != before || flow_.pinLength() != digitsBefore;
+    const ui::Draft& draft = flow_.draft();
+    const bool draftChanged =
+        draft.score != draftBefore.score || draft.reasons != draftBefore.reasons ||
+        draft.buddyKind != draftBefore.buddyKind || draft.buddyTimes != draftBefore.buddyTimes ||
+        draft.firstName != draftBefore.firstName || draft.contact != draftBefore.contact ||
+        draft.field != draftBefore.field || draft.shift != draftBefore.shift ||
+        draft.symbols != draftBefore.symbols;
+    return flow_.screen() != before || flow_.pinLength() != digitsBefore ||
+           flow_.language() != languageBefore || draftChanged;
 }
 
 void AppController::warnNearStorageCap() {
@@ -67,10 +99,26 @@ void AppController::warnNearStorageCap() {
     }
 }
 
-ui::ViewModel AppController::viewModel() const {
+ui::ViewModel AppController::viewModel(ui::Flow::Clock::time_point now) const {
     ui::ViewModel model;
     model.screen = flow_.screen();
     model.siteName = config_.siteName;
+    model.language = flow_.language();
+    for (const auto& code : flow_.settings().languages) {
+        for (const auto& language : translations_.languages()) {
+            if (language.code == code) {
+                model.languages.push_back(language);
+            }
+        }
+    }
+    model.youSaidWeDid = config_.youSaidWeDid;
+    model.reasons = flow_.settings().reasons;
+    model.buddyKinds = flow_.settings().buddyKinds;
+    model.buddyTimes = flow_.settings().buddyTimes;
+    model.support = config_.supportResources;
+    model.draft = flow_.draft();
+    model.savedScore = flow_.savedScore();
+    model.breathingSeconds = flow_.breathingSeconds(now);
     if (model.screen == ui::Screen::AdminPin) {
         model.pinDigits = flow_.pinLength();
         model.pinMessage = pinMessage_;
@@ -126,6 +174,12 @@ std::vector<ui::StatusLine> AppController::statusLines() const {
     auto pending = outbox_.pendingCount();
     lines.push_back({"Waiting to send",
                      pending ? std::to_string(pending.value()) + " check-ins" : "unknown", false});
+    if (auto buddies = outbox_.pendingBuddyRequests(); buddies && buddies.value() > 0) {
+        lines.push_back({"Buddy requests",
+                         std::to_string(buddies.value()) +
+                             " kept on this kiosk (sending them to a coordinator is not built yet)",
+                         false});
+    }
     if (auto letters = outbox_.deadLetters(); letters && !letters->empty()) {
         std::int64_t rows = 0;
         for (const auto& l : letters.value()) {
@@ -156,6 +210,15 @@ std::vector<ui::StatusLine> AppController::statusLines() const {
     }
     if (!storageNote_.empty()) {
         lines.push_back({"Database", storageNote_, true});
+    }
+    if (!reloadNote_.empty()) {
+        lines.push_back({"Config", reloadNote_, reloadNote_.rfind("reloaded", 0) != 0});
+    }
+    if (const auto missing = translations_.missingKeys(); !missing.empty()) {
+        lines.push_back({"Translations",
+                         std::to_string(missing.size()) + " texts missing (English shown), e.g. " +
+                             missing.front(),
+                         true});
     }
     return lines;
 }

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "carekiosk/kiosk/app_controller.hpp"
+#include "carekiosk/kiosk/site_content.hpp"
 #include "carekiosk/storage/outbox.hpp"
 #include "carekiosk/ui/pointer_input.hpp"
 #include "carekiosk/ui/renderer.hpp"
@@ -24,7 +25,10 @@ constexpr int kFramesAfterEvent = 3;
 
 struct KioskApp::Parts {
     core::KioskConfig config;
+    std::filesystem::path configPath;
+    ui::Translations translations;
     const core::Clock& clock;
+    core::RandomSource& random;
     storage::Outbox outbox;
     AppController controller;
     ui::PointerInput pointer;
@@ -56,11 +60,33 @@ struct KioskApp::Parts {
         loggedStatus = now;
     }
 
-    Parts(core::KioskConfig c, const core::Clock& clk, storage::Outbox o)
+    Parts(core::KioskConfig c, ui::Translations t, const core::Clock& clk, core::RandomSource& r,
+          storage::Outbox o)
         : config(std::move(c)),
+          translations(std::move(t)),
           clock(clk),
+          random(r),
           outbox(std::move(o)),
-          controller(config, outbox, clock) {}
+          controller(config, translations, outbox, clock) {}
+
+    void startWorker() {
+        upload::TlsOptions tls;
+        tls.caFile = config.caFile;
+        upload::UploadWorkerOptions workerOptions;
+        workerOptions.databasePath = config.databasePath;
+        workerOptions.target = {config.serverUrl, config.deviceToken};
+        workerOptions.interval = std::chrono::seconds(config.uploadIntervalSeconds);
+        const Uint32 event = wakeEvent;
+        worker = std::make_unique<upload::UploadWorker>(workerOptions, upload::makeCurlSender(tls),
+                                                        random, clock, [event] {
+                                                            // Runs on the worker thread: only post
+                                                            // an event, never touch UI state.
+                                                            SDL_Event wake{};
+                                                            wake.type = event;
+                                                            SDL_PushEvent(&wake);
+                                                        });
+        worker->start();
+    }
     ~Parts() {
         if (worker) {
             worker->stop();
@@ -79,6 +105,13 @@ struct KioskApp::Parts {
 core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& options,
                                                          const core::Clock& clock,
                                                          core::RandomSource& random) {
+    auto translations = loadTranslationsFor(options.config);
+    if (!translations) {
+        return translations.error();
+    }
+    if (auto content = checkSiteContent(options.config, translations.value()); !content) {
+        return content.error();
+    }
     auto opened = storage::Outbox::openOrRecover(options.config.databasePath, random, clock);
     if (!opened) {
         return opened.error();
@@ -104,7 +137,9 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
                              ". Run under a graphical session, cage, xvfb-run, or set "
                              "SDL_VIDEODRIVER=offscreen");
     }
-    auto parts = std::make_unique<Parts>(options.config, clock, std::move(outbox));
+    auto parts = std::make_unique<Parts>(options.config, std::move(translations).value(), clock,
+                                         random, std::move(outbox));
+    parts->configPath = options.configPath;
     if (opened->movedAside) {
         parts->controller.setStorageNote("was damaged (" + opened->reason + "); moved to " +
                                          *opened->movedAside + " and started afresh");
@@ -134,7 +169,18 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
     if (fullscreen) {
         SDL_ShowCursor(SDL_DISABLE);  // a touchscreen kiosk shows no mouse pointer
     }
-    auto ui = ui::UiRenderer::create(parts->window, parts->renderer);
+    // Touch targets are sized in millimetres: the config's DPI if set (some
+    // panels report nonsense), else the display's, else 96.
+    float dpi = static_cast<float>(options.config.displayDpi);
+    if (dpi <= 0) {
+        float diagonal = 0;
+        const int display = SDL_GetWindowDisplayIndex(parts->window);
+        if (display >= 0 && SDL_GetDisplayDPI(display, &diagonal, nullptr, nullptr) == 0 &&
+            diagonal > 20 && diagonal < 1000) {
+            dpi = diagonal;
+        }
+    }
+    auto ui = ui::UiRenderer::create(parts->window, parts->renderer, parts->translations, dpi);
     if (!ui) {
         return ui.error();
     }
@@ -142,21 +188,7 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
     parts->wakeEvent = SDL_RegisterEvents(1);
 
     if (options.startUploader) {
-        upload::TlsOptions tls;
-        tls.caFile = options.config.caFile;
-        upload::UploadWorkerOptions workerOptions;
-        workerOptions.databasePath = options.config.databasePath;
-        workerOptions.target = {options.config.serverUrl, options.config.deviceToken};
-        workerOptions.interval = std::chrono::seconds(options.config.uploadIntervalSeconds);
-        const Uint32 wakeEvent = parts->wakeEvent;
-        parts->worker = std::make_unique<upload::UploadWorker>(
-            workerOptions, upload::makeCurlSender(tls), random, clock, [wakeEvent] {
-                // Runs on the worker thread: only post an event, never touch UI state.
-                SDL_Event event{};
-                event.type = wakeEvent;
-                SDL_PushEvent(&event);
-            });
-        parts->worker->start();
+        parts->startWorker();
     }
     std::unique_ptr<KioskApp> app(new KioskApp(std::move(parts)));
     app->requestFrames();
@@ -171,6 +203,10 @@ KioskApp::~KioskApp() = default;
 
 ui::Screen KioskApp::screen() const {
     return parts_->controller.screen();
+}
+
+const std::string& KioskApp::language() const {
+    return parts_->controller.flow().language();
 }
 
 bool KioskApp::settled() const {
@@ -309,11 +345,13 @@ void KioskApp::drawFrame(const std::string& screenshotPath, core::Status* status
     // Up to 5 s: ImGui measures how long the admin corner is held from these.
     dt = std::clamp(dt, 0.001f, 5.0f);
     lastFrame_ = now;
-    ui::FrameOutput out = parts_->ui->drawFrame(parts_->controller.viewModel(), parts_->pointer, dt,
-                                                screenshotPath, status);
+    ui::FrameOutput out = parts_->ui->drawFrame(parts_->controller.viewModel(now), parts_->pointer,
+                                                dt, screenshotPath, status);
     ++framesRendered_;
     framesDue_ = std::max(0, framesDue_ - 1);
     layout_ = std::move(out.layout);
+    // The newest frame decides: a screen that stopped animating asks for nothing.
+    frameDueAt_.reset();
     if (out.redrawInSeconds) {
         frameDueAt_ = now + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                                 std::chrono::duration<float>(*out.redrawInSeconds));
@@ -326,6 +364,12 @@ void KioskApp::drawFrame(const std::string& screenshotPath, core::Status* status
     if (parts_->controller.takeUploadRequest()) {
         uploadNow();
     }
+    if (parts_->controller.takeReloadRequest()) {
+        if (auto reloaded = reloadConfig(); !reloaded) {
+            parts_->controller.setReloadNote("not reloaded: " + reloaded.error().message);
+        }
+        requestFrames();
+    }
     if (parts_->controller.quitRequested()) {
         quit_ = true;
     }
@@ -335,6 +379,48 @@ core::Status KioskApp::saveScreenshot(const std::filesystem::path& path) {
     core::Status status;
     drawFrame(path.string(), &status);
     return status;
+}
+
+core::Status KioskApp::reloadConfig() {
+    if (parts_->configPath.empty()) {
+        return makeError(ErrorCode::NotFound, "this kiosk was not started from a config file");
+    }
+    auto config = core::loadKioskConfigFile(parts_->configPath);
+    if (!config) {
+        return config.error();
+    }
+    auto translations = loadTranslationsFor(config.value());
+    if (!translations) {
+        return translations.error();
+    }
+    if (auto content = checkSiteContent(config.value(), translations.value()); !content) {
+        return content.error();
+    }
+    if (config->databasePath != parts_->config.databasePath) {
+        return makeError(ErrorCode::InvalidInput,
+                         "database changed; restart the kiosk to use a different database",
+                         "database");
+    }
+    const bool uploadsChanged =
+        config->serverUrl != parts_->config.serverUrl ||
+        config->deviceToken != parts_->config.deviceToken ||
+        config->caFile != parts_->config.caFile ||
+        config->uploadIntervalSeconds != parts_->config.uploadIntervalSeconds;
+    if (auto capped =
+            parts_->outbox.setStorageCap(std::int64_t(config->storageCapMegabytes) * 1024 * 1024);
+        !capped) {
+        return capped.error();
+    }
+    // The controller and renderer hold references to these two: replace in place.
+    parts_->config = std::move(config).value();
+    parts_->translations = std::move(translations).value();
+    parts_->controller.configReloaded("reloaded from " + parts_->configPath.string());
+    if (uploadsChanged && parts_->worker) {
+        parts_->worker->stop();
+        parts_->startWorker();
+    }
+    std::fprintf(stderr, "carekiosk: config reloaded from %s\n", parts_->configPath.c_str());
+    return {};
 }
 
 int KioskApp::run() {

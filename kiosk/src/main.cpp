@@ -4,6 +4,8 @@
 
 #include "carekiosk/core/config.hpp"
 #include "carekiosk/kiosk/kiosk_app.hpp"
+#include "carekiosk/kiosk/screen_tour.hpp"
+#include "carekiosk/kiosk/site_content.hpp"
 #include "carekiosk/kiosk/tap_driver.hpp"
 #include "carekiosk/storage/outbox.hpp"
 #include "carekiosk/upload/uploader.hpp"
@@ -45,6 +47,79 @@ int simulateCheckIns(kiosk::KioskApp& app, int count) {
     }
     std::printf("carekiosk: the collector acknowledged %lld check-ins\n",
                 static_cast<long long>(status.acknowledgedTotal));
+    return 0;
+}
+
+// Walks every screen in every offered language by real taps and writes
+// DIR/<screen>-<language>.png, plus the admin PIN pad. It runs on a throwaway
+// database in DIR, so the kiosk's own outbox is never touched.
+int writeScreenshots(core::KioskConfig config, const std::filesystem::path& dir, int width,
+                     int height) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+        std::fprintf(stderr, "carekiosk: cannot create %s: %s\n", dir.c_str(),
+                     ec.message().c_str());
+        return 1;
+    }
+    const auto database = dir / "screenshot-tour.db";
+    config.databasePath = database.string();
+    config.cooldownSeconds = 600;  // so the tour meets the cooldown screen
+    if (config.reasons.empty()) {
+        config.reasons = {"workload"};  // the tour picks one
+    }
+    auto translations = kiosk::loadTranslationsFor(config);
+    if (!translations) {
+        std::fprintf(stderr, "carekiosk: %s\n", translations.error().message.c_str());
+        return 1;
+    }
+    std::vector<std::string> languages = config.languages;
+    if (languages.empty()) {
+        for (const auto& language : translations->languages()) {
+            languages.push_back(language.code);
+        }
+    }
+    core::SystemClock clock;
+    core::SystemRandom random;
+    int written = 0;
+    auto tour = [&](const std::string& language) -> core::Status {
+        kiosk::KioskOptions options;
+        options.config = config;
+        options.width = width;
+        options.height = height;
+        options.forceWindowed = true;
+        options.startUploader = false;
+        auto app = kiosk::KioskApp::create(options, clock, random);
+        if (!app) {
+            return app.error();
+        }
+        auto shoot = [&](const std::string& name) -> core::Status {
+            const auto path = dir / (name + (language.empty() ? "" : "-" + language) + ".png");
+            ++written;
+            return app.value()->saveScreenshot(path);
+        };
+        if (language.empty()) {
+            return kiosk::tourAdminScreens(*app.value(), "", shoot);
+        }
+        return kiosk::tourStaffScreens(*app.value(), language, kiosk::PointerKind::Touch, shoot);
+    };
+    for (const auto& language : languages) {
+        if (auto s = tour(language); !s) {
+            std::fprintf(stderr, "carekiosk: screenshots in %s stopped: %s\n", language.c_str(),
+                         s.error().message.c_str());
+            return 1;
+        }
+    }
+    if (auto s = tour(""); !s) {
+        std::fprintf(stderr, "carekiosk: the admin screenshot stopped: %s\n",
+                     s.error().message.c_str());
+        return 1;
+    }
+    for (const char* extra : {"", "-wal", "-shm"}) {
+        std::filesystem::remove(database.string() + extra, ec);
+    }
+    std::printf("carekiosk: wrote %d screenshots (%dx%d) to %s\n", written, width, height,
+                dir.c_str());
     return 0;
 }
 
@@ -95,6 +170,10 @@ int main(int argc, char** argv) {
                    "events, upload them, and exit once the collector acknowledged them")
         ->check(CLI::Range(1, 100000));
     cli.add_option("--screenshot", screenshot, "write the welcome screen to this PNG and exit");
+    std::string screenshots;
+    cli.add_option("--screenshots", screenshots,
+                   "walk every screen in every language by simulated taps, write DIR/<screen>-"
+                   "<language>.png (at the --windowed size, default 1280x800) and exit");
     bool uploadOnly = false;
     cli.add_flag("--upload-and-exit", uploadOnly,
                  "send every pending check-in to the collector now, without opening a window");
@@ -108,16 +187,28 @@ int main(int argc, char** argv) {
     if (uploadOnly) {
         return uploadAndExit(config.value());
     }
+    int width = 1280;
+    int height = 800;
+    if (!windowed.empty() && (std::sscanf(windowed.c_str(), "%dx%d", &width, &height) != 2 ||
+                              width < 320 || height < 240)) {
+        std::fprintf(stderr,
+                     "carekiosk: --windowed must be WIDTHxHEIGHT, at least 320x240 (got %s)\n",
+                     windowed.c_str());
+        return 2;
+    }
+    if (!screenshots.empty()) {
+        return writeScreenshots(config.value(), screenshots, width, height);
+    }
     kiosk::KioskOptions options;
     options.config = config.value();
+    options.configPath = configPath;
+    if (simulate > 0) {
+        // The simulated taps stand for different people in quick succession.
+        options.config.cooldownSeconds = 0;
+    }
     if (!windowed.empty()) {
-        if (std::sscanf(windowed.c_str(), "%dx%d", &options.width, &options.height) != 2 ||
-            options.width < 320 || options.height < 240) {
-            std::fprintf(stderr,
-                         "carekiosk: --windowed must be WIDTHxHEIGHT, at least 320x240 (got %s)\n",
-                         windowed.c_str());
-            return 2;
-        }
+        options.width = width;
+        options.height = height;
         options.forceWindowed = true;
     }
     options.startUploader = screenshot.empty();

@@ -70,49 +70,74 @@ bool pumpUntil(KioskApp& app, const std::function<bool()>& done,
     return true;
 }
 
-core::Status driveCheckIn(KioskApp& app, int score, PointerKind kind,
-                          std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    struct Step {
-        const char* target;
-        ui::Screen expectBefore;
-    };
-    const std::string face = "pulse.face." + std::to_string(score);
-    const Step steps[] = {{"welcome.start", ui::Screen::Welcome},
-                          {face.c_str(), ui::Screen::Pulse},
-                          {"thankyou.done", ui::Screen::ThankYou}};
-    for (const auto& step : steps) {
-        // Wait until the screen is showing and its layout has been drawn.
-        const bool ready = pumpUntil(
-            app,
-            [&] {
-                return app.screen() == step.expectBefore && app.settled() &&
-                       app.layout().find(step.target).has_value();
-            },
-            deadline);
-        if (!ready) {
-            return makeError(ErrorCode::Internal,
-                             std::string("timed out waiting for ") + step.target + " on the " +
-                                 ui::screenName(step.expectBefore) + " screen (showing " +
-                                 ui::screenName(app.screen()) + ")");
-        }
-        if (auto tapped = injectTap(app, step.target, kind); !tapped) {
-            return tapped;
-        }
-        const bool moved = pumpUntil(
-            app, [&] { return app.screen() != step.expectBefore; }, deadline);
-        if (!moved) {
-            return makeError(ErrorCode::Internal,
-                             std::string("tapping ") + step.target + " did not leave the " +
-                                 ui::screenName(step.expectBefore) + " screen");
-        }
-        if (step.expectBefore == ui::Screen::Pulse && app.screen() != ui::Screen::ThankYou) {
-            return makeError(ErrorCode::Storage, "the check-in was not saved (showing " +
-                                                     std::string(ui::screenName(app.screen())) +
-                                                     ")");
-        }
+core::Status waitForScreen(KioskApp& app, ui::Screen screen,
+                           std::chrono::steady_clock::time_point deadline) {
+    if (!pumpUntil(
+            app, [&] { return app.screen() == screen; }, deadline)) {
+        return makeError(ErrorCode::Internal, std::string("timed out waiting for the ") +
+                                                  ui::screenName(screen) + " screen (showing " +
+                                                  ui::screenName(app.screen()) + ")");
     }
     return {};
+}
+
+core::Status tapOn(KioskApp& app, ui::Screen screen, const std::string& id, PointerKind kind,
+                   std::chrono::steady_clock::time_point deadline) {
+    // Wait until the screen is showing and its layout has been drawn.
+    const bool ready = pumpUntil(
+        app,
+        [&] {
+            return app.screen() == screen && app.settled() && app.layout().find(id).has_value();
+        },
+        deadline);
+    if (!ready) {
+        return makeError(ErrorCode::Internal, "timed out waiting for " + id + " on the " +
+                                                  ui::screenName(screen) + " screen (showing " +
+                                                  ui::screenName(app.screen()) + ")");
+    }
+    return injectTap(app, id, kind);
+}
+
+core::Status driveCheckIn(KioskApp& app, int score, PointerKind kind,
+                          const std::vector<std::string>& reasons, std::chrono::seconds timeout) {
+    using ui::Screen;
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    if (auto s = tapOn(app, Screen::Welcome, "welcome.start", kind, deadline); !s) {
+        return s;
+    }
+    if (auto s = tapOn(app, Screen::Pulse, "pulse.face." + std::to_string(score), kind, deadline);
+        !s) {
+        return s;
+    }
+    if (!pumpUntil(
+            app, [&] { return app.screen() != Screen::Pulse; }, deadline)) {
+        return makeError(ErrorCode::Internal, "tapping a face did not leave the pulse screen");
+    }
+    if (app.screen() == Screen::Reasons) {
+        for (const auto& reason : reasons) {
+            // Each tap redraws the chip; wait for that frame before the next.
+            if (auto s = tapOn(app, Screen::Reasons, "reasons." + reason, kind, deadline); !s) {
+                return s;
+            }
+            pumpUntil(
+                app, [&] { return app.settled(); }, deadline);
+        }
+        if (auto s = tapOn(app, Screen::Reasons, "reasons.submit", kind, deadline); !s) {
+            return s;
+        }
+        if (!pumpUntil(
+                app, [&] { return app.screen() != Screen::Reasons; }, deadline)) {
+            return makeError(ErrorCode::Internal, "Submit did not leave the reasons screen");
+        }
+    }
+    if (app.screen() != Screen::ThankYou) {
+        return makeError(ErrorCode::Storage, "the check-in was not saved (showing " +
+                                                 std::string(ui::screenName(app.screen())) + ")");
+    }
+    if (auto s = tapOn(app, Screen::ThankYou, "thankyou.done", kind, deadline); !s) {
+        return s;
+    }
+    return waitForScreen(app, Screen::Welcome, deadline);
 }
 
 }  // namespace carekiosk::kiosk

@@ -37,7 +37,47 @@ constexpr Migration kMigrations[] = {
             reason TEXT NOT NULL
         ) WITHOUT ROWID;
     )sql"},
+    {3, R"sql(
+        -- Optional reasons picked with a score: sorted option ids, space-separated.
+        ALTER TABLE checkins ADD COLUMN reasons TEXT NOT NULL DEFAULT '';
+        -- Opt-in buddy requests. Deliberately unconnected to check-ins: a random
+        -- key of their own, no time of any kind, no batch shared with check-ins.
+        -- `contact` holds the name and way to reach the person; contact_format 0
+        -- is JSON, 1 is reserved for a box sealed to the buddy coordinator.
+        CREATE TABLE buddy_requests (
+            id BLOB PRIMARY KEY NOT NULL,
+            site_id TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            times TEXT NOT NULL,
+            contact_format INTEGER NOT NULL CHECK (contact_format IN (0, 1)),
+            contact BLOB NOT NULL
+        ) WITHOUT ROWID;
+    )sql"},
 };
+
+std::string joinIds(const std::vector<std::string>& ids) {
+    std::string joined;
+    for (const auto& id : ids) {
+        joined += (joined.empty() ? "" : " ") + id;
+    }
+    return joined;
+}
+
+std::vector<std::string> splitIds(const std::string& joined) {
+    std::vector<std::string> ids;
+    std::size_t start = 0;
+    while (start < joined.size()) {
+        auto end = joined.find(' ', start);
+        if (end == std::string::npos) {
+            end = joined.size();
+        }
+        if (end > start) {
+            ids.push_back(joined.substr(start, end - start));
+        }
+        start = end + 1;
+    }
+    return ids;
+}
 
 constexpr std::size_t kRowKeyBytes = 16;
 
@@ -140,8 +180,8 @@ Status Outbox::add(const CheckIn& checkIn) {
     std::array<std::uint8_t, kRowKeyBytes> key{};
     random_->fill(key);
     auto stmt = db_.prepare(
-        "INSERT INTO checkins (id, score, site_id, question_set_version, hour_bucket) "
-        "VALUES (?, ?, ?, ?, ?)");
+        "INSERT INTO checkins (id, score, site_id, question_set_version, hour_bucket, reasons) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
     if (!stmt) {
         return stmt.error();
     }
@@ -149,9 +189,13 @@ Status Outbox::add(const CheckIn& checkIn) {
         .bind(2, checkIn.score)
         .bind(3, checkIn.siteId)
         .bind(4, checkIn.questionSetVersion)
-        .bind(5, checkIn.hourBucket);
+        .bind(5, checkIn.hourBucket)
+        .bind(6, joinIds(checkIn.reasons));
     // A single INSERT in autocommit mode: durable when run() returns.
-    auto inserted = stmt->run();
+    return explainFull(stmt->run());
+}
+
+Status Outbox::explainFull(Status inserted) {
     if (!inserted) {
         // SQLITE_FULL at our own cap reads as "disk full"; say what it really is.
         auto used = usage();
@@ -228,7 +272,7 @@ Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
 
 Result<Batch> Outbox::loadBatch(const std::string& batchId) {
     auto select = db_.prepare(
-        "SELECT score, site_id, question_set_version, hour_bucket FROM checkins "
+        "SELECT score, site_id, question_set_version, hour_bucket, reasons FROM checkins "
         "WHERE batch_id = ? ORDER BY id");
     if (!select) {
         return select.error();
@@ -244,9 +288,10 @@ Result<Batch> Outbox::loadBatch(const std::string& batchId) {
         if (!row.value()) {
             break;
         }
-        batch.checkIns.push_back(
-            CheckIn{static_cast<int>(select->columnInt(0)), select->columnText(1),
-                    static_cast<int>(select->columnInt(2)), select->columnInt(3)});
+        batch.checkIns.push_back(CheckIn{static_cast<int>(select->columnInt(0)),
+                                         select->columnText(1),
+                                         static_cast<int>(select->columnInt(2)),
+                                         select->columnInt(3), splitIds(select->columnText(4))});
     }
     return batch;
 }
@@ -301,6 +346,36 @@ Result<std::vector<DeadLetter>> Outbox::deadLetters() {
         }
         letters.push_back({stmt->columnText(0), stmt->columnText(1), stmt->columnInt(2)});
     }
+}
+
+}  // namespace carekiosk::storage
+
+namespace carekiosk::storage {
+
+Status Outbox::addBuddyRequest(const core::BuddyRequest& request) {
+    if (auto valid = core::validateBuddyRequest(request); !valid) {
+        return valid;
+    }
+    std::array<std::uint8_t, kRowKeyBytes> key{};
+    random_->fill(key);
+    const std::string contact = core::encodeBuddyContact(request);
+    auto stmt = db_.prepare(
+        "INSERT INTO buddy_requests (id, site_id, kind, times, contact_format, contact) "
+        "VALUES (?, ?, ?, ?, 0, ?)");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bindBlob(1, key)
+        .bind(2, request.siteId)
+        .bind(3, request.kind)
+        .bind(4, joinIds(request.times))
+        .bindBlob(5, std::span<const std::uint8_t>(
+                         reinterpret_cast<const std::uint8_t*>(contact.data()), contact.size()));
+    return explainFull(stmt->run());
+}
+
+Result<std::int64_t> Outbox::pendingBuddyRequests() {
+    return db_.queryInt("SELECT count(*) FROM buddy_requests");
 }
 
 }  // namespace carekiosk::storage

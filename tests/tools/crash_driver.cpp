@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
     kiosk::KioskOptions options;
     options.config = config.value();
     options.config.uploadIntervalSeconds = 1;  // upload constantly, to be killed mid-upload
+    options.config.cooldownSeconds = 0;        // taps stand for different people
     options.width = 800;
     options.height = 480;
     options.forceWindowed = true;

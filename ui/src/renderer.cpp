@@ -14,22 +14,31 @@ using core::makeError;
 
 namespace {
 
-// Latin-1, Latin Extended-A (Polish, Welsh ŵ ŷ), and typographic punctuation.
-constexpr ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0100, 0x017F, 0x2010, 0x205E, 0};
+// Latin-1, Latin Extended-A (Polish, Welsh ŵ ŷ), typographic punctuation, and
+// the tick on chosen chips.
+constexpr ImWchar kGlyphRanges[] = {0x0020, 0x00FF, 0x0100, 0x017F, 0x2010,
+                                    0x205E, 0x2713, 0x2713, 0};
 
 }  // namespace
 
-UiRenderer::UiRenderer(SDL_Window* window, SDL_Renderer* renderer, std::string fontPath)
-    : window_(window), renderer_(renderer), fontPath_(std::move(fontPath)) {}
+UiRenderer::UiRenderer(SDL_Window* window, SDL_Renderer* renderer, const Translations& translations,
+                       float dpi, std::string fontPath)
+    : window_(window),
+      renderer_(renderer),
+      translations_(translations),
+      dpi_(dpi),
+      fontPath_(std::move(fontPath)) {}
 
 core::Result<std::unique_ptr<UiRenderer>> UiRenderer::create(SDL_Window* window,
                                                              SDL_Renderer* renderer,
-                                                             std::string fontPath) {
+                                                             const Translations& translations,
+                                                             float dpi, std::string fontPath) {
     if (!std::filesystem::exists(fontPath)) {
         return makeError(ErrorCode::NotFound,
                          "font " + fontPath + " is missing; install fonts-dejavu-core");
     }
-    std::unique_ptr<UiRenderer> ui(new UiRenderer(window, renderer, std::move(fontPath)));
+    std::unique_ptr<UiRenderer> ui(
+        new UiRenderer(window, renderer, translations, dpi, std::move(fontPath)));
     IMGUI_CHECKVERSION();
     ui->context_ = ImGui::CreateContext();
     ImGui::SetCurrentContext(ui->context_);
@@ -59,7 +68,7 @@ UiRenderer::~UiRenderer() {
 }
 
 core::Status UiRenderer::rebuildFonts(int width, int height) {
-    metrics_ = metricsFor(width, height);
+    metrics_ = metricsFor(width, height, dpi_);
     ImGuiIO& io = ImGui::GetIO();
     io.Fonts->Clear();
     ImFontConfig config;
@@ -97,7 +106,9 @@ FrameOutput UiRenderer::drawFrame(const ViewModel& model, PointerInput& pointer,
 
     ImGui_ImplSDLRenderer_NewFrame();  // creates the font texture when needed
     ImGui::NewFrame();
-    const DrawContext ctx{palette_, metrics_, fonts_, static_cast<float>(w), static_cast<float>(h)};
+    const Translator tr(translations_, model.language);
+    const DrawContext ctx{
+        palette_, metrics_, fonts_, tr, static_cast<float>(w), static_cast<float>(h)};
     FrameOutput out = screens_.draw(model, ctx);
     ImGui::Render();
 
@@ -122,6 +133,9 @@ core::Status UiRenderer::writePng(const std::string& path, int width, int height
         return makeError(ErrorCode::Internal,
                          std::string("cannot read back the frame: ") + SDL_GetError());
     }
+    // Fast over small: screenshots are for people and tests to look at, and
+    // stb's default level spends most of a screenshot's time compressing.
+    stbi_write_png_compression_level = 1;
     if (!stbi_write_png(path.c_str(), width, height, 4, pixels.data(), width * 4)) {
         return makeError(ErrorCode::Io, "cannot write screenshot " + path +
                                             "; check the directory exists and is writable");

@@ -19,7 +19,12 @@ double contrastRatio(Rgb a, Rgb b) {
     return (std::max(la, lb) + 0.05) / (std::min(la, lb) + 0.05);
 }
 
-Metrics metricsFor(int width, int height) {
+float minTargetPixels(float dpi) {
+    const float d = dpi > 0 ? dpi : kFallbackDpi;
+    return std::ceil(kMinTargetMillimetres / 25.4f * d);
+}
+
+Metrics metricsFor(int width, int height, float dpi) {
     Metrics m;
     const float shortSide = static_cast<float>(std::max(1, std::min(width, height)));
     m.scale = shortSide / 1080.0f;
@@ -27,7 +32,8 @@ Metrics metricsFor(int width, int height) {
     m.bodyPx = std::max(20.0f, std::round(40.0f * m.scale));
     m.titlePx = std::max(30.0f, std::round(68.0f * m.scale));
     m.margin = std::round(48.0f * m.scale);
-    m.minTarget = std::max(64.0f, std::round(120.0f * m.scale));
+    // At least 64 px and 15 mm on the real glass, and a comfortable size for the screen.
+    m.minTarget = std::max({64.0f, minTargetPixels(dpi), std::round(120.0f * m.scale)});
     return m;
 }
 

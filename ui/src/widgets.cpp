@@ -23,6 +23,42 @@ bool touchArea(const std::string& id, Rect rect, FrameOutput& out, bool* held) {
     return tapped;
 }
 
+float buttonHeight(const DrawContext& ctx) {
+    return std::max(ctx.metrics.minTarget, ctx.metrics.bodyPx * 2.4f);
+}
+
+Rect centredButton(const DrawContext& ctx, float widthFraction, float y) {
+    const float w = std::max(ctx.metrics.minTarget * 2, ctx.width * widthFraction);
+    return Rect{(ctx.width - w) / 2, y, w, buttonHeight(ctx)};
+}
+
+namespace {
+
+// Draws `label` centred in `rect`, shrinking and wrapping it to fit; records an
+// overflow under `id` when even two small lines do not.
+void fittedLabel(const std::string& id, const char* label, Rect rect, Rgb colour,
+                 const DrawContext& ctx, FrameOutput& out) {
+    const float padX = std::max(6.0f, ctx.metrics.bodyPx * 0.4f);
+    const float room = rect.w - 2 * padX;
+    for (ImFont* font : {ctx.fonts.body, ctx.fonts.small}) {
+        const ImVec2 size = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0.0f, label);
+        if (size.x <= room) {
+            ImGui::GetWindowDrawList()->AddText(
+                font, font->FontSize,
+                ImVec2(rect.centerX() - size.x / 2, rect.centerY() - size.y / 2), toU32(colour),
+                label);
+            return;
+        }
+    }
+    const float height = textHeight(label, ctx.fonts.small, room);
+    if (height > rect.h - 4) {
+        out.layout.addOverflow(id);
+    }
+    centeredText(label, ctx.fonts.small, rect.x + padX, rect.centerY() - height / 2, room, colour);
+}
+
+}  // namespace
+
 bool touchButton(const std::string& id, const char* label, Rect rect, ButtonKind kind,
                  const DrawContext& ctx, FrameOutput& out) {
     bool held = false;
@@ -33,19 +69,92 @@ bool touchButton(const std::string& id, const char* label, Rect rect, ButtonKind
     const ImVec2 min(rect.x, rect.y);
     const ImVec2 max(rect.x + rect.w, rect.y + rect.h);
     draw->AddRectFilled(min, max, toU32(fill, held ? 0.8f : 1.0f), rect.h * 0.25f);
-    ImGui::PushFont(ctx.fonts.body);
-    const ImVec2 size = ImGui::CalcTextSize(label);
-    draw->AddText(ImVec2(rect.centerX() - size.x / 2, rect.centerY() - size.y / 2), toU32(text),
-                  label);
-    ImGui::PopFont();
+    fittedLabel(id, label, rect, text, ctx, out);
     return tapped;
 }
 
-float centeredText(const char* text, ImFont* font, float x, float y, float width, Rgb colour) {
+bool chip(const std::string& id, const char* label, Rect rect, bool selected,
+          const DrawContext& ctx, FrameOutput& out) {
+    bool held = false;
+    const bool tapped = touchArea(id, rect, out, &held);
     ImDrawList* draw = ImGui::GetWindowDrawList();
+    const Rgb fill = selected ? ctx.palette.accent : ctx.palette.buttonSecondary;
+    const Rgb text = selected ? ctx.palette.accentText : ctx.palette.text;
+    const ImVec2 min(rect.x, rect.y);
+    const ImVec2 max(rect.x + rect.w, rect.y + rect.h);
+    draw->AddRectFilled(min, max, toU32(fill, held ? 0.8f : 1.0f), rect.h * 0.5f);
+    if (!selected) {
+        draw->AddRect(min, max, toU32(ctx.palette.mutedText), rect.h * 0.5f, 0,
+                      std::max(1.5f, ctx.metrics.scale * 2.0f));
+    }
+    // A tick (U+2713) in front of a chosen option.
+    const std::string shown = selected ? std::string("\xE2\x9C\x93 ") + label : label;
+    fittedLabel(id, shown.c_str(), rect, text, ctx, out);
+    return tapped;
+}
+
+int buttonRow(const std::vector<RowButton>& buttons, Rect area, const DrawContext& ctx,
+              FrameOutput& out) {
+    const float gap = std::max(8.0f, ctx.metrics.margin * 0.4f);
+    const auto n = static_cast<float>(buttons.size());
+    const float w = (area.w - gap * (n - 1)) / n;
+    int tapped = -1;
+    for (std::size_t i = 0; i < buttons.size(); ++i) {
+        const Rect r{area.x + static_cast<float>(i) * (w + gap), area.y, w, area.h};
+        if (touchButton(buttons[i].id, buttons[i].label, r, buttons[i].kind, ctx, out)) {
+            tapped = static_cast<int>(i);
+        }
+    }
+    return tapped;
+}
+
+float chipGridHeight(std::size_t count, int columns, const DrawContext& ctx) {
+    const auto rows = static_cast<float>((count + static_cast<std::size_t>(columns) - 1) /
+                                         static_cast<std::size_t>(columns));
+    const float gap = std::max(8.0f, ctx.metrics.margin * 0.4f);
+    return rows * buttonHeight(ctx) + std::max(0.0f, rows - 1) * gap;
+}
+
+int chipGrid(const std::string& idPrefix, const std::vector<std::string>& ids,
+             const std::vector<std::string>& labels, const std::vector<bool>& selected, int columns,
+             Rect area, const DrawContext& ctx, FrameOutput& out) {
+    const float gap = std::max(8.0f, ctx.metrics.margin * 0.4f);
+    const auto cols = static_cast<float>(columns);
+    const float w = (area.w - gap * (cols - 1)) / cols;
+    const float h = buttonHeight(ctx);
+    int tapped = -1;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+        const auto col = static_cast<float>(i % static_cast<std::size_t>(columns));
+        const auto row = static_cast<float>(i / static_cast<std::size_t>(columns));
+        const Rect r{area.x + col * (w + gap), area.y + row * (h + gap), w, h};
+        if (chip(idPrefix + ids[i], labels[i].c_str(), r, selected[i], ctx, out)) {
+            tapped = static_cast<int>(i);
+        }
+    }
+    return tapped;
+}
+
+void siteLine(const ViewModel& model, const DrawContext& ctx) {
+    if (!model.siteName.empty()) {
+        ImGui::GetWindowDrawList()->AddText(ctx.fonts.small, ctx.fonts.small->FontSize,
+                                            ImVec2(ctx.metrics.margin, ctx.metrics.margin * 0.4f),
+                                            toU32(ctx.palette.mutedText), model.siteName.c_str());
+    }
+}
+
+void checkFits(const std::string& id, float bottom, float limit, FrameOutput& out) {
+    if (bottom > limit + 0.5f) {
+        out.layout.addOverflow(id);
+    }
+}
+
+namespace {
+
+// Walks `text` line by line as wrapped to `width`; calls draw(lineStart, lineEnd, y).
+template <typename DrawLine>
+float forEachLine(const char* text, ImFont* font, float width, DrawLine drawLine) {
     const float size = font->FontSize;
     float used = 0;
-    // Wrap word by word, then centre each line.
     const char* lineStart = text;
     const char* end = text + std::char_traits<char>::length(text);
     while (lineStart < end) {
@@ -53,9 +162,7 @@ float centeredText(const char* text, ImFont* font, float x, float y, float width
         if (lineEnd == lineStart) {
             ++lineEnd;  // a single word wider than the line still advances
         }
-        const ImVec2 lineSize = font->CalcTextSizeA(size, FLT_MAX, 0.0f, lineStart, lineEnd);
-        draw->AddText(font, size, ImVec2(x + (width - lineSize.x) / 2, y + used), toU32(colour),
-                      lineStart, lineEnd);
+        drawLine(lineStart, lineEnd, used);
         used += size * 1.25f;
         lineStart = lineEnd;
         while (lineStart < end && (*lineStart == ' ' || *lineStart == '\n')) {
@@ -63,6 +170,29 @@ float centeredText(const char* text, ImFont* font, float x, float y, float width
         }
     }
     return used;
+}
+
+}  // namespace
+
+float textHeight(const char* text, ImFont* font, float width) {
+    return forEachLine(text, font, width, [](const char*, const char*, float) {});
+}
+
+float centeredText(const char* text, ImFont* font, float x, float y, float width, Rgb colour) {
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    const float size = font->FontSize;
+    return forEachLine(text, font, width, [&](const char* start, const char* end, float used) {
+        const ImVec2 lineSize = font->CalcTextSizeA(size, FLT_MAX, 0.0f, start, end);
+        draw->AddText(font, size, ImVec2(x + (width - lineSize.x) / 2, y + used), toU32(colour),
+                      start, end);
+    });
+}
+
+float wrappedText(const char* text, ImFont* font, float x, float y, float width, Rgb colour) {
+    ImDrawList* draw = ImGui::GetWindowDrawList();
+    return forEachLine(text, font, width, [&](const char* start, const char* end, float used) {
+        draw->AddText(font, font->FontSize, ImVec2(x, y + used), toU32(colour), start, end);
+    });
 }
 
 void drawFace(ImDrawList* draw, ImVec2 c, float r, int score, const Palette& palette,

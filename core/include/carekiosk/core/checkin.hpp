@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "carekiosk/core/result.hpp"
 
@@ -15,12 +16,16 @@ inline constexpr int kMinScore = 1;
 inline constexpr int kMaxScore = 5;
 inline constexpr int kScoreCount = kMaxScore - kMinScore + 1;
 inline constexpr std::int64_t kSecondsPerHour = 3600;
+inline constexpr std::size_t kMaxReasons = 12;
 
 struct CheckIn {
     int score = 0;                // 1 (struggling) .. 5 (great)
     std::string siteId;           // the site the kiosk is enrolled at
     int questionSetVersion = 0;   // which question set the person answered
     std::int64_t hourBucket = 0;  // Unix seconds, rounded down to the hour (UTC)
+    // Optional reasons the person picked (option ids such as "workload"), sorted,
+    // so the order of taps is not kept either.
+    std::vector<std::string> reasons;
 
     bool operator==(const CheckIn&) const = default;
 };
@@ -30,6 +35,10 @@ std::int64_t hourBucketOf(std::chrono::system_clock::time_point t);
 
 // Checks every field; the error names the first bad field and the valid range.
 Status validateCheckIn(const CheckIn& checkIn);
+
+// Option ids name the choices of a question set (reasons, buddy kinds, times)
+// and key their translations: 1-32 characters of [a-z0-9_-].
+Status validateOptionId(const std::string& id, const std::string& field);
 
 // Site ids appear in URLs, config files and SQL parameters: 1-64 characters of
 // [a-z0-9-_]. The error says so.

@@ -5,10 +5,19 @@
 #include <filesystem>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "carekiosk/core/result.hpp"
 
 namespace carekiosk::core {
+
+// One place staff can turn to, shown after a check-in (site-specific, so not
+// translated): e.g. {"Mental-health first aiders", "Ask at reception, ext. 2040"}.
+struct SupportResource {
+    std::string name;
+    std::string detail;
+    bool operator==(const SupportResource&) const = default;
+};
 
 struct KioskConfig {
     // Enrolment (written by carekiosk-provision, not edited by hand).
@@ -29,6 +38,19 @@ struct KioskConfig {
     bool fullscreen = true;
     bool allowExit = false;    // the admin panel offers "Exit app" only when true
     std::string adminPinHash;  // libsodium crypto_pwhash_str of the admin PIN; empty = none
+
+    // What staff see: the site's question set and content. Option ids key the
+    // translation files (reason.<id>, buddy.kind.<id>, buddy.time.<id>).
+    std::string defaultLanguage = "en";  // the language every screen returns to
+    std::vector<std::string> languages;  // offered languages; empty = every shipped one
+    std::vector<std::string> reasons{"workload", "team", "health", "home", "commute"};
+    std::vector<std::string> buddyKinds{"coffee", "walk", "mentor", "group"};
+    std::vector<std::string> buddyTimes{"mornings", "lunchtimes", "afternoons", "after_work"};
+    std::vector<SupportResource> supportResources;
+    std::string youSaidWeDid;     // the site's current "you said, we did" message
+    int cooldownSeconds = 8;      // after a check-in, the next may start after this
+    double displayDpi = 0;        // 0 = ask the display (fallback 96)
+    std::string translationsDir;  // empty = the installed translations
 };
 
 Result<KioskConfig> parseKioskConfig(std::string_view json);

@@ -14,6 +14,7 @@
 #include "carekiosk/core/clock.hpp"
 #include "carekiosk/core/config.hpp"
 #include "carekiosk/kiosk/admin_gate.hpp"
+#include "carekiosk/kiosk/site_content.hpp"
 #include "carekiosk/storage/outbox.hpp"
 #include "carekiosk/ui/flow.hpp"
 #include "carekiosk/ui/screens.hpp"
@@ -23,17 +24,24 @@ namespace carekiosk::kiosk {
 
 class AppController {
   public:
-    // Borrows `outbox` and `clock`; they must outlive the controller.
-    AppController(const core::KioskConfig& config, storage::Outbox& outbox,
-                  const core::Clock& clock);
+    // Borrows `config`, `translations`, `outbox` and `clock`; they must outlive
+    // the controller. The config must have passed checkSiteContent().
+    AppController(const core::KioskConfig& config, const ui::Translations& translations,
+                  storage::Outbox& outbox, const core::Clock& clock);
 
-    // Applies one action from a screen. A chosen score is committed to SQLite
-    // before this returns; only then does the flow show the thank-you screen.
-    // Returns true when what is on screen changed.
+    // Applies one action from a screen. A submitted check-in (or buddy request)
+    // is committed to SQLite before this returns; only then does the flow show
+    // the thank-you screen. Returns true when what is on screen changed.
     bool apply(const ui::Action& action, ui::Flow::Clock::time_point now);
 
     // Requests for the app, taken (and cleared) once per frame.
     bool takeUploadRequest() { return std::exchange(uploadRequested_, false); }
+    bool takeReloadRequest() { return std::exchange(reloadRequested_, false); }
+    // After the app replaced the config (and translations) in place: new
+    // settings and PIN from now on. `note` says how the reload went, for the
+    // admin panel.
+    void configReloaded(std::string note);
+    void setReloadNote(std::string note) { reloadNote_ = std::move(note); }
     bool quitRequested() const { return quitRequested_; }
 
     // Facts the admin panel shows, fed by the app from other threads' snapshots.
@@ -44,15 +52,18 @@ class AppController {
     std::optional<ui::Flow::Clock::time_point> nextDeadline() const { return flow_.nextDeadline(); }
 
     ui::Screen screen() const { return flow_.screen(); }
-    ui::ViewModel viewModel() const;
+    const ui::Flow& flow() const { return flow_; }
+    ui::ViewModel viewModel(ui::Flow::Clock::time_point now) const;
     // The last storage failure, for the log and the admin panel.
     const std::optional<core::Error>& lastSaveError() const { return lastSaveError_; }
 
   private:
     void warnNearStorageCap();
+    void save(const ui::Effect& effect, ui::Flow::Clock::time_point now);
     std::vector<ui::StatusLine> statusLines() const;
 
     const core::KioskConfig& config_;
+    const ui::Translations& translations_;
     storage::Outbox& outbox_;
     const core::Clock& clock_;
     ui::Flow flow_;
@@ -61,6 +72,8 @@ class AppController {
     AdminGate gate_;
     std::string pinMessage_;
     bool uploadRequested_ = false;
+    bool reloadRequested_ = false;
+    std::string reloadNote_;
     bool quitRequested_ = false;
     upload::UploadStatus uploadStatus_;
     std::string storageNote_;  // e.g. a damaged database that was moved aside

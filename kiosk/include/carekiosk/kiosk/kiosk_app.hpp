@@ -36,6 +36,9 @@ struct KioskOptions {
     int height = 0;
     bool forceWindowed = false;  // ignore config.fullscreen (development, screenshots)
     bool startUploader = true;
+    // The file `config` came from; "Reload config" in the admin panel reads it
+    // again. Empty: reloading says there is no file.
+    std::filesystem::path configPath;
 };
 
 class KioskApp {
@@ -58,6 +61,8 @@ class KioskApp {
     bool pump(std::chrono::milliseconds maxWait);
 
     ui::Screen screen() const;
+    // The language the screens are shown in right now.
+    const std::string& language() const;
     // Touch targets of the last frame drawn.
     const ui::LayoutReport& layout() const { return layout_; }
     std::uint64_t framesRendered() const { return framesRendered_; }
@@ -72,6 +77,13 @@ class KioskApp {
 
     // Draws a frame now and writes it to `path` as PNG.
     core::Status saveScreenshot(const std::filesystem::path& path);
+
+    // Reads the config file again and applies it: the question set, content,
+    // timings, languages and PIN at once; a changed collector address or token
+    // restarts the upload worker. The database path cannot change while
+    // running (that needs a restart). On error nothing changes and the error
+    // names the field.
+    core::Status reloadConfig();
 
   private:
     struct Parts;

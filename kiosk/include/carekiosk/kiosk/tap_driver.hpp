@@ -7,6 +7,7 @@
 #include <chrono>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "carekiosk/core/result.hpp"
 #include "carekiosk/kiosk/kiosk_app.hpp"
@@ -23,9 +24,20 @@ core::Status injectTap(KioskApp& app, const std::string& id, PointerKind kind);
 bool pumpUntil(KioskApp& app, const std::function<bool()>& done,
                std::chrono::steady_clock::time_point deadline);
 
-// One whole check-in: Check in, the face for `score`, and Done on the
-// thank-you screen. Errors say which step did not happen in time.
+// Waits until `screen` shows with target `id` drawn and settled, then taps it.
+// Errors say what did not show in time.
+core::Status tapOn(KioskApp& app, ui::Screen screen, const std::string& id, PointerKind kind,
+                   std::chrono::steady_clock::time_point deadline);
+
+// Pumps until the app shows `screen`; the error names what shows instead.
+core::Status waitForScreen(KioskApp& app, ui::Screen screen,
+                           std::chrono::steady_clock::time_point deadline);
+
+// One whole check-in: Check in, the face for `score`, the `reasons` (option
+// ids) and Submit when the question set has reasons, and Done on the thank-you
+// screen. Errors say which step did not happen in time, or that it was not saved.
 core::Status driveCheckIn(KioskApp& app, int score, PointerKind kind,
+                          const std::vector<std::string>& reasons = {},
                           std::chrono::seconds timeout = std::chrono::seconds(10));
 
 }  // namespace carekiosk::kiosk

@@ -22,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "carekiosk/core/buddy.hpp"
 #include "carekiosk/core/checkin.hpp"
 #include "carekiosk/core/clock.hpp"
 #include "carekiosk/core/result.hpp"
@@ -64,6 +65,12 @@ class Outbox {
     // Validates and durably stores one check-in.
     Status add(const core::CheckIn& checkIn);
 
+    // Validates and durably stores one buddy request, in its own table with its
+    // own random key and no time, so it cannot be joined to any check-in.
+    // (Sending them to the collector's buddy inbox is not built yet; they wait here.)
+    Status addBuddyRequest(const core::BuddyRequest& request);
+    Result<std::int64_t> pendingBuddyRequests();
+
     // The batch to send next: the batch that was assigned but never acknowledged
     // (there is at most one, since a new one is made only when none is open),
     // else a new batch of up to `maxRows` pending rows, in random key order,
@@ -87,6 +94,8 @@ class Outbox {
   private:
     Outbox(Database db, core::RandomSource& random) : db_(std::move(db)), random_(&random) {}
     Result<core::Batch> loadBatch(const std::string& batchId);
+    // Turns SQLITE_FULL at our own cap into a message that says what it is.
+    Status explainFull(Status inserted);
 
     Database db_;
     core::RandomSource* random_;

@@ -1,28 +1,81 @@
 #pragma once
 // The staff-facing flow as a plain state machine: no ImGui, no SDL, no storage.
 // Screens emit Actions; the kiosk's controller feeds them here, performs the
-// side effects the Flow asks for (saving a score), and reports the outcome.
+// side effects the Flow asks for (saving a check-in or a buddy request,
+// checking a PIN), and reports the outcome.
+//
+// Everything a person enters lives here only until the flow returns to the
+// welcome screen (back, done, or idle): then it is discarded. When a session
+// ends (done after a submission, or idle) the language also returns to the
+// site's default; going back to welcome by one's own choice keeps it.
 //
 // Thread: single-threaded (the UI thread). Times are steady-clock instants
 // passed in by the caller, so tests control time completely.
 
 #include <chrono>
 #include <optional>
+#include <set>
 #include <string>
 #include <variant>
+#include <vector>
 
 namespace carekiosk::ui {
 
-enum class Screen { Welcome, Pulse, ThankYou, SaveFailed, AdminPin, Admin };
+enum class Screen {
+    Welcome,
+    About,      // "What happens to my answer?"
+    Breathing,  // "Take a moment": about a minute of paced breathing
+    Pulse,      // five faces
+    Reasons,    // optional reasons, then submit
+    ThankYou,
+    SaveFailed,
+    Cooldown,  // a check-in was just saved; the next may start in a few seconds
+    BuddyKind,
+    BuddyWhen,
+    BuddyContact,
+    BuddySent,
+    AdminPin,
+    Admin
+};
 const char* screenName(Screen screen);
 // True for the screens staff see (not the admin screens).
 bool isStaffScreen(Screen screen);
 
 // Intents emitted by screens.
 struct StartCheckIn {};
+struct StartBuddy {};
+struct ShowAbout {};
+struct StartBreathing {};
+struct ChooseLanguage {
+    std::string code;
+};
 struct ChooseScore {
     int score;  // 1..5
 };
+struct ToggleReason {
+    std::string id;
+};
+struct SubmitCheckIn {
+    bool skipReasons = false;  // "Skip": submit the score without any reasons
+};
+struct ChooseBuddyKind {
+    std::string id;
+};
+struct ToggleBuddyTime {
+    std::string id;
+};
+struct Next {};
+enum class Field { FirstName, Contact };
+struct FocusField {
+    Field field;
+};
+struct TypeText {
+    std::string text;  // UTF-8 from the on-screen keyboard
+};
+struct Backspace {};
+struct ToggleShift {};
+struct ToggleSymbols {};
+struct SendBuddy {};
 struct GoBack {};
 struct Dismiss {};
 struct OpenAdmin {};  // the hidden 3-second press in the corner
@@ -31,36 +84,79 @@ struct PinKey {
 };
 struct SubmitPin {};
 struct RequestUpload {};
+struct RequestReload {};
 struct ExitApp {};
-using Action = std::variant<StartCheckIn, ChooseScore, GoBack, Dismiss, OpenAdmin, PinKey,
-                            SubmitPin, RequestUpload, ExitApp>;
+using Action =
+    std::variant<StartCheckIn, StartBuddy, ShowAbout, StartBreathing, ChooseLanguage, ChooseScore,
+                 ToggleReason, SubmitCheckIn, ChooseBuddyKind, ToggleBuddyTime, Next, FocusField,
+                 TypeText, Backspace, ToggleShift, ToggleSymbols, SendBuddy, GoBack, Dismiss,
+                 OpenAdmin, PinKey, SubmitPin, RequestUpload, RequestReload, ExitApp>;
 
 // Side effects the Flow asks its owner to perform.
 struct NoEffect {};
-struct SaveScore {
-    int score;  // then call saved() or saveFailed()
-};
+struct SaveCheckIn {
+    int score;
+    std::vector<std::string> reasons;  // sorted
+};                                     // then call saved() or saveFailed()
+struct SaveBuddy {
+    std::string kind;
+    std::vector<std::string> times;  // sorted
+    std::string firstName;
+    std::string contact;
+};  // then call saved() or saveFailed()
 struct VerifyPin {
     std::string pin;  // then call pinAccepted() or pinRejected()
 };
 struct UploadNow {};
+struct ReloadConfig {};
 struct Quit {};
-using Effect = std::variant<NoEffect, SaveScore, VerifyPin, UploadNow, Quit>;
+using Effect =
+    std::variant<NoEffect, SaveCheckIn, SaveBuddy, VerifyPin, UploadNow, ReloadConfig, Quit>;
 
 inline constexpr std::size_t kMaxPinDigits = 8;
+inline constexpr std::size_t kMaxFirstNameBytes = 40;
+inline constexpr std::size_t kMaxContactBytes = 80;
+inline constexpr std::chrono::seconds kBreathingLength{60};
 
-struct FlowTimings {
+struct FlowSettings {
     std::chrono::seconds thankYou{6};    // thank-you returns to welcome after this
     std::chrono::seconds idleReset{45};  // any other screen returns to welcome after this
+    std::chrono::seconds cooldown{8};    // after a saved check-in, before the next may start
+    std::string defaultLanguage = "en";
+    std::vector<std::string> languages{"en"};  // offered; the default is one of them
+    std::vector<std::string> reasons;          // option ids in display order
+    std::vector<std::string> buddyKinds;
+    std::vector<std::string> buddyTimes;
+    bool hasSupportResources = false;  // a low score's thank-you then waits for reading
+};
+
+// What has been entered so far on the way to a check-in or a buddy request.
+struct Draft {
+    int score = 0;
+    std::set<std::string> reasons;
+    std::string buddyKind;
+    std::set<std::string> buddyTimes;
+    std::string firstName;
+    std::string contact;
+    Field field = Field::FirstName;
+    bool shift = true;  // a first name starts with a capital
+    bool symbols = false;
 };
 
 class Flow {
   public:
     using Clock = std::chrono::steady_clock;
 
-    explicit Flow(FlowTimings timings) : timings_(timings) {}
+    explicit Flow(FlowSettings settings);
 
     Screen screen() const { return screen_; }
+    const std::string& language() const { return language_; }
+    const Draft& draft() const { return draft_; }
+    const FlowSettings& settings() const { return settings_; }
+    // The score of the check-in just saved (shown on thank-you); 0 otherwise.
+    int savedScore() const { return savedScore_; }
+    // Seconds since the breathing exercise started (0 on other screens).
+    float breathingSeconds(Clock::time_point now) const;
 
     // Applies one action and returns the side effect to perform, if any.
     // Actions that make no sense on the current screen (a stale tap) are ignored.
@@ -69,6 +165,8 @@ class Flow {
     void saveFailed(Clock::time_point now);
     void pinAccepted(Clock::time_point now);
     void pinRejected(Clock::time_point now);
+    // New settings from a reloaded config; takes effect from the welcome screen.
+    void setSettings(FlowSettings settings);
 
     // Digits typed on the PIN pad so far (never shown, only counted).
     std::size_t pinLength() const { return pin_.size(); }
@@ -82,12 +180,19 @@ class Flow {
 
   private:
     void show(Screen screen, Clock::time_point now);
+    void endSession(Clock::time_point now);
+    void type(const std::string& text);
+    Effect applyBuddyAction(const Action& action, Clock::time_point now);
 
-    FlowTimings timings_;
+    FlowSettings settings_;
     Screen screen_ = Screen::Welcome;
+    std::string language_;
     Clock::time_point shownAt_{};
     Clock::time_point lastActivity_{};
-    bool awaitingSave_ = false;
+    std::optional<Clock::time_point> lastCheckInSaved_;
+    enum class Saving { None, CheckIn, Buddy } saving_ = Saving::None;
+    int savedScore_ = 0;
+    Draft draft_;
     std::string pin_;
 };
 

@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace carekiosk::ui {
 
@@ -17,7 +18,10 @@ struct Rect {
 
 class LayoutReport {
   public:
-    void clear() { targets_.clear(); }
+    void clear() {
+        targets_.clear();
+        overflows_.clear();
+    }
     void add(const std::string& id, Rect rect) { targets_[id] = rect; }
     std::optional<Rect> find(const std::string& id) const {
         auto it = targets_.find(id);
@@ -25,8 +29,14 @@ class LayoutReport {
     }
     const std::map<std::string, Rect>& targets() const { return targets_; }
 
+    // Text that did not fit where it was drawn (even after shrinking and
+    // wrapping), by the id of what it labels: a layout bug to fix.
+    void addOverflow(const std::string& id) { overflows_.push_back(id); }
+    const std::vector<std::string>& overflows() const { return overflows_; }
+
   private:
     std::map<std::string, Rect> targets_;
+    std::vector<std::string> overflows_;
 };
 
 }  // namespace carekiosk::ui

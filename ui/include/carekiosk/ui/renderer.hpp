@@ -12,6 +12,7 @@
 #include "carekiosk/ui/pointer_input.hpp"
 #include "carekiosk/ui/screens.hpp"
 #include "carekiosk/ui/theme.hpp"
+#include "carekiosk/ui/translations.hpp"
 
 struct ImGuiContext;
 
@@ -19,10 +20,12 @@ namespace carekiosk::ui {
 
 class UiRenderer {
   public:
-    // Borrows `window` and `renderer`, which must outlive the UiRenderer.
+    // Borrows `window`, `renderer` and `translations`, which must outlive the
+    // UiRenderer. `dpi` sizes touch targets in millimetres (see metricsFor).
     // Fails with a clear message if the font file cannot be loaded.
     static core::Result<std::unique_ptr<UiRenderer>> create(
-        SDL_Window* window, SDL_Renderer* renderer, std::string fontPath = kDefaultFontPath);
+        SDL_Window* window, SDL_Renderer* renderer, const Translations& translations, float dpi,
+        std::string fontPath = kDefaultFontPath);
     ~UiRenderer();
     UiRenderer(const UiRenderer&) = delete;
     UiRenderer& operator=(const UiRenderer&) = delete;
@@ -38,12 +41,15 @@ class UiRenderer {
     const Metrics& metrics() const { return metrics_; }
 
   private:
-    UiRenderer(SDL_Window* window, SDL_Renderer* renderer, std::string fontPath);
+    UiRenderer(SDL_Window* window, SDL_Renderer* renderer, const Translations& translations,
+               float dpi, std::string fontPath);
     core::Status rebuildFonts(int width, int height);
     core::Status writePng(const std::string& path, int width, int height);
 
     SDL_Window* window_;
     SDL_Renderer* renderer_;
+    const Translations& translations_;
+    float dpi_;
     std::string fontPath_;
     ImGuiContext* context_ = nullptr;
     Palette palette_;

@@ -7,9 +7,11 @@
 #include <string>
 #include <vector>
 
+#include "carekiosk/core/config.hpp"
 #include "carekiosk/ui/flow.hpp"
 #include "carekiosk/ui/layout_report.hpp"
 #include "carekiosk/ui/theme.hpp"
+#include "carekiosk/ui/translations.hpp"
 
 struct ImFont;
 
@@ -22,10 +24,20 @@ struct StatusLine {
     bool needsAttention = false;
 };
 
-// What the screens show. Built by the kiosk's controller each frame.
+// What the screens show. Built by the kiosk's controller for each frame.
 struct ViewModel {
     Screen screen = Screen::Welcome;
     std::string siteName;
+    std::string language = "en";
+    std::vector<Language> languages;  // offered on the welcome screen
+    std::string youSaidWeDid;
+    std::vector<std::string> reasons;  // option ids, in display order
+    std::vector<std::string> buddyKinds;
+    std::vector<std::string> buddyTimes;
+    std::vector<core::SupportResource> support;
+    Draft draft;                 // what this person has entered so far
+    int savedScore = 0;          // on thank-you: the score just saved
+    float breathingSeconds = 0;  // on the breathing screen: time since start
     // PIN pad: how many digits are typed (never the digits) and any message.
     std::size_t pinDigits = 0;
     std::string pinMessage;
@@ -38,11 +50,16 @@ struct ViewModel {
 inline constexpr float kAdminHoldSeconds = 3.0f;
 
 // What one frame produced: the person's intents, where the targets were, and
-// when the screen wants to be drawn again without any input (a timer).
+// when the screen wants to be drawn again without any input (a timer or an
+// animation).
 struct FrameOutput {
     std::vector<Action> actions;
     LayoutReport layout;
     std::optional<float> redrawInSeconds;
+
+    void redrawWithin(float seconds) {
+        redrawInSeconds = redrawInSeconds ? std::min(*redrawInSeconds, seconds) : seconds;
+    }
 };
 
 struct Fonts {
@@ -56,11 +73,25 @@ struct DrawContext {
     const Palette& palette;
     const Metrics& metrics;
     const Fonts& fonts;
+    const Translator& tr;
     float width;
     float height;
 };
 
+// Each screen: draw(model, ctx, out) reads the model and appends intents.
 class WelcomeScreen {
+  public:
+    void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
+};
+
+class AboutScreen {
+  public:
+    void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
+};
+
+// "Take a moment": a circle that grows for 4 s (breathe in) and shrinks for
+// 6 s (breathe out), six times. It asks for frames only while it moves.
+class BreathingScreen {
   public:
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
 };
@@ -70,12 +101,36 @@ class PulseScreen {
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
 };
 
+class ReasonsScreen {
+  public:
+    void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
+};
+
+// Thanks, the site's support resources (first, for the two lowest scores),
+// and a way into a buddy request.
 class ThankYouScreen {
   public:
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
 };
 
-class SaveFailedScreen {
+// Short messages with one button: save failed, cooldown, buddy request sent.
+class MessageScreen {
+  public:
+    void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
+};
+
+class BuddyKindScreen {
+  public:
+    void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
+};
+
+class BuddyWhenScreen {
+  public:
+    void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
+};
+
+// First name and contact, typed on the on-screen keyboard, with the consent line.
+class BuddyContactScreen {
   public:
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
 };
@@ -86,7 +141,8 @@ class AdminPinScreen {
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
 };
 
-// Kiosk health for facilities: uploads, storage, identity; upload now, exit.
+// Kiosk health for facilities: uploads, storage, identity; upload now, reload
+// config, exit.
 class AdminScreen {
   public:
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
@@ -99,14 +155,17 @@ class ScreenSet {
 
   private:
     WelcomeScreen welcome_;
+    AboutScreen about_;
+    BreathingScreen breathing_;
     PulseScreen pulse_;
+    ReasonsScreen reasons_;
     ThankYouScreen thankYou_;
-    SaveFailedScreen saveFailed_;
+    MessageScreen message_;
+    BuddyKindScreen buddyKind_;
+    BuddyWhenScreen buddyWhen_;
+    BuddyContactScreen buddyContact_;
     AdminPinScreen adminPin_;
     AdminScreen admin_;
 };
-
-// The word under each face, 1..5.
-const char* faceWord(int score);
 
 }  // namespace carekiosk::ui

@@ -23,6 +23,8 @@ struct Palette {
     Rgb accent{0x1D, 0x5C, 0x63};      // deep teal for primary buttons
     Rgb accentText{0xFF, 0xFF, 0xFF};
     Rgb buttonSecondary{0xE3, 0xDD, 0xD3};
+    Rgb card{0xEA, 0xE4, 0xDA};   // message cards; text and mutedText stay >= 4.5:1
+    Rgb field{0xFF, 0xFF, 0xFF};  // text fields
     Rgb faceOutline{0x1F, 0x2A, 0x33};
     // One fill per face, 1 (struggling) .. 5 (great). The faces also differ in
     // shape and word, so colour is never the only cue.
@@ -33,7 +35,8 @@ struct Palette {
                               {0xF7, 0xD6, 0x7C}}};
 };
 
-// Sizes derived from the window, so the layout scales from 800x480 to 4K.
+// Sizes derived from the window and the display's density, so the layout
+// scales from 800x480 to 4K and touch targets stay at least 15 mm wide.
 struct Metrics {
     float scale = 1.0f;        // 1.0 at 1080 px on the short side
     float bodyPx = 40.0f;      // body text
@@ -41,7 +44,12 @@ struct Metrics {
     float margin = 48.0f;      // outer margin
     float minTarget = 120.0f;  // smallest touch target edge
 };
-Metrics metricsFor(int width, int height);
+inline constexpr float kFallbackDpi = 96.0f;  // when the display does not say
+inline constexpr float kMinTargetMillimetres = 15.0f;
+// `dpi` <= 0 means unknown (kFallbackDpi is used).
+Metrics metricsFor(int width, int height, float dpi = 0.0f);
+// 15 mm in pixels at `dpi` (or at kFallbackDpi when unknown).
+float minTargetPixels(float dpi);
 
 // The UI font: DejaVu Sans from Debian's fonts-dejavu-core.
 inline constexpr const char* kDefaultFontPath = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf";

@@ -1,0 +1,29 @@
+#pragma once
+// The link between a kiosk config's question set and the translation files:
+// every option id and language the config names must have text to show.
+//
+// Thread: any (pure functions).
+
+#include "carekiosk/core/config.hpp"
+#include "carekiosk/core/result.hpp"
+#include "carekiosk/ui/flow.hpp"
+#include "carekiosk/ui/translations.hpp"
+
+namespace carekiosk::kiosk {
+
+// Loads the translations the config points at (translations_dir, else the
+// installed ones). Errors name the directory or file and the fix.
+core::Result<ui::Translations> loadTranslationsFor(const core::KioskConfig& config);
+
+// Checks that every configured language has a file and every reason, buddy
+// kind and buddy time has English text. The error names the config field
+// (e.g. "reasons[2]") and the key to add.
+core::Status checkSiteContent(const core::KioskConfig& config,
+                              const ui::Translations& translations);
+
+// The flow's settings for this config: timings, languages on offer (the
+// config's, or every shipped one), and the options in display order.
+ui::FlowSettings flowSettingsFor(const core::KioskConfig& config,
+                                 const ui::Translations& translations);
+
+}  // namespace carekiosk::kiosk

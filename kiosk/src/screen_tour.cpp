@@ -1,0 +1,173 @@
+#include "carekiosk/kiosk/screen_tour.hpp"
+
+#include <vector>
+
+namespace carekiosk::kiosk {
+
+using core::ErrorCode;
+using core::makeError;
+using ui::Screen;
+
+namespace {
+
+constexpr std::chrono::seconds kStepTimeout{10};
+
+// One tap in the tour: on `screen`, tap `target`; then, if `shot` is set,
+// wait for `next` and call the stop with that name.
+struct Step {
+    Screen screen;
+    std::string target;
+    Screen next;
+    const char* shot;  // nullptr: no stop after this tap
+};
+
+// Handles the events already queued (an injected tap), then draws until the
+// screen has settled, so what is on screen includes the tap's effect.
+core::Status settle(KioskApp& app, std::chrono::steady_clock::time_point deadline) {
+    app.pump(std::chrono::milliseconds(0));
+    if (!pumpUntil(
+            app, [&] { return app.settled(); }, deadline)) {
+        return makeError(ErrorCode::Internal, "the screen did not settle");
+    }
+    return {};
+}
+
+core::Status run(KioskApp& app, const std::vector<Step>& steps, PointerKind kind,
+                 const TourStop& stop) {
+    for (const auto& step : steps) {
+        const auto deadline = std::chrono::steady_clock::now() + kStepTimeout;
+        if (auto s = tapOn(app, step.screen, step.target, kind, deadline); !s) {
+            return s;
+        }
+        if (auto s = waitForScreen(app, step.next, deadline); !s) {
+            return makeError(ErrorCode::Internal,
+                             "after tapping " + step.target + ": " + s.error().message);
+        }
+        if (auto s = settle(app, deadline); !s) {
+            return s;
+        }
+        if (step.shot) {
+            if (auto s = stop(step.shot); !s) {
+                return s;
+            }
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
+core::Status tourStaffScreens(KioskApp& app, const std::string& language, PointerKind kind,
+                              const TourStop& stop) {
+    const auto deadline = std::chrono::steady_clock::now() + kStepTimeout;
+    if (auto s = waitForScreen(app, Screen::Welcome, deadline); !s) {
+        return s;
+    }
+    if (auto s = settle(app, deadline); !s) {
+        return s;
+    }
+    // Offered languages show as chips; a single-language site shows none.
+    if (app.layout().find("welcome.language." + language)) {
+        if (auto s = tapOn(app, Screen::Welcome, "welcome.language." + language, kind, deadline);
+            !s) {
+            return s;
+        }
+    }
+    if (auto s = settle(app, deadline); !s) {
+        return s;
+    }
+    if (app.language() != language) {
+        return makeError(ErrorCode::Internal, "the welcome screen did not switch to language " +
+                                                  language + " (showing " + app.language() + ")");
+    }
+    if (auto s = stop("welcome"); !s) {
+        return s;
+    }
+    const std::vector<Step> steps = {
+        {Screen::Welcome, "welcome.about", Screen::About, "about"},
+        {Screen::About, "about.back", Screen::Welcome, nullptr},
+        {Screen::Welcome, "welcome.breathe", Screen::Breathing, "breathing"},
+        {Screen::Breathing, "breathing.finish", Screen::Welcome, nullptr},
+        {Screen::Welcome, "welcome.start", Screen::Pulse, "pulse"},
+        {Screen::Pulse, "pulse.face.2", Screen::Reasons, nullptr},
+        {Screen::Reasons, "reasons.workload", Screen::Reasons, "reasons"},
+        {Screen::Reasons, "reasons.submit", Screen::ThankYou, "thank-you"},
+        {Screen::ThankYou, "thankyou.buddy", Screen::BuddyKind, "buddy-kind"},
+        {Screen::BuddyKind, "buddy.kind.walk", Screen::BuddyWhen, nullptr},
+        {Screen::BuddyWhen, "buddy.time.lunchtimes", Screen::BuddyWhen, "buddy-when"},
+        {Screen::BuddyWhen, "buddy.next", Screen::BuddyContact, nullptr},
+        {Screen::BuddyContact, "key.s", Screen::BuddyContact, nullptr},
+        {Screen::BuddyContact, "key.a", Screen::BuddyContact, nullptr},
+        {Screen::BuddyContact, "key.m", Screen::BuddyContact, nullptr},
+        {Screen::BuddyContact, "buddy.field.contact", Screen::BuddyContact, nullptr},
+        {Screen::BuddyContact, "key.d", Screen::BuddyContact, nullptr},
+        {Screen::BuddyContact, "key.e", Screen::BuddyContact, nullptr},
+        {Screen::BuddyContact, "key.s", Screen::BuddyContact, nullptr},
+        {Screen::BuddyContact, "key.k", Screen::BuddyContact, nullptr},
+        {Screen::BuddyContact, "key.space", Screen::BuddyContact, nullptr},
+        {Screen::BuddyContact, "key.layer", Screen::BuddyContact, nullptr},
+        {Screen::BuddyContact, "key.4", Screen::BuddyContact, "buddy-contact"},
+        {Screen::BuddyContact, "buddy.send", Screen::BuddySent, "buddy-sent"},
+        {Screen::BuddySent, "buddysent.ok", Screen::Welcome, nullptr},
+    };
+    if (auto s = run(app, steps, kind, stop); !s) {
+        return s;
+    }
+    // The session ended, so the language went back to the site's: choose again.
+    std::vector<Step> cooldown;
+    if (app.layout().find("welcome.language." + language)) {
+        cooldown.push_back(
+            {Screen::Welcome, "welcome.language." + language, Screen::Welcome, nullptr});
+    }
+    cooldown.insert(cooldown.end(),
+                    {
+                        {Screen::Welcome, "welcome.start", Screen::Cooldown, "cooldown"},
+                        {Screen::Cooldown, "cooldown.ok", Screen::Welcome, nullptr},
+                    });
+    return run(app, cooldown, kind, stop);
+}
+
+core::Status tourAdminScreens(KioskApp& app, const std::string& pin, const TourStop& stop) {
+    auto deadline = std::chrono::steady_clock::now() + kStepTimeout;
+    if (!pumpUntil(
+            app, [&] { return app.settled() && app.layout().find("admin.corner").has_value(); },
+            deadline)) {
+        return makeError(ErrorCode::Internal, "the admin corner is not on screen");
+    }
+    // A real finger press that stays down: no further events arrive, so the app
+    // must wake itself when the three seconds are up.
+    const auto corner = app.layout().find("admin.corner").value();
+    int w = 0;
+    int h = 0;
+    SDL_GetRendererOutputSize(SDL_GetRenderer(app.window()), &w, &h);
+    SDL_Event down{};
+    down.type = SDL_FINGERDOWN;
+    down.tfinger.x = corner.centerX() / static_cast<float>(w);
+    down.tfinger.y = corner.centerY() / static_cast<float>(h);
+    down.tfinger.windowID = SDL_GetWindowID(app.window());
+    SDL_PushEvent(&down);
+    if (auto s = waitForScreen(app, Screen::AdminPin, deadline); !s) {
+        return s;
+    }
+    SDL_Event up = down;
+    up.type = SDL_FINGERUP;
+    SDL_PushEvent(&up);
+    std::vector<Step> steps;
+    for (char digit : pin) {
+        steps.push_back(
+            {Screen::AdminPin, std::string("admin.pin.") + digit, Screen::AdminPin, nullptr});
+    }
+    if (auto s = run(app, steps, PointerKind::Touch, stop); !s) {
+        return s;
+    }
+    if (auto s = stop("admin-pin"); !s) {
+        return s;
+    }
+    if (pin.empty()) {
+        return {};
+    }
+    return run(app, {{Screen::AdminPin, "admin.pin.ok", Screen::Admin, "admin"}},
+               PointerKind::Touch, stop);
+}
+
+}  // namespace carekiosk::kiosk
