@@ -3,6 +3,7 @@
 #include <sodium.h>
 
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "carekiosk/kiosk/app_controller.hpp"
 #include "carekiosk/kiosk/kiosk_app.hpp"
@@ -36,9 +37,11 @@ core::KioskConfig testConfig(const testing::TempDir& dir) {
 }
 
 std::unique_ptr<kiosk::KioskApp> makeApp(const core::KioskConfig& config, int w, int h,
-                                         core::RandomSource& random, const core::Clock& clock) {
+                                         core::RandomSource& random, const core::Clock& clock,
+                                         const std::filesystem::path& configPath = {}) {
     kiosk::KioskOptions options;
     options.config = config;
+    options.configPath = configPath;
     options.width = w;
     options.height = h;
     options.forceWindowed = true;
@@ -464,6 +467,7 @@ TEST_CASE("holding the corner for three seconds opens the PIN pad, and the PIN o
             *app, [&] { return app->screen() == ui::Screen::Admin; }, kDeadline()));
         REQUIRE(waitForTarget(*app, "admin.exit"));
         checkTargetsFit(*app, w, h);
+        CHECK(app->layout().overflows().empty());
         REQUIRE(app->saveScreenshot(shots / ("admin-" + suffix + ".png")));
         // Exit is allowed by this config: the main loop ends.
         REQUIRE(kiosk::injectTap(*app, "admin.exit", kiosk::PointerKind::Touch));
@@ -505,4 +509,76 @@ TEST_CASE("check-ins never trigger an upload, only the schedule or Upload now do
         kDeadline()));
     CHECK(app.value()->uploadStatus().attempts == 1);
     CHECK(app.value()->uploadStatus().acknowledgedTotal == 3);
+}
+
+TEST_CASE("reload config applies a new question set, and a broken file changes nothing") {
+    KioskFixture f;
+    const auto path = f.dir / "kiosk.json";
+    std::ofstream(path) << core::serializeKioskConfig(f.config);
+    auto app = makeApp(f.config, 1280, 800, f.random, f.clock, path);
+
+    auto reasonsOnScreen = [&] {
+        tapWhenShown(*app, "welcome.start", kiosk::PointerKind::Touch);
+        tapWhenShown(*app, "pulse.face.3", kiosk::PointerKind::Touch);
+        REQUIRE(waitForTarget(*app, "reasons.back"));
+        std::vector<std::string> ids;
+        for (const auto& [id, rect] : app->layout().targets()) {
+            if (id.rfind("reasons.", 0) == 0 && id != "reasons.back" && id != "reasons.skip" &&
+                id != "reasons.submit") {
+                ids.push_back(id.substr(8));
+            }
+        }
+        tapWhenShown(*app, "reasons.back", kiosk::PointerKind::Touch);
+        tapWhenShown(*app, "pulse.back", kiosk::PointerKind::Touch);
+        return ids;
+    };
+    CHECK(reasonsOnScreen() ==
+          std::vector<std::string>{"commute", "health", "home", "team", "workload"});
+
+    auto changed = f.config;
+    changed.reasons = {"team", "health"};
+    std::ofstream(path) << core::serializeKioskConfig(changed);
+    REQUIRE(app->reloadConfig());
+    CHECK(reasonsOnScreen() == std::vector<std::string>{"health", "team"});
+
+    // A reason with no text anywhere is refused, naming the field; the kiosk
+    // keeps the question set it had.
+    changed.reasons = {"team", "parking"};
+    std::ofstream(path) << core::serializeKioskConfig(changed);
+    auto refused = app->reloadConfig();
+    REQUIRE_FALSE(refused);
+    CHECK_THAT(refused.error().message, Catch::Contains("reasons[1] \"parking\" has no text"));
+    std::ofstream(path) << "{ not json";
+    refused = app->reloadConfig();
+    REQUIRE_FALSE(refused);
+    CHECK_THAT(refused.error().message, Catch::Contains("not valid JSON"));
+    CHECK(reasonsOnScreen() == std::vector<std::string>{"health", "team"});
+}
+
+TEST_CASE("the admin panel counts buddy requests and dates the oldest waiting check-in") {
+    KioskFixture f;
+    f.config.adminPinHash = pinHash("1357");
+    auto controller = f.controller();
+    const auto now = steady_clock::now();
+    controller.apply(ui::StartBuddy{}, now);
+    controller.apply(ui::ChooseBuddyKind{"coffee"}, now);
+    controller.apply(ui::Next{}, now);
+    controller.apply(ui::TypeText{"A"}, now);
+    controller.apply(ui::FocusField{ui::Field::Contact}, now);
+    controller.apply(ui::TypeText{"ext 12"}, now);
+    controller.apply(ui::SendBuddy{}, now);
+    REQUIRE(controller.screen() == ui::Screen::BuddySent);
+    controller.apply(ui::Dismiss{}, now);
+    REQUIRE(f.outbox.add(
+        core::CheckIn{3, "leeds", 1, core::hourBucketOf(system_clock::now() - hours(5)), {}}));
+    controller.apply(ui::OpenAdmin{}, now);
+    enterPin(controller, "1357", now);
+    REQUIRE(controller.screen() == ui::Screen::Admin);
+    const auto model = controller.viewModel(now);
+    const auto* buddies = findLine(model, "Buddy requests");
+    REQUIRE(buddies);
+    CHECK_THAT(buddies->value, Catch::StartsWith("1 "));
+    const auto* oldest = findLine(model, "Oldest waiting");
+    REQUIRE(oldest);
+    CHECK_THAT(oldest->value, Catch::Contains("5 h ago") || Catch::Contains("6 h ago"));
 }

@@ -174,6 +174,13 @@ std::vector<ui::StatusLine> AppController::statusLines() const {
     auto pending = outbox_.pendingCount();
     lines.push_back({"Waiting to send",
                      pending ? std::to_string(pending.value()) + " check-ins" : "unknown", false});
+    if (auto oldest = outbox_.oldestPendingHour(); oldest && oldest.value()) {
+        const auto hour =
+            std::chrono::system_clock::time_point(std::chrono::seconds(*oldest.value()));
+        // A whole hour is stored, so "ago" counts from that hour's start.
+        lines.push_back({"Oldest waiting", "from the hour starting " + ago(hour, clock_.now()),
+                         clock_.now() - hour > std::chrono::hours(24)});
+    }
     if (auto buddies = outbox_.pendingBuddyRequests(); buddies && buddies.value() > 0) {
         lines.push_back({"Buddy requests",
                          std::to_string(buddies.value()) +

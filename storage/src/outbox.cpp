@@ -320,6 +320,23 @@ Result<std::int64_t> Outbox::pendingCount() {
         "(SELECT batch_id FROM dead_letters)");
 }
 
+Result<std::optional<std::int64_t>> Outbox::oldestPendingHour() {
+    auto stmt = db_.prepare(
+        "SELECT min(hour_bucket) FROM checkins WHERE batch_id IS NULL OR batch_id NOT IN "
+        "(SELECT batch_id FROM dead_letters)");
+    if (!stmt) {
+        return stmt.error();
+    }
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!row.value() || stmt->columnIsNull(0)) {
+        return std::optional<std::int64_t>{};
+    }
+    return std::optional<std::int64_t>(stmt->columnInt(0));
+}
+
 Status Outbox::deadLetter(const std::string& batchId, const std::string& reason) {
     auto stmt = db_.prepare("INSERT OR REPLACE INTO dead_letters (batch_id, reason) VALUES (?, ?)");
     if (!stmt) {

@@ -83,6 +83,9 @@ class Outbox {
 
     // Check-ins waiting for upload: not acknowledged and not dead-lettered.
     Result<std::int64_t> pendingCount();
+    // The hour (Unix seconds) of the oldest check-in waiting for upload, or
+    // nullopt when none waits. Only the hour is known: no exact time is kept.
+    Result<std::optional<std::int64_t>> oldestPendingHour();
 
     // Takes a batch the collector refused as invalid out of the upload queue.
     // Its rows are kept on the kiosk with `reason`; they are never deleted here.
