@@ -137,6 +137,40 @@ TEST_CASE("set-pin stores only a hash of the PIN and keeps the config private") 
     CHECK(loaded->deviceToken.size() == 64);  // everything else kept
 }
 
+TEST_CASE("set-content applies a site's question set and copy, and refuses what is not content") {
+    Fixture f;
+    const auto code = f.collector.store().createEnrollCode("leeds").value();
+    REQUIRE(provisioning::enroll(f.options(code), *f.sender));
+    const auto path = f.dir / "kiosk.json";
+    const auto before = core::loadKioskConfigFile(path).value();
+
+    REQUIRE(provisioning::setSiteContent(
+        path, CAREKIOSK_SOURCE_DIR "/provisioning/site-content.example.json"));
+    auto loaded = core::loadKioskConfigFile(path);
+    REQUIRE(loaded);
+    CHECK(loaded->supportResources.size() == 3);
+    CHECK(loaded->youSaidWeDid.find("kitchen") != std::string::npos);
+    CHECK(loaded->deviceToken == before.deviceToken);  // enrolment kept
+    struct stat info {};
+    REQUIRE(stat(path.c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0600);
+
+    const auto content = f.dir / "content.json";
+    std::ofstream(content) << R"({"reasons": ["Work Load"]})";
+    auto bad = provisioning::setSiteContent(path, content);
+    REQUIRE_FALSE(bad);
+    CHECK_THAT(bad.error().message,
+               Catch::Contains("content.json: reasons[0] must be an option id"));
+    std::ofstream(content) << R"({"server_url": "https://elsewhere:443"})";
+    bad = provisioning::setSiteContent(path, content);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().field == "server_url");
+    CHECK_THAT(bad.error().message, Catch::Contains("cannot be set in site content"));
+    // Nothing was written by the refused files.
+    CHECK(core::loadKioskConfigFile(path)->supportResources.size() == 3);
+    CHECK(core::loadKioskConfigFile(path)->serverUrl == before.serverUrl);
+}
+
 namespace {
 
 const provisioning::CheckLine& lineNamed(const std::vector<provisioning::CheckLine>& lines,

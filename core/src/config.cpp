@@ -141,6 +141,29 @@ std::string serializeKioskConfig(const KioskConfig& c) {
            "\n";
 }
 
+Result<KioskConfig> applySiteContent(const KioskConfig& config, std::string_view contentJson) {
+    auto content = detail::parseObject(contentJson, "the site content");
+    if (!content) {
+        return content.error();
+    }
+    json merged = json::parse(serializeKioskConfig(config));
+    for (const auto& [key, value] : content->items()) {
+        const bool allowed = std::find_if(std::begin(kSiteContentFields),
+                                          std::end(kSiteContentFields), [&](const char* field) {
+                                              return key == field;
+                                          }) != std::end(kSiteContentFields);
+        if (!allowed) {
+            return makeError(ErrorCode::InvalidInput,
+                             key +
+                                 " cannot be set in site content (only the question set, "
+                                 "its copy and timings can); remove it",
+                             key);
+        }
+        merged[key] = value;
+    }
+    return parseKioskConfig(merged.dump());
+}
+
 Result<KioskConfig> loadKioskConfigFile(const std::filesystem::path& path) {
     std::ifstream in(path, std::ios::binary);
     if (!in) {

@@ -102,6 +102,48 @@ core::Status setAdminPin(const std::filesystem::path& configPath, const std::str
         std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
 }
 
+namespace {
+
+core::Result<std::string> readText(const std::filesystem::path& path, const char* what) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        return makeError(ErrorCode::NotFound, std::string("cannot read ") + what + " " +
+                                                  path.string() + "; check the path");
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+}  // namespace
+
+core::Status setSiteContent(const std::filesystem::path& configPath,
+                            const std::filesystem::path& contentPath) {
+    // Rewrite the config as it was written, not with the paths load() resolved.
+    auto configText = readText(configPath, "config file");
+    if (!configText) {
+        return configText.error();
+    }
+    auto raw = core::parseKioskConfig(configText.value());
+    if (!raw) {
+        return makeError(raw.error().code, configPath.string() + ": " + raw.error().message,
+                         raw.error().field);
+    }
+    auto content = readText(contentPath, "site content file");
+    if (!content) {
+        return content.error();
+    }
+    auto applied = core::applySiteContent(raw.value(), content.value());
+    if (!applied) {
+        return makeError(applied.error().code,
+                         contentPath.string() + ": " + applied.error().message,
+                         applied.error().field);
+    }
+    return writeFileAtomically(
+        configPath, core::serializeKioskConfig(applied.value()),
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
 core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::HttpSender& sender) {
     if (options.serverUrl.rfind("https://", 0) != 0) {
         return makeError(ErrorCode::InvalidInput,

@@ -29,6 +29,15 @@ int main(int argc, char** argv) {
     auto* setPin = app.add_subcommand(
         "set-pin", "Set the admin PIN (4-8 digits, read from standard input; only a hash is kept)");
     setPin->add_option("--config", pinConfig, "kiosk config file")->required();
+    std::string contentConfig;
+    std::string contentFile;
+    auto* setContent = app.add_subcommand(
+        "set-content",
+        "Set the site's question set and content (reasons, buddy options, support resources, "
+        "\"you said, we did\", languages, timings) from a JSON file; the kiosk picks it up on "
+        "restart or with Reload config in its admin panel");
+    setContent->add_option("--config", contentConfig, "kiosk config file")->required();
+    setContent->add_option("--content", contentFile, "site content JSON file")->required();
     std::string checkConfig;
     auto* check = app.add_subcommand("check",
                                      "Check this kiosk is ready: config, clock, collector, "
@@ -46,6 +55,15 @@ int main(int argc, char** argv) {
             allOk = allOk && line.ok;
         }
         return allOk ? 0 : 1;
+    }
+
+    if (setContent->parsed()) {
+        if (auto s = provisioning::setSiteContent(contentConfig, contentFile); !s) {
+            std::fprintf(stderr, "carekiosk-provision: %s\n", s.error().message.c_str());
+            return s.error().code == core::ErrorCode::InvalidInput ? 2 : 1;
+        }
+        std::printf("site content from %s set in %s\n", contentFile.c_str(), contentConfig.c_str());
+        return 0;
     }
 
     if (setPin->parsed()) {

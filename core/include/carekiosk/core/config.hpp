@@ -56,6 +56,19 @@ struct KioskConfig {
 Result<KioskConfig> parseKioskConfig(std::string_view json);
 std::string serializeKioskConfig(const KioskConfig& config);
 
+// The fields a site's content file may set (the question set, the copy around
+// it, and the session timings); enrolment fields and local paths are not among them.
+inline constexpr const char* kSiteContentFields[] = {
+    "default_language",  "languages",           "reasons",
+    "buddy_kinds",       "buddy_times",         "support_resources",
+    "you_said_we_did",   "cooldown_seconds",    "idle_reset_seconds",
+    "thank_you_seconds", "question_set_version"};
+
+// Applies a site content JSON object (only kSiteContentFields) onto `config`
+// and validates the result. Errors name the field, including one that may not
+// be set this way.
+Result<KioskConfig> applySiteContent(const KioskConfig& config, std::string_view contentJson);
+
 // Reads and parses a config file; errors name the file as well as the field.
 // Relative databasePath/caFile values are resolved against the file's directory.
 Result<KioskConfig> loadKioskConfigFile(const std::filesystem::path& path);

@@ -31,6 +31,13 @@ core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::Htt
 // with mode 0600. The PIN itself is never stored. Errors name the problem.
 core::Status setAdminPin(const std::filesystem::path& configPath, const std::string& pin);
 
+// Applies a site content file (the question set, support resources, "you said,
+// we did" message, languages and timings; see core::kSiteContentFields) to the
+// kiosk config, rewritten atomically with mode 0600. Nothing is written when the
+// content or the result is invalid; errors name the file and the field.
+core::Status setSiteContent(const std::filesystem::path& configPath,
+                            const std::filesystem::path& contentPath);
+
 // Writes `contents` to `path` atomically with the given permission bits.
 core::Status writeFileAtomically(const std::filesystem::path& path, const std::string& contents,
                                  std::filesystem::perms permissions);
