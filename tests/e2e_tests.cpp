@@ -165,14 +165,7 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
 
 TEST_CASE("carekiosk --screenshots writes every screen in every language for a person to check") {
     testing::TempDir dir;
-    core::KioskConfig c;
-    c.serverUrl = "https://127.0.0.1:9";  // never contacted
-    c.caFile = testing::TestCa::caFile();
-    c.deviceId = "kiosk-test";
-    c.deviceToken = "token";
-    c.siteId = "leeds";
-    c.siteName = "Leeds office";
-    c.databasePath = (dir / "kiosk.db").string();
+    core::KioskConfig c = testing::offlineKioskConfig(dir);
     c.supportResources = {{"Mental-health first aiders", "Ask at reception"}};
     std::ofstream(dir / "kiosk.json") << core::serializeKioskConfig(c);
     const auto shots = dir / "shots";

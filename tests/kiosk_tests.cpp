@@ -17,17 +17,9 @@ using namespace std::chrono;
 namespace {
 
 core::KioskConfig testConfig(const testing::TempDir& dir) {
-    core::KioskConfig c;
-    c.serverUrl = "https://127.0.0.1:9";  // never contacted: the uploader is off
-    c.caFile = testing::TestCa::caFile();
-    c.deviceId = "kiosk-test";
-    c.deviceToken = "token";
-    c.siteId = "leeds";
-    c.siteName = "Leeds office";
-    c.databasePath = (dir / "kiosk.db").string();
+    core::KioskConfig c = testing::offlineKioskConfig(dir);
     c.thankYouSeconds = 2;
     c.cooldownSeconds = 0;  // tests tap check-ins back to back
-    c.fullscreen = false;
     // Real-looking site content, so layouts are tested with it on screen.
     c.youSaidWeDid = "You asked for quieter mornings: the kitchen now opens at 8:00.";
     c.supportResources = {{"Mental-health first aiders", "Ask at reception, or call ext. 2040"},

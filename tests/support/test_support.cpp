@@ -246,4 +246,17 @@ std::string ChildProcess::readLine(std::chrono::steady_clock::time_point deadlin
     }
 }
 
+core::KioskConfig offlineKioskConfig(const TempDir& dir) {
+    core::KioskConfig c;
+    c.serverUrl = "https://127.0.0.1:9";  // never contacted
+    c.caFile = TestCa::caFile();
+    c.deviceId = "kiosk-test";
+    c.deviceToken = "token";
+    c.siteId = "leeds";
+    c.siteName = "Leeds office";
+    c.databasePath = (dir / "kiosk.db").string();
+    c.fullscreen = false;
+    return c;
+}
+
 }  // namespace carekiosk::testing

@@ -14,6 +14,7 @@
 #include "carekiosk/collector/server.hpp"
 #include "carekiosk/collector/store.hpp"
 #include "carekiosk/core/clock.hpp"
+#include "carekiosk/core/config.hpp"
 #include "carekiosk/upload/http_sender.hpp"
 
 namespace carekiosk::testing {
@@ -67,6 +68,10 @@ struct TestCa {
     static std::string otherServerCert() { return (dir() / "other-server.pem").string(); }
     static std::string otherServerKey() { return (dir() / "other-server.key").string(); }
 };
+
+// A kiosk config for site "leeds" whose collector is never contacted (port 9),
+// with its database in `dir`, windowed, and the test CA.
+core::KioskConfig offlineKioskConfig(const TempDir& dir);
 
 // A real collector (Store + HTTPS Server) on 127.0.0.1, on a free port, served
 // from a background thread. Stopped and joined on destruction.

@@ -15,18 +15,6 @@ using widgets::ButtonKind;
 
 namespace {
 
-float buddyHeading(const ViewModel& model, const DrawContext& ctx, const char* title,
-                   const char* subtitle) {
-    const float m = ctx.metrics.margin;
-    const float textWidth = ctx.width - 2 * m;
-    widgets::siteLine(model, ctx);
-    float y = m + ctx.fonts.small->FontSize * 1.2f;
-    y += widgets::centeredText(title, ctx.fonts.title, m, y, textWidth, ctx.palette.text);
-    y += ctx.metrics.bodyPx * 0.2f;
-    y += widgets::centeredText(subtitle, ctx.fonts.body, m, y, textWidth, ctx.palette.mutedText);
-    return y + ctx.metrics.bodyPx * 0.6f;
-}
-
 // Options as a 2-column grid of chips centred between `top` and `bottom`.
 int optionGrid(const std::string& idPrefix, const std::string& keyPrefix,
                const std::vector<std::string>& ids, const std::vector<bool>& selected, float top,
@@ -48,8 +36,8 @@ int optionGrid(const std::string& idPrefix, const std::string& keyPrefix,
 
 void BuddyKindScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const {
     const float m = ctx.metrics.margin;
-    const float top =
-        buddyHeading(model, ctx, ctx.tr("buddy.kind.title"), ctx.tr("buddy.kind.subtitle"));
+    const float top = widgets::screenHeading(model, ctx, ctx.tr("buddy.kind.title"),
+                                             ctx.tr("buddy.kind.subtitle"));
     const float buttonH = widgets::buttonHeight(ctx);
     const float bottomY = ctx.height - m - buttonH;
     std::vector<bool> selected;
@@ -61,17 +49,15 @@ void BuddyKindScreen::draw(const ViewModel& model, const DrawContext& ctx, Frame
     if (tapped >= 0) {
         out.actions.push_back(ChooseBuddyKind{model.buddyKinds[static_cast<std::size_t>(tapped)]});
     }
-    const float backW = std::max(ctx.metrics.minTarget * 2, ctx.width * 0.2f);
-    if (widgets::touchButton("buddy.back", ctx.tr("common.back"), Rect{m, bottomY, backW, buttonH},
-                             ButtonKind::Secondary, ctx, out)) {
+    if (widgets::backButton("buddy.back", bottomY, ctx, out)) {
         out.actions.push_back(GoBack{});
     }
 }
 
 void BuddyWhenScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const {
     const float m = ctx.metrics.margin;
-    const float top =
-        buddyHeading(model, ctx, ctx.tr("buddy.when.title"), ctx.tr("buddy.when.subtitle"));
+    const float top = widgets::screenHeading(model, ctx, ctx.tr("buddy.when.title"),
+                                             ctx.tr("buddy.when.subtitle"));
     const float buttonH = widgets::buttonHeight(ctx);
     const float bottomY = ctx.height - m - buttonH;
     std::vector<bool> selected;

@@ -20,27 +20,11 @@ constexpr float kInhaleSeconds = 4.0f;
 constexpr float kExhaleSeconds = 6.0f;
 constexpr float kAnimationFrameSeconds = 1.0f / 30.0f;
 
-// Title and optional subtitle from the top; returns the y below them.
-float heading(const ViewModel& model, const DrawContext& ctx, const char* title,
-              const char* subtitle) {
-    const float m = ctx.metrics.margin;
-    const float textWidth = ctx.width - 2 * m;
-    widgets::siteLine(model, ctx);
-    float y = m + ctx.fonts.small->FontSize * 1.2f;
-    y += widgets::centeredText(title, ctx.fonts.title, m, y, textWidth, ctx.palette.text);
-    if (subtitle) {
-        y += ctx.metrics.bodyPx * 0.2f;
-        y +=
-            widgets::centeredText(subtitle, ctx.fonts.body, m, y, textWidth, ctx.palette.mutedText);
-    }
-    return y + ctx.metrics.bodyPx * 0.6f;
-}
-
 }  // namespace
 
 void PulseScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const {
     const float m = ctx.metrics.margin;
-    float y = heading(model, ctx, ctx.tr("pulse.title"), nullptr);
+    float y = widgets::screenHeading(model, ctx, ctx.tr("pulse.title"), nullptr);
 
     // Five equal cells across the width; each whole cell (face and word) is
     // the touch target. Words may wrap to two lines in longer languages.
@@ -71,16 +55,15 @@ void PulseScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutp
     }
     const float backY = ctx.height - m - backH;
     widgets::checkFits("pulse.faces", y + cellH, backY, out);
-    const float backW = std::max(ctx.metrics.minTarget * 2, ctx.width * 0.2f);
-    if (widgets::touchButton("pulse.back", ctx.tr("common.back"), Rect{m, backY, backW, backH},
-                             ButtonKind::Secondary, ctx, out)) {
+    if (widgets::backButton("pulse.back", backY, ctx, out)) {
         out.actions.push_back(GoBack{});
     }
 }
 
 void ReasonsScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const {
     const float m = ctx.metrics.margin;
-    float y = heading(model, ctx, ctx.tr("reasons.title"), ctx.tr("reasons.subtitle"));
+    float y =
+        widgets::screenHeading(model, ctx, ctx.tr("reasons.title"), ctx.tr("reasons.subtitle"));
     std::vector<std::string> labels;
     std::vector<bool> selected;
     for (const auto& id : model.reasons) {
@@ -156,7 +139,7 @@ void ThankYouScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameO
     const float m = ctx.metrics.margin;
     const float textWidth = ctx.width - 2 * m;
     const float gap = ctx.metrics.bodyPx * 0.5f;
-    float y = heading(model, ctx, ctx.tr("thanks.title"), nullptr);
+    float y = widgets::screenHeading(model, ctx, ctx.tr("thanks.title"), nullptr);
     const bool supportFirst = model.savedScore >= 1 && model.savedScore <= 2;
     ImDrawList* draw = ImGui::GetWindowDrawList();
     auto support = [&] {
@@ -204,7 +187,7 @@ void ThankYouScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameO
 void BreathingScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const {
     const float m = ctx.metrics.margin;
     const float textWidth = ctx.width - 2 * m;
-    const float y = heading(model, ctx, ctx.tr("breathe.title"), nullptr);
+    const float y = widgets::screenHeading(model, ctx, ctx.tr("breathe.title"), nullptr);
     const float buttonH = widgets::buttonHeight(ctx);
     const float bottomY = ctx.height - m - buttonH;
     const float t = model.breathingSeconds;

@@ -121,10 +121,7 @@ void AboutScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutp
     const float m = ctx.metrics.margin;
     const float textWidth = ctx.width - 2 * m;
     const float buttonH = widgets::buttonHeight(ctx);
-    widgets::siteLine(model, ctx);
-    float y = m + ctx.fonts.small->FontSize * 1.2f;
-    y += widgets::centeredText(ctx.tr("about.title"), ctx.fonts.title, m, y, textWidth,
-                               ctx.palette.text);
+    float y = widgets::screenHeading(model, ctx, ctx.tr("about.title"), nullptr);
     // Body text where it fits, else the small size: the four points must all show.
     const char* keys[] = {"about.stored", "about.batches", "about.managers", "about.buddy"};
     const float limit = ctx.height - 2 * m - buttonH;
@@ -134,10 +131,9 @@ void AboutScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutp
     for (const char* key : keys) {
         needed += textHeight(ctx.tr(key), font, textWidth) + gap;
     }
-    if (y + gap + needed > limit) {
+    if (y + needed > limit) {
         font = ctx.fonts.small;
     }
-    y += gap;
     for (const char* key : keys) {
         y += widgets::wrappedText(ctx.tr(key), font, m, y, textWidth, ctx.palette.text) + gap;
     }

@@ -142,6 +142,26 @@ void siteLine(const ViewModel& model, const DrawContext& ctx) {
     }
 }
 
+float screenHeading(const ViewModel& model, const DrawContext& ctx, const char* title,
+                    const char* subtitle) {
+    const float m = ctx.metrics.margin;
+    const float textWidth = ctx.width - 2 * m;
+    siteLine(model, ctx);
+    float y = m + ctx.fonts.small->FontSize * 1.2f;
+    y += centeredText(title, ctx.fonts.title, m, y, textWidth, ctx.palette.text);
+    if (subtitle) {
+        y += ctx.metrics.bodyPx * 0.2f;
+        y += centeredText(subtitle, ctx.fonts.body, m, y, textWidth, ctx.palette.mutedText);
+    }
+    return y + ctx.metrics.bodyPx * 0.6f;
+}
+
+bool backButton(const std::string& id, float y, const DrawContext& ctx, FrameOutput& out) {
+    const float w = std::max(ctx.metrics.minTarget * 2, ctx.width * 0.2f);
+    return touchButton(id, ctx.tr("common.back"), Rect{ctx.metrics.margin, y, w, buttonHeight(ctx)},
+                       ButtonKind::Secondary, ctx, out);
+}
+
 void checkFits(const std::string& id, float bottom, float limit, FrameOutput& out) {
     if (bottom > limit + 0.5f) {
         out.layout.addOverflow(id);

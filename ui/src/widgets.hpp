@@ -63,6 +63,14 @@ float chipGridHeight(std::size_t count, int columns, const DrawContext& ctx);
 // The site's name in the top-left corner, small.
 void siteLine(const ViewModel& model, const DrawContext& ctx);
 
+// The site line, a title and an optional subtitle from the top of the screen;
+// returns the y below them.
+float screenHeading(const ViewModel& model, const DrawContext& ctx, const char* title,
+                    const char* subtitle);
+
+// A Back button in the bottom-left corner at `y`; returns true when tapped.
+bool backButton(const std::string& id, float y, const DrawContext& ctx, FrameOutput& out);
+
 // Records an overflow when content drawn down to `bottom` passes `limit`.
 void checkFits(const std::string& id, float bottom, float limit, FrameOutput& out);
 
