@@ -49,15 +49,22 @@ void WelcomeScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
     const bool landscape = ctx.width > ctx.height;
     widgets::siteLine(model, ctx);
 
-    // Bottom row: the languages on offer, then the explainer.
-    const float bottomY = ctx.height - m - buttonH;
-    const float aboutW = std::max(ctx.metrics.minTarget * 2, textWidth * 0.45f);
-    if (widgets::touchButton("welcome.about", ctx.tr("welcome.about"),
-                             Rect{ctx.width - m - aboutW, bottomY, aboutW, buttonH},
-                             ButtonKind::Secondary, ctx, out)) {
+    // At the bottom: the languages on offer and the explainer, side by side in
+    // landscape; in portrait the languages get a row of their own.
+    const bool languages = model.languages.size() > 1;
+    float bottomY = ctx.height - m - buttonH;
+    Rect about{ctx.width - m - textWidth * 0.45f, bottomY, textWidth * 0.45f, buttonH};
+    Rect languagesRect{m, bottomY, textWidth - about.w - gap, buttonH};
+    if (!landscape && languages) {
+        languagesRect = Rect{m, bottomY, textWidth, buttonH};
+        bottomY -= buttonH + gap;
+        about = Rect{m, bottomY, textWidth, buttonH};
+    }
+    if (widgets::touchButton("welcome.about", ctx.tr("welcome.about"), about, ButtonKind::Secondary,
+                             ctx, out)) {
         out.actions.push_back(ShowAbout{});
     }
-    if (model.languages.size() > 1) {
+    if (languages) {
         std::vector<std::string> ids;
         std::vector<std::string> names;
         std::vector<bool> selected;
@@ -66,10 +73,8 @@ void WelcomeScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
             names.push_back(language.name);
             selected.push_back(language.code == model.language);
         }
-        const float languagesW = textWidth - aboutW - gap;
         const int tapped = widgets::chipGrid("welcome.language.", ids, names, selected,
-                                             static_cast<int>(ids.size()),
-                                             Rect{m, bottomY, languagesW, buttonH}, ctx, out);
+                                             static_cast<int>(ids.size()), languagesRect, ctx, out);
         if (tapped >= 0) {
             out.actions.push_back(ChooseLanguage{ids[static_cast<std::size_t>(tapped)]});
         }

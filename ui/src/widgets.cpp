@@ -36,11 +36,15 @@ namespace {
 
 // Draws `label` centred in `rect`, shrinking and wrapping it to fit; records an
 // overflow under `id` when even two small lines do not.
+float labelRoom(Rect rect, const DrawContext& ctx) {
+    return rect.w - 2 * std::max(6.0f, ctx.metrics.bodyPx * 0.4f);
+}
+
 void fittedLabel(const std::string& id, const char* label, Rect rect, Rgb colour,
-                 const DrawContext& ctx, FrameOutput& out) {
+                 const DrawContext& ctx, FrameOutput& out, bool smallText = false) {
     const float padX = std::max(6.0f, ctx.metrics.bodyPx * 0.4f);
-    const float room = rect.w - 2 * padX;
-    for (ImFont* font : {ctx.fonts.body, ctx.fonts.small}) {
+    const float room = labelRoom(rect, ctx);
+    for (ImFont* font : {smallText ? ctx.fonts.small : ctx.fonts.body, ctx.fonts.small}) {
         const ImVec2 size = font->CalcTextSizeA(font->FontSize, FLT_MAX, 0.0f, label);
         if (size.x <= room) {
             ImGui::GetWindowDrawList()->AddText(
@@ -74,7 +78,7 @@ bool touchButton(const std::string& id, const char* label, Rect rect, ButtonKind
 }
 
 bool chip(const std::string& id, const char* label, Rect rect, bool selected,
-          const DrawContext& ctx, FrameOutput& out) {
+          const DrawContext& ctx, FrameOutput& out, bool smallText) {
     bool held = false;
     const bool tapped = touchArea(id, rect, out, &held);
     ImDrawList* draw = ImGui::GetWindowDrawList();
@@ -89,7 +93,7 @@ bool chip(const std::string& id, const char* label, Rect rect, bool selected,
     }
     // A tick (U+2713) in front of a chosen option.
     const std::string shown = selected ? std::string("\xE2\x9C\x93 ") + label : label;
-    fittedLabel(id, shown.c_str(), rect, text, ctx, out);
+    fittedLabel(id, shown.c_str(), rect, text, ctx, out, smallText);
     return tapped;
 }
 
@@ -122,12 +126,21 @@ int chipGrid(const std::string& idPrefix, const std::vector<std::string>& ids,
     const auto cols = static_cast<float>(columns);
     const float w = (area.w - gap * (cols - 1)) / cols;
     const float h = buttonHeight(ctx);
+    // One text size for the whole grid: small if any label (with its tick) needs it.
+    bool smallText = false;
+    for (const auto& label : labels) {
+        const std::string widest = "\xE2\x9C\x93 " + label;
+        smallText =
+            smallText ||
+            ctx.fonts.body->CalcTextSizeA(ctx.fonts.body->FontSize, FLT_MAX, 0.0f, widest.c_str())
+                    .x > labelRoom(Rect{0, 0, w, h}, ctx);
+    }
     int tapped = -1;
     for (std::size_t i = 0; i < ids.size(); ++i) {
         const auto col = static_cast<float>(i % static_cast<std::size_t>(columns));
         const auto row = static_cast<float>(i / static_cast<std::size_t>(columns));
         const Rect r{area.x + col * (w + gap), area.y + row * (h + gap), w, h};
-        if (chip(idPrefix + ids[i], labels[i].c_str(), r, selected[i], ctx, out)) {
+        if (chip(idPrefix + ids[i], labels[i].c_str(), r, selected[i], ctx, out, smallText)) {
             tapped = static_cast<int>(i);
         }
     }

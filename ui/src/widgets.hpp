@@ -28,8 +28,10 @@ bool touchButton(const std::string& id, const char* label, Rect rect, ButtonKind
 
 // A toggle chip: like a button, and when selected filled with the accent and
 // marked with a tick, so the state never rests on colour alone.
+// `smallText` starts the label at the small size (chipGrid uses it so that a
+// row's chips share one size).
 bool chip(const std::string& id, const char* label, Rect rect, bool selected,
-          const DrawContext& ctx, FrameOutput& out);
+          const DrawContext& ctx, FrameOutput& out, bool smallText = false);
 
 // A target with custom content drawn by the caller; returns true when tapped.
 // `held` tells whether it is pressed right now (for feedback).
