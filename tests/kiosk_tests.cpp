@@ -169,6 +169,41 @@ TEST_CASE("when the disk is full the person is told, never thanked") {
     CHECK_THAT(controller.lastSaveError()->message, Catch::Contains("disk is full"));
 }
 
+TEST_CASE("at the storage cap the screen says the answer was not saved, in the person's language") {
+    KioskFixture f;
+    // Grow the file past a 1 MB cap, then fill its last pages with check-ins
+    // until nothing more fits: the kiosk, capped at 1 MB, finds it full.
+    REQUIRE(f.outbox.database().exec(
+        "CREATE TABLE filler (b BLOB); INSERT INTO filler VALUES (zeroblob(1200000))"));
+    f.fillDisk();
+    int stored = 0;
+    while (stored < 1000 && f.outbox.add(core::CheckIn{3, "leeds", 1, 1795845600, {}})) {
+        ++stored;
+    }
+    REQUIRE(stored < 1000);
+    f.config.storageCapMegabytes = 1;
+    auto app = f.app(800, 480);
+    const auto deadline = kDeadline();
+    const auto kind = kiosk::PointerKind::Touch;
+    REQUIRE(kiosk::tapOn(*app, ui::Screen::Welcome, "welcome.language.cy", kind, deadline));
+    REQUIRE(kiosk::tapOn(*app, ui::Screen::Welcome, "welcome.start", kind, deadline));
+    REQUIRE(kiosk::tapOn(*app, ui::Screen::Pulse, "pulse.face.4", kind, deadline));
+    REQUIRE(kiosk::tapOn(*app, ui::Screen::Reasons, "reasons.submit", kind, deadline));
+    REQUIRE(kiosk::waitForScreen(*app, ui::Screen::SaveFailed, deadline));
+    REQUIRE(waitForTarget(*app, "savefailed.ok"));
+    CHECK(app->language() == "cy");
+    checkTargetsFit(*app, 800, 480);
+    CHECK(app->layout().overflows().empty());
+    const std::filesystem::path shots = CAREKIOSK_SCREENSHOT_DIR;
+    std::filesystem::create_directories(shots);
+    REQUIRE(app->saveScreenshot(shots / "save-failed-cy-800x480.png"));
+    CHECK(storedScores(f.config.databasePath).size() == static_cast<std::size_t>(stored));
+    // OK ends the session: welcome, in the site's language again.
+    REQUIRE(kiosk::tapOn(*app, ui::Screen::SaveFailed, "savefailed.ok", kind, deadline));
+    REQUIRE(kiosk::waitForScreen(*app, ui::Screen::Welcome, deadline));
+    CHECK(app->language() == "en");
+}
+
 TEST_CASE("a check-in by touch events and one by mouse events are both stored") {
     KioskFixture f;
     auto app = f.app(1280, 800);
