@@ -430,6 +430,21 @@ TEST_CASE("sizes scale with the screen and keep touch targets large") {
     CHECK(small.bodyPx >= 20);
     const auto portrait = metricsFor(1080, 1920);
     CHECK(portrait.bodyPx == hd.bodyPx);
+    // 4K is the HD layout at twice the size: every proportion the HD tour checks holds.
+    const auto uhd = metricsFor(3840, 2160);
+    CHECK(uhd.bodyPx == 2 * hd.bodyPx);
+    CHECK(uhd.minTarget == 2 * hd.minTarget);
+    CHECK(uhd.margin == 2 * hd.margin);
+}
+
+TEST_CASE("touch targets are at least 15 mm on the real glass, from the display's DPI") {
+    CHECK(minTargetPixels(0) == Approx(15 / 25.4 * 96).epsilon(0.02));  // unknown: 96 dpi
+    // A small, dense panel: 1280x800 at 216 dpi needs 128 px for 15 mm, more than
+    // the size the screen alone would give.
+    const auto dense = metricsFor(1280, 800, 216);
+    CHECK(dense.minTarget >= 15 / 25.4f * 216);
+    CHECK(dense.minTarget > metricsFor(1280, 800).minTarget);
+    CHECK(metricsFor(800, 480, 0).minTarget >= 64);
 }
 
 TEST_CASE("a press and release that arrive together become a tap over two frames") {

@@ -9,19 +9,19 @@ namespace {
 
 // Lower- and upper-case forms of the letters beyond ASCII that the symbols
 // layer offers (UTF-8).
-constexpr std::array<std::pair<const char*, const char*>, 13> kAccented{{{"ą", "Ą"},
-                                                                         {"ć", "Ć"},
-                                                                         {"ę", "Ę"},
-                                                                         {"ł", "Ł"},
-                                                                         {"ń", "Ń"},
-                                                                         {"ó", "Ó"},
-                                                                         {"ś", "Ś"},
-                                                                         {"ź", "Ź"},
-                                                                         {"ż", "Ż"},
-                                                                         {"ŵ", "Ŵ"},
-                                                                         {"ŷ", "Ŷ"},
-                                                                         {"â", "Â"},
-                                                                         {"ê", "Ê"}}};
+constexpr std::array<std::pair<const char*, const char*>, 11> kAccented{{
+    {"ą", "Ą"},
+    {"ć", "Ć"},
+    {"ę", "Ę"},
+    {"ł", "Ł"},
+    {"ń", "Ń"},
+    {"ó", "Ó"},
+    {"ś", "Ś"},
+    {"ź", "Ź"},
+    {"ż", "Ż"},
+    {"ŵ", "Ŵ"},
+    {"ŷ", "Ŷ"},
+}};
 
 std::string upper(const std::string& key) {
     if (key.size() == 1 && key[0] >= 'a' && key[0] <= 'z') {

@@ -5,7 +5,7 @@
 //
 // Two layers: letters (QWERTY, with @ - _ . ' for addresses), and symbols
 // (digits, punctuation, and the Polish and Welsh letters ą ć ę ł ń ó ś ź ż
-// ŵ ŷ â ê). Shift capitalises the next letter of either layer.
+// ŵ ŷ). Shift capitalises the next letter of either layer.
 
 #include <string>
 #include <vector>
