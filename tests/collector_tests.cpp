@@ -157,11 +157,46 @@ TEST_CASE("the summary gives per-day counts, means and per-score counts to a man
     const std::string csv = collector::formatSummaryCsv(summary.value());
     CHECK_THAT(csv, Catch::StartsWith("day,count,mean,score_1"));
     CHECK_THAT(csv, Catch::Contains(day1 + ",11,4.45,0,0,0,6,5"));
-    CHECK_THAT(csv, Catch::Contains(",6,2.67,,,,,\r\n"));
-    CHECK_THAT(csv, Catch::Contains(day3 + ",<5,,,,,,"));
+    CHECK_THAT(csv, Catch::Contains(",6,2.67,,,,,,\r\n"));
+    CHECK_THAT(csv, Catch::Contains(day3 + ",<5,,,,,,,"));
     const std::string table = collector::formatSummaryTable(summary.value());
     CHECK_THAT(table, Catch::Contains("total") && Catch::Contains("17   3.82"));
     CHECK_THAT(table, Catch::Contains("fewer than 5 people are withheld"));
+}
+
+TEST_CASE("reasons named by a small group are withheld, and a withheld day shows none") {
+    Fixture f;
+    const auto device = f.enrol();
+    core::Batch batch{std::string(32, '4'), {}};
+    auto add = [&](int n, std::int64_t hour, std::vector<std::string> reasons) {
+        for (int i = 0; i < n; ++i) {
+            batch.checkIns.push_back({4, "leeds", 1, hour, reasons});
+        }
+    };
+    add(5, kDay1Morning, {"commute", "workload"});  // day 1: workload 7, commute 5, team 2
+    add(2, kDay1Morning, {"team", "workload"});
+    add(1, kDay1Morning, {});
+    add(3, kDay2Morning, {"workload"});  // day 2: only 3 people
+    REQUIRE(f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken).status == 200);
+    const auto managerToken = f.collector.store().createManagerToken("Ana").value();
+    const auto from = core::formatDate(kDay1Morning / 86400);
+    const auto to = core::formatDate(kDay2Morning / 86400);
+    auto response = f.get("/v1/summary?site=leeds&from=" + from + "&to=" + to, managerToken);
+    REQUIRE(response.status == 200);
+    auto summary = core::decodeSiteSummary(response.body);
+    REQUIRE(summary);
+    REQUIRE(summary->days.size() == 2);
+    const auto& day1 = summary->days[0].reasons;
+    CHECK(day1.at("workload") == 7);
+    CHECK(day1.at("commute") == 5);
+    CHECK_FALSE(day1.at("team").has_value());  // two people: withheld
+    CHECK(response.body.find("\"team\":null") != std::string::npos);
+    CHECK(summary->days[1].suppressed);
+    CHECK(summary->days[1].reasons.empty());
+    const std::string csv = collector::formatSummaryCsv(summary.value());
+    CHECK_THAT(csv, Catch::Contains(",workload=7 commute=5 team=<5\r\n"));
+    const std::string table = collector::formatSummaryTable(summary.value());
+    CHECK_THAT(table, Catch::Contains("workload 7, commute 5, team <5"));
 }
 
 TEST_CASE("the smallest-group rule never goes below 3 and shows zero counts") {

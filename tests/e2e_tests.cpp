@@ -7,6 +7,7 @@
 #include <array>
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "carekiosk/core/config.hpp"
@@ -134,6 +135,7 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     CHECK_THAT(line, Catch::StartsWith("day,count,mean"));
     int count = 0;
     std::array<int, 5> perScore{};
+    std::map<std::string, int> reasonCounts;
     while (std::getline(lines, line)) {
         // A run across midnight UTC splits into two days; add them up.
         std::vector<std::string> cells;
@@ -141,13 +143,21 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
         for (std::string cell; std::getline(row, cell, ',');) {
             cells.push_back(cell);
         }
-        REQUIRE(cells.size() == 8);
+        REQUIRE(cells.size() == 9);
         count += std::stoi(cells[1]);
         for (std::size_t s = 0; s < 5; ++s) {
             perScore[s] += std::stoi(cells[3 + s]);
         }
+        std::stringstream named(cells[8]);
+        for (std::string item; named >> item;) {
+            const auto eq = item.find('=');
+            REQUIRE(eq != std::string::npos);
+            reasonCounts[item.substr(0, eq)] += std::stoi(item.substr(eq + 1));
+        }
     }
     CHECK(count == 50);
+    CHECK(reasonCounts ==
+          std::map<std::string, int>{{"commute", 6}, {"team", 6}, {"workload", 10}});
     CHECK(perScore == expected);
     int weighted = 0;
     for (std::size_t s = 0; s < 5; ++s) {

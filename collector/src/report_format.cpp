@@ -1,6 +1,9 @@
 #include "carekiosk/collector/report_format.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <optional>
+#include <vector>
 
 namespace carekiosk::collector {
 
@@ -15,6 +18,22 @@ std::string formatMean(double mean) {
 // What a withheld figure reads as, e.g. "<5".
 std::string withheld(const core::SiteSummary& summary) {
     return "<" + std::to_string(summary.minGroup);
+}
+
+// "workload 7, team <5": most named first, then by name; `separator` between.
+std::string formatReasons(const core::SiteSummary& summary, const core::DaySummary& day,
+                          const char* between, const char* separator) {
+    std::vector<std::pair<std::string, std::optional<int>>> sorted(day.reasons.begin(),
+                                                                   day.reasons.end());
+    std::stable_sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) {
+        return a.second.value_or(0) > b.second.value_or(0);
+    });
+    std::string out;
+    for (const auto& [reason, count] : sorted) {
+        out += (out.empty() ? "" : separator) + reason + between +
+               (count ? std::to_string(*count) : withheld(summary));
+    }
+    return out;
 }
 
 }  // namespace
@@ -56,26 +75,39 @@ std::string formatSummaryTable(const core::SiteSummary& summary) {
     const double mean = total > 0 ? weighted / total : 0.0;
     std::snprintf(line, sizeof line, "%-10s  %9d  %5s\n", "total", total, formatMean(mean).c_str());
     out += line;
+    bool anyReasons = false;
+    for (const auto& d : summary.days) {
+        if (!d.suppressed && !d.reasons.empty()) {
+            if (!anyReasons) {
+                out += "\nReasons named (a check-in may name several):\n";
+                anyReasons = true;
+            }
+            out += d.day + "  " + formatReasons(summary, d, " ", ", ") + "\n";
+            anyWithheld =
+                anyWithheld || formatReasons(summary, d, " ", ", ").find('<') != std::string::npos;
+        }
+    }
     if (anyWithheld) {
         out += "Figures for fewer than " + std::to_string(summary.minGroup) +
-               " people are withheld (-), so no one can be singled out; the total counts the "
-               "days shown.\n";
+               " people are withheld (- or <" + std::to_string(summary.minGroup) +
+               "), so no one can be singled out; the total counts the days shown.\n";
     }
     return out;
 }
 
 std::string formatSummaryCsv(const core::SiteSummary& summary) {
-    std::string out = "day,count,mean,score_1,score_2,score_3,score_4,score_5\r\n";
+    std::string out = "day,count,mean,score_1,score_2,score_3,score_4,score_5,reasons\r\n";
     for (const auto& d : summary.days) {
         if (d.suppressed) {
-            out += d.day + "," + withheld(summary) + ",,,,,,\r\n";
+            out += d.day + "," + withheld(summary) + ",,,,,,,\r\n";
             continue;
         }
         out += d.day + "," + std::to_string(d.count) + "," + formatMean(d.mean);
         for (int n : d.perScore) {
             out += "," + (d.perScoreHidden ? std::string() : std::to_string(n));
         }
-        out += "\r\n";
+        // One cell: "workload=7 team=<5" (ids have no spaces, commas or '=').
+        out += "," + formatReasons(summary, d, "=", " ") + "\r\n";
     }
     return out;
 }

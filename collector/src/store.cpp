@@ -430,6 +430,29 @@ Result<core::SiteSummary> Store::summary(const std::string& siteId, std::int64_t
         const auto score = stmt->columnInt(1);
         day.perScore[static_cast<std::size_t>(score - 1)] = static_cast<int>(stmt->columnInt(2));
     }
+    // How many check-ins named each reason, per day (before the anonymity rule).
+    auto reasons = db_.prepare(
+        "SELECT c.hour_bucket / 86400 AS day, r.reason, count(*) FROM checkin_reasons r "
+        "JOIN checkins c ON c.id = r.checkin_id "
+        "WHERE c.site_id = ? AND c.hour_bucket >= ? AND c.hour_bucket < ? "
+        "GROUP BY day, r.reason");
+    if (!reasons) {
+        return reasons.error();
+    }
+    reasons->bind(1, siteId)
+        .bind(2, fromDay * kSecondsPerDay)
+        .bind(3, (toDay + 1) * kSecondsPerDay);
+    while (true) {
+        auto row = reasons->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            break;
+        }
+        days[reasons->columnInt(0)].reasons[reasons->columnText(1)] =
+            static_cast<int>(reasons->columnInt(2));
+    }
     core::SiteSummary summary{siteId, core::formatDate(fromDay), core::formatDate(toDay), 0, {}};
     for (auto& [dayNumber, day] : days) {
         day.day = core::formatDate(dayNumber);

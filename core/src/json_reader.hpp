@@ -34,6 +34,9 @@ class JsonReader {
     // A list of option ids (see core::validateOptionId), without duplicates.
     std::optional<std::vector<std::string>> optionalIdList(const char* key, std::size_t maxItems);
 
+    // Counts `key` as read without checking it (the caller reads it itself).
+    void markRead(const char* key) { seen_.insert(key); }
+
     // Records an error for any key that was never read. Call after reading.
     void rejectUnknownFields();
 

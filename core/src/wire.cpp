@@ -170,14 +170,20 @@ std::string encodeSiteSummary(const SiteSummary& summary) {
                             {"suppressed", true},
                             {"count", nullptr},
                             {"mean", nullptr},
-                            {"per_score", nullptr}});
+                            {"per_score", nullptr},
+                            {"reasons", nullptr}});
             continue;
+        }
+        json reasons = json::object();
+        for (const auto& [reason, count] : d.reasons) {
+            reasons[reason] = count ? json(*count) : json(nullptr);
         }
         days.push_back({{"day", d.day},
                         {"suppressed", false},
                         {"count", d.count},
                         {"mean", d.mean},
-                        {"per_score", d.perScoreHidden ? json(nullptr) : json(d.perScore)}});
+                        {"per_score", d.perScoreHidden ? json(nullptr) : json(d.perScore)},
+                        {"reasons", std::move(reasons)}});
     }
     return json{{"site_id", summary.siteId},
                 {"from", summary.from},
@@ -214,6 +220,7 @@ Result<SiteSummary> decodeSiteSummary(std::string_view text) {
             (void)day.optionalInteger("count", 0, 0);
             (void)day.optionalString("mean", 0);
             (void)day.optionalString("per_score", 0);
+            day.markRead("reasons");
             day.rejectUnknownFields();
             if (!day.ok()) {
                 return day.error();
@@ -229,6 +236,26 @@ Result<SiteSummary> decodeSiteSummary(std::string_view text) {
         const json* perScore = hidden ? nullptr : day.array("per_score", kScoreCount);
         if (hidden) {
             (void)day.optionalString("per_score", 0);  // mark as read
+        }
+        // Collectors before reasons send none.
+        day.markRead("reasons");  // checked below
+        if (object.is_object() && object.contains("reasons") && !object["reasons"].is_null()) {
+            const auto& reasons = object["reasons"];
+            if (!reasons.is_object()) {
+                return makeError(ErrorCode::InvalidInput,
+                                 path + ".reasons must be an object of reason: count",
+                                 path + ".reasons");
+            }
+            for (const auto& [reason, count] : reasons.items()) {
+                if (!count.is_null() && !count.is_number_integer()) {
+                    return makeError(
+                        ErrorCode::InvalidInput,
+                        path + ".reasons." + reason + " must be a whole number or null",
+                        path + ".reasons");
+                }
+                d.reasons[reason] =
+                    count.is_null() ? std::nullopt : std::optional<int>(count.get<int>());
+            }
         }
         day.rejectUnknownFields();
         if (!day.ok()) {

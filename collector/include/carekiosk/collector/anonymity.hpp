@@ -11,6 +11,10 @@
 //      only the small cells would not be enough: they could be recovered from
 //      the day's count and mean (two equations), so the distribution goes whole.
 //   3. Zero counts are not small groups: "nobody chose Struggling" is shown.
+//   4. A reason named by between 1 and k-1 check-ins on a shown day is withheld
+//      (each on its own: reasons are multi-select, so they add up to no total
+//      that would let a hidden one be solved for). There is no cross-table of
+//      reasons by score.
 // Summaries are per day only, and a day's figures do not depend on the
 // requested range, so no choice of range can subtract one output from another.
 

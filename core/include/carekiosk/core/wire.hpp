@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstddef>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,8 +56,10 @@ std::string encodeEnrollResponse(const EnrollResponse& response);
 Result<EnrollResponse> decodeEnrollResponse(std::string_view json);
 
 // GET /v1/summary: one row per site per UTC day.
-// On the wire a suppressed day has "suppressed": true and null count, mean and
-// per_score; a day whose score counts are hidden has "per_score": null.
+// On the wire a suppressed day has "suppressed": true and null count, mean,
+// per_score and reasons; a day whose score counts are hidden has "per_score":
+// null; "reasons" maps each reason named that day to how many check-ins named
+// it, or to null when that number is withheld.
 struct DaySummary {
     std::string day;  // YYYY-MM-DD
     int count = 0;
@@ -64,6 +67,9 @@ struct DaySummary {
     std::array<int, kScoreCount> perScore{};  // perScore[0] is score 1
     bool suppressed = false;      // fewer than minGroup check-ins: nothing else is given
     bool perScoreHidden = false;  // a score count was too small to show: none are shown
+    // Check-ins that named each reason (one check-in may name several);
+    // nullopt: fewer than minGroup, withheld.
+    std::map<std::string, std::optional<int>> reasons;
 };
 struct SiteSummary {
     std::string siteId;
