@@ -109,9 +109,6 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
     if (!translations) {
         return translations.error();
     }
-    if (auto content = checkSiteContent(options.config, translations.value()); !content) {
-        return content.error();
-    }
     auto opened = storage::Outbox::openOrRecover(options.config.databasePath, random, clock);
     if (!opened) {
         return opened.error();
@@ -392,9 +389,6 @@ core::Status KioskApp::reloadConfig() {
     auto translations = loadTranslationsFor(config.value());
     if (!translations) {
         return translations.error();
-    }
-    if (auto content = checkSiteContent(config.value(), translations.value()); !content) {
-        return content.error();
     }
     if (config->databasePath != parts_->config.databasePath) {
         return makeError(ErrorCode::InvalidInput,

@@ -73,12 +73,8 @@ int writeScreenshots(core::KioskConfig config, const std::filesystem::path& dir,
         std::fprintf(stderr, "carekiosk: %s\n", translations.error().message.c_str());
         return 1;
     }
-    std::vector<std::string> languages = config.languages;
-    if (languages.empty()) {
-        for (const auto& language : translations->languages()) {
-            languages.push_back(language.code);
-        }
-    }
+    const std::vector<std::string> languages =
+        kiosk::flowSettingsFor(config, translations.value()).languages;
     core::SystemClock clock;
     core::SystemRandom random;
     int written = 0;

@@ -5,10 +5,7 @@ namespace carekiosk::kiosk {
 using core::ErrorCode;
 using core::makeError;
 
-core::Result<ui::Translations> loadTranslationsFor(const core::KioskConfig& config) {
-    return ui::Translations::load(config.translationsDir.empty() ? ui::defaultTranslationsDir()
-                                                                 : config.translationsDir);
-}
+namespace {
 
 core::Status checkSiteContent(const core::KioskConfig& config,
                               const ui::Translations& translations) {
@@ -48,6 +45,20 @@ core::Status checkSiteContent(const core::KioskConfig& config,
         }
     }
     return {};
+}
+
+}  // namespace
+
+core::Result<ui::Translations> loadTranslationsFor(const core::KioskConfig& config) {
+    auto translations = ui::Translations::load(
+        config.translationsDir.empty() ? ui::defaultTranslationsDir() : config.translationsDir);
+    if (!translations) {
+        return translations.error();
+    }
+    if (auto content = checkSiteContent(config, translations.value()); !content) {
+        return content.error();
+    }
+    return translations;
 }
 
 ui::FlowSettings flowSettingsFor(const core::KioskConfig& config,

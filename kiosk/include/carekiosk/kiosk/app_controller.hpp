@@ -25,7 +25,7 @@ namespace carekiosk::kiosk {
 class AppController {
   public:
     // Borrows `config`, `translations`, `outbox` and `clock`; they must outlive
-    // the controller. The config must have passed checkSiteContent().
+    // the controller. `translations` must come from loadTranslationsFor(config).
     AppController(const core::KioskConfig& config, const ui::Translations& translations,
                   storage::Outbox& outbox, const core::Clock& clock);
 

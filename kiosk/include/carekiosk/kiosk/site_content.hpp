@@ -12,14 +12,11 @@
 namespace carekiosk::kiosk {
 
 // Loads the translations the config points at (translations_dir, else the
-// installed ones). Errors name the directory or file and the fix.
+// installed ones) and checks the config against them: every configured
+// language has a file and every reason, buddy kind and buddy time has English
+// text. Errors name the directory or file, or the config field (e.g.
+// "reasons[2]") and the key to add.
 core::Result<ui::Translations> loadTranslationsFor(const core::KioskConfig& config);
-
-// Checks that every configured language has a file and every reason, buddy
-// kind and buddy time has English text. The error names the config field
-// (e.g. "reasons[2]") and the key to add.
-core::Status checkSiteContent(const core::KioskConfig& config,
-                              const ui::Translations& translations);
 
 // The flow's settings for this config: timings, languages on offer (the
 // config's, or every shipped one), and the options in display order.
