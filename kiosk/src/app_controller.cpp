@@ -74,15 +74,8 @@ bool AppController::apply(const ui::Action& action, ui::Flow::Clock::time_point 
     } else if (std::holds_alternative<ui::Quit>(effect)) {
         quitRequested_ = config_.allowExit;
     }
-    const ui::Draft& draft = flow_.draft();
-    const bool draftChanged =
-        draft.score != draftBefore.score || draft.reasons != draftBefore.reasons ||
-        draft.buddyKind != draftBefore.buddyKind || draft.buddyTimes != draftBefore.buddyTimes ||
-        draft.firstName != draftBefore.firstName || draft.contact != draftBefore.contact ||
-        draft.field != draftBefore.field || draft.shift != draftBefore.shift ||
-        draft.symbols != draftBefore.symbols;
     return flow_.screen() != before || flow_.pinLength() != digitsBefore ||
-           flow_.language() != languageBefore || draftChanged;
+           flow_.language() != languageBefore || flow_.draft() != draftBefore;
 }
 
 void AppController::warnNearStorageCap() {

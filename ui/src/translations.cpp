@@ -70,6 +70,13 @@ core::Result<Translations> Translations::load(const std::filesystem::path& dir) 
     }
     std::stable_partition(t.languages_.begin(), t.languages_.end(),
                           [](const Language& l) { return l.code == "en"; });
+    for (const auto& language : t.languages_) {
+        for (const auto& [key, value] : t.strings_.at("en")) {
+            if (!t.has(language.code, key)) {
+                t.missing_.push_back(language.code + ".json lacks " + key);
+            }
+        }
+    }
     return t;
 }
 
@@ -89,19 +96,6 @@ const std::string& Translations::text(const std::string& language, std::string_v
         }
     }
     return keysAsText_.try_emplace(std::string(key), std::string(key)).first->second;
-}
-
-std::vector<std::string> Translations::missingKeys() const {
-    std::vector<std::string> missing;
-    const auto& english = strings_.at("en");
-    for (const auto& language : languages_) {
-        for (const auto& [key, value] : english) {
-            if (!has(language.code, key)) {
-                missing.push_back(language.code + ".json lacks " + key);
-            }
-        }
-    }
-    return missing;
 }
 
 }  // namespace carekiosk::ui

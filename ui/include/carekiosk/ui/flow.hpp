@@ -141,6 +141,8 @@ struct Draft {
     Field field = Field::FirstName;
     bool shift = true;  // a first name starts with a capital
     bool symbols = false;
+
+    bool operator==(const Draft&) const = default;
 };
 
 class Flow {

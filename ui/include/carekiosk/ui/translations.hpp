@@ -39,11 +39,13 @@ class Translations {
     const std::string& text(const std::string& language, std::string_view key) const;
     bool has(const std::string& language, std::string_view key) const;
 
-    // "cy.json lacks buddy.send" for every English key another file lacks.
-    std::vector<std::string> missingKeys() const;
+    // "cy.json lacks buddy.send" for every English key another file lacks
+    // (worked out once, at load).
+    const std::vector<std::string>& missingKeys() const { return missing_; }
 
   private:
     std::vector<Language> languages_;
+    std::vector<std::string> missing_;
     std::map<std::string, std::map<std::string, std::string, std::less<>>> strings_;
     mutable std::map<std::string, std::string, std::less<>> keysAsText_;
 };
