@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "carekiosk/core/wire.hpp"
@@ -73,35 +74,6 @@ core::Status writeFileAtomically(const std::filesystem::path& path, const std::s
     return {};
 }
 
-core::Status setAdminPin(const std::filesystem::path& configPath, const std::string& pin) {
-    const bool digits = !pin.empty() && pin.find_first_not_of("0123456789") == std::string::npos;
-    if (!digits || pin.size() < 4 || pin.size() > 8) {
-        return makeError(ErrorCode::InvalidInput, "the PIN must be 4 to 8 digits", "pin");
-    }
-    auto config = core::loadKioskConfigFile(configPath);
-    if (!config) {
-        return config.error();
-    }
-    char hash[crypto_pwhash_STRBYTES];
-    if (sodium_init() < 0 ||
-        crypto_pwhash_str(hash, pin.c_str(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
-        return makeError(ErrorCode::Internal, "libsodium could not hash the PIN (out of memory?)");
-    }
-    // Rewrite the file as it was written, not with the paths load() resolved.
-    std::ifstream in(configPath);
-    std::ostringstream text;
-    text << in.rdbuf();
-    auto raw = core::parseKioskConfig(text.str());
-    if (!raw) {
-        return raw.error();
-    }
-    raw->adminPinHash = hash;
-    return writeFileAtomically(
-        configPath, core::serializeKioskConfig(raw.value()),
-        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
-}
-
 namespace {
 
 core::Result<std::string> readText(const std::filesystem::path& path, const char* what) {
@@ -115,33 +87,68 @@ core::Result<std::string> readText(const std::filesystem::path& path, const char
     return text.str();
 }
 
+// Rewrites the kiosk config through `change`, atomically with mode 0600. The
+// file is rewritten as it was written, not with the paths load() resolves.
+core::Status rewriteConfig(
+    const std::filesystem::path& configPath,
+    const std::function<core::Result<core::KioskConfig>(core::KioskConfig)>& change) {
+    if (auto loaded = core::loadKioskConfigFile(configPath); !loaded) {
+        return loaded.error();  // names the file and the field
+    }
+    auto text = readText(configPath, "config file");
+    if (!text) {
+        return text.error();
+    }
+    auto raw = core::parseKioskConfig(text.value());
+    if (!raw) {
+        return raw.error();
+    }
+    auto changed = change(std::move(raw).value());
+    if (!changed) {
+        return changed.error();
+    }
+    return writeFileAtomically(
+        configPath, core::serializeKioskConfig(changed.value()),
+        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
 }  // namespace
+
+core::Status setAdminPin(const std::filesystem::path& configPath, const std::string& pin) {
+    const bool digits = !pin.empty() && pin.find_first_not_of("0123456789") == std::string::npos;
+    if (!digits || pin.size() < 4 || pin.size() > 8) {
+        return makeError(ErrorCode::InvalidInput, "the PIN must be 4 to 8 digits", "pin");
+    }
+    return rewriteConfig(
+        configPath, [&](core::KioskConfig config) -> core::Result<core::KioskConfig> {
+            char hash[crypto_pwhash_STRBYTES];
+            if (sodium_init() < 0 ||
+                crypto_pwhash_str(hash, pin.c_str(), pin.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                                  crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+                return makeError(ErrorCode::Internal,
+                                 "libsodium could not hash the PIN (out of memory?)");
+            }
+            config.adminPinHash = hash;
+            return config;
+        });
+}
 
 core::Status setSiteContent(const std::filesystem::path& configPath,
                             const std::filesystem::path& contentPath) {
-    // Rewrite the config as it was written, not with the paths load() resolved.
-    auto configText = readText(configPath, "config file");
-    if (!configText) {
-        return configText.error();
-    }
-    auto raw = core::parseKioskConfig(configText.value());
-    if (!raw) {
-        return makeError(raw.error().code, configPath.string() + ": " + raw.error().message,
-                         raw.error().field);
-    }
     auto content = readText(contentPath, "site content file");
     if (!content) {
         return content.error();
     }
-    auto applied = core::applySiteContent(raw.value(), content.value());
-    if (!applied) {
-        return makeError(applied.error().code,
-                         contentPath.string() + ": " + applied.error().message,
-                         applied.error().field);
-    }
-    return writeFileAtomically(
-        configPath, core::serializeKioskConfig(applied.value()),
-        std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    return rewriteConfig(
+        configPath, [&](core::KioskConfig config) -> core::Result<core::KioskConfig> {
+            auto applied = core::applySiteContent(config, content.value());
+            if (!applied) {
+                return makeError(applied.error().code,
+                                 contentPath.string() + ": " + applied.error().message,
+                                 applied.error().field);
+            }
+            return applied;
+        });
 }
 
 core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::HttpSender& sender) {
