@@ -83,8 +83,9 @@ std::string formatSummaryTable(const core::SiteSummary& summary) {
                 anyReasons = true;
             }
             out += d.day + "  " + formatReasons(summary, d, " ", ", ") + "\n";
-            anyWithheld =
-                anyWithheld || formatReasons(summary, d, " ", ", ").find('<') != std::string::npos;
+            for (const auto& [reason, count] : d.reasons) {
+                anyWithheld = anyWithheld || !count.has_value();
+            }
         }
     }
     if (anyWithheld) {
