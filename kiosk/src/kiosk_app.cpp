@@ -207,7 +207,9 @@ const std::string& KioskApp::language() const {
 }
 
 bool KioskApp::settled() const {
-    return framesDue_ == 0 && !parts_->pointer.hasPending();
+    // Events still in SDL's queue (a tap just injected) have not been seen yet.
+    return framesDue_ == 0 && !parts_->pointer.hasPending() &&
+           !SDL_HasEvents(SDL_FIRSTEVENT, SDL_LASTEVENT);
 }
 
 upload::UploadStatus KioskApp::uploadStatus() const {

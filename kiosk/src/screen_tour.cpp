@@ -21,10 +21,9 @@ struct Step {
     const char* shot;  // nullptr: no stop after this tap
 };
 
-// Handles the events already queued (an injected tap), then draws until the
-// screen has settled, so what is on screen includes the tap's effect.
+// Pumps until the screen has settled, so what is on screen includes the
+// effect of the last tap.
 core::Status settle(KioskApp& app, std::chrono::steady_clock::time_point deadline) {
-    app.pump(std::chrono::milliseconds(0));
     if (!pumpUntil(
             app, [&] { return app.settled(); }, deadline)) {
         return makeError(ErrorCode::Internal, "the screen did not settle");

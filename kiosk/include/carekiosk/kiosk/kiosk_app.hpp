@@ -66,7 +66,8 @@ class KioskApp {
     // Touch targets of the last frame drawn.
     const ui::LayoutReport& layout() const { return layout_; }
     std::uint64_t framesRendered() const { return framesRendered_; }
-    // True when no frame is due and no input waits to be drawn.
+    // True when no frame is due, no input waits to be drawn and no SDL event
+    // waits in the queue.
     bool settled() const;
     SDL_Window* window() const { return window_; }
 
