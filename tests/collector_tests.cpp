@@ -224,8 +224,8 @@ TEST_CASE("a collector will not start with a smallest group below 3") {
     core::SystemRandom random;
     auto store = collector::Store::open(dir / "c.db", clock, random);
     REQUIRE(store);
-    collector::ServerOptions options{testing::TestCa::serverCert(), testing::TestCa::serverKey(),
-                                     "127.0.0.1", 0, 2};
+    collector::ServerOptions options{
+        testing::TestCa::serverCert(), testing::TestCa::serverKey(), "127.0.0.1", 0, 2, {}};
     auto server = collector::Server::create(*store.value(), options);
     REQUIRE_FALSE(server);
     CHECK(server.error().field == "--min-group");

@@ -195,7 +195,7 @@ TEST_CASE("check reads as a checklist and says what to do about each failure") {
         std::ofstream devices(f.dir / "input-devices");
         devices << "I: Bus=0003 Vendor=222a Product=0001\nN: Name=\"ILITEK Multi-Touch\"\n";
     }
-    provisioning::CheckOptions options{f.dir / "kiosk.json", 1, f.dir / "input-devices"};
+    provisioning::CheckOptions options{f.dir / "kiosk.json", 1, f.dir / "input-devices", {}};
     core::SystemClock clock;
     auto lines = provisioning::runChecks(options, clock, upload::makeCurlSender);
     CHECK(lineNamed(lines, "config file").ok);
@@ -229,7 +229,9 @@ TEST_CASE("check with a broken config names the field and skips what depends on 
         out << R"({"server_url": "http://collector:80"})";
     }
     core::SystemClock clock;
-    const auto lines = provisioning::runChecks({dir / "kiosk.json"}, clock, upload::makeCurlSender);
+    const auto lines = provisioning::runChecks(
+        {dir / "kiosk.json", 500ull * 1024 * 1024, "/proc/bus/input/devices", {}}, clock,
+        upload::makeCurlSender);
     CHECK_FALSE(lineNamed(lines, "config file").ok);
     CHECK_THAT(lineNamed(lines, "config file").detail, Catch::Contains("ca_file"));
     CHECK_THAT(lineNamed(lines, "collector and TLS").detail, Catch::Contains("skipped"));

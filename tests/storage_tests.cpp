@@ -154,7 +154,7 @@ TEST_CASE("an outbox from release 0.1.0 (schema 1) migrates forward and keeps ev
     testing::execSqlFile(dir / "kiosk.db", CAREKIOSK_FIXTURES_DIR "/kiosk-schema-v1.sql");
     auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
     REQUIRE(outbox);
-    CHECK(outbox->database().queryInt("PRAGMA user_version").value() == 3);
+    CHECK(outbox->database().queryInt("PRAGMA user_version").value() == 4);
     CHECK(outbox->pendingCount().value() == 3);
     // The batch assigned before the upgrade is sent first, with the same id.
     auto batch = outbox->nextBatch();
@@ -171,7 +171,7 @@ TEST_CASE("an outbox from schema 2 migrates forward: dead letters and open batch
     testing::execSqlFile(dir / "kiosk.db", CAREKIOSK_FIXTURES_DIR "/kiosk-schema-v2.sql");
     auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
     REQUIRE(outbox);
-    CHECK(outbox->database().queryInt("PRAGMA user_version").value() == 3);
+    CHECK(outbox->database().queryInt("PRAGMA user_version").value() == 4);
     CHECK(outbox->pendingCount().value() == 3);
     auto letters = outbox->deadLetters();
     REQUIRE(letters);

@@ -416,6 +416,7 @@ TEST_CASE("theme text meets WCAG AA contrast (4.5:1) on its backgrounds") {
     CHECK(contrastRatio(p.mutedText, p.card) >= 4.5);
     CHECK(contrastRatio(p.text, p.field) >= 4.5);
     CHECK(contrastRatio(p.mutedText, p.field) >= 4.5);
+    CHECK(contrastRatio(p.quietText, p.quietBackground) >= 4.5);
     for (const auto& face : p.faces) {
         CHECK(contrastRatio(p.text, face) >= 4.5);  // the outline and features on each face
     }

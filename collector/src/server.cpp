@@ -55,6 +55,54 @@ std::string bearerToken(const httplib::Request& req) {
     return header.rfind(prefix, 0) == 0 ? header.substr(prefix.size()) : std::string();
 }
 
+constexpr const char* kSessionCookie = "carekiosk_session";
+
+// The session cookie's value, or empty.
+std::string sessionToken(const httplib::Request& req) {
+    const std::string cookies = req.get_header_value("Cookie");
+    const std::string key = std::string(kSessionCookie) + "=";
+    std::size_t pos = 0;
+    while (pos < cookies.size()) {
+        while (pos < cookies.size() && (cookies[pos] == ' ' || cookies[pos] == ';')) {
+            ++pos;
+        }
+        const auto end = cookies.find(';', pos);
+        const auto item = cookies.substr(pos, end == std::string::npos ? end : end - pos);
+        if (item.rfind(key, 0) == 0) {
+            return item.substr(key.size());
+        }
+        pos = end == std::string::npos ? cookies.size() : end + 1;
+    }
+    return {};
+}
+
+std::string signInPage(const std::string& message) {
+    std::string html = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>carekiosk sign in</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:28rem;padding:0 1rem;color:#1d2733}
+label{display:block;margin:.8rem 0 .3rem;font-weight:600}
+input{width:100%;font-size:1rem;padding:.5rem;box-sizing:border-box}
+button{margin-top:1rem;font-size:1rem;padding:.5rem 1.2rem;background:#1f5f8b;color:#fff;border:0;border-radius:.3rem}
+.err{color:#7a2a00;font-weight:600}
+</style></head><body>
+<h1>carekiosk</h1>
+<p>Sign in with the token you were given (ask your carekiosk admin for one).</p>
+)";
+    if (!message.empty()) {
+        html += "<p class=\"err\">" + message + "</p>\n";
+    }
+    html += R"(<form method="post" action="/signin">
+<label for="token">Token</label>
+<input id="token" name="token" type="password" autocomplete="off" required>
+<button type="submit">Sign in</button>
+</form></body></html>
+)";
+    return html;
+}
+
 Error missingToken(const char* kind) {
     return makeError(ErrorCode::Unauthorized, std::string("this endpoint needs a valid ") + kind +
                                                   " token in the Authorization: Bearer header");
@@ -90,6 +138,40 @@ struct Server::Impl {
                 limiter.recordFailure(req.remote_addr, now);
             }
         };
+    }
+
+    // The kiosk behind the request's bearer token, or nullopt after answering
+    // the request with 401 (or 500).
+    std::optional<Device> kioskFor(const httplib::Request& req, httplib::Response& res) {
+        auto device = store.authenticateDevice(bearerToken(req));
+        if (!device) {
+            sendError(res, device.error());
+            return std::nullopt;
+        }
+        if (!device.value()) {
+            sendError(res, missingToken("kiosk"));
+            return std::nullopt;
+        }
+        return device.value();
+    }
+
+    Result<bool> hasFleetRole(const std::string& token) {
+        if (token.empty()) {
+            return false;
+        }
+        auto facilities = store.authenticateApiToken(token, ApiRole::Facilities);
+        if (!facilities || facilities.value()) {
+            return facilities;
+        }
+        return store.authenticateApiToken(token, ApiRole::Admin);
+    }
+
+    Result<std::vector<FleetKiosk>> currentFleet() {
+        auto rows = store.fleetRows();
+        if (!rows) {
+            return rows.error();
+        }
+        return assessFleet(rows.value(), store.clock().now(), options.fleetRules);
     }
 
     void routes() {
@@ -184,6 +266,111 @@ struct Server::Impl {
                                     std::move(summary).value(), options.minGroup)),
                                 "application/json");
             }));
+
+        http->Post("/v1/heartbeat",
+                   guarded([this](const httplib::Request& req, httplib::Response& res) {
+                       auto device = kioskFor(req, res);
+                       if (!device) {
+                           return;
+                       }
+                       auto heartbeat = core::decodeHeartbeat(req.body);
+                       if (!heartbeat) {
+                           return sendError(res, heartbeat.error());
+                       }
+                       if (auto s = store.recordHeartbeat(*device, heartbeat.value()); !s) {
+                           return sendError(res, s.error());
+                       }
+                       res.set_content("{}", "application/json");
+                   }));
+
+        // The site's config, cached by the kiosk with ETag/If-None-Match.
+        http->Get(
+            "/v1/config", guarded([this](const httplib::Request& req, httplib::Response& res) {
+                auto device = kioskFor(req, res);
+                if (!device) {
+                    return;
+                }
+                auto config = store.siteConfig(device->siteId);
+                if (!config) {
+                    return sendError(res, config.error());
+                }
+                const std::string etag = "\"v" + std::to_string(config->version) + "\"";
+                res.set_header("ETag", etag);
+                if (req.get_header_value("If-None-Match") == etag) {
+                    res.status = 304;
+                    return;
+                }
+                res.set_content(core::encodeSiteConfigResponse({config->version, config->json}),
+                                "application/json");
+            }));
+
+        http->Post(
+            "/v1/unenroll", guarded([this](const httplib::Request& req, httplib::Response& res) {
+                auto device = kioskFor(req, res);
+                if (!device) {
+                    return;
+                }
+                if (auto s = store.unenrollDevice(*device); !s) {
+                    return sendError(res, s.error());
+                }
+                res.set_content(
+                    nlohmann::json{{"device_id", device->deviceId}, {"unenrolled", true}}.dump(),
+                    "application/json");
+            }));
+
+        http->Get("/v1/fleet", guarded([this](const httplib::Request& req, httplib::Response& res) {
+                      auto allowed = hasFleetRole(bearerToken(req));
+                      if (!allowed) {
+                          return sendError(res, allowed.error());
+                      }
+                      if (!allowed.value()) {
+                          return sendError(res, missingToken("facilities or admin"));
+                      }
+                      auto fleet = currentFleet();
+                      if (!fleet) {
+                          return sendError(res, fleet.error());
+                      }
+                      res.set_content(encodeFleetJson(fleet.value(), options.fleetRules),
+                                      "application/json");
+                  }));
+
+        http->Get("/signin", [](const httplib::Request&, httplib::Response& res) {
+            res.set_content(signInPage(""), "text/html; charset=utf-8");
+        });
+        http->Post("/signin", guarded([this](const httplib::Request& req, httplib::Response& res) {
+                       const std::string token = req.get_param_value("token");
+                       auto allowed = hasFleetRole(token);
+                       if (!allowed || !allowed.value()) {
+                           res.status = 401;
+                           res.set_content(signInPage("That token was not accepted. Check it, "
+                                                      "or ask your carekiosk admin for a new "
+                                                      "one."),
+                                           "text/html; charset=utf-8");
+                           return;
+                       }
+                       // HttpOnly: page scripts cannot read it; Secure: HTTPS only;
+                       // SameSite=Strict: other sites cannot make the browser use it.
+                       res.set_header("Set-Cookie", std::string(kSessionCookie) + "=" + token +
+                                                        "; HttpOnly; Secure; SameSite=Strict; "
+                                                        "Path=/; Max-Age=43200");
+                       res.status = 303;
+                       res.set_header("Location", "/fleet");
+                   }));
+        http->Get("/fleet", [this](const httplib::Request& req, httplib::Response& res) {
+            auto allowed = hasFleetRole(sessionToken(req));
+            if (!allowed || !allowed.value()) {
+                res.status = 303;
+                res.set_header("Location", "/signin");
+                return;
+            }
+            auto fleet = currentFleet();
+            if (!fleet) {
+                return sendError(res, fleet.error());
+            }
+            res.set_header("Cache-Control", "no-store");
+            res.set_content(renderFleetHtml(fleet.value(), options.fleetRules),
+                            "text/html; charset=utf-8");
+        });
 
         http->set_error_handler([](const httplib::Request&, httplib::Response& res) {
             if (res.body.empty()) {

@@ -63,6 +63,30 @@ constexpr Migration kMigrations[] = {
         ) WITHOUT ROWID;
         CREATE INDEX checkin_reasons_by_reason ON checkin_reasons(reason);
     )sql"},
+    {3, R"sql(
+        -- Roles gain 'facilities' (the fleet view). SQLite cannot change a
+        -- CHECK constraint, so the table is rebuilt with its rows.
+        CREATE TABLE api_tokens_v3 (
+            token_hash TEXT PRIMARY KEY NOT NULL,
+            role TEXT NOT NULL CHECK (role IN ('manager', 'coordinator', 'facilities', 'admin')),
+            name TEXT NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0
+        );
+        INSERT INTO api_tokens_v3 (token_hash, role, name, revoked)
+            SELECT token_hash, role, name, revoked FROM api_tokens;
+        DROP TABLE api_tokens;
+        ALTER TABLE api_tokens_v3 RENAME TO api_tokens;
+        -- Each kiosk's newest heartbeat, for the fleet view. Kiosks upload on a
+        -- schedule, never per tap, so this time says nothing about check-ins.
+        ALTER TABLE devices ADD COLUMN last_seen INTEGER;
+        ALTER TABLE devices ADD COLUMN heartbeat TEXT;
+        ALTER TABLE devices ADD COLUMN unenrolled INTEGER NOT NULL DEFAULT 0;
+        -- The site config kiosks fetch (validated JSON) and its version.
+        ALTER TABLE sites ADD COLUMN config_json TEXT;
+        ALTER TABLE sites ADD COLUMN config_version INTEGER NOT NULL DEFAULT 0;
+        -- Organisation-wide settings, e.g. the public key buddy requests are sealed with.
+        CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
+    )sql"},
 };
 
 // No 0/O, 1/I/L: codes are read aloud and typed by facilities staff.
@@ -177,21 +201,38 @@ Result<std::string> Store::createEnrollCode(const std::string& siteId,
     return code.substr(0, 4) + "-" + code.substr(4, 4) + "-" + code.substr(8);
 }
 
-Result<std::string> Store::createManagerToken(const std::string& name) {
+const char* roleName(ApiRole role) {
+    switch (role) {
+        case ApiRole::Manager:
+            return "manager";
+        case ApiRole::Coordinator:
+            return "coordinator";
+        case ApiRole::Facilities:
+            return "facilities";
+        case ApiRole::Admin:
+            return "admin";
+    }
+    return "manager";
+}
+
+Result<std::string> Store::createApiToken(ApiRole role, const std::string& name) {
     if (name.empty() || name.size() > 200) {
         return makeError(ErrorCode::InvalidInput, "name must be 1-200 characters", "name");
     }
     const std::string token = core::randomHex(random_, kTokenBytes);
     std::lock_guard lock(mutex_);
-    auto stmt =
-        db_.prepare("INSERT INTO api_tokens (token_hash, role, name) VALUES (?, 'manager', ?)");
+    auto stmt = db_.prepare("INSERT INTO api_tokens (token_hash, role, name) VALUES (?, ?, ?)");
     if (!stmt) {
         return stmt.error();
     }
-    if (auto s = stmt->bind(1, hashSecret(token)).bind(2, name).run(); !s) {
+    if (auto s = stmt->bind(1, hashSecret(token)).bind(2, roleName(role)).bind(3, name).run(); !s) {
         return s.error();
     }
     return token;
+}
+
+Result<std::string> Store::createManagerToken(const std::string& name) {
+    return createApiToken(ApiRole::Manager, name);
 }
 
 Result<std::vector<DeviceInfo>> Store::listDevices() {
@@ -253,7 +294,9 @@ Result<core::EnrollResponse> Store::enroll(const std::string& code) {
         return tx.error();
     }
     auto find = db_.prepare(
-        "SELECT c.site_id, c.expires_at, c.used, s.name, s.question_set_version "
+        "SELECT c.site_id, c.expires_at, c.used, s.name, s.question_set_version, "
+        "s.config_json, s.config_version, "
+        "(SELECT value FROM settings WHERE key = 'buddy_public_key') "
         "FROM enroll_codes c JOIN sites s ON s.site_id = c.site_id WHERE c.code_hash = ?");
     if (!find) {
         return find.error();
@@ -275,6 +318,9 @@ Result<core::EnrollResponse> Store::enroll(const std::string& code) {
     const bool used = find->columnInt(2) != 0;
     response.siteName = find->columnText(3);
     response.questionSetVersion = static_cast<int>(find->columnInt(4));
+    response.siteConfigJson = find->columnIsNull(5) ? std::string() : find->columnText(5);
+    response.siteConfigVersion = static_cast<int>(find->columnInt(6));
+    response.buddyPublicKey = find->columnIsNull(7) ? std::string() : find->columnText(7);
     if (used) {
         return makeError(ErrorCode::Unauthorized,
                          "this enrolment code was already used; each code enrols one kiosk, ask "
@@ -330,14 +376,146 @@ Result<std::optional<Device>> Store::authenticateDevice(const std::string& token
 }
 
 Result<bool> Store::authenticateManager(const std::string& token) {
+    return authenticateApiToken(token, ApiRole::Manager);
+}
+
+Result<bool> Store::authenticateApiToken(const std::string& token, ApiRole role) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare(
-        "SELECT 1 FROM api_tokens WHERE token_hash = ? AND role = 'manager' AND revoked = 0");
+    auto stmt =
+        db_.prepare("SELECT 1 FROM api_tokens WHERE token_hash = ? AND role = ? AND revoked = 0");
     if (!stmt) {
         return stmt.error();
     }
-    stmt->bind(1, hashSecret(token));
+    stmt->bind(1, hashSecret(token)).bind(2, roleName(role));
     return stmt->step();
+}
+
+Status Store::recordHeartbeat(const Device& device, const core::Heartbeat& heartbeat) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("UPDATE devices SET last_seen = ?, heartbeat = ? WHERE device_id = ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    return stmt->bind(1, unixSeconds(clock_.now()))
+        .bind(2, core::encodeHeartbeat(heartbeat))
+        .bind(3, device.deviceId)
+        .run();
+}
+
+Result<std::vector<FleetRow>> Store::fleetRows() {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare(
+        "SELECT d.device_id, d.site_id, d.revoked, d.unenrolled, d.last_seen, d.heartbeat, "
+        "s.config_version FROM devices d JOIN sites s ON s.site_id = d.site_id "
+        "ORDER BY d.site_id, d.device_id");
+    if (!stmt) {
+        return stmt.error();
+    }
+    std::vector<FleetRow> rows;
+    while (true) {
+        auto step = stmt->step();
+        if (!step) {
+            return step.error();
+        }
+        if (!step.value()) {
+            return rows;
+        }
+        FleetRow row;
+        row.deviceId = stmt->columnText(0);
+        row.siteId = stmt->columnText(1);
+        row.revoked = stmt->columnInt(2) != 0;
+        row.unenrolled = stmt->columnInt(3) != 0;
+        if (!stmt->columnIsNull(4)) {
+            row.lastSeen =
+                std::chrono::system_clock::time_point(std::chrono::seconds(stmt->columnInt(4)));
+        }
+        if (!stmt->columnIsNull(5)) {
+            // Stored by recordHeartbeat from a decoded heartbeat, so it decodes.
+            if (auto heartbeat = core::decodeHeartbeat(stmt->columnText(5)); heartbeat) {
+                row.heartbeat = std::move(heartbeat).value();
+            }
+        }
+        row.siteConfigVersion = static_cast<int>(stmt->columnInt(6));
+        rows.push_back(std::move(row));
+    }
+}
+
+Status Store::unenrollDevice(const Device& device) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("UPDATE devices SET revoked = 1, unenrolled = 1 WHERE device_id = ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    return stmt->bind(1, device.deviceId).run();
+}
+
+Result<SiteConfig> Store::setSiteConfig(const std::string& siteId, const std::string& json) {
+    std::lock_guard lock(mutex_);
+    auto exists = siteExistsLocked(siteId);
+    if (!exists) {
+        return exists.error();
+    }
+    if (!exists.value()) {
+        return makeError(ErrorCode::NotFound,
+                         "site " + siteId + " does not exist; create it with admin create-site",
+                         "site");
+    }
+    auto stmt = db_.prepare(
+        "UPDATE sites SET config_json = ?, config_version = config_version + 1 WHERE site_id = ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    if (auto s = stmt->bind(1, json).bind(2, siteId).run(); !s) {
+        return s.error();
+    }
+    return siteConfigLocked(siteId);
+}
+
+Result<SiteConfig> Store::siteConfig(const std::string& siteId) {
+    std::lock_guard lock(mutex_);
+    return siteConfigLocked(siteId);
+}
+
+Result<SiteConfig> Store::siteConfigLocked(const std::string& siteId) {
+    auto stmt = db_.prepare("SELECT config_version, config_json FROM sites WHERE site_id = ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, siteId);
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!row.value()) {
+        return makeError(ErrorCode::NotFound, "site " + siteId + " does not exist", "site");
+    }
+    SiteConfig config;
+    config.version = static_cast<int>(stmt->columnInt(0));
+    config.json = stmt->columnIsNull(1) ? std::string() : stmt->columnText(1);
+    return config;
+}
+
+Status Store::setSetting(const std::string& key, const std::string& value) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)");
+    if (!stmt) {
+        return stmt.error();
+    }
+    return stmt->bind(1, key).bind(2, value).run();
+}
+
+Result<std::string> Store::setting(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("SELECT value FROM settings WHERE key = ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, key);
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    return row.value() ? stmt->columnText(0) : std::string();
 }
 
 Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& batch) {

@@ -3,9 +3,12 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "carekiosk/collector/server.hpp"
+#include "carekiosk/collector/site_config.hpp"
 #include "carekiosk/collector/store.hpp"
 
 using namespace carekiosk;
@@ -32,8 +35,9 @@ bool splitListen(const std::string& listen, std::string& host, int& port) {
 }
 
 int serve(const std::string& dbPath, const std::string& listen, const std::string& cert,
-          const std::string& key, int minGroup) {
-    collector::ServerOptions options{cert, key, "", 0, minGroup};
+          const std::string& key, int minGroup, int silentAfterMinutes) {
+    collector::ServerOptions options{cert, key, "", 0, minGroup, {}};
+    options.fleetRules.silentAfter = std::chrono::minutes(silentAfterMinutes);
     if (!splitListen(listen, options.host, options.port)) {
         std::fprintf(stderr,
                      "carekiosk-collector: --listen must be HOST:PORT such as 127.0.0.1:8443 "
@@ -103,6 +107,12 @@ int main(int argc, char** argv) {
     serveCmd->add_option("--min-group", minGroup,
                          "smallest group any summary shows (at least 3; default 5)");
 
+    int silentAfterMinutes = 120;
+    serveCmd
+        ->add_option("--silent-after-minutes", silentAfterMinutes,
+                     "the fleet view flags a kiosk silent after this long without a heartbeat")
+        ->check(CLI::Range(5, 60 * 24 * 30));
+
     auto* admin = app.add_subcommand("admin", "Manage sites, enrolment codes and tokens");
     admin->require_subcommand(1);
     std::string site;
@@ -122,6 +132,35 @@ int main(int argc, char** argv) {
     managerToken->add_option("--db", dbPath, "SQLite database file")->required();
     managerToken->add_option("--name", name, "who the token is for")->required();
 
+    std::string role;
+    auto* tokenCmd =
+        admin->add_subcommand("token",
+                              "Create an API token: manager (summaries), facilities (fleet view), "
+                              "coordinator (buddy inbox) or admin");
+    tokenCmd->add_option("--db", dbPath, "SQLite database file")->required();
+    tokenCmd->add_option("--role", role, "manager, facilities, coordinator or admin")
+        ->required()
+        ->check(CLI::IsMember({"manager", "facilities", "coordinator", "admin"}));
+    tokenCmd->add_option("--name", name, "who the token is for")->required();
+    std::string configFile;
+    auto* siteConfig = admin->add_subcommand(
+        "site-config",
+        "Set a site's config (question set, reasons, resources, \"you said, we did\", "
+        "languages, quiet hours, timings) from a TOML file; its kiosks fetch it on their next "
+        "upload");
+    siteConfig->add_option("--db", dbPath, "SQLite database file")->required();
+    siteConfig->add_option("site", site, "site id")->required();
+    siteConfig
+        ->add_option("--file", configFile, "TOML file (see provisioning/site-config.example.toml)")
+        ->required();
+    std::string buddyKey;
+    auto* buddyKeyCmd = admin->add_subcommand(
+        "set-buddy-key",
+        "Set the organisation's public key for buddy requests (base64, from carekiosk-report "
+        "keygen); kiosks receive it when they enrol");
+    buddyKeyCmd->add_option("--db", dbPath, "SQLite database file")->required();
+    buddyKeyCmd->add_option("--public-key", buddyKey, "base64 crypto_box public key")->required();
+
     auto* listDevices = admin->add_subcommand("list-devices", "List enrolled kiosks");
     listDevices->add_option("--db", dbPath, "SQLite database file")->required();
     std::string device;
@@ -138,7 +177,7 @@ int main(int argc, char** argv) {
     }
 
     if (serveCmd->parsed()) {
-        return serve(dbPath, listen, cert, key, minGroup);
+        return serve(dbPath, listen, cert, key, minGroup, silentAfterMinutes);
     }
     core::SystemClock clock;
     core::SystemRandom random;
@@ -173,6 +212,43 @@ int main(int argc, char** argv) {
             return fail(revoked.error());
         }
         std::printf("revoked %s\n", device.empty() ? "the API token" : device.c_str());
+    } else if (tokenCmd->parsed()) {
+        const auto parsedRole = role == "facilities"    ? collector::ApiRole::Facilities
+                                : role == "coordinator" ? collector::ApiRole::Coordinator
+                                : role == "admin"       ? collector::ApiRole::Admin
+                                                        : collector::ApiRole::Manager;
+        auto created = store.value()->createApiToken(parsedRole, name);
+        if (!created) {
+            return fail(created.error());
+        }
+        std::printf("%s\n", created.value().c_str());
+    } else if (siteConfig->parsed()) {
+        std::ifstream in(configFile, std::ios::binary);
+        if (!in) {
+            std::fprintf(stderr, "carekiosk-collector: cannot read %s; check the path\n",
+                         configFile.c_str());
+            return 2;
+        }
+        std::ostringstream text;
+        text << in.rdbuf();
+        auto content = collector::siteContentFromToml(text.str(), configFile);
+        if (!content) {
+            return fail(content.error());
+        }
+        auto stored = store.value()->setSiteConfig(site, content.value());
+        if (!stored) {
+            return fail(stored.error());
+        }
+        std::printf("site %s config is now version %d; kiosks fetch it on their next upload\n",
+                    site.c_str(), stored->version);
+    } else if (buddyKeyCmd->parsed()) {
+        if (auto valid = collector::validateBuddyPublicKey(buddyKey); !valid) {
+            return fail(valid.error());
+        }
+        if (auto s = store.value()->setSetting(collector::kBuddyPublicKeySetting, buddyKey); !s) {
+            return fail(s.error());
+        }
+        std::printf("buddy public key set; kiosks enrolled from now on receive it\n");
     } else if (managerToken->parsed()) {
         auto created = store.value()->createManagerToken(name);
         if (!created) {

@@ -1,9 +1,11 @@
 #include "carekiosk/core/config.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <tuple>
 
 #include "carekiosk/core/checkin.hpp"
 #include "json_reader.hpp"
@@ -11,6 +13,37 @@
 namespace carekiosk::core {
 
 using nlohmann::json;
+
+bool QuietHours::contains(int minuteOfDay) const {
+    if (startMinute < endMinute) {
+        return minuteOfDay >= startMinute && minuteOfDay < endMinute;
+    }
+    return minuteOfDay >= startMinute || minuteOfDay < endMinute;
+}
+
+namespace {
+
+// "HH:MM" (24-hour) -> minutes after midnight, or -1.
+int parseClockTime(const std::string& text) {
+    if (text.size() != 5 || text[2] != ':' || !std::isdigit(static_cast<unsigned char>(text[0])) ||
+        !std::isdigit(static_cast<unsigned char>(text[1])) ||
+        !std::isdigit(static_cast<unsigned char>(text[3])) ||
+        !std::isdigit(static_cast<unsigned char>(text[4]))) {
+        return -1;
+    }
+    const int hours = (text[0] - '0') * 10 + (text[1] - '0');
+    const int minutes = (text[3] - '0') * 10 + (text[4] - '0');
+    return hours < 24 && minutes < 60 ? hours * 60 + minutes : -1;
+}
+
+std::string formatClockTime(int minuteOfDay) {
+    const int hours = minuteOfDay / 60 % 24;
+    const int minutes = minuteOfDay % 60;
+    return std::string{char('0' + hours / 10), char('0' + hours % 10), ':',
+                       char('0' + minutes / 10), char('0' + minutes % 10)};
+}
+
+}  // namespace
 
 Result<KioskConfig> parseKioskConfig(std::string_view text) {
     auto root = detail::parseObject(text, "the kiosk config");
@@ -21,6 +54,7 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
     KioskConfig c;
     c.serverUrl = reader.string("server_url", 2048);
     c.caFile = reader.string("ca_file", 4096);
+    c.pinnedPublicKey = reader.optionalString("pinned_public_key", 1000).value_or("");
     c.deviceId = reader.string("device_id", 64);
     c.deviceToken = reader.string("device_token", 128);
     c.siteId = reader.string("site_id", 64);
@@ -63,6 +97,47 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
         static_cast<int>(reader.optionalInteger("cooldown_seconds", 0, 600).value_or(8));
     c.displayDpi = static_cast<double>(reader.optionalInteger("display_dpi", 0, 1000).value_or(0));
     c.translationsDir = reader.optionalString("translations_dir", 4096).value_or("");
+    c.siteConfigVersion = static_cast<int>(
+        reader.optionalInteger("site_config_version", 0, 1'000'000'000).value_or(0));
+    c.buddyPublicKey = reader.optionalString("buddy_public_key", 100).value_or("");
+    if (const auto it = root->find("quiet_hours"); it != root->end() && !it->is_null()) {
+        reader.markRead("quiet_hours");
+        if (!it->is_object()) {
+            return makeError(ErrorCode::InvalidInput,
+                             "quiet_hours must be an object such as {\"start\": \"19:00\", "
+                             "\"end\": \"07:00\"}",
+                             "quiet_hours");
+        }
+        detail::JsonReader hours(*it, "quiet_hours");
+        const auto start = hours.string("start", 5);
+        const auto end = hours.string("end", 5);
+        hours.rejectUnknownFields();
+        if (!hours.ok()) {
+            return hours.error();
+        }
+        QuietHours quiet{parseClockTime(start), parseClockTime(end)};
+        for (const auto& [value, minute, field] :
+             {std::tuple{start, quiet.startMinute, "quiet_hours.start"},
+              std::tuple{end, quiet.endMinute, "quiet_hours.end"}}) {
+            if (minute < 0) {
+                return makeError(ErrorCode::InvalidInput,
+                                 std::string(field) +
+                                     " must be a 24-hour time \"HH:MM\" such "
+                                     "as \"19:00\" (got \"" +
+                                     value + "\")",
+                                 field);
+            }
+        }
+        if (quiet.startMinute == quiet.endMinute) {
+            return makeError(ErrorCode::InvalidInput,
+                             "quiet_hours.start and quiet_hours.end must differ; remove "
+                             "quiet_hours to keep the kiosk open all day",
+                             "quiet_hours");
+        }
+        c.quietHours = quiet;
+    } else if (it != root->end()) {
+        reader.markRead("quiet_hours");
+    }
     reader.rejectUnknownFields();
     if (!reader.ok()) {
         return reader.error();
@@ -72,6 +147,12 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
                          "server_url must start with https:// (got \"" + c.serverUrl +
                              "\"); the kiosk only talks to the collector over TLS",
                          "server_url");
+    }
+    if (!c.pinnedPublicKey.empty() && c.pinnedPublicKey.rfind("sha256//", 0) != 0) {
+        return makeError(ErrorCode::InvalidInput,
+                         "pinned_public_key must start with sha256// (or be removed); re-enrol "
+                         "with --pin to set it",
+                         "pinned_public_key");
     }
     if (auto site = validateSiteId(c.siteId); !site) {
         return site.error();
@@ -114,6 +195,7 @@ std::string serializeKioskConfig(const KioskConfig& c) {
     }
     return json{{"server_url", c.serverUrl},
                 {"ca_file", c.caFile},
+                {"pinned_public_key", c.pinnedPublicKey},
                 {"device_id", c.deviceId},
                 {"device_token", c.deviceToken},
                 {"site_id", c.siteId},
@@ -136,7 +218,13 @@ std::string serializeKioskConfig(const KioskConfig& c) {
                 {"you_said_we_did", c.youSaidWeDid},
                 {"cooldown_seconds", c.cooldownSeconds},
                 {"display_dpi", static_cast<int>(c.displayDpi)},
-                {"translations_dir", c.translationsDir}}
+                {"translations_dir", c.translationsDir},
+                {"site_config_version", c.siteConfigVersion},
+                {"buddy_public_key", c.buddyPublicKey},
+                {"quiet_hours", c.quietHours
+                                    ? json{{"start", formatClockTime(c.quietHours->startMinute)},
+                                           {"end", formatClockTime(c.quietHours->endMinute)}}
+                                    : json(nullptr)}}
                .dump(2) +
            "\n";
 }
@@ -162,6 +250,22 @@ Result<KioskConfig> applySiteContent(const KioskConfig& config, std::string_view
         merged[key] = value;
     }
     return parseKioskConfig(merged.dump());
+}
+
+Status validateSiteContent(std::string_view contentJson) {
+    // Any enrolled-looking config will do: only the content fields are judged.
+    KioskConfig placeholder;
+    placeholder.serverUrl = "https://collector.invalid";
+    placeholder.caFile = "ca.pem";
+    placeholder.deviceId = "kiosk-0";
+    placeholder.deviceToken = "0";
+    placeholder.siteId = "site";
+    placeholder.databasePath = "carekiosk.db";
+    auto applied = applySiteContent(placeholder, contentJson);
+    if (!applied) {
+        return applied.error();
+    }
+    return {};
 }
 
 Result<KioskConfig> loadKioskConfigFile(const std::filesystem::path& path) {

@@ -112,6 +112,80 @@ Result<BatchAck> decodeBatchAck(std::string_view text) {
     return ack;
 }
 
+namespace {
+
+// Embeds JSON text held as a string (validated when it was stored); anything
+// that is not an object becomes {} rather than an exception.
+json objectOrEmpty(const std::string& text) {
+    auto parsed = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    return parsed.is_object() ? parsed : json::object();
+}
+
+}  // namespace
+
+std::string encodeHeartbeat(const Heartbeat& h) {
+    return json{{"version", h.version},
+                {"pending", h.pending},
+                {"oldest_pending_hours", h.oldestPendingHours},
+                {"dead_letters", h.deadLetters},
+                {"last_error", h.lastError},
+                {"disk_free_mb", h.diskFreeMegabytes},
+                {"uptime_seconds", h.uptimeSeconds},
+                {"config_version", h.configVersion},
+                {"config_error", h.configError}}
+        .dump();
+}
+
+Result<Heartbeat> decodeHeartbeat(std::string_view text) {
+    auto root = parseObject(text, "the heartbeat");
+    if (!root) {
+        return root.error();
+    }
+    constexpr long long kMaxCount = 1'000'000'000'000LL;
+    JsonReader reader(root.value(), "");
+    Heartbeat h;
+    h.version = reader.string("version", 64);
+    h.pending = reader.integer("pending", 0, kMaxCount);
+    h.oldestPendingHours = reader.integer("oldest_pending_hours", 0, 24LL * 365 * 100);
+    h.deadLetters = reader.integer("dead_letters", 0, kMaxCount);
+    h.lastError = reader.optionalString("last_error", kMaxHeartbeatErrorLength).value_or("");
+    h.diskFreeMegabytes = reader.integer("disk_free_mb", 0, kMaxCount);
+    h.uptimeSeconds = reader.integer("uptime_seconds", 0, kMaxCount);
+    h.configVersion = static_cast<int>(reader.integer("config_version", 0, 1'000'000'000));
+    h.configError = reader.optionalString("config_error", kMaxHeartbeatErrorLength).value_or("");
+    reader.rejectUnknownFields();
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    return h;
+}
+
+std::string encodeSiteConfigResponse(const SiteConfigResponse& r) {
+    return json{{"version", r.version}, {"content", objectOrEmpty(r.contentJson)}}.dump();
+}
+
+Result<SiteConfigResponse> decodeSiteConfigResponse(std::string_view text) {
+    auto root = parseObject(text, "the site config");
+    if (!root) {
+        return root.error();
+    }
+    JsonReader reader(root.value(), "");
+    SiteConfigResponse r;
+    r.version = static_cast<int>(reader.integer("version", 0, 1'000'000'000));
+    reader.markRead("content");
+    const auto it = root->find("content");
+    if (it == root->end() || !it->is_object()) {
+        reader.fail("content", "must be an object of site content fields");
+    } else {
+        r.contentJson = it->dump();
+    }
+    reader.rejectUnknownFields();
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    return r;
+}
+
 std::string encodeEnrollRequest(const EnrollRequest& request) {
     return json{{"code", request.code}}.dump();
 }
@@ -139,7 +213,10 @@ std::string encodeEnrollResponse(const EnrollResponse& r) {
                 {"device_token", r.deviceToken},
                 {"site_id", r.siteId},
                 {"site_name", r.siteName},
-                {"question_set_version", r.questionSetVersion}}
+                {"question_set_version", r.questionSetVersion},
+                {"site_config", objectOrEmpty(r.siteConfigJson)},
+                {"site_config_version", r.siteConfigVersion},
+                {"buddy_public_key", r.buddyPublicKey}}
         .dump();
 }
 
@@ -155,6 +232,17 @@ Result<EnrollResponse> decodeEnrollResponse(std::string_view text) {
     r.siteId = reader.string("site_id", 64);
     r.siteName = reader.string("site_name", 200);
     r.questionSetVersion = static_cast<int>(reader.integer("question_set_version", 1, 1000000));
+    if (const auto it = root->find("site_config"); it != root->end()) {
+        reader.markRead("site_config");
+        if (!it->is_object()) {
+            reader.fail("site_config", "must be an object of site content fields");
+        } else if (!it->empty()) {
+            r.siteConfigJson = it->dump();
+        }
+    }
+    r.siteConfigVersion = static_cast<int>(
+        reader.optionalInteger("site_config_version", 0, 1'000'000'000).value_or(0));
+    r.buddyPublicKey = reader.optionalString("buddy_public_key", 100).value_or("");
     reader.rejectUnknownFields();
     if (!reader.ok()) {
         return reader.error();

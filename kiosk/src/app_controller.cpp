@@ -1,5 +1,7 @@
 #include "carekiosk/kiosk/app_controller.hpp"
 
+#include <ctime>
+
 #include <cstdio>
 #include <filesystem>
 
@@ -13,6 +15,47 @@ AppController::AppController(const core::KioskConfig& config, const ui::Translat
       clock_(clock),
       flow_(flowSettingsFor(config, translations)),
       gate_(config.adminPinHash) {}
+
+int localMinuteOfDay(std::chrono::system_clock::time_point t) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    return local.tm_hour * 60 + local.tm_min;
+}
+
+bool AppController::tick(ui::Flow::Clock::time_point now) {
+    const auto before = flow_.screen();
+    if (config_.quietHours) {
+        const int minute = localMinuteOfDay(clock_.now());
+        flow_.setQuietHours(config_.quietHours->contains(minute), now);
+        const bool clockTurned = minute != clockMinute_;
+        clockMinute_ = minute;
+        if (flow_.tick(now) || flow_.screen() != before) {
+            return true;
+        }
+        return clockTurned && flow_.screen() == ui::Screen::Quiet;
+    }
+    if (flow_.quietHours()) {
+        flow_.setQuietHours(false, now);  // quiet hours were removed from the config
+    }
+    return flow_.tick(now) || flow_.screen() != before;
+}
+
+std::optional<ui::Flow::Clock::time_point> AppController::nextDeadline() const {
+    auto deadline = flow_.nextDeadline();
+    if (config_.quietHours) {
+        // Wake at the next wall-clock minute: quiet hours begin and end on one,
+        // and the quiet screen's clock turns on one.
+        const auto wall = clock_.now();
+        const auto nextMinute =
+            std::chrono::ceil<std::chrono::minutes>(wall + std::chrono::milliseconds(1));
+        const auto minuteAt = ui::Flow::Clock::now() + (nextMinute - wall);
+        if (!deadline || minuteAt < *deadline) {
+            deadline = minuteAt;
+        }
+    }
+    return deadline;
+}
 
 void AppController::configReloaded(std::string note) {
     flow_.setSettings(flowSettingsFor(config_, translations_));
@@ -105,6 +148,12 @@ ui::ViewModel AppController::viewModel(ui::Flow::Clock::time_point now) const {
         }
     }
     model.youSaidWeDid = config_.youSaidWeDid;
+    if (model.screen == ui::Screen::Quiet) {
+        const int minute = localMinuteOfDay(clock_.now());
+        const char digits[] = {char('0' + minute / 600),     char('0' + minute / 60 % 10), ':',
+                               char('0' + minute % 60 / 10), char('0' + minute % 10),      '\0'};
+        model.clockText = digits;
+    }
     model.reasons = flow_.settings().reasons;
     model.buddyKinds = flow_.settings().buddyKinds;
     model.buddyTimes = flow_.settings().buddyTimes;
@@ -148,6 +197,12 @@ std::vector<ui::StatusLine> AppController::statusLines() const {
     std::vector<ui::StatusLine> lines;
     lines.push_back({"Site", config_.siteName + " (" + config_.siteId + ")", false});
     lines.push_back({"Kiosk", config_.deviceId + ", version " CAREKIOSK_VERSION, false});
+    lines.push_back(
+        {"Site config",
+         config_.siteConfigVersion > 0
+             ? "version " + std::to_string(config_.siteConfigVersion) + " from the collector"
+             : "the config file's own",
+         false});
     const auto& u = uploadStatus_;
     if (u.needsReEnrolment) {
         lines.push_back({"Uploads",

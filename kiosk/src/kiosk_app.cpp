@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "carekiosk/kiosk/app_controller.hpp"
+#include "carekiosk/kiosk/service_notifier.hpp"
 #include "carekiosk/kiosk/site_content.hpp"
 #include "carekiosk/storage/outbox.hpp"
 #include "carekiosk/ui/pointer_input.hpp"
@@ -24,7 +25,8 @@ constexpr int kFramesAfterEvent = 3;
 }  // namespace
 
 struct KioskApp::Parts {
-    core::KioskConfig config;
+    core::KioskConfig fileConfig;  // as the config file says, before any fetched site config
+    core::KioskConfig config;      // what runs: fileConfig plus the newest good site config
     std::filesystem::path configPath;
     ui::Translations translations;
     const core::Clock& clock;
@@ -37,6 +39,10 @@ struct KioskApp::Parts {
     std::unique_ptr<ui::UiRenderer> ui;
     std::unique_ptr<upload::UploadWorker> worker;
     Uint32 wakeEvent = 0;
+    ServiceNotifier notifier;
+    int refusedSiteConfig = 0;          // a fetched version that failed validation (not retried)
+    std::string siteConfigError;        // why, for the heartbeat and the admin panel
+    bool siteConfigWaiting = false;     // a newer fetched config waits for a quiet moment
     upload::UploadStatus loggedStatus;  // what the log last said about uploads
 
     // Logs changes in upload health for facilities (journald). Never logs
@@ -70,12 +76,12 @@ struct KioskApp::Parts {
           controller(config, translations, outbox, clock) {}
 
     void startWorker() {
-        upload::TlsOptions tls;
-        tls.caFile = config.caFile;
+        auto tls = upload::tlsOptionsFor(config);
         upload::UploadWorkerOptions workerOptions;
         workerOptions.databasePath = config.databasePath;
         workerOptions.target = {config.serverUrl, config.deviceToken};
         workerOptions.interval = std::chrono::seconds(config.uploadIntervalSeconds);
+        workerOptions.configVersion = config.siteConfigVersion;
         const Uint32 event = wakeEvent;
         worker = std::make_unique<upload::UploadWorker>(workerOptions, upload::makeCurlSender(tls),
                                                         random, clock, [event] {
@@ -85,7 +91,63 @@ struct KioskApp::Parts {
                                                             wake.type = event;
                                                             SDL_PushEvent(&wake);
                                                         });
+        worker->setConfigState(config.siteConfigVersion, siteConfigError);
         worker->start();
+    }
+
+    // The config to run for `file`: the file, then the running site config
+    // (the last one applied) when newer, then the newest fetched one when newer
+    // still and valid. A fetched config that does not validate is refused once
+    // (reported in heartbeats) and what ran before keeps running.
+    core::Result<LoadedConfig> effectiveConfig(const core::KioskConfig& file) {
+        auto fileTranslations = loadTranslationsFor(file);
+        if (!fileTranslations) {
+            return fileTranslations.error();
+        }
+        LoadedConfig best{file, std::move(fileTranslations).value()};
+        for (const auto slot :
+             {storage::SiteConfigSlot::Running, storage::SiteConfigSlot::Fetched}) {
+            auto stored = outbox.siteConfig(slot);
+            if (!stored || !stored.value() ||
+                stored.value()->version <= best.config.siteConfigVersion ||
+                stored.value()->version == refusedSiteConfig) {
+                continue;
+            }
+            auto merged =
+                withSiteConfig(file, stored.value()->version, stored.value()->contentJson);
+            if (!merged) {
+                refuseSiteConfig(stored.value()->version, merged.error());
+                continue;
+            }
+            best = std::move(merged).value();
+        }
+        return best;
+    }
+
+    // Remembers the site config now running, so a restart starts with it.
+    void keepRunningSiteConfig() {
+        if (config.siteConfigVersion == fileConfig.siteConfigVersion) {
+            return;
+        }
+        auto fetched = outbox.siteConfig(storage::SiteConfigSlot::Fetched);
+        if (fetched && fetched.value() && fetched.value()->version == config.siteConfigVersion) {
+            if (auto s = outbox.saveSiteConfig(storage::SiteConfigSlot::Running, *fetched.value());
+                !s) {
+                std::fprintf(stderr, "carekiosk: cannot keep the site config for restarts: %s\n",
+                             s.error().message.c_str());
+            }
+        }
+    }
+
+    void refuseSiteConfig(int version, const core::Error& error) {
+        refusedSiteConfig = version;
+        siteConfigError = "site config v" + std::to_string(version) + " refused: " + error.message;
+        std::fprintf(stderr, "carekiosk: %s; keeping the config that runs\n",
+                     siteConfigError.c_str());
+        controller.setReloadNote(siteConfigError);
+        if (worker) {
+            worker->setConfigState(config.siteConfigVersion, siteConfigError);
+        }
     }
     ~Parts() {
         if (worker) {
@@ -105,10 +167,6 @@ struct KioskApp::Parts {
 core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& options,
                                                          const core::Clock& clock,
                                                          core::RandomSource& random) {
-    auto translations = loadTranslationsFor(options.config);
-    if (!translations) {
-        return translations.error();
-    }
     auto opened = storage::Outbox::openOrRecover(options.config.databasePath, random, clock);
     if (!opened) {
         return opened.error();
@@ -126,6 +184,12 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
         !capped) {
         return capped.error();
     }
+    // The file's translations are checked first, so a broken config file is
+    // reported as such even when a fetched site config would mask it.
+    auto translations = loadTranslationsFor(options.config);
+    if (!translations) {
+        return translations.error();
+    }
     // SDL_Init comes after the outbox so that Parts' destructor (which calls
     // SDL_Quit) only runs once SDL is ours.
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
@@ -136,7 +200,18 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
     }
     auto parts = std::make_unique<Parts>(options.config, std::move(translations).value(), clock,
                                          random, std::move(outbox));
+    parts->fileConfig = options.config;
     parts->configPath = options.configPath;
+    if (auto effective = parts->effectiveConfig(options.config); effective) {
+        if (effective->config.siteConfigVersion != options.config.siteConfigVersion) {
+            parts->config = std::move(effective->config);
+            parts->translations = std::move(effective->translations);
+            parts->controller.configReloaded("site config v" +
+                                             std::to_string(parts->config.siteConfigVersion) +
+                                             " from the collector");
+            parts->keepRunningSiteConfig();
+        }
+    }
     if (opened->movedAside) {
         parts->controller.setStorageNote("was damaged (" + opened->reason + "); moved to " +
                                          *opened->movedAside + " and started afresh");
@@ -187,6 +262,9 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
     if (options.startUploader) {
         parts->startWorker();
     }
+    if (!parts->siteConfigError.empty()) {
+        parts->controller.setReloadNote(parts->siteConfigError);
+    }
     std::unique_ptr<KioskApp> app(new KioskApp(std::move(parts)));
     app->requestFrames();
     return app;
@@ -200,6 +278,10 @@ KioskApp::~KioskApp() = default;
 
 ui::Screen KioskApp::screen() const {
     return parts_->controller.screen();
+}
+
+int KioskApp::siteConfigVersion() const {
+    return parts_->config.siteConfigVersion;
 }
 
 const std::string& KioskApp::language() const {
@@ -294,6 +376,10 @@ void KioskApp::handleEvent(const SDL_Event& event) {
                 const auto status = uploadStatus();
                 parts_->logUploadStatus(status);
                 parts_->controller.setUploadStatus(status);
+                if (status.fetchedConfigVersion > parts_->config.siteConfigVersion &&
+                    status.fetchedConfigVersion != parts_->refusedSiteConfig) {
+                    parts_->siteConfigWaiting = true;
+                }
                 requestFrames();
             }
             break;
@@ -312,6 +398,11 @@ bool KioskApp::pump(std::chrono::milliseconds maxWait) {
         if (frameDueAt_ && (!deadline || *frameDueAt_ < *deadline)) {
             deadline = frameDueAt_;
         }
+        // systemd's watchdog must hear from this loop in time.
+        if (const auto ping = parts_->notifier.nextPingDue();
+            ping && (!deadline || *ping < *deadline)) {
+            deadline = ping;
+        }
         if (deadline) {
             const auto untilDeadline = ceil<milliseconds>(*deadline - steady_clock::now());
             wait = std::clamp(untilDeadline, milliseconds(0), maxWait);
@@ -328,6 +419,15 @@ bool KioskApp::pump(std::chrono::milliseconds maxWait) {
     if (parts_->controller.tick(steady_clock::now())) {
         requestFrames();
     }
+    // A fetched site config is applied between people, never mid check-in.
+    const auto screenNow = parts_->controller.screen();
+    if (parts_->siteConfigWaiting &&
+        (screenNow == ui::Screen::Welcome || screenNow == ui::Screen::Quiet)) {
+        parts_->siteConfigWaiting = false;
+        applyFetchedSiteConfig();
+        requestFrames();
+    }
+    parts_->notifier.ping(steady_clock::now());
     if (frameDueAt_ && steady_clock::now() >= *frameDueAt_) {
         frameDueAt_.reset();
         framesDue_ = std::max(framesDue_, 1);
@@ -347,6 +447,7 @@ void KioskApp::drawFrame(const std::string& screenshotPath, core::Status* status
     ui::FrameOutput out = parts_->ui->drawFrame(parts_->controller.viewModel(now), parts_->pointer,
                                                 dt, screenshotPath, status);
     ++framesRendered_;
+    parts_->notifier.ready();
     framesDue_ = std::max(0, framesDue_ - 1);
     layout_ = std::move(out.layout);
     // The newest frame decides: a screen that stopped animating asks for nothing.
@@ -384,38 +485,76 @@ core::Status KioskApp::reloadConfig() {
     if (parts_->configPath.empty()) {
         return makeError(ErrorCode::NotFound, "this kiosk was not started from a config file");
     }
-    auto config = core::loadKioskConfigFile(parts_->configPath);
-    if (!config) {
-        return config.error();
+    auto file = core::loadKioskConfigFile(parts_->configPath);
+    if (!file) {
+        return file.error();
     }
-    auto translations = loadTranslationsFor(config.value());
-    if (!translations) {
+    if (auto translations = loadTranslationsFor(file.value()); !translations) {
         return translations.error();
     }
-    if (config->databasePath != parts_->config.databasePath) {
+    auto effective = parts_->effectiveConfig(file.value());
+    if (!effective) {
+        return effective.error();
+    }
+    if (auto s = installConfig(std::move(effective).value(),
+                               "reloaded from " + parts_->configPath.string());
+        !s) {
+        return s;
+    }
+    parts_->fileConfig = std::move(file).value();
+    std::fprintf(stderr, "carekiosk: config reloaded from %s\n", parts_->configPath.c_str());
+    return {};
+}
+
+void KioskApp::applyFetchedSiteConfig() {
+    const int before = parts_->config.siteConfigVersion;
+    auto effective = parts_->effectiveConfig(parts_->fileConfig);
+    if (!effective || effective->config.siteConfigVersion <= before) {
+        return;  // refused (reported, and what runs keeps running) or nothing newer
+    }
+    const int version = effective->config.siteConfigVersion;
+    if (auto s = installConfig(std::move(effective).value(),
+                               "site config v" + std::to_string(version) + " from the collector");
+        !s) {
+        parts_->refuseSiteConfig(version, s.error());
+        return;
+    }
+    parts_->siteConfigError.clear();
+    parts_->keepRunningSiteConfig();
+    if (parts_->worker) {
+        parts_->worker->setConfigState(version, "");
+    }
+    std::fprintf(stderr, "carekiosk: site config v%d from the collector is now in use\n", version);
+}
+
+core::Status KioskApp::installConfig(LoadedConfig loaded, std::string note) {
+    auto& config = loaded.config;
+    if (config.databasePath != parts_->config.databasePath) {
         return makeError(ErrorCode::InvalidInput,
                          "database changed; restart the kiosk to use a different database",
                          "database");
     }
     const bool uploadsChanged =
-        config->serverUrl != parts_->config.serverUrl ||
-        config->deviceToken != parts_->config.deviceToken ||
-        config->caFile != parts_->config.caFile ||
-        config->uploadIntervalSeconds != parts_->config.uploadIntervalSeconds;
+        config.serverUrl != parts_->config.serverUrl ||
+        config.deviceToken != parts_->config.deviceToken ||
+        config.caFile != parts_->config.caFile ||
+        config.pinnedPublicKey != parts_->config.pinnedPublicKey ||
+        config.uploadIntervalSeconds != parts_->config.uploadIntervalSeconds;
     if (auto capped =
-            parts_->outbox.setStorageCap(std::int64_t(config->storageCapMegabytes) * 1024 * 1024);
+            parts_->outbox.setStorageCap(std::int64_t(config.storageCapMegabytes) * 1024 * 1024);
         !capped) {
         return capped.error();
     }
     // The controller and renderer hold references to these two: replace in place.
-    parts_->config = std::move(config).value();
-    parts_->translations = std::move(translations).value();
-    parts_->controller.configReloaded("reloaded from " + parts_->configPath.string());
+    parts_->config = std::move(config);
+    parts_->translations = std::move(loaded.translations);
+    parts_->controller.configReloaded(std::move(note));
     if (uploadsChanged && parts_->worker) {
         parts_->worker->stop();
         parts_->startWorker();
+    } else if (parts_->worker) {
+        parts_->worker->setConfigState(parts_->config.siteConfigVersion, parts_->siteConfigError);
     }
-    std::fprintf(stderr, "carekiosk: config reloaded from %s\n", parts_->configPath.c_str());
     return {};
 }
 

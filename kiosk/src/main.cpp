@@ -127,8 +127,7 @@ int uploadAndExit(const core::KioskConfig& config) {
         std::fprintf(stderr, "carekiosk: %s\n", outbox.error().message.c_str());
         return 1;
     }
-    upload::TlsOptions tls;
-    tls.caFile = config.caFile;
+    auto tls = upload::tlsOptionsFor(config);
     auto sender = upload::makeCurlSender(tls);
     core::SystemClock clock;
     upload::Uploader uploader(outbox.value(), *sender, {config.serverUrl, config.deviceToken},

@@ -82,4 +82,18 @@ ui::FlowSettings flowSettingsFor(const core::KioskConfig& config,
     return s;
 }
 
+core::Result<LoadedConfig> withSiteConfig(const core::KioskConfig& fileConfig, int version,
+                                          const std::string& contentJson) {
+    auto merged = core::applySiteContent(fileConfig, contentJson);
+    if (!merged) {
+        return merged.error();
+    }
+    merged->siteConfigVersion = version;
+    auto translations = loadTranslationsFor(merged.value());
+    if (!translations) {
+        return translations.error();
+    }
+    return LoadedConfig{std::move(merged).value(), std::move(translations).value()};
+}
+
 }  // namespace carekiosk::kiosk

@@ -1,6 +1,7 @@
 #include "carekiosk/provisioning/check.hpp"
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
@@ -9,6 +10,7 @@
 
 #include "carekiosk/core/config.hpp"
 #include "carekiosk/core/wire.hpp"
+#include "carekiosk/provisioning/install.hpp"
 
 namespace carekiosk::provisioning {
 
@@ -111,6 +113,46 @@ CheckLine checkDisk(const std::filesystem::path& database, std::uintmax_t minFre
     return {"disk space", true, std::to_string(mb) + " MB free at " + dir.string()};
 }
 
+bool executable(const std::filesystem::path& path) {
+    return ::access(path.c_str(), X_OK) == 0 && std::filesystem::is_regular_file(path);
+}
+
+CheckLine checkSoftware(const std::filesystem::path& root) {
+    std::vector<std::string> missing;
+    for (const char* binary : {"usr/bin/carekiosk", "usr/bin/carekiosk-provision"}) {
+        if (!executable(root / binary)) {
+            missing.push_back("/" + std::string(binary));
+        }
+    }
+    std::error_code ec;
+    if (!std::filesystem::is_regular_file(root / "usr/share/carekiosk/translations/en.json", ec)) {
+        missing.push_back("/usr/share/carekiosk/translations/en.json");
+    }
+    if (!std::filesystem::is_regular_file(root / "usr/lib/systemd/system/carekiosk.service", ec) &&
+        !std::filesystem::is_regular_file(root / kUnitPath, ec)) {
+        missing.push_back("the carekiosk.service unit");
+    }
+    if (!missing.empty()) {
+        std::string list;
+        for (const auto& m : missing) {
+            list += (list.empty() ? "" : ", ") + m;
+        }
+        return {"kiosk software", false,
+                "missing under " + root.string() + ": " + list +
+                    "; install the carekiosk package (apt install ./carekiosk_*.deb)"};
+    }
+    return {"kiosk software", true,
+            "binaries, translations and service unit under " + root.string()};
+}
+
+CheckLine checkCage(const std::filesystem::path& root) {
+    if (!executable(root / "usr/bin/cage")) {
+        return {"cage compositor", false,
+                "no /usr/bin/cage under " + root.string() + "; run: apt install cage"};
+    }
+    return {"cage compositor", true, "/usr/bin/cage"};
+}
+
 }  // namespace
 
 std::vector<CheckLine> runChecks(
@@ -118,14 +160,17 @@ std::vector<CheckLine> runChecks(
     const std::function<std::unique_ptr<upload::HttpSender>(const upload::TlsOptions&)>&
         makeSender) {
     std::vector<CheckLine> lines;
+    if (!options.installRoot.empty()) {
+        lines.push_back(checkSoftware(options.installRoot));
+        lines.push_back(checkCage(options.installRoot));
+    }
     auto config = core::loadKioskConfigFile(options.configPath);
     lines.push_back(config ? CheckLine{"config file", true, options.configPath.string()}
                            : CheckLine{"config file", false, config.error().message});
     lines.push_back(checkPermissions(options.configPath));
     lines.push_back(checkClock(clock));
     if (config) {
-        upload::TlsOptions tls;
-        tls.caFile = config->caFile;
+        auto tls = upload::tlsOptionsFor(config.value());
         tls.requestTimeout = std::chrono::seconds(20);
         auto sender = makeSender(tls);
         lines.push_back(checkCollector(config.value(), *sender));

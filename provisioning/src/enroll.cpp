@@ -133,6 +133,43 @@ core::Status setAdminPin(const std::filesystem::path& configPath, const std::str
         });
 }
 
+core::Status clearDeviceToken(const std::filesystem::path& configPath) {
+    return rewriteConfig(configPath,
+                         [](core::KioskConfig config) -> core::Result<core::KioskConfig> {
+                             config.deviceToken.clear();
+                             return config;
+                         });
+}
+
+core::Status validatePin(const std::string& pin, const char* field) {
+    std::size_t start = 0;
+    while (start <= pin.size()) {
+        auto end = pin.find(';', start);
+        if (end == std::string::npos) {
+            end = pin.size();
+        }
+        const std::string one = pin.substr(start, end - start);
+        const std::string prefix = "sha256//";
+        unsigned char digest[64];
+        std::size_t length = 0;
+        const std::string encoded = one.rfind(prefix, 0) == 0 ? one.substr(prefix.size()) : "";
+        if (encoded.empty() ||
+            sodium_base642bin(digest, sizeof digest, encoded.data(), encoded.size(), nullptr,
+                              &length, nullptr, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+            length != 32) {
+            return makeError(ErrorCode::InvalidInput,
+                             std::string(field) +
+                                 " must be sha256// followed by the base64 SHA-256 of the "
+                                 "collector's public key (44 characters); get it with: openssl "
+                                 "x509 -in server.pem -pubkey -noout | openssl pkey -pubin "
+                                 "-outform der | openssl dgst -sha256 -binary | base64",
+                             field);
+        }
+        start = end + 1;
+    }
+    return {};
+}
+
 core::Status setSiteContent(const std::filesystem::path& configPath,
                             const std::filesystem::path& contentPath) {
     auto content = readText(contentPath, "site content file");
@@ -162,6 +199,11 @@ core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::Htt
         return makeError(ErrorCode::InvalidInput,
                          "--code is empty; ask the collector's admin for an enrolment code",
                          "--code");
+    }
+    if (!options.pinnedPublicKey.empty()) {
+        if (auto valid = validatePin(options.pinnedPublicKey, "--pin"); !valid) {
+            return valid.error();
+        }
     }
     std::error_code ec;
     if (!std::filesystem::is_regular_file(options.caFile, ec)) {
@@ -210,9 +252,22 @@ core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::Htt
     config.siteId = answer->siteId;
     config.siteName = answer->siteName;
     config.questionSetVersion = answer->questionSetVersion;
+    config.pinnedPublicKey = options.pinnedPublicKey;
+    config.buddyPublicKey = answer->buddyPublicKey;
     config.databasePath = options.databasePath.empty()
                               ? (configDir / "carekiosk.db").string()
                               : std::filesystem::absolute(options.databasePath, ec).string();
+    if (!answer->siteConfigJson.empty()) {
+        auto withContent = core::applySiteContent(config, answer->siteConfigJson);
+        if (!withContent) {
+            return makeError(ErrorCode::Rejected,
+                             "the collector's site config for " + config.siteId +
+                                 " cannot be used by this kiosk (" + withContent.error().message +
+                                 "); fix it with carekiosk-collector admin site-config");
+        }
+        config = std::move(withContent).value();
+        config.siteConfigVersion = answer->siteConfigVersion;
+    }
     if (auto valid = core::parseKioskConfig(core::serializeKioskConfig(config)); !valid) {
         return makeError(
             ErrorCode::Rejected,

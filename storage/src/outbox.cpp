@@ -53,6 +53,16 @@ constexpr Migration kMigrations[] = {
             contact BLOB NOT NULL
         ) WITHOUT ROWID;
     )sql"},
+    {4, R"sql(
+        -- Site configs from the collector: slot 1 the newest fetched, slot 2 the
+        -- one running (validated), so a restart runs the same config even before
+        -- the collector answers, and a refused newer one does not replace it.
+        CREATE TABLE site_config (
+            slot INTEGER PRIMARY KEY CHECK (slot IN (1, 2)),
+            version INTEGER NOT NULL,
+            content TEXT NOT NULL
+        );
+    )sql"},
 };
 
 std::string joinIds(const std::vector<std::string>& ids) {
@@ -335,6 +345,35 @@ Result<std::optional<std::int64_t>> Outbox::oldestPendingHour() {
         return std::optional<std::int64_t>{};
     }
     return std::optional<std::int64_t>(stmt->columnInt(0));
+}
+
+Status Outbox::saveSiteConfig(SiteConfigSlot slot, const StoredSiteConfig& config) {
+    auto stmt =
+        db_.prepare("INSERT OR REPLACE INTO site_config (slot, version, content) VALUES (?, ?, ?)");
+    if (!stmt) {
+        return stmt.error();
+    }
+    return stmt->bind(1, static_cast<std::int64_t>(slot))
+        .bind(2, std::int64_t{config.version})
+        .bind(3, config.contentJson)
+        .run();
+}
+
+Result<std::optional<StoredSiteConfig>> Outbox::siteConfig(SiteConfigSlot slot) {
+    auto stmt = db_.prepare("SELECT version, content FROM site_config WHERE slot = ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, static_cast<std::int64_t>(slot));
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!row.value()) {
+        return std::optional<StoredSiteConfig>{};
+    }
+    return std::optional<StoredSiteConfig>(
+        StoredSiteConfig{static_cast<int>(stmt->columnInt(0)), stmt->columnText(1)});
 }
 
 Status Outbox::deadLetter(const std::string& batchId, const std::string& reason) {

@@ -35,6 +35,8 @@ const char* screenName(Screen screen) {
             return "admin-pin";
         case Screen::Admin:
             return "admin";
+        case Screen::Quiet:
+            return "quiet";
     }
     return "unknown";
 }
@@ -107,6 +109,15 @@ void Flow::endSession(Clock::time_point now) {
     language_ = settings_.defaultLanguage;
 }
 
+void Flow::setQuietHours(bool quiet, Clock::time_point now) {
+    quiet_ = quiet;
+    if (!quiet_ && screen_ == Screen::Quiet) {
+        show(Screen::Welcome, now);
+    } else if (quiet_ && screen_ == Screen::Welcome && now >= lastActivity_ + settings_.idleReset) {
+        show(Screen::Quiet, now);
+    }
+}
+
 void Flow::type(const std::string& text) {
     std::string& target = draft_.field == Field::FirstName ? draft_.firstName : draft_.contact;
     const std::size_t cap =
@@ -131,6 +142,11 @@ Effect Flow::apply(const Action& action, Clock::time_point now) {
         return NoEffect{};
     }
     switch (screen_) {
+        case Screen::Quiet:
+            if (std::holds_alternative<Wake>(action)) {
+                show(Screen::Welcome, now);
+            }
+            break;
         case Screen::Welcome:
             if (std::holds_alternative<StartCheckIn>(action)) {
                 const bool coolingDown =
@@ -296,6 +312,9 @@ void Flow::saveFailed(Clock::time_point now) {
 std::optional<Flow::Clock::time_point> Flow::nextDeadline() const {
     switch (screen_) {
         case Screen::Welcome:
+            // Only in quiet hours does an idle welcome screen change (to the clock).
+            return quiet_ ? std::optional(lastActivity_ + settings_.idleReset) : std::nullopt;
+        case Screen::Quiet:
             return std::nullopt;
         case Screen::ThankYou:
             // A low score with support resources on screen waits for reading.
@@ -320,6 +339,9 @@ bool Flow::tick(Clock::time_point now) {
         // Returning to welcome discards anything unsubmitted: the next person
         // never sees the last person's choices, nor their language.
         endSession(now);
+        if (quiet_) {
+            show(Screen::Quiet, now);
+        }
         return true;
     }
     return false;

@@ -174,6 +174,38 @@ void MessageScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
     }
 }
 
+void QuietScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const {
+    ImGui::GetWindowDrawList()->AddRectFilled(ImVec2(0, 0), ImVec2(ctx.width, ctx.height),
+                                              widgets::toU32(ctx.palette.quietBackground));
+    const float m = ctx.metrics.margin;
+    const float textWidth = ctx.width - 2 * m;
+    float y = ctx.height * 0.3f;
+    ImGui::PushFont(ctx.fonts.title);
+    const ImVec2 size = ImGui::CalcTextSize(model.clockText.c_str());
+    ImGui::PopFont();
+    // The clock at twice the title size, drawn from the title font.
+    const float clockPx = ctx.metrics.titlePx * 2.0f;
+    const float clockWidth = size.x * (clockPx / ctx.metrics.titlePx);
+    ImGui::GetWindowDrawList()->AddText(
+        ctx.fonts.title, clockPx, ImVec2((ctx.width - clockWidth) / 2, y),
+        widgets::toU32(ctx.palette.quietText), model.clockText.c_str());
+    y += clockPx * 1.4f;
+    y += widgets::centeredText(model.siteName.c_str(), ctx.fonts.body, m, y, textWidth,
+                               ctx.palette.quietText);
+    y += ctx.metrics.bodyPx * 0.8f;
+    widgets::centeredText(ctx.tr("quiet.touch"), ctx.fonts.body, m, y, textWidth,
+                          ctx.palette.quietText);
+    // Everything but the admin corner wakes the kiosk.
+    const float corner = ctx.metrics.minTarget;
+    const bool top =
+        widgets::touchArea("quiet.wake.top", Rect{0, 0, ctx.width - corner, corner}, out);
+    const bool rest =
+        widgets::touchArea("quiet.wake", Rect{0, corner, ctx.width, ctx.height - corner}, out);
+    if (top || rest) {
+        out.actions.push_back(Wake{});
+    }
+}
+
 namespace {
 
 // The hidden way into the admin panel: hold the top-right corner for three
@@ -244,6 +276,9 @@ FrameOutput ScreenSet::draw(const ViewModel& model, const DrawContext& ctx) cons
             break;
         case Screen::Admin:
             admin_.draw(model, ctx, out);
+            break;
+        case Screen::Quiet:
+            quiet_.draw(model, ctx, out);
             break;
     }
     // Not on the contact screen, whose top row reaches the corner: a person

@@ -10,7 +10,16 @@ namespace carekiosk::ui {
 using core::ErrorCode;
 using core::makeError;
 
-const char* defaultTranslationsDir() {
+std::string defaultTranslationsDir() {
+    std::error_code ec;
+    const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (!ec) {
+        const auto installed =
+            exe.parent_path().parent_path() / "share" / "carekiosk" / "translations";
+        if (std::filesystem::is_directory(installed, ec)) {
+            return installed.string();
+        }
+    }
     return CAREKIOSK_TRANSLATIONS_DIR;
 }
 

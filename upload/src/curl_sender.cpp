@@ -123,6 +123,10 @@ class CurlSender final : public HttpSender {
         if (!request.bearerToken.empty()) {
             headers = curl_slist_append(headers, auth.c_str());
         }
+        const std::string ifNoneMatch = "If-None-Match: " + request.ifNoneMatch;
+        if (!request.ifNoneMatch.empty()) {
+            headers = curl_slist_append(headers, ifNoneMatch.c_str());
+        }
         const std::string type = "Content-Type: " + request.contentType;
         const std::string encoding = "Content-Encoding: " + request.contentEncoding;
         if (request.method == "POST") {
@@ -152,6 +156,13 @@ class CurlSender final : public HttpSender {
 };
 
 }  // namespace
+
+TlsOptions tlsOptionsFor(const core::KioskConfig& config) {
+    TlsOptions tls;
+    tls.caFile = config.caFile;
+    tls.pinnedPublicKey = config.pinnedPublicKey;
+    return tls;
+}
 
 std::unique_ptr<HttpSender> makeCurlSender(const TlsOptions& options) {
     return std::make_unique<CurlSender>(options);

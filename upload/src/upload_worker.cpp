@@ -1,6 +1,7 @@
 #include "carekiosk/upload/upload_worker.hpp"
 
 #include "carekiosk/upload/backoff.hpp"
+#include "carekiosk/upload/site_sync.hpp"
 #include "carekiosk/upload/uploader.hpp"
 
 namespace carekiosk::upload {
@@ -12,7 +13,8 @@ UploadWorker::UploadWorker(UploadWorkerOptions options, std::unique_ptr<HttpSend
       sender_(std::move(sender)),
       random_(random),
       clock_(clock),
-      onStatusChanged_(std::move(onStatusChanged)) {}
+      onStatusChanged_(std::move(onStatusChanged)),
+      runningConfigVersion_(options_.configVersion) {}
 
 UploadWorker::~UploadWorker() {
     stop();
@@ -51,6 +53,12 @@ std::uint64_t UploadWorker::uploadNow() {
 UploadStatus UploadWorker::status() const {
     std::lock_guard lock(mutex_);
     return status_;
+}
+
+void UploadWorker::setConfigState(int runningVersion, std::string configError) {
+    std::lock_guard lock(mutex_);
+    runningConfigVersion_ = runningVersion;
+    configError_ = std::move(configError);
 }
 
 std::chrono::steady_clock::duration UploadWorker::jitteredInterval() {
@@ -125,6 +133,11 @@ DrainOutcome UploadWorker::attempt(std::optional<storage::Outbox>& outbox, std::
         pending = count ? count.value() : -1;
         auto letters = outbox->deadLetters();
         deadLetters = letters ? static_cast<std::int64_t>(letters->size()) : -1;
+        if (outcome.error) {
+            std::lock_guard lock(mutex_);
+            unreportedError_ = outcome.error->message;
+        }
+        syncWithCollector(*outbox, outcome);
     }
     std::lock_guard lock(mutex_);
     ++status_.attempts;
@@ -139,6 +152,77 @@ DrainOutcome UploadWorker::attempt(std::optional<storage::Outbox>& outbox, std::
         status_.lastSuccess = clock_.now();
     }
     return outcome;
+}
+
+core::Heartbeat UploadWorker::makeHeartbeat(storage::Outbox& outbox) {
+    core::Heartbeat heartbeat;
+    heartbeat.version = options_.appVersion;
+    if (auto pending = outbox.pendingCount(); pending) {
+        heartbeat.pending = pending.value();
+    }
+    if (auto oldest = outbox.oldestPendingHour(); oldest && oldest.value()) {
+        const auto now =
+            std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch())
+                .count();
+        heartbeat.oldestPendingHours = std::max<std::int64_t>(0, (now - *oldest.value()) / 3600);
+    }
+    if (auto letters = outbox.deadLetters(); letters) {
+        heartbeat.deadLetters = static_cast<std::int64_t>(letters->size());
+    }
+    std::error_code ec;
+    const auto dir = options_.databasePath.parent_path().empty()
+                         ? std::filesystem::path(".")
+                         : options_.databasePath.parent_path();
+    if (const auto space = std::filesystem::space(dir, ec); !ec) {
+        heartbeat.diskFreeMegabytes = static_cast<std::int64_t>(space.available / (1024 * 1024));
+    }
+    heartbeat.uptimeSeconds = std::chrono::duration_cast<std::chrono::seconds>(
+                                  std::chrono::steady_clock::now() - started_)
+                                  .count();
+    std::lock_guard lock(mutex_);
+    heartbeat.lastError = unreportedError_.substr(0, core::kMaxHeartbeatErrorLength);
+    heartbeat.configVersion = runningConfigVersion_;
+    heartbeat.configError = configError_.substr(0, core::kMaxHeartbeatErrorLength);
+    return heartbeat;
+}
+
+void UploadWorker::syncWithCollector(storage::Outbox& outbox, const DrainOutcome& outcome) {
+    // Only when the collector was reachable and took our token: after a
+    // transport failure these two would just fail the same way.
+    const bool unreachable = outcome.error && (outcome.error->code == core::ErrorCode::Network ||
+                                               outcome.error->code == core::ErrorCode::Tls);
+    if (unreachable || outcome.needsReEnrolment) {
+        std::lock_guard lock(mutex_);
+        status_.lastHeartbeatOk = false;
+        return;
+    }
+    const auto heartbeat = makeHeartbeat(outbox);
+    const bool heartbeatOk = static_cast<bool>(sendHeartbeat(*sender_, options_.target, heartbeat));
+    int known = 0;
+    {
+        std::lock_guard lock(mutex_);
+        status_.lastHeartbeatOk = heartbeatOk;
+        if (heartbeatOk && unreportedError_ == heartbeat.lastError) {
+            unreportedError_.clear();
+        }
+        known = std::max(runningConfigVersion_, status_.fetchedConfigVersion);
+    }
+    if (known == 0) {
+        // After a restart: what the outbox already holds need not be fetched again.
+        if (auto stored = outbox.siteConfig(storage::SiteConfigSlot::Fetched);
+            stored && stored.value()) {
+            known = stored.value()->version;
+        }
+    }
+    // A fetch that fails is simply tried again on the next upload.
+    auto fetched = fetchSiteConfig(*sender_, options_.target, known);
+    int newest = known;
+    if (fetched && fetched.value() &&
+        outbox.saveSiteConfig(storage::SiteConfigSlot::Fetched, *fetched.value())) {
+        newest = fetched.value()->version;
+    }
+    std::lock_guard lock(mutex_);
+    status_.fetchedConfigVersion = std::max(status_.fetchedConfigVersion, newest);
 }
 
 }  // namespace carekiosk::upload

@@ -6,6 +6,12 @@
 //   GET  /v1/ping     kiosk token       -> {device_id, site_id} (token check)
 //   GET  /v1/summary?site=&from=&to=    manager token -> per-day figures, with the
 //                                        smallest-group rule of anonymity.hpp applied
+//   POST /v1/heartbeat kiosk token      -> kiosk health for the fleet view
+//   GET  /v1/config    kiosk token      -> the site's config; ETag/If-None-Match (304)
+//   POST /v1/unenroll  kiosk token      -> revokes the kiosk's own token
+//   GET  /v1/fleet     facilities or admin token -> one row per kiosk with flags
+//   GET  /signin, POST /signin (form: token) -> sets an HttpOnly session cookie
+//   GET  /fleet        session cookie (facilities or admin) -> the fleet page
 //
 // Errors are JSON bodies {"error", "code", "field"}; a missing or wrong token
 // is 401. The server logs no client address and no time per batch.
@@ -16,6 +22,7 @@
 #include <memory>
 #include <string>
 
+#include "carekiosk/collector/fleet.hpp"
 #include "carekiosk/collector/store.hpp"
 #include "carekiosk/core/result.hpp"
 
@@ -27,6 +34,7 @@ struct ServerOptions {
     std::string host = "127.0.0.1";
     int port = 8443;   // 0 picks a free port; see bind()
     int minGroup = 5;  // smallest group any summary shows (see anonymity.hpp); at least 3
+    FleetRules fleetRules;
 };
 
 class Server {

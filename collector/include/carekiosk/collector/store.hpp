@@ -41,6 +41,31 @@ struct DeviceInfo {
     bool revoked = false;
 };
 
+// What an API token may do (see server.hpp for each endpoint's role).
+enum class ApiRole { Manager, Coordinator, Facilities, Admin };
+const char* roleName(ApiRole role);
+
+// One enrolled kiosk as the fleet view sees it.
+struct FleetRow {
+    std::string deviceId;
+    std::string siteId;
+    bool revoked = false;
+    bool unenrolled = false;  // revoked by its own `carekiosk-provision unenroll`
+    std::optional<std::chrono::system_clock::time_point> lastSeen;  // newest heartbeat
+    std::optional<core::Heartbeat> heartbeat;
+    int siteConfigVersion = 0;  // the site's current config version
+};
+
+// A site's config as kiosks fetch it: validated JSON (site content fields) and
+// a version that grows with every change. Version 0 with empty json: none set.
+struct SiteConfig {
+    int version = 0;
+    std::string json;
+};
+
+// Setting keys.
+inline constexpr const char* kBuddyPublicKeySetting = "buddy_public_key";
+
 struct StoreResult {
     int stored = 0;
     bool duplicate = false;
@@ -61,7 +86,8 @@ class Store {
     // A one-time enrolment code for `siteId`, valid for `lifetime`.
     Result<std::string> createEnrollCode(const std::string& siteId,
                                          std::chrono::seconds lifetime = kDefaultCodeLifetime);
-    // A new manager API token (returned once; stored hashed).
+    // A new API token for `role` (returned once; stored hashed).
+    Result<std::string> createApiToken(ApiRole role, const std::string& name);
     Result<std::string> createManagerToken(const std::string& name);
 
     // Every enrolled kiosk, revoked or not, by device id.
@@ -79,6 +105,25 @@ class Store {
     // nullopt when the token is unknown or revoked.
     Result<std::optional<Device>> authenticateDevice(const std::string& token);
     Result<bool> authenticateManager(const std::string& token);
+    // True when `token` is a live API token of exactly `role`.
+    Result<bool> authenticateApiToken(const std::string& token, ApiRole role);
+
+    // Keeps the kiosk's newest heartbeat and the time it arrived.
+    Status recordHeartbeat(const Device& device, const core::Heartbeat& heartbeat);
+    // Every enrolled kiosk with its newest heartbeat, by site then device id.
+    Result<std::vector<FleetRow>> fleetRows();
+    // The kiosk asked to leave (`carekiosk-provision unenroll`): its token is
+    // revoked and the fleet view shows it as unenrolled rather than silent.
+    Status unenrollDevice(const Device& device);
+
+    // Replaces a site's config (the caller has validated it) and bumps its
+    // version; returns the new version. NotFound for an unknown site.
+    Result<SiteConfig> setSiteConfig(const std::string& siteId, const std::string& json);
+    Result<SiteConfig> siteConfig(const std::string& siteId);
+
+    // Organisation settings; a missing key reads as "".
+    Status setSetting(const std::string& key, const std::string& value);
+    Result<std::string> setting(const std::string& key);
 
     // Stores a batch exactly once per batch id, in one transaction. Every row
     // must belong to the device's site (ErrorCode::InvalidInput otherwise).
@@ -90,10 +135,14 @@ class Store {
 
     Result<bool> siteExists(const std::string& siteId);
 
+    // The clock the store was opened with (the server's notion of now).
+    const core::Clock& clock() const { return clock_; }
+
   private:
     Store(storage::Database db, const core::Clock& clock, core::RandomSource& random)
         : db_(std::move(db)), clock_(clock), random_(random) {}
     Result<bool> siteExistsLocked(const std::string& siteId);
+    Result<SiteConfig> siteConfigLocked(const std::string& siteId);
 
     std::mutex mutex_;
     storage::Database db_;

@@ -3,6 +3,7 @@
 // Parsing is strict and every error names the field and how to fix it.
 
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,15 +20,31 @@ struct SupportResource {
     bool operator==(const SupportResource&) const = default;
 };
 
+// The site's quiet hours (local time): outside opening hours the screen dims to
+// a clock. start == end is not allowed; start > end wraps past midnight.
+struct QuietHours {
+    int startMinute = 0;  // minutes after local midnight
+    int endMinute = 0;
+    // True when `minuteOfDay` (0..1439) falls in [start, end), wrapping.
+    bool contains(int minuteOfDay) const;
+    bool operator==(const QuietHours&) const = default;
+};
+
 struct KioskConfig {
     // Enrolment (written by carekiosk-provision, not edited by hand).
-    std::string serverUrl;  // https://host:port of the collector
-    std::string caFile;     // PEM CA bundle that signs the collector's certificate
+    std::string serverUrl;        // https://host:port of the collector
+    std::string caFile;           // PEM CA bundle that signs the collector's certificate
+    std::string pinnedPublicKey;  // optional "sha256//..." SPKI pin of the collector's key
     std::string deviceId;
     std::string deviceToken;  // secret: the file is written 0600
     std::string siteId;
     std::string siteName;
     int questionSetVersion = 1;
+    // The version of the collector's site config this file's content came from
+    // (0: set locally). Newer versions are fetched by the kiosk itself.
+    int siteConfigVersion = 0;
+    // The organisation's public key for sealing buddy requests (base64); empty: none.
+    std::string buddyPublicKey;
 
     // Local settings.
     std::string databasePath;         // SQLite outbox
@@ -47,10 +64,11 @@ struct KioskConfig {
     std::vector<std::string> buddyKinds{"coffee", "walk", "mentor", "group"};
     std::vector<std::string> buddyTimes{"mornings", "lunchtimes", "afternoons", "after_work"};
     std::vector<SupportResource> supportResources;
-    std::string youSaidWeDid;     // the site's current "you said, we did" message
-    int cooldownSeconds = 8;      // after a check-in, the next may start after this
-    double displayDpi = 0;        // 0 = ask the display (fallback 96)
-    std::string translationsDir;  // empty = the installed translations
+    std::string youSaidWeDid;              // the site's current "you said, we did" message
+    int cooldownSeconds = 8;               // after a check-in, the next may start after this
+    std::optional<QuietHours> quietHours;  // none: the kiosk is always open
+    double displayDpi = 0;                 // 0 = ask the display (fallback 96)
+    std::string translationsDir;           // empty = the installed translations
 };
 
 Result<KioskConfig> parseKioskConfig(std::string_view json);
@@ -58,16 +76,27 @@ std::string serializeKioskConfig(const KioskConfig& config);
 
 // The fields a site's content file may set (the question set, the copy around
 // it, and the session timings); enrolment fields and local paths are not among them.
-inline constexpr const char* kSiteContentFields[] = {
-    "default_language",  "languages",           "reasons",
-    "buddy_kinds",       "buddy_times",         "support_resources",
-    "you_said_we_did",   "cooldown_seconds",    "idle_reset_seconds",
-    "thank_you_seconds", "question_set_version"};
+inline constexpr const char* kSiteContentFields[] = {"default_language",
+                                                     "languages",
+                                                     "reasons",
+                                                     "buddy_kinds",
+                                                     "buddy_times",
+                                                     "support_resources",
+                                                     "you_said_we_did",
+                                                     "cooldown_seconds",
+                                                     "idle_reset_seconds",
+                                                     "thank_you_seconds",
+                                                     "question_set_version",
+                                                     "quiet_hours"};
 
 // Applies a site content JSON object (only kSiteContentFields) onto `config`
 // and validates the result. Errors name the field, including one that may not
 // be set this way.
 Result<KioskConfig> applySiteContent(const KioskConfig& config, std::string_view contentJson);
+
+// Checks a site content JSON object on its own (as the collector does before
+// kiosks may fetch it): the same rules as applySiteContent.
+Status validateSiteContent(std::string_view contentJson);
 
 // Reads and parses a config file; errors name the file as well as the field.
 // Relative databasePath/caFile values are resolved against the file's directory.

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -38,6 +39,26 @@ struct BatchAck {
 std::string encodeBatchAck(const BatchAck& ack);
 Result<BatchAck> decodeBatchAck(std::string_view json);
 
+// POST /v1/heartbeat (kiosk token): sent after every upload try, even when
+// there was nothing to send, so facilities can see a silent or backlogged
+// kiosk. It carries no check-in content and no time of any check-in.
+inline constexpr std::size_t kMaxHeartbeatErrorLength = 500;
+struct Heartbeat {
+    std::string version;       // the kiosk software's version
+    std::int64_t pending = 0;  // check-ins waiting to be uploaded
+    std::int64_t oldestPendingHours =
+        0;                         // age of the oldest waiting one (hours are all that is stored)
+    std::int64_t deadLetters = 0;  // batches the collector refused, kept on the kiosk
+    std::string lastError;         // the last upload error since the last heartbeat; empty: none
+    std::int64_t diskFreeMegabytes = 0;
+    std::int64_t uptimeSeconds = 0;
+    int configVersion = 0;    // version of the site config the kiosk runs (0: the local file)
+    std::string configError;  // why the newest site config was refused; empty: none
+    bool operator==(const Heartbeat&) const = default;
+};
+std::string encodeHeartbeat(const Heartbeat& heartbeat);
+Result<Heartbeat> decodeHeartbeat(std::string_view json);
+
 // POST /v1/enroll
 struct EnrollRequest {
     std::string code;
@@ -51,6 +72,13 @@ struct EnrollResponse {
     std::string siteId;
     std::string siteName;
     int questionSetVersion = 1;
+    // The site's config (a JSON object of site content fields, see
+    // kSiteContentFields) and its version; empty/0 when the site has none yet.
+    std::string siteConfigJson;
+    int siteConfigVersion = 0;
+    // The organisation's public key for sealing buddy requests (base64 of a
+    // crypto_box public key); empty when none has been set.
+    std::string buddyPublicKey;
 };
 std::string encodeEnrollResponse(const EnrollResponse& response);
 Result<EnrollResponse> decodeEnrollResponse(std::string_view json);
@@ -80,6 +108,15 @@ struct SiteSummary {
 };
 std::string encodeSiteSummary(const SiteSummary& summary);
 Result<SiteSummary> decodeSiteSummary(std::string_view json);
+
+// GET /v1/config (kiosk token): the site's config; 304 when If-None-Match
+// matches its ETag ("\"v<version>\"").
+struct SiteConfigResponse {
+    int version = 0;
+    std::string contentJson;  // JSON object of site content fields; "{}" when none set
+};
+std::string encodeSiteConfigResponse(const SiteConfigResponse& response);
+Result<SiteConfigResponse> decodeSiteConfigResponse(std::string_view json);
 
 // Every error response body: {"error": "...", "field": "..."}.
 std::string encodeErrorBody(const Error& error);

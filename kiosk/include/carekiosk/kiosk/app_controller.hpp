@@ -48,8 +48,13 @@ class AppController {
     void setUploadStatus(const upload::UploadStatus& status) { uploadStatus_ = status; }
     void setStorageNote(std::string note) { storageNote_ = std::move(note); }
     void touched(ui::Flow::Clock::time_point now) { flow_.touched(now); }
-    bool tick(ui::Flow::Clock::time_point now) { return flow_.tick(now); }
-    std::optional<ui::Flow::Clock::time_point> nextDeadline() const { return flow_.nextDeadline(); }
+    // Advances timers: the flow's deadlines, and quiet hours by the wall clock
+    // (when the config has them). Returns true when what is on screen changed,
+    // including the quiet screen's clock turning to a new minute.
+    bool tick(ui::Flow::Clock::time_point now);
+    // The earliest time tick() has something to do: the flow's deadline, or
+    // with quiet hours configured, the next minute of the wall clock.
+    std::optional<ui::Flow::Clock::time_point> nextDeadline() const;
 
     ui::Screen screen() const { return flow_.screen(); }
     const ui::Flow& flow() const { return flow_; }
@@ -77,6 +82,10 @@ class AppController {
     bool quitRequested_ = false;
     upload::UploadStatus uploadStatus_;
     std::string storageNote_;  // e.g. a damaged database that was moved aside
+    int clockMinute_ = -1;     // the minute the quiet screen last showed
 };
+
+// Minutes after local midnight (0..1439) at `t`, in the kiosk's time zone.
+int localMinuteOfDay(std::chrono::system_clock::time_point t);
 
 }  // namespace carekiosk::kiosk

@@ -24,6 +24,7 @@
 #include "carekiosk/core/clock.hpp"
 #include "carekiosk/core/config.hpp"
 #include "carekiosk/core/result.hpp"
+#include "carekiosk/kiosk/site_content.hpp"
 #include "carekiosk/ui/flow.hpp"
 #include "carekiosk/ui/layout_report.hpp"
 #include "carekiosk/upload/upload_worker.hpp"
@@ -79,6 +80,9 @@ class KioskApp {
     // Draws a frame now and writes it to `path` as PNG.
     core::Status saveScreenshot(const std::filesystem::path& path);
 
+    // The version of the collector's site config in use (0: the file's own).
+    int siteConfigVersion() const;
+
     // Reads the config file again and applies it: the question set, content,
     // timings, languages and PIN at once; a changed collector address or token
     // restarts the upload worker. The database path cannot change while
@@ -92,6 +96,11 @@ class KioskApp {
     void handleEvent(const SDL_Event& event);
     void drawFrame(const std::string& screenshotPath = {}, core::Status* status = nullptr);
     void requestFrames();
+    // Applies the newest fetched site config (between check-ins); a config
+    // that does not validate is refused and reported, and nothing changes.
+    void applyFetchedSiteConfig();
+    // Replaces the running config and translations in place.
+    core::Status installConfig(LoadedConfig loaded, std::string note);
 
     std::unique_ptr<Parts> parts_;
     SDL_Window* window_ = nullptr;

@@ -18,6 +18,18 @@ namespace carekiosk::kiosk {
 // "reasons[2]") and the key to add.
 core::Result<ui::Translations> loadTranslationsFor(const core::KioskConfig& config);
 
+// A config with its translations, ready to run.
+struct LoadedConfig {
+    core::KioskConfig config;
+    ui::Translations translations;
+};
+
+// `fileConfig` with a site config fetched from the collector applied on top
+// (its version recorded in siteConfigVersion), checked as loadTranslationsFor
+// does. Errors name the field; the caller keeps running what it had.
+core::Result<LoadedConfig> withSiteConfig(const core::KioskConfig& fileConfig, int version,
+                                          const std::string& contentJson);
+
 // The flow's settings for this config: timings, languages on offer (the
 // config's, or every shipped one), and the options in display order.
 ui::FlowSettings flowSettingsFor(const core::KioskConfig& config,

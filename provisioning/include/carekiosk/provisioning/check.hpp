@@ -24,6 +24,9 @@ struct CheckOptions {
     std::uintmax_t minFreeBytes = 500ull * 1024 * 1024;
     // Where to look for a display and a touchscreen (overridable for tests).
     std::filesystem::path inputDevicesFile = "/proc/bus/input/devices";
+    // When set, also check the kiosk software installed under this root (a
+    // package unpacked there, or "/"): binaries, translations, service unit, cage.
+    std::filesystem::path installRoot;
 };
 
 // Runs every check; never stops early, so a person sees everything at once.

@@ -17,9 +17,18 @@ struct EnrollOptions {
     std::filesystem::path caFile;        // CA that signs the collector's certificate
     std::filesystem::path configPath;    // where to write the kiosk config
     std::filesystem::path databasePath;  // empty: "carekiosk.db" beside the config
+    // Optional SPKI pin of the collector's key ("sha256//<base64>"), checked on
+    // every connection (libcurl CURLOPT_PINNEDPUBLICKEY) and kept in the config.
+    std::string pinnedPublicKey;
 };
 
-// Validates the options, POSTs the code over `sender`, and writes the config
+// Checks a pin's form: "sha256//" and the base64 of a SHA-256 digest,
+// several joined with ';' allowed (as libcurl takes them).
+core::Status validatePin(const std::string& pin, const char* field);
+
+// Validates the options, POSTs the code over `sender` (which must already use
+// options.pinnedPublicKey), and writes the config, with the site's config and
+// the organisation's buddy public key from the collector,
 // atomically (temp file, fsync, rename, fsync of the directory) with mode 0600
 // because it holds the device token. Nothing is written on any failure.
 // Errors: InvalidInput naming the option, Unauthorized for an unknown, used or
@@ -37,6 +46,10 @@ core::Status setAdminPin(const std::filesystem::path& configPath, const std::str
 // content or the result is invalid; errors name the file and the field.
 core::Status setSiteContent(const std::filesystem::path& configPath,
                             const std::filesystem::path& contentPath);
+
+// Removes the device token from the config file (after unenrolment): the
+// kiosk then refuses to start and says to enrol again.
+core::Status clearDeviceToken(const std::filesystem::path& configPath);
 
 // Writes `contents` to `path` atomically with the given permission bits.
 core::Status writeFileAtomically(const std::filesystem::path& path, const std::string& contents,

@@ -44,6 +44,13 @@ struct StorageUsage {
 
 inline constexpr std::int64_t kDefaultStorageCapBytes = 200LL * 1024 * 1024;
 
+// A site config as fetched: its version and JSON object of site content fields.
+struct StoredSiteConfig {
+    int version = 0;
+    std::string contentJson;
+};
+enum class SiteConfigSlot { Fetched = 1, Running = 2 };
+
 class Outbox {
   public:
     // `random` must outlive the Outbox; it makes row keys and batch ids.
@@ -86,6 +93,12 @@ class Outbox {
     // The hour (Unix seconds) of the oldest check-in waiting for upload, or
     // nullopt when none waits. Only the hour is known: no exact time is kept.
     Result<std::optional<std::int64_t>> oldestPendingHour();
+
+    // Site configs from the collector: the newest fetched (written by the
+    // upload worker) and the one running (written by the UI thread once it
+    // validated and applied it).
+    Status saveSiteConfig(SiteConfigSlot slot, const StoredSiteConfig& config);
+    Result<std::optional<StoredSiteConfig>> siteConfig(SiteConfigSlot slot);
 
     // Takes a batch the collector refused as invalid out of the upload queue.
     // Its rows are kept on the kiosk with `reason`; they are never deleted here.

@@ -35,7 +35,8 @@ enum class Screen {
     BuddyContact,
     BuddySent,
     AdminPin,
-    Admin
+    Admin,
+    Quiet  // outside the site's hours: a dim clock; a touch wakes it to welcome
 };
 const char* screenName(Screen screen);
 // True for the screens staff see (not the admin screens).
@@ -86,11 +87,12 @@ struct SubmitPin {};
 struct RequestUpload {};
 struct RequestReload {};
 struct ExitApp {};
+struct Wake {};  // a touch on the quiet screen
 using Action =
     std::variant<StartCheckIn, StartBuddy, ShowAbout, StartBreathing, ChooseLanguage, ChooseScore,
                  ToggleReason, SubmitCheckIn, ChooseBuddyKind, ToggleBuddyTime, Next, FocusField,
                  TypeText, Backspace, ToggleShift, ToggleSymbols, SendBuddy, GoBack, Dismiss,
-                 OpenAdmin, PinKey, SubmitPin, RequestUpload, RequestReload, ExitApp>;
+                 OpenAdmin, PinKey, SubmitPin, RequestUpload, RequestReload, ExitApp, Wake>;
 
 // Side effects the Flow asks its owner to perform.
 struct NoEffect {};
@@ -175,6 +177,12 @@ class Flow {
 
     // Any touch keeps the current screen alive.
     void touched(Clock::time_point now) { lastActivity_ = now; }
+    // Whether the site is inside its quiet hours now. In quiet hours an idle
+    // welcome screen (no touch for the idle time) turns into the quiet clock,
+    // and a session that ends goes straight back to it; outside them the quiet
+    // clock becomes welcome.
+    void setQuietHours(bool quiet, Clock::time_point now);
+    bool quietHours() const { return quiet_; }
     // Applies timeouts; returns true when the screen changed.
     bool tick(Clock::time_point now);
     // When tick() next has something to do, or nullopt when nothing is timed.
@@ -191,6 +199,7 @@ class Flow {
     std::string language_;
     Clock::time_point shownAt_{};
     Clock::time_point lastActivity_{};
+    bool quiet_ = false;
     std::optional<Clock::time_point> lastCheckInSaved_;
     enum class Saving { None, CheckIn, Buddy } saving_ = Saving::None;
     int savedScore_ = 0;

@@ -44,6 +44,7 @@ struct ViewModel {
     // Admin panel.
     std::vector<StatusLine> status;
     bool allowExit = false;
+    std::string clockText;  // "HH:MM" local time, for the quiet screen
 };
 
 // How long the admin corner must be held.
@@ -136,6 +137,13 @@ class BuddyContactScreen {
 };
 
 // The PIN pad that guards the admin panel.
+// Outside the site's hours: a dim clock; a touch anywhere (but the admin
+// corner) emits Wake.
+class QuietScreen {
+  public:
+    void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
+};
+
 class AdminPinScreen {
   public:
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
@@ -166,6 +174,7 @@ class ScreenSet {
     BuddyContactScreen buddyContact_;
     AdminPinScreen adminPin_;
     AdminScreen admin_;
+    QuietScreen quiet_;
 };
 
 }  // namespace carekiosk::ui

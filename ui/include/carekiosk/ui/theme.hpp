@@ -26,6 +26,9 @@ struct Palette {
     Rgb card{0xEA, 0xE4, 0xDA};   // message cards; text and mutedText stay >= 4.5:1
     Rgb field{0xFF, 0xFF, 0xFF};  // text fields
     Rgb faceOutline{0x1F, 0x2A, 0x33};
+    // The quiet-hours clock: dark, so the screen gives off little light.
+    Rgb quietBackground{0x10, 0x14, 0x18};
+    Rgb quietText{0x9A, 0xA4, 0xAE};
     // One fill per face, 1 (struggling) .. 5 (great). The faces also differ in
     // shape and word, so colour is never the only cue.
     std::array<Rgb, 5> faces{{{0x9F, 0xB4, 0xD8},

@@ -22,7 +22,9 @@ struct Language {
 };
 
 // Where `carekiosk` looks when the config names no translations_dir.
-const char* defaultTranslationsDir();
+// The installed translations: <prefix>/share/carekiosk/translations beside the
+// running executable's <prefix>/bin (the .deb layout), else the source tree's.
+std::string defaultTranslationsDir();
 
 class Translations {
   public:

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "carekiosk/core/config.hpp"
 #include "carekiosk/core/result.hpp"
 
 namespace carekiosk::upload {
@@ -21,6 +22,7 @@ struct HttpRequest {
     std::string contentType = "application/json";
     std::string contentEncoding;  // e.g. "gzip" when `body` is compressed
     std::string body;
+    std::string ifNoneMatch;  // sent as If-None-Match when not empty (ETag caching)
 };
 
 struct HttpResponse {
@@ -45,6 +47,9 @@ struct TlsOptions {
     std::chrono::seconds connectTimeout{10};
     std::chrono::seconds requestTimeout{60};
 };
+
+// The TLS settings a kiosk config gives: its CA file and optional pin.
+TlsOptions tlsOptionsFor(const core::KioskConfig& config);
 
 // libcurl sender with peer and host verification always on. It keeps one
 // connection alive across calls. Refuses any URL that is not https://.

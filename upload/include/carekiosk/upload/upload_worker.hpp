@@ -4,6 +4,9 @@
 // Uploads run on a schedule (every `interval`, jittered by up to ±10%), never
 // in response to a tap, so neither the network nor the collector can learn
 // when a person checked in. uploadNow() is for the admin panel and demos.
+// Each try that reaches the collector also sends a heartbeat and fetches the
+// site config (If-None-Match), saving a newer one in the outbox for the UI
+// thread to validate and apply.
 // After a failure the next try follows Retry-After or Backoff (2 s base,
 // 10 min cap); after a refused token there are no automatic tries at all.
 //
@@ -35,6 +38,8 @@ struct UploadWorkerOptions {
     std::chrono::seconds interval{600};
     std::chrono::milliseconds backoffBase{2000};
     std::chrono::milliseconds backoffCap{600000};
+    std::string appVersion = CAREKIOSK_VERSION;  // reported in heartbeats
+    int configVersion = 0;                       // the site config version the kiosk runs at start
 };
 
 struct UploadStatus {
@@ -50,6 +55,10 @@ struct UploadStatus {
     bool needsReEnrolment = false;
     std::string lastError;  // empty when the last try succeeded
     std::optional<std::chrono::system_clock::time_point> lastSuccess;
+    bool lastHeartbeatOk = false;
+    // The newest site config version fetched and saved in the outbox (0: none);
+    // the UI thread applies it when it is newer than what runs.
+    int fetchedConfigVersion = 0;
 };
 
 class UploadWorker {
@@ -68,10 +77,16 @@ class UploadWorker {
     // ticket: status().requestsServed reaches it when that try has finished.
     std::uint64_t uploadNow();
     UploadStatus status() const;
+    // What the next heartbeat reports about the site config: the version that
+    // runs and why a newer one was refused (empty: none was).
+    void setConfigState(int runningVersion, std::string configError);
 
   private:
     void run();
     DrainOutcome attempt(std::optional<storage::Outbox>& outbox, std::uint64_t serving);
+    // After a drain that reached the collector: the heartbeat, then the config fetch.
+    void syncWithCollector(storage::Outbox& outbox, const DrainOutcome& outcome);
+    core::Heartbeat makeHeartbeat(storage::Outbox& outbox);
     std::chrono::steady_clock::duration jitteredInterval();
 
     UploadWorkerOptions options_;
@@ -86,6 +101,12 @@ class UploadWorker {
     bool nowRequested_ = false;
     std::uint64_t requestsMade_ = 0;
     UploadStatus status_;
+    int runningConfigVersion_ = 0;
+    std::string configError_;
+    // Upload errors since the last heartbeat got through, so errors while
+    // offline still reach the fleet view.
+    std::string unreportedError_;
+    const std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     std::thread thread_;
 };
 

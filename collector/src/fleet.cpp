@@ -1,0 +1,185 @@
+#include "carekiosk/collector/fleet.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace carekiosk::collector {
+
+namespace {
+
+std::string htmlEscape(const std::string& text) {
+    std::string out;
+    for (char c : text) {
+        switch (c) {
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
+            case '\'':
+                out += "&#39;";
+                break;
+            default:
+                out.push_back(c);
+        }
+    }
+    return out;
+}
+
+std::string humanAge(std::int64_t seconds) {
+    if (seconds < 120) {
+        return std::to_string(seconds) + " s ago";
+    }
+    if (seconds < 2 * 3600) {
+        return std::to_string(seconds / 60) + " min ago";
+    }
+    if (seconds < 2 * 86400) {
+        return std::to_string(seconds / 3600) + " h ago";
+    }
+    return std::to_string(seconds / 86400) + " days ago";
+}
+
+}  // namespace
+
+std::vector<FleetKiosk> assessFleet(const std::vector<FleetRow>& rows,
+                                    std::chrono::system_clock::time_point now,
+                                    const FleetRules& rules) {
+    std::vector<FleetKiosk> fleet;
+    for (const auto& row : rows) {
+        FleetKiosk kiosk{row, std::nullopt, {}};
+        auto& flags = kiosk.flags;
+        if (row.unenrolled) {
+            flags.push_back("unenrolled");
+        } else if (row.revoked) {
+            flags.push_back("revoked");
+        }
+        if (row.lastSeen) {
+            kiosk.secondsSinceSeen =
+                std::chrono::duration_cast<std::chrono::seconds>(now - *row.lastSeen).count();
+        }
+        // A kiosk that has left the fleet on purpose needs no other attention.
+        if (!row.revoked) {
+            if (!row.lastSeen) {
+                flags.push_back("never seen");
+            } else if (*kiosk.secondsSinceSeen > rules.silentAfter.count()) {
+                flags.push_back("silent");
+            }
+            if (row.heartbeat) {
+                const auto& h = *row.heartbeat;
+                if (h.pending > rules.backlogCheckIns ||
+                    h.oldestPendingHours > rules.backlogHours) {
+                    flags.push_back("backlogged");
+                }
+                if (h.configVersion < row.siteConfigVersion) {
+                    flags.push_back("old config");
+                }
+                if (!h.configError.empty()) {
+                    flags.push_back("config rejected");
+                }
+                if (h.deadLetters > 0) {
+                    flags.push_back("dead letters");
+                }
+                if (!h.lastError.empty()) {
+                    flags.push_back("upload errors");
+                }
+            }
+        }
+        fleet.push_back(std::move(kiosk));
+    }
+    return fleet;
+}
+
+std::string encodeFleetJson(const std::vector<FleetKiosk>& fleet, const FleetRules& rules) {
+    using nlohmann::json;
+    json kiosks = json::array();
+    for (const auto& kiosk : fleet) {
+        json entry{{"device_id", kiosk.row.deviceId},
+                   {"site_id", kiosk.row.siteId},
+                   {"site_config_version", kiosk.row.siteConfigVersion},
+                   {"seconds_since_seen",
+                    kiosk.secondsSinceSeen ? json(*kiosk.secondsSinceSeen) : json(nullptr)},
+                   {"flags", kiosk.flags},
+                   {"heartbeat", nullptr}};
+        if (kiosk.row.heartbeat) {
+            entry["heartbeat"] = json::parse(core::encodeHeartbeat(*kiosk.row.heartbeat));
+        }
+        kiosks.push_back(std::move(entry));
+    }
+    return json{{"silent_after_seconds", rules.silentAfter.count()}, {"kiosks", kiosks}}.dump();
+}
+
+std::string renderFleetHtml(const std::vector<FleetKiosk>& fleet, const FleetRules& rules) {
+    std::size_t attention = 0;
+    for (const auto& kiosk : fleet) {
+        attention += kiosk.flags.empty() ? 0 : 1;
+    }
+    std::string html = R"(<!doctype html>
+<html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>carekiosk fleet</title>
+<style>
+body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d2733;background:#f7f8fa}
+h1{font-size:1.5rem;margin:0 0 .3rem}
+p.lead{margin:0 0 1rem;color:#3d4a57}
+table{border-collapse:collapse;width:100%;background:#fff}
+th,td{text-align:left;padding:.5rem .6rem;border-bottom:1px solid #d8dde3;vertical-align:top}
+th{background:#e9edf1;font-weight:600}
+tr.attention td{background:#fff4e5}
+.flag{display:inline-block;margin:0 .25rem .25rem 0;padding:.1rem .45rem;border-radius:.7rem;
+background:#a33a00;color:#fff;font-size:.85rem}
+.ok{color:#1f6b3a;font-weight:600}
+.err{color:#7a2a00;font-size:.85rem}
+@media (max-width:700px){td:nth-child(5),th:nth-child(5),td:nth-child(6),th:nth-child(6){display:none}}
+</style></head><body>
+<h1>Kiosk fleet</h1>
+)";
+    html += "<p class=\"lead\">" + std::to_string(fleet.size()) + " kiosks, " +
+            std::to_string(attention) + " need attention. A kiosk is silent after " +
+            std::to_string(rules.silentAfter.count() / 60) + " minutes without a heartbeat.</p>\n";
+    html +=
+        "<table><thead><tr><th>Kiosk</th><th>Site</th><th>Last heard</th><th>Waiting</th>"
+        "<th>Version</th><th>Config</th><th>Status</th></tr></thead><tbody>\n";
+    for (const auto& kiosk : fleet) {
+        const auto& row = kiosk.row;
+        html += kiosk.flags.empty() ? "<tr>" : "<tr class=\"attention\">";
+        html += "<td>" + htmlEscape(row.deviceId) + "</td><td>" + htmlEscape(row.siteId) + "</td>";
+        html += "<td>" + (kiosk.secondsSinceSeen ? humanAge(*kiosk.secondsSinceSeen) : "never") +
+                "</td>";
+        if (row.heartbeat) {
+            const auto& h = *row.heartbeat;
+            html +=
+                "<td>" + std::to_string(h.pending) +
+                (h.pending > 0 ? " (oldest " + std::to_string(h.oldestPendingHours) + " h)" : "") +
+                "</td><td>" + htmlEscape(h.version) + "</td><td>v" +
+                std::to_string(h.configVersion) + " of v" + std::to_string(row.siteConfigVersion) +
+                "</td>";
+        } else {
+            html +=
+                "<td>-</td><td>-</td><td>- of v" + std::to_string(row.siteConfigVersion) + "</td>";
+        }
+        html += "<td>";
+        if (kiosk.flags.empty()) {
+            html += "<span class=\"ok\">healthy</span>";
+        }
+        for (const auto& flag : kiosk.flags) {
+            html += "<span class=\"flag\">" + htmlEscape(flag) + "</span>";
+        }
+        if (row.heartbeat && !row.heartbeat->lastError.empty()) {
+            html += "<div class=\"err\">" + htmlEscape(row.heartbeat->lastError) + "</div>";
+        }
+        if (row.heartbeat && !row.heartbeat->configError.empty()) {
+            html += "<div class=\"err\">" + htmlEscape(row.heartbeat->configError) + "</div>";
+        }
+        html += "</td></tr>\n";
+    }
+    html += "</tbody></table>\n</body></html>\n";
+    return html;
+}
+
+}  // namespace carekiosk::collector

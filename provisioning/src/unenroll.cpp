@@ -1,0 +1,71 @@
+#include "carekiosk/provisioning/unenroll.hpp"
+
+#include "carekiosk/core/config.hpp"
+#include "carekiosk/core/wire.hpp"
+#include "carekiosk/provisioning/enroll.hpp"
+#include "carekiosk/storage/outbox.hpp"
+#include "carekiosk/upload/uploader.hpp"
+
+namespace carekiosk::provisioning {
+
+using core::ErrorCode;
+using core::makeError;
+
+core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
+                                       upload::HttpSender& sender, core::RandomSource& random,
+                                       const core::Clock& clock) {
+    auto config = core::loadKioskConfigFile(configPath);
+    if (!config) {
+        return config.error();
+    }
+    auto outbox = storage::Outbox::open(config->databasePath, random);
+    if (!outbox) {
+        return outbox.error();
+    }
+    UnenrollOutcome outcome;
+    upload::Uploader uploader(outbox.value(), sender, {config->serverUrl, config->deviceToken},
+                              clock);
+    const auto drained = uploader.drain();
+    outcome.uploaded = drained.checkInsAcknowledged;
+    auto pending = outbox->pendingCount();
+    if (!pending) {
+        return pending.error();
+    }
+    if (pending.value() > 0) {
+        return makeError(ErrorCode::Rejected,
+                         std::to_string(pending.value()) +
+                             " check-ins are still waiting to be uploaded (" +
+                             (drained.error ? drained.error->message : "the upload stopped") +
+                             "). Nothing was changed: fix the connection (see carekiosk-provision "
+                             "check) and run unenroll again");
+    }
+    if (auto letters = outbox->deadLetters(); letters) {
+        for (const auto& letter : letters.value()) {
+            outcome.keptDeadLetters += letter.checkIns;
+        }
+    }
+
+    upload::HttpRequest request;
+    request.method = "POST";
+    request.url = config->serverUrl + "/v1/unenroll";
+    request.bearerToken = config->deviceToken;
+    request.body = "{}";
+    auto response = sender.send(request);
+    if (!response) {
+        return response.error();
+    }
+    if (response->status == 401) {
+        outcome.alreadyRevoked = true;  // revoked by an admin: wiping is still right
+    } else if (response->status != 200) {
+        return makeError(ErrorCode::Rejected, "the collector refused to unenrol this kiosk (HTTP " +
+                                                  std::to_string(response->status) + "): " +
+                                                  core::errorMessageFromBody(response->body) +
+                                                  "; nothing was changed");
+    }
+    if (auto wiped = clearDeviceToken(configPath); !wiped) {
+        return wiped.error();
+    }
+    return outcome;
+}
+
+}  // namespace carekiosk::provisioning

@@ -1,0 +1,586 @@
+// Facilities' side: enrolment with a pin and the site's config, heartbeats and
+// the fleet view, remote site configs, unenrolment, the systemd install and
+// its watchdog. Real TLS collector on 127.0.0.1, real SQLite, real SDL.
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <httplib.h>
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "carekiosk/collector/fleet.hpp"
+#include "carekiosk/collector/site_config.hpp"
+#include "carekiosk/core/config.hpp"
+#include "carekiosk/kiosk/kiosk_app.hpp"
+#include "carekiosk/kiosk/tap_driver.hpp"
+#include "carekiosk/provisioning/check.hpp"
+#include "carekiosk/provisioning/enroll.hpp"
+#include "carekiosk/provisioning/install.hpp"
+#include "carekiosk/provisioning/unenroll.hpp"
+#include "carekiosk/storage/outbox.hpp"
+#include "carekiosk/upload/site_sync.hpp"
+#include "support/test_support.hpp"
+
+using namespace carekiosk;
+using namespace std::chrono;
+using nlohmann::json;
+
+namespace {
+
+struct Fixture {
+    testing::TempDir dir;
+    testing::TestCollector collector{dir / "collector.db"};
+    std::unique_ptr<upload::HttpSender> http = testing::makeTestSender();
+
+    Fixture() { REQUIRE(collector.store().createSite("leeds", "Leeds office")); }
+
+    // Enrols through the real provisioning code; returns the loaded config.
+    core::KioskConfig enrolKiosk(const std::string& pin = {}) {
+        provisioning::EnrollOptions o;
+        o.serverUrl = collector.url();
+        o.code = collector.store().createEnrollCode("leeds").value();
+        o.caFile = testing::TestCa::caFile();
+        o.configPath = dir / "kiosk.json";
+        o.pinnedPublicKey = pin;
+        upload::TlsOptions tls;
+        tls.caFile = testing::TestCa::caFile();
+        tls.pinnedPublicKey = pin;
+        auto sender = upload::makeCurlSender(tls);
+        REQUIRE(provisioning::enroll(o, *sender));
+        auto config = core::loadKioskConfigFile(dir / "kiosk.json");
+        REQUIRE(config);
+        return config.value();
+    }
+
+    upload::HttpResponse get(const std::string& path, const std::string& token) {
+        upload::HttpRequest r;
+        r.url = collector.url() + path;
+        r.bearerToken = token;
+        auto response = http->send(r);
+        REQUIRE(response);
+        return response.value();
+    }
+
+    json fleet(const std::string& token) {
+        const auto response = get("/v1/fleet", token);
+        REQUIRE(response.status == 200);
+        return json::parse(response.body);
+    }
+
+    void setSiteConfig(const std::string& toml) {
+        auto content = collector::siteContentFromToml(toml, "site.toml");
+        REQUIRE(content);
+        REQUIRE(collector.store().setSiteConfig("leeds", content.value()));
+    }
+};
+
+// The SPKI pin (sha256//base64) of a certificate's public key, as a
+// facilities person would compute it with openssl.
+std::string pinOf(const std::string& certFile) {
+    return "sha256//" +
+           testing::runOk({"/bin/bash", "-c",
+                           "openssl x509 -in '" + certFile +
+                               "' -pubkey -noout | openssl pkey -pubin -outform der | openssl "
+                               "dgst -sha256 -binary | base64"});
+}
+
+std::string readFile(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
+
+upload::UploadTarget targetOf(const core::KioskConfig& config) {
+    return {config.serverUrl, config.deviceToken};
+}
+
+// A kiosk app on the config file at `configPath`, uploading to its collector.
+std::unique_ptr<kiosk::KioskApp> startKiosk(const core::KioskConfig& config,
+                                            const std::filesystem::path& configPath,
+                                            core::RandomSource& random, const core::Clock& clock,
+                                            bool uploader = true) {
+    kiosk::KioskOptions options;
+    options.config = config;
+    options.config.fullscreen = false;
+    options.config.cooldownSeconds = 0;
+    options.configPath = configPath;
+    options.width = 800;
+    options.height = 480;
+    options.forceWindowed = true;
+    options.startUploader = uploader;
+    auto app = kiosk::KioskApp::create(options, clock, random);
+    REQUIRE(app);
+    return std::move(app).value();
+}
+
+// Asks for an upload and waits until a try that started after the request
+// has finished (heartbeat and config fetch included).
+void uploadAndWait(kiosk::KioskApp& app) {
+    const auto ticket = app.uploadNow();
+    REQUIRE(kiosk::pumpUntil(
+        app, [&] { return app.uploadStatus().requestsServed >= ticket; },
+        steady_clock::now() + seconds(30)));
+}
+
+}  // namespace
+
+TEST_CASE("enrolment brings the site's config and buddy key, and a pin must match the key") {
+    Fixture f;
+    f.setSiteConfig(R"(
+reasons = ["workload", "team"]
+you_said_we_did = "You asked for quiet rooms: booths are on floor 2."
+[quiet_hours]
+start = "19:00"
+end = "07:00"
+)");
+    const std::string buddyKey = "ZGV2LWtleS0wMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc=";  // 32 bytes
+    REQUIRE(collector::validateBuddyPublicKey(buddyKey));
+    REQUIRE(f.collector.store().setSetting(collector::kBuddyPublicKeySetting, buddyKey));
+
+    SECTION("with the collector's own pin") {
+        const auto config = f.enrolKiosk(pinOf(testing::TestCa::serverCert()));
+        CHECK(config.siteConfigVersion == 1);
+        CHECK(config.reasons == std::vector<std::string>{"workload", "team"});
+        CHECK(config.youSaidWeDid == "You asked for quiet rooms: booths are on floor 2.");
+        REQUIRE(config.quietHours);
+        CHECK(config.quietHours->startMinute == 19 * 60);
+        CHECK(config.quietHours->endMinute == 7 * 60);
+        CHECK(config.buddyPublicKey == buddyKey);
+        CHECK(config.pinnedPublicKey == pinOf(testing::TestCa::serverCert()));
+    }
+    SECTION("a pin of another key is refused and nothing is written") {
+        provisioning::EnrollOptions o;
+        o.serverUrl = f.collector.url();
+        o.code = f.collector.store().createEnrollCode("leeds").value();
+        o.caFile = testing::TestCa::caFile();
+        o.configPath = f.dir / "kiosk.json";
+        o.pinnedPublicKey = pinOf(testing::TestCa::otherServerCert());
+        upload::TlsOptions tls;
+        tls.caFile = testing::TestCa::caFile();
+        tls.pinnedPublicKey = o.pinnedPublicKey;
+        auto sender = upload::makeCurlSender(tls);
+        auto refused = provisioning::enroll(o, *sender);
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().code == core::ErrorCode::Tls);
+        CHECK_FALSE(std::filesystem::exists(f.dir / "kiosk.json"));
+        // The code was not consumed by the refused attempt: it still works.
+        o.pinnedPublicKey.clear();
+        auto unpinned =
+            upload::makeCurlSender({testing::TestCa::caFile(), "", seconds(10), seconds(60)});
+        CHECK(provisioning::enroll(o, *unpinned));
+    }
+    SECTION("a pin that is not a pin is refused naming --pin") {
+        provisioning::EnrollOptions o;
+        o.serverUrl = f.collector.url();
+        o.code = "ABCD-EFGH-JKMN";
+        o.caFile = testing::TestCa::caFile();
+        o.configPath = f.dir / "kiosk.json";
+        o.pinnedPublicKey = "sha256//not-base64";
+        auto refused = provisioning::enroll(o, *f.http);
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().field == "--pin");
+        CHECK_THAT(refused.error().message, Catch::Contains("openssl"));
+    }
+}
+
+TEST_CASE("heartbeats reach the fleet view, which only facilities and admin tokens read") {
+    Fixture f;
+    const auto config = f.enrolKiosk();
+    testing::SeededRandom random;
+    {
+        auto outbox = storage::Outbox::open(config.databasePath, random);
+        REQUIRE(outbox);
+        for (int i = 0; i < 3; ++i) {
+            REQUIRE(outbox->add(
+                core::CheckIn{4, "leeds", 1, core::hourBucketOf(system_clock::now()), {}}));
+        }
+    }
+    // A kiosk whose collector refuses its batches leaves them pending; here the
+    // heartbeat is sent on its own to see exactly what arrives.
+    core::Heartbeat heartbeat;
+    heartbeat.version = "0.1.0";
+    heartbeat.pending = 3;
+    heartbeat.diskFreeMegabytes = 1234;
+    heartbeat.uptimeSeconds = 60;
+    REQUIRE(upload::sendHeartbeat(*f.http, targetOf(config), heartbeat));
+
+    const auto facilities =
+        f.collector.store().createApiToken(collector::ApiRole::Facilities, "Facilities").value();
+    const auto admin =
+        f.collector.store().createApiToken(collector::ApiRole::Admin, "Admin").value();
+    const auto manager = f.collector.store().createManagerToken("Manager").value();
+    for (const auto& token : {facilities, admin}) {
+        const auto fleet = f.fleet(token);
+        REQUIRE(fleet["kiosks"].size() == 1);
+        const auto& kiosk = fleet["kiosks"][0];
+        CHECK(kiosk["device_id"] == config.deviceId);
+        CHECK(kiosk["heartbeat"]["pending"] == 3);
+        CHECK(kiosk["heartbeat"]["disk_free_mb"] == 1234);
+        CHECK(kiosk["seconds_since_seen"].get<int>() < 60);
+        CHECK(kiosk["flags"].empty());
+        CHECK(fleet["silent_after_seconds"] == 7200);
+    }
+    CHECK(f.get("/v1/fleet", manager).status == 401);
+    CHECK(f.get("/v1/fleet", config.deviceToken).status == 401);
+    CHECK(f.get("/v1/fleet", "").status == 401);
+
+    // A heartbeat with an unknown field is refused, naming it.
+    upload::HttpRequest bad;
+    bad.method = "POST";
+    bad.url = f.collector.url() + "/v1/heartbeat";
+    bad.bearerToken = config.deviceToken;
+    bad.body = R"({"version":"1","pending":0,"oldest_pending_hours":0,"dead_letters":0,
+        "disk_free_mb":1,"uptime_seconds":1,"config_version":0,"location":"desk 4"})";
+    const auto refused = f.http->send(bad);
+    REQUIRE(refused);
+    CHECK(refused->status == 400);
+    CHECK_THAT(refused->body, Catch::Contains("location"));
+
+    // The dashboard's fleet page: sign in with the token (HttpOnly cookie).
+    httplib::SSLClient browser(
+        "127.0.0.1", std::stoi(f.collector.url().substr(f.collector.url().rfind(':') + 1)));
+    browser.set_ca_cert_path(testing::TestCa::caFile().c_str());
+    browser.enable_server_certificate_verification(true);
+    auto anonymous = browser.Get("/fleet");
+    REQUIRE(anonymous);
+    CHECK(anonymous->status == 303);
+    CHECK(anonymous->get_header_value("Location") == "/signin");
+    auto wrong = browser.Post("/signin", httplib::Params{{"token", manager}});
+    REQUIRE(wrong);
+    CHECK(wrong->status == 401);
+    CHECK_THAT(wrong->body, Catch::Contains("not accepted"));
+    auto signedIn = browser.Post("/signin", httplib::Params{{"token", facilities}});
+    REQUIRE(signedIn);
+    CHECK(signedIn->status == 303);
+    const auto cookie = signedIn->get_header_value("Set-Cookie");
+    CHECK_THAT(cookie, Catch::Contains("HttpOnly") && Catch::Contains("Secure") &&
+                           Catch::Contains("SameSite=Strict"));
+    auto page =
+        browser.Get("/fleet", httplib::Headers{{"Cookie", cookie.substr(0, cookie.find(';'))}});
+    REQUIRE(page);
+    CHECK(page->status == 200);
+    CHECK_THAT(page->body, Catch::Contains(config.deviceId) && Catch::Contains("healthy"));
+    std::ofstream(std::filesystem::path(CAREKIOSK_SCREENSHOT_DIR) / "fleet.html") << page->body;
+}
+
+TEST_CASE("a silent, backlogged, outdated or failing kiosk is flagged (clock injected)") {
+    testing::TempDir dir;
+    testing::ManualClock clock{system_clock::time_point(seconds(1795845600))};
+    testing::SeededRandom random;
+    auto store = collector::Store::open(dir / "c.db", clock, random);
+    REQUIRE(store);
+    REQUIRE(store.value()->createSite("leeds", "Leeds office"));
+    const auto code = store.value()->createEnrollCode("leeds").value();
+    const auto kiosk = store.value()->enroll(code).value();
+    const collector::Device device{kiosk.deviceId, kiosk.siteId};
+    const collector::FleetRules rules;  // silent after 2 h, backlog 1000 or 24 h
+
+    auto flagsNow = [&] {
+        auto rows = store.value()->fleetRows();
+        REQUIRE(rows);
+        auto fleet = collector::assessFleet(rows.value(), clock.now(), rules);
+        REQUIRE(fleet.size() == 1);
+        return fleet[0].flags;
+    };
+    using Flags = std::vector<std::string>;
+    CHECK(flagsNow() == Flags{"never seen"});
+
+    core::Heartbeat healthy;
+    healthy.version = "0.1.0";
+    REQUIRE(store.value()->recordHeartbeat(device, healthy));
+    CHECK(flagsNow().empty());
+    clock.advance(hours(2));
+    CHECK(flagsNow().empty());  // exactly 2 h is not yet silent
+    clock.advance(seconds(1));
+    CHECK(flagsNow() == Flags{"silent"});
+
+    core::Heartbeat troubled = healthy;
+    troubled.pending = 1001;
+    troubled.deadLetters = 1;
+    troubled.lastError = "cannot reach https://collector: timed out";
+    REQUIRE(store.value()->setSiteConfig("leeds", "{}"));  // the site is on v1, the kiosk on v0
+    REQUIRE(store.value()->recordHeartbeat(device, troubled));
+    CHECK(flagsNow() == Flags{"backlogged", "old config", "dead letters", "upload errors"});
+
+    troubled = healthy;
+    troubled.oldestPendingHours = 25;
+    troubled.configVersion = 1;
+    troubled.configError = "site config v1 refused: reasons[0] has no text";
+    REQUIRE(store.value()->recordHeartbeat(device, troubled));
+    CHECK(flagsNow() == Flags{"backlogged", "config rejected"});
+
+    REQUIRE(store.value()->unenrollDevice(device));
+    clock.advance(hours(48));
+    CHECK(flagsNow() == Flags{"unenrolled"});  // gone on purpose: not "silent"
+}
+
+TEST_CASE("site configs are TOML for people, with errors that name the line or the field") {
+    SECTION("good") {
+        auto content = collector::siteContentFromToml(R"(
+default_language = "cy"
+languages = ["en", "cy"]
+cooldown_seconds = 5
+[[support_resources]]
+name = "Mental-health first aiders"
+detail = "Ask at reception"
+)",
+                                                      "leeds.toml");
+        REQUIRE(content);
+        const auto parsed = json::parse(content.value());
+        CHECK(parsed["default_language"] == "cy");
+        CHECK(parsed["support_resources"][0]["name"] == "Mental-health first aiders");
+    }
+    SECTION("syntax") {
+        auto bad =
+            collector::siteContentFromToml("reasons = [\"workload\"\nidle = 3\n", "leeds.toml");
+        REQUIRE_FALSE(bad);
+        CHECK_THAT(bad.error().message, Catch::Contains("leeds.toml line 2"));
+    }
+    SECTION("a field that is not site content") {
+        auto bad = collector::siteContentFromToml("device_token = \"x\"\n", "leeds.toml");
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().field == "device_token");
+    }
+    SECTION("a bad quiet hours time") {
+        auto bad = collector::siteContentFromToml(
+            "[quiet_hours]\nstart = \"7pm\"\nend = \"07:00\"\n", "x.toml");
+        REQUIRE_FALSE(bad);
+        CHECK(bad.error().field == "quiet_hours.start");
+        CHECK_THAT(bad.error().message, Catch::Contains("HH:MM"));
+    }
+    SECTION("a bad reason id") {
+        auto bad = collector::siteContentFromToml("reasons = [\"Work Load\"]\n", "x.toml");
+        REQUIRE_FALSE(bad);
+        CHECK_THAT(bad.error().field, Catch::StartsWith("reasons"));
+    }
+}
+
+TEST_CASE("the site config is fetched with ETag caching: unchanged configs cost a 304") {
+    Fixture f;
+    const auto config = f.enrolKiosk();
+    CHECK(config.siteConfigVersion == 0);
+    auto none = upload::fetchSiteConfig(*f.http, targetOf(config), 0);
+    REQUIRE(none);
+    CHECK_FALSE(none.value());  // no site config yet: "v0" matches
+    f.setSiteConfig("you_said_we_did = \"New plants on floor 3.\"\n");
+    auto fetched = upload::fetchSiteConfig(*f.http, targetOf(config), 0);
+    REQUIRE(fetched);
+    REQUIRE(fetched.value());
+    CHECK(fetched.value()->version == 1);
+    CHECK_THAT(fetched.value()->contentJson, Catch::Contains("New plants"));
+    auto again = upload::fetchSiteConfig(*f.http, targetOf(config), 1);
+    REQUIRE(again);
+    CHECK_FALSE(again.value());
+    // The raw answer really is a 304 with the ETag.
+    upload::HttpRequest conditional;
+    conditional.url = f.collector.url() + "/v1/config";
+    conditional.bearerToken = config.deviceToken;
+    conditional.ifNoneMatch = upload::siteConfigEtag(1);
+    auto raw = f.http->send(conditional);
+    REQUIRE(raw);
+    CHECK(raw->status == 304);
+    CHECK(raw->headers["etag"] == "\"v1\"");
+    CHECK(f.get("/v1/config", "not-a-token").status == 401);
+}
+
+TEST_CASE("a kiosk applies a fetched site config between check-ins and reports one it refuses") {
+    Fixture f;
+    const auto config = f.enrolKiosk();
+    core::SystemClock clock;
+    testing::SeededRandom random;
+    {
+        auto app = startKiosk(config, f.dir / "kiosk.json", random, clock);
+        f.setSiteConfig("you_said_we_did = \"New plants on floor 3.\"\nreasons = [\"team\"]\n");
+        // Someone is mid check-in: the new config waits for them to finish.
+        REQUIRE(kiosk::tapOn(*app, ui::Screen::Welcome, "welcome.start", kiosk::PointerKind::Touch,
+                             steady_clock::now() + seconds(10)));
+        REQUIRE(kiosk::waitForScreen(*app, ui::Screen::Pulse, steady_clock::now() + seconds(10)));
+        uploadAndWait(*app);
+        CHECK(app->uploadStatus().fetchedConfigVersion == 1);
+        CHECK(app->siteConfigVersion() == 0);
+        CHECK(app->screen() == ui::Screen::Pulse);
+        REQUIRE(kiosk::tapOn(*app, ui::Screen::Pulse, "pulse.back", kiosk::PointerKind::Touch,
+                             steady_clock::now() + seconds(10)));
+        REQUIRE(kiosk::pumpUntil(
+            *app, [&] { return app->siteConfigVersion() == 1; },
+            steady_clock::now() + seconds(10)));
+        // The new question set is what the next person gets.
+        REQUIRE(kiosk::driveCheckIn(*app, 4, kiosk::PointerKind::Touch, {"team"}));
+
+        // A config this kiosk cannot show (a reason with no text) is refused:
+        // the kiosk keeps running v1 and says why in its next heartbeat.
+        f.setSiteConfig("reasons = [\"parking\"]\n");
+        uploadAndWait(*app);
+        REQUIRE(kiosk::pumpUntil(
+            *app, [&] { return app->uploadStatus().fetchedConfigVersion == 2; },
+            steady_clock::now() + seconds(10)));
+        kiosk::pumpUntil(
+            *app, [] { return false; }, steady_clock::now() + milliseconds(200));
+        CHECK(app->siteConfigVersion() == 1);
+        uploadAndWait(*app);
+        auto rows = f.collector.store().fleetRows();
+        REQUIRE(rows);
+        REQUIRE(rows->size() == 1);
+        REQUIRE(rows->front().heartbeat);
+        CHECK(rows->front().heartbeat->configVersion == 1);
+        CHECK_THAT(rows->front().heartbeat->configError,
+                   Catch::Contains("v2") && Catch::Contains("reason.parking"));
+        const auto flags =
+            collector::assessFleet(rows.value(), system_clock::now(), {}).front().flags;
+        CHECK(std::find(flags.begin(), flags.end(), "config rejected") != flags.end());
+    }
+    // After a restart the kiosk runs the fetched v1 at once, before any upload.
+    auto restarted = startKiosk(config, f.dir / "kiosk.json", random, clock, false);
+    CHECK(restarted->siteConfigVersion() == 1);
+    auto stored =
+        testing::queryStrings(config.databasePath,
+                              "SELECT reasons FROM checkins UNION ALL SELECT 'acknowledged' "
+                              "WHERE NOT EXISTS (SELECT 1 FROM checkins)");
+    CHECK(stored == std::vector<std::string>{"acknowledged"});
+}
+
+TEST_CASE("unenroll uploads what is pending first, then the collector revokes the kiosk") {
+    Fixture f;
+    const auto config = f.enrolKiosk();
+    testing::SeededRandom random;
+    core::SystemClock clock;
+    {
+        auto outbox = storage::Outbox::open(config.databasePath, random);
+        REQUIRE(outbox);
+        for (int score : {1, 3, 5}) {
+            REQUIRE(
+                outbox->add(core::CheckIn{score, "leeds", 1, core::hourBucketOf(clock.now()), {}}));
+        }
+    }
+    SECTION("collector reachable") {
+        auto outcome = provisioning::unenroll(f.dir / "kiosk.json", *f.http, random, clock);
+        REQUIRE(outcome);
+        CHECK(outcome->uploaded == 3);
+        CHECK(testing::queryStrings(f.dir / "collector.db", "SELECT count(*) FROM checkins") ==
+              std::vector<std::string>{"3"});
+        // The token no longer works and is gone from the file.
+        CHECK_FALSE(f.collector.store().authenticateDevice(config.deviceToken).value());
+        const std::string text = readFile(f.dir / "kiosk.json");
+        CHECK(text.find(config.deviceToken) == std::string::npos);
+        auto reload = core::loadKioskConfigFile(f.dir / "kiosk.json");
+        REQUIRE_FALSE(reload);
+        CHECK(reload.error().field == "device_token");
+        CHECK_THAT(reload.error().message, Catch::Contains("enroll"));
+        auto rows = f.collector.store().fleetRows();
+        REQUIRE(rows);
+        CHECK(rows->front().unenrolled);
+    }
+    SECTION("collector unreachable: refused with the count, nothing changed") {
+        auto before = readFile(f.dir / "kiosk.json");
+        auto edited = config;
+        edited.serverUrl = "https://127.0.0.1:9";
+        REQUIRE(provisioning::writeFileAtomically(
+            f.dir / "kiosk.json", core::serializeKioskConfig(edited),
+            std::filesystem::perms::owner_read | std::filesystem::perms::owner_write));
+        auto refused = provisioning::unenroll(f.dir / "kiosk.json", *f.http, random, clock);
+        REQUIRE_FALSE(refused);
+        CHECK_THAT(refused.error().message, Catch::StartsWith("3 check-ins are still waiting") &&
+                                                Catch::Contains("Nothing was changed"));
+        CHECK(readFile(f.dir / "kiosk.json").find(config.deviceToken) != std::string::npos);
+        CHECK(f.collector.store().authenticateDevice(config.deviceToken).value());
+    }
+}
+
+TEST_CASE("install --root writes a unit that systemd-analyze verify accepts") {
+    testing::TempDir root;
+    provisioning::InstallOptions options;
+    options.root = root.path();
+    auto written = provisioning::install(options);
+    REQUIRE(written);
+    const auto unit = root / provisioning::kUnitPath;
+    const std::string text = readFile(unit);
+    CHECK_THAT(text, Catch::Contains("Restart=always") && Catch::Contains("WatchdogSec=30") &&
+                         Catch::Contains("Type=notify") && Catch::Contains("User=carekiosk") &&
+                         Catch::Contains("ExecStart=/usr/bin/cage -- /usr/bin/carekiosk") &&
+                         Catch::Contains("LoadCredential=kiosk.json:/etc/carekiosk/kiosk.json"));
+    CHECK_THAT(readFile(root / provisioning::kSysusersPath),
+               Catch::Contains("u carekiosk") && Catch::Contains("m carekiosk input"));
+    CHECK_THAT(readFile(root / provisioning::kPamPath), Catch::Contains("pam_systemd.so"));
+    struct stat info {};
+    REQUIRE(stat((root / provisioning::kStateDir).c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0700);
+    REQUIRE(stat((root / provisioning::kConfigDir).c_str(), &info) == 0);
+    CHECK((info.st_mode & 0777) == 0755);
+
+    // systemd itself checks the unit (it needs cage at /usr/bin/cage: scripts/setup installs it).
+    const auto verify = testing::runCommand({"/usr/bin/systemd-analyze", "verify", unit.string()});
+    INFO(verify.out << verify.err);
+    CHECK(verify.exitCode == 0);
+    // Nothing in the output but what systemd says about units it cannot see here.
+    CHECK(verify.err.find("carekiosk.service:") == std::string::npos);
+
+    // A second run updates the unit and leaves config and data alone.
+    std::ofstream(root / provisioning::kConfigPath) << "{}";
+    options.watchdogSeconds = 60;
+    REQUIRE(provisioning::install(options));
+    CHECK_THAT(readFile(unit), Catch::Contains("WatchdogSec=60"));
+    CHECK(readFile(root / provisioning::kConfigPath) == "{}");
+
+    options.user = "Kiosk User";
+    auto refused = provisioning::install(options);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().field == "--user");
+}
+
+TEST_CASE("the kiosk tells systemd it is ready and pings the watchdog from its main loop") {
+    testing::TempDir dir;
+    const auto socketPath = dir / "notify.sock";
+    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socketPath.c_str());
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    ::setenv("NOTIFY_SOCKET", socketPath.c_str(), 1);
+    ::setenv("WATCHDOG_USEC", "400000", 1);  // ping at least every 0.2 s
+    core::SystemClock clock;
+    testing::SeededRandom random;
+    kiosk::KioskOptions options;
+    options.config = testing::offlineKioskConfig(dir);
+    options.forceWindowed = true;
+    options.width = 800;
+    options.height = 480;
+    options.startUploader = false;
+    // sd_notify reads NOTIFY_SOCKET on every call, as under systemd; the
+    // variables are removed again when this test ends.
+    struct EnvironmentGuard {
+        ~EnvironmentGuard() {
+            ::unsetenv("NOTIFY_SOCKET");
+            ::unsetenv("WATCHDOG_USEC");
+        }
+    } guard;
+    auto app = kiosk::KioskApp::create(options, clock, random);
+    REQUIRE(app);
+
+    std::vector<std::string> messages;
+    int watchdogPings = 0;
+    const auto deadline = steady_clock::now() + seconds(20);
+    while (watchdogPings < 3 && steady_clock::now() < deadline) {
+        // The loop is idle (no input): only the watchdog makes it wake up.
+        app.value()->pump(milliseconds(50));
+        pollfd p{fd, POLLIN, 0};
+        while (::poll(&p, 1, 0) > 0) {
+            char buffer[256];
+            const auto n = ::recv(fd, buffer, sizeof buffer, 0);
+            if (n <= 0) {
+                break;
+            }
+            messages.emplace_back(buffer, static_cast<std::size_t>(n));
+            watchdogPings += messages.back() == "WATCHDOG=1" ? 1 : 0;
+        }
+    }
+    ::close(fd);
+    REQUIRE_FALSE(messages.empty());
+    CHECK_THAT(messages.front(), Catch::StartsWith("READY=1"));
+    CHECK(watchdogPings >= 3);
+}
