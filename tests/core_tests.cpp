@@ -150,3 +150,70 @@ TEST_CASE("dates are validated") {
     REQUIRE_FALSE(bad);
     CHECK(bad.error().field == "to");
 }
+
+TEST_CASE("a heartbeat survives the wire, and a strange one is refused naming the field") {
+    core::Heartbeat h;
+    h.version = "0.1.0";
+    h.pending = 12;
+    h.oldestPendingHours = 3;
+    h.deadLetters = 1;
+    h.lastError = "timed out";
+    h.diskFreeMegabytes = 2048;
+    h.uptimeSeconds = 86400;
+    h.configVersion = 4;
+    h.configError = "site config v5 refused: reasons[0]";
+    auto decoded = core::decodeHeartbeat(core::encodeHeartbeat(h));
+    REQUIRE(decoded);
+    CHECK(decoded.value() == h);
+    auto negative = core::decodeHeartbeat(
+        R"({"version":"1","pending":-1,"oldest_pending_hours":0,"dead_letters":0,
+            "disk_free_mb":1,"uptime_seconds":1,"config_version":0})");
+    REQUIRE_FALSE(negative);
+    CHECK(negative.error().field == "pending");
+    auto missing = core::decodeHeartbeat(R"({"version":"1"})");
+    REQUIRE_FALSE(missing);
+    CHECK(missing.error().field == "pending");
+}
+
+TEST_CASE("quiet hours are HH:MM pairs that may wrap past midnight") {
+    const core::QuietHours night{19 * 60, 7 * 60};
+    CHECK(night.contains(23 * 60));
+    CHECK(night.contains(0));
+    CHECK(night.contains(6 * 60 + 59));
+    CHECK_FALSE(night.contains(7 * 60));
+    CHECK_FALSE(night.contains(12 * 60));
+    CHECK(night.contains(19 * 60));
+    const core::QuietHours lunch{12 * 60, 13 * 60};
+    CHECK(lunch.contains(12 * 60 + 30));
+    CHECK_FALSE(lunch.contains(13 * 60));
+
+    core::KioskConfig base;
+    base.serverUrl = "https://collector.example";
+    base.caFile = "ca.pem";
+    base.deviceId = "kiosk-1";
+    base.deviceToken = "t";
+    base.siteId = "leeds";
+    base.databasePath = "k.db";
+    auto applied =
+        core::applySiteContent(base, R"({"quiet_hours": {"start": "19:30", "end": "07:00"}})");
+    REQUIRE(applied);
+    REQUIRE(applied->quietHours);
+    CHECK(applied->quietHours->startMinute == 19 * 60 + 30);
+    // The config file round-trips them.
+    auto reparsed = core::parseKioskConfig(core::serializeKioskConfig(applied.value()));
+    REQUIRE(reparsed);
+    CHECK(reparsed->quietHours == applied->quietHours);
+
+    auto bad =
+        core::applySiteContent(base, R"({"quiet_hours": {"start": "25:00", "end": "07:00"}})");
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().field == "quiet_hours.start");
+    auto same =
+        core::applySiteContent(base, R"({"quiet_hours": {"start": "07:00", "end": "07:00"}})");
+    REQUIRE_FALSE(same);
+    CHECK(same.error().field == "quiet_hours");
+    auto extra = core::applySiteContent(
+        base, R"({"quiet_hours": {"start": "19:00", "end": "07:00", "days": "weekdays"}})");
+    REQUIRE_FALSE(extra);
+    CHECK(extra.error().field == "quiet_hours.days");
+}

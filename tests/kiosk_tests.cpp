@@ -609,3 +609,22 @@ TEST_CASE("the admin panel counts buddy requests and dates the oldest waiting ch
     REQUIRE(oldest);
     CHECK_THAT(oldest->value, Catch::Contains("5 h ago") || Catch::Contains("6 h ago"));
 }
+
+TEST_CASE("in quiet hours the kiosk shows a dim clock, and a touch wakes it to welcome") {
+    KioskFixture f;
+    // Quiet from a minute ago for two hours, in the kiosk's own time zone.
+    const int now = kiosk::localMinuteOfDay(system_clock::now());
+    f.config.quietHours = core::QuietHours{(now + 1439) % 1440, (now + 120) % 1440};
+    auto app = f.app(1280, 800);
+    REQUIRE(kiosk::waitForScreen(*app, ui::Screen::Quiet, kDeadline()));
+    REQUIRE(kiosk::pumpUntil(
+        *app, [&] { return app->settled(); }, kDeadline()));
+    REQUIRE(app->saveScreenshot(std::filesystem::path(CAREKIOSK_SCREENSHOT_DIR) / "quiet.png"));
+    // The whole screen but the admin corner wakes it.
+    CHECK(app->layout().find("quiet.wake"));
+    REQUIRE(kiosk::injectTap(*app, "quiet.wake", kiosk::PointerKind::Touch));
+    REQUIRE(kiosk::waitForScreen(*app, ui::Screen::Welcome, kDeadline()));
+    // A check-in works as in opening hours.
+    REQUIRE(kiosk::driveCheckIn(*app, 5, kiosk::PointerKind::Touch));
+    CHECK(f.outbox.pendingCount().value() == 1);
+}

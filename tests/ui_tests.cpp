@@ -466,3 +466,31 @@ TEST_CASE("a press and release that arrive together become a tap over two frames
     CHECK_FALSE(input.hasPending());
     ImGui::DestroyContext();
 }
+
+TEST_CASE("in quiet hours an idle welcome dims to the clock, a touch wakes it, and it returns") {
+    Flow flow(settings());
+    flow.setQuietHours(true, t0 + seconds(44));
+    CHECK(flow.screen() == Screen::Welcome);  // touched (started) less than 45 s ago
+    flow.setQuietHours(true, t0 + seconds(45));
+    CHECK(flow.screen() == Screen::Quiet);  // nobody has touched it for the idle time
+    flow.apply(Wake{}, t0 + seconds(1));
+    CHECK(flow.screen() == Screen::Welcome);
+    // Awake for the idle time after the last touch, then back to the clock.
+    flow.setQuietHours(true, t0 + seconds(30));
+    CHECK(flow.screen() == Screen::Welcome);
+    CHECK(flow.nextDeadline() == t0 + seconds(46));
+    CHECK(flow.tick(t0 + seconds(46)));
+    CHECK(flow.screen() == Screen::Quiet);
+    // A check-in during quiet hours works, and its end goes straight back to the clock.
+    flow.apply(Wake{}, t0 + seconds(60));
+    toReasons(flow, 4, t0 + seconds(61));
+    flow.apply(SubmitCheckIn{}, t0 + seconds(62));
+    flow.saved(t0 + seconds(62));
+    CHECK(flow.screen() == Screen::ThankYou);
+    CHECK(flow.tick(t0 + seconds(68)));
+    CHECK(flow.screen() == Screen::Quiet);
+    // Opening hours: the clock gives way to welcome at once.
+    flow.setQuietHours(false, t0 + seconds(100));
+    CHECK(flow.screen() == Screen::Welcome);
+    CHECK_FALSE(flow.nextDeadline());
+}

@@ -8,6 +8,7 @@
 #include "carekiosk/kiosk/site_content.hpp"
 #include "carekiosk/kiosk/tap_driver.hpp"
 #include "carekiosk/storage/outbox.hpp"
+#include "carekiosk/ui/translations.hpp"
 #include "carekiosk/upload/uploader.hpp"
 
 using namespace carekiosk;
@@ -153,6 +154,10 @@ int uploadAndExit(const core::KioskConfig& config) {
 
 int main(int argc, char** argv) {
     CLI::App cli{"carekiosk: an anonymous wellbeing check-in kiosk"};
+    cli.set_version_flag("--version", [] {
+        return std::string("carekiosk " CAREKIOSK_VERSION " (translations in ") +
+               ui::defaultTranslationsDir() + ")";
+    });
     std::string configPath;
     std::string windowed;
     int simulate = 0;
