@@ -139,8 +139,9 @@ background:#a33a00;color:#fff;font-size:.85rem}
 </style></head><body>
 <h1>Kiosk fleet</h1>
 )";
-    html += "<p class=\"lead\">" + std::to_string(fleet.size()) + " kiosks, " +
-            std::to_string(attention) + " need attention. A kiosk is silent after " +
+    html += "<p class=\"lead\">" + std::to_string(fleet.size()) +
+            (fleet.size() == 1 ? " kiosk, " : " kiosks, ") + std::to_string(attention) +
+            (attention == 1 ? " needs" : " need") + " attention. A kiosk is silent after " +
             std::to_string(rules.silentAfter.count() / 60) + " minutes without a heartbeat.</p>\n";
     html +=
         "<table><thead><tr><th>Kiosk</th><th>Site</th><th>Last heard</th><th>Waiting</th>"
@@ -153,15 +154,19 @@ background:#a33a00;color:#fff;font-size:.85rem}
                 "</td>";
         if (row.heartbeat) {
             const auto& h = *row.heartbeat;
-            html +=
-                "<td>" + std::to_string(h.pending) +
-                (h.pending > 0 ? " (oldest " + std::to_string(h.oldestPendingHours) + " h)" : "") +
-                "</td><td>" + htmlEscape(h.version) + "</td><td>v" +
-                std::to_string(h.configVersion) + " of v" + std::to_string(row.siteConfigVersion) +
-                "</td>";
+            const std::string oldest =
+                h.oldestPendingHours == 0
+                    ? " (all from the last hour)"
+                    : " (oldest " + std::to_string(h.oldestPendingHours) + " h)";
+            const std::string config = h.configVersion >= row.siteConfigVersion
+                                           ? ", current"
+                                           : ", site has v" + std::to_string(row.siteConfigVersion);
+            html += "<td>" + std::to_string(h.pending) + (h.pending > 0 ? oldest : "") +
+                    "</td><td>" + htmlEscape(h.version) + "</td><td>v" +
+                    std::to_string(h.configVersion) + config + "</td>";
         } else {
-            html +=
-                "<td>-</td><td>-</td><td>- of v" + std::to_string(row.siteConfigVersion) + "</td>";
+            html += "<td>-</td><td>-</td><td>site has v" + std::to_string(row.siteConfigVersion) +
+                    "</td>";
         }
         html += "<td>";
         if (kiosk.flags.empty()) {
