@@ -31,23 +31,11 @@ struct Fixture {
 
     upload::HttpResponse post(const std::string& path, const std::string& body,
                               const std::string& token = {}) {
-        upload::HttpRequest r;
-        r.method = "POST";
-        r.url = collector.url() + path;
-        r.bearerToken = token;
-        r.body = body;
-        auto response = http->send(r);
-        REQUIRE(response);
-        return response.value();
+        return testing::sendOk(*http, "POST", collector.url() + path, token, body);
     }
 
     upload::HttpResponse get(const std::string& path, const std::string& token) {
-        upload::HttpRequest r;
-        r.url = collector.url() + path;
-        r.bearerToken = token;
-        auto response = http->send(r);
-        REQUIRE(response);
-        return response.value();
+        return testing::sendOk(*http, "GET", collector.url() + path, token);
     }
 };
 
@@ -351,9 +339,10 @@ TEST_CASE("a revoked kiosk or manager token is refused from then on") {
     REQUIRE(f.collector.store().revokeDevice(device.deviceId));
     auto refused = f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken);
     CHECK(refused.status == 401);
-    auto devices = f.collector.store().listDevices().value();
+    auto devices = f.collector.store().fleetRows().value();
     REQUIRE(devices.size() == 1);
     CHECK(devices[0].revoked);
+    CHECK_FALSE(devices[0].unenrolled);
 
     REQUIRE(f.get("/v1/summary?site=leeds&from=2026-11-01&to=2026-11-30", manager).status == 200);
     REQUIRE(f.collector.store().revokeApiToken(manager));

@@ -57,12 +57,7 @@ struct Fixture {
     }
 
     upload::HttpResponse get(const std::string& path, const std::string& token) {
-        upload::HttpRequest r;
-        r.url = collector.url() + path;
-        r.bearerToken = token;
-        auto response = http->send(r);
-        REQUIRE(response);
-        return response.value();
+        return testing::sendOk(*http, "GET", collector.url() + path, token);
     }
 
     json fleet(const std::string& token) {

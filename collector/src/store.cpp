@@ -235,25 +235,6 @@ Result<std::string> Store::createManagerToken(const std::string& name) {
     return createApiToken(ApiRole::Manager, name);
 }
 
-Result<std::vector<DeviceInfo>> Store::listDevices() {
-    std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("SELECT device_id, site_id, revoked FROM devices ORDER BY device_id");
-    if (!stmt) {
-        return stmt.error();
-    }
-    std::vector<DeviceInfo> devices;
-    while (true) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!row.value()) {
-            return devices;
-        }
-        devices.push_back({stmt->columnText(0), stmt->columnText(1), stmt->columnInt(2) != 0});
-    }
-}
-
 Status Store::revokeDevice(const std::string& deviceId) {
     std::lock_guard lock(mutex_);
     auto stmt = db_.prepare("UPDATE devices SET revoked = 1 WHERE device_id = ?");

@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "carekiosk/collector/fleet.hpp"
 #include "carekiosk/collector/server.hpp"
 #include "carekiosk/collector/site_config.hpp"
 #include "carekiosk/collector/store.hpp"
@@ -197,13 +198,18 @@ int main(int argc, char** argv) {
         }
         std::printf("%s\n", code.value().c_str());
     } else if (listDevices->parsed()) {
-        auto devices = store.value()->listDevices();
-        if (!devices) {
-            return fail(devices.error());
+        auto rows = store.value()->fleetRows();
+        if (!rows) {
+            return fail(rows.error());
         }
-        for (const auto& d : devices.value()) {
-            std::printf("%s  %s%s\n", d.deviceId.c_str(), d.siteId.c_str(),
-                        d.revoked ? "  (revoked)" : "");
+        // The fleet view's rules, with the default silence limit.
+        for (const auto& kiosk : collector::assessFleet(rows.value(), clock.now(), {})) {
+            std::string flags;
+            for (const auto& flag : kiosk.flags) {
+                flags += (flags.empty() ? "  (" : ", ") + flag;
+            }
+            std::printf("%s  %s%s\n", kiosk.row.deviceId.c_str(), kiosk.row.siteId.c_str(),
+                        flags.empty() ? "" : (flags + ")").c_str());
         }
     } else if (revoke->parsed()) {
         auto revoked = device.empty() ? store.value()->revokeApiToken(token)

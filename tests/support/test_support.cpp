@@ -259,4 +259,18 @@ core::KioskConfig offlineKioskConfig(const TempDir& dir) {
     return c;
 }
 
+upload::HttpResponse sendOk(upload::HttpSender& sender, const std::string& method,
+                            const std::string& url, const std::string& token,
+                            const std::string& body) {
+    upload::HttpRequest request;
+    request.method = method;
+    request.url = url;
+    request.bearerToken = token;
+    request.body = body;
+    auto response = sender.send(request);
+    INFO(method << " " << url);
+    REQUIRE(response);
+    return response.value();
+}
+
 }  // namespace carekiosk::testing

@@ -100,6 +100,11 @@ std::vector<std::string> queryStrings(const std::filesystem::path& db, const std
 std::unique_ptr<upload::HttpSender> makeTestSender(
     std::chrono::seconds requestTimeout = std::chrono::seconds(60));
 
+// Sends one request that must get an answer (any status); REQUIREs the transport.
+upload::HttpResponse sendOk(upload::HttpSender& sender, const std::string& method,
+                            const std::string& url, const std::string& token,
+                            const std::string& body = {});
+
 // Creates or extends a SQLite file by running the SQL script at `sqlFile`.
 void execSqlFile(const std::filesystem::path& db, const std::filesystem::path& sqlFile);
 

@@ -35,12 +35,6 @@ struct Device {
     std::string siteId;
 };
 
-struct DeviceInfo {
-    std::string deviceId;
-    std::string siteId;
-    bool revoked = false;
-};
-
 // What an API token may do (see server.hpp for each endpoint's role).
 enum class ApiRole { Manager, Coordinator, Facilities, Admin };
 const char* roleName(ApiRole role);
@@ -90,8 +84,6 @@ class Store {
     Result<std::string> createApiToken(ApiRole role, const std::string& name);
     Result<std::string> createManagerToken(const std::string& name);
 
-    // Every enrolled kiosk, revoked or not, by device id.
-    Result<std::vector<DeviceInfo>> listDevices();
     // Revokes a kiosk's token: its uploads get 401 from now on. NotFound if unknown.
     Status revokeDevice(const std::string& deviceId);
     // Revokes an API token given its value. NotFound if it is not a known token.
