@@ -321,10 +321,14 @@ void tourEveryLanguage(int w, int h) {
             CHECK(testing::queryStrings(f.config.databasePath,
                                         "SELECT kind || ':' || times FROM buddy_requests") ==
                   std::vector<std::string>{"walk:lunchtimes"});
+            // Stored sealed (format 1); only the organisation's secret key opens it.
             const auto contact = testing::queryStrings(
-                f.config.databasePath, "SELECT CAST(contact AS TEXT) FROM buddy_requests");
+                f.config.databasePath,
+                "SELECT lower(hex(contact)) FROM buddy_requests WHERE contact_format = 1");
             REQUIRE(contact.size() == 1);
-            auto decoded = core::decodeBuddyContact(contact[0]);
+            auto decoded = collector::openBuddyRequest(
+                core::SealedBuddyRequest{std::string(32, '0'), "leeds", "walk", {}, contact[0]},
+                testing::testBuddyKeys().secretKeyBase64);
             REQUIRE(decoded);
             CHECK(decoded->firstName == "Sam");  // shift on for the first letter only
             CHECK(decoded->contact == "desk 4");

@@ -2,6 +2,7 @@
 
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <set>
 
 #include "carekiosk/core/config.hpp"
 #include "carekiosk/provisioning/check.hpp"
@@ -235,4 +236,48 @@ TEST_CASE("check with a broken config names the field and skips what depends on 
     CHECK_FALSE(lineNamed(lines, "config file").ok);
     CHECK_THAT(lineNamed(lines, "config file").detail, Catch::Contains("ca_file"));
     CHECK_THAT(lineNamed(lines, "collector and TLS").detail, Catch::Contains("skipped"));
+}
+
+TEST_CASE("check gives each broken config field its own message with the fix") {
+    testing::TempDir dir;
+    const std::string good = R"("ca_file": "ca.pem", "device_id": "kiosk-1", "device_token": "t",
+        "site_id": "leeds", "database": "kiosk.db")";
+    struct Broken {
+        std::string json;
+        std::string field;  // the message must name it
+        std::string fix;    // and say what to do
+    };
+    const Broken cases[] = {
+        {R"({"server_url": "http://c:80", )" + good + "}", "server_url", "https://"},
+        {R"({"server_url": "https://c", "device_id": "k", "device_token": "t", "site_id": "leeds",
+            "database": "k.db"})",
+         "ca_file", "missing"},
+        {R"({"server_url": "https://c", )" + good + R"(, "colour": "red"})", "colour", "remove"},
+        {R"({"server_url": "https://c", )" + good + R"(, "idle_reset_seconds": 5})",
+         "idle_reset_seconds", "10"},
+        {R"({"server_url": "https://c", )" + good + R"(, "reasons": ["Work Load"]})", "reasons",
+         ""},
+        {R"({"server_url": "https://c", )" + good +
+             R"(, "quiet_hours": {"start": "7pm", "end": "07:00"}})",
+         "quiet_hours.start", "HH:MM"},
+        {R"({"server_url": "https://c", )" + good + R"(, "pinned_public_key": "md5//x"})",
+         "pinned_public_key", "sha256//"},
+        {R"({"server_url": "https://c", )" + good + R"(, "device_token": ""})", "device_token",
+         "enroll"},
+        {R"({"server_url": "https://c", )" + good + "", "", "JSON"},
+    };
+    core::SystemClock clock;
+    std::set<std::string> messages;
+    for (const auto& broken : cases) {
+        std::ofstream(dir / "kiosk.json") << broken.json;
+        const auto lines = provisioning::runChecks(
+            {dir / "kiosk.json", 500ull * 1024 * 1024, "/proc/bus/input/devices", {}}, clock,
+            upload::makeCurlSender);
+        const auto& line = lineNamed(lines, "config file");
+        INFO(broken.json << "\n-> " << line.detail);
+        CHECK_FALSE(line.ok);
+        CHECK_THAT(line.detail, Catch::Contains(broken.field) && Catch::Contains(broken.fix));
+        messages.insert(line.detail);
+    }
+    CHECK(messages.size() == std::size(cases));  // no two problems read the same
 }

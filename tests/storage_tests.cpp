@@ -225,8 +225,15 @@ TEST_CASE("a buddy request is stored apart from check-ins, with no time and no s
     auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
     REQUIRE(outbox);
     REQUIRE(outbox->add(checkIn(2)));
+    // A stand-in for the kiosk's crypto_box_seal: storage only ever sees its output.
+    std::vector<std::string> sealedInputs;
+    const storage::Outbox::ContactSealer seal =
+        [&](const std::string& plain) -> core::Result<std::string> {
+        sealedInputs.push_back(plain);
+        return std::string("SEALED:") + std::string(plain.rbegin(), plain.rend());
+    };
     core::BuddyRequest request{"leeds", "walk", {"lunchtimes"}, "Sam", "sam@example.org"};
-    REQUIRE(outbox->addBuddyRequest(request));
+    REQUIRE(outbox->addBuddyRequest(request, seal));
     CHECK(outbox->pendingBuddyRequests().value() == 1);
     CHECK(outbox->pendingCount().value() == 1);  // a buddy request is not a check-in
 
@@ -235,20 +242,42 @@ TEST_CASE("a buddy request is stored apart from check-ins, with no time and no s
         dir / "kiosk.db", "SELECT name FROM pragma_table_info('buddy_requests')");
     CHECK(std::set<std::string>(columns.begin(), columns.end()) ==
           std::set<std::string>{"id", "site_id", "kind", "times", "contact_format", "contact"});
-    const auto contact =
-        testing::queryStrings(dir / "kiosk.db", "SELECT CAST(contact AS TEXT) FROM buddy_requests");
-    REQUIRE(contact.size() == 1);
-    auto decoded = core::decodeBuddyContact(contact[0]);
-    REQUIRE(decoded);
-    CHECK(decoded->firstName == "Sam");
-    CHECK(decoded->contact == "sam@example.org");
+    // Only the sealed bytes were written.
+    REQUIRE(sealedInputs.size() == 1);
+    CHECK(core::decodeBuddyContact(sealedInputs[0])->contact == "sam@example.org");
+    const auto stored = testing::queryStrings(
+        dir / "kiosk.db",
+        "SELECT contact_format || ' ' || CAST(contact AS TEXT) FROM buddy_requests");
+    REQUIRE(stored.size() == 1);
+    CHECK_THAT(stored[0], Catch::StartsWith("1 SEALED:"));
+    CHECK(stored[0].find("sam@example.org") == std::string::npos);
+
+    // What the uploader sends: the sealed bytes as hex, and deleting by id.
+    auto pending = outbox->sealedBuddyRequests(10);
+    REQUIRE(pending);
+    REQUIRE(pending->size() == 1);
+    CHECK(pending->front().kind == "walk");
+    CHECK(pending->front().times == std::vector<std::string>{"lunchtimes"});
+    std::string sealedBytes;
+    REQUIRE(core::fromHex(pending->front().sealedHex, sealedBytes));
+    CHECK_THAT(sealedBytes, Catch::StartsWith("SEALED:"));
 
     core::BuddyRequest empty{"leeds", "walk", {}, "Sam", "  "};
-    auto r = outbox->addBuddyRequest(empty);
+    auto r = outbox->addBuddyRequest(empty, seal);
     REQUIRE_FALSE(r);
     CHECK(r.error().field == "contact");
     CHECK_THAT(r.error().message, Catch::Contains("type an email, phone or desk"));
+    // A sealer that fails (no organisation key) stores nothing.
+    auto unsealed =
+        outbox->addBuddyRequest(request, [](const std::string&) -> core::Result<std::string> {
+            return core::makeError(core::ErrorCode::InvalidInput, "no key", "buddy_public_key");
+        });
+    REQUIRE_FALSE(unsealed);
+    CHECK(unsealed.error().field == "buddy_public_key");
     CHECK(outbox->pendingBuddyRequests().value() == 1);
+
+    REQUIRE(outbox->deleteBuddyRequests({pending->front().id, std::string(32, 'f')}));
+    CHECK(outbox->pendingBuddyRequests().value() == 0);
 }
 
 TEST_CASE("at the storage cap new check-ins are refused clearly and unsent ones are kept") {

@@ -155,6 +155,25 @@ struct Server::Impl {
         return device.value();
     }
 
+    // True for a live coordinator token; otherwise answers 401 (or 500). Every
+    // call first deletes requests handled longer ago than the retention period.
+    bool coordinatorFor(const httplib::Request& req, httplib::Response& res) {
+        auto ok = store.authenticateApiToken(bearerToken(req), ApiRole::Coordinator);
+        if (!ok) {
+            sendError(res, ok.error());
+            return false;
+        }
+        if (!ok.value()) {
+            sendError(res, missingToken("coordinator"));
+            return false;
+        }
+        if (auto purged = store.purgeHandledBuddyRequests(options.buddyRetentionDays); !purged) {
+            sendError(res, purged.error());
+            return false;
+        }
+        return true;
+    }
+
     Result<bool> hasFleetRole(const std::string& token) {
         if (token.empty()) {
             return false;
@@ -333,6 +352,58 @@ struct Server::Impl {
                       res.set_content(encodeFleetJson(fleet.value(), options.fleetRules),
                                       "application/json");
                   }));
+
+        http->Post("/v1/buddy-requests",
+                   guarded([this](const httplib::Request& req, httplib::Response& res) {
+                       auto device = kioskFor(req, res);
+                       if (!device) {
+                           return;
+                       }
+                       auto list = core::decodeBuddyRequestList(req.body);
+                       if (!list) {
+                           return sendError(res, list.error());
+                       }
+                       auto ids = store.storeBuddyRequests(*device, list.value());
+                       if (!ids) {
+                           return sendError(res, ids.error());
+                       }
+                       res.set_content(core::encodeIdList({ids.value()}), "application/json");
+                   }));
+        http->Get("/v1/buddy-requests",
+                  guarded([this](const httplib::Request& req, httplib::Response& res) {
+                      if (!coordinatorFor(req, res)) {
+                          return;
+                      }
+                      const std::string site = req.get_param_value("site");
+                      if (!site.empty()) {
+                          if (auto valid = core::validateSiteId(site, "site"); !valid) {
+                              return sendError(res, valid.error());
+                          }
+                      }
+                      auto inbox = store.buddyInbox(site);
+                      if (!inbox) {
+                          return sendError(res, inbox.error());
+                      }
+                      res.set_header("Cache-Control", "no-store");
+                      res.set_content(core::encodeBuddyRequestList(inbox.value()),
+                                      "application/json");
+                  }));
+        http->Post("/v1/buddy-requests/handled",
+                   guarded([this](const httplib::Request& req, httplib::Response& res) {
+                       if (!coordinatorFor(req, res)) {
+                           return;
+                       }
+                       auto ids = core::decodeIdList(req.body);
+                       if (!ids) {
+                           return sendError(res, ids.error());
+                       }
+                       auto marked = store.markBuddyRequestsHandled(ids->ids);
+                       if (!marked) {
+                           return sendError(res, marked.error());
+                       }
+                       res.set_content(nlohmann::json{{"handled", marked.value()}}.dump(),
+                                       "application/json");
+                   }));
 
         http->Get("/signin", [](const httplib::Request&, httplib::Response& res) {
             res.set_content(signInPage(""), "text/html; charset=utf-8");

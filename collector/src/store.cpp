@@ -87,6 +87,19 @@ constexpr Migration kMigrations[] = {
         -- Organisation-wide settings, e.g. the public key buddy requests are sealed with.
         CREATE TABLE settings (key TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL) WITHOUT ROWID;
     )sql"},
+    {4, R"sql(
+        -- Buddy requests waiting for the coordinator. The contact is a box sealed
+        -- to the organisation's public key: this database cannot open it. No time
+        -- is kept until a request is handled (then the day, for the retention).
+        CREATE TABLE buddy_requests (
+            id TEXT PRIMARY KEY NOT NULL,
+            site_id TEXT NOT NULL REFERENCES sites(site_id),
+            kind TEXT NOT NULL,
+            times TEXT NOT NULL,
+            sealed BLOB NOT NULL,
+            handled_day INTEGER
+        ) WITHOUT ROWID;
+    )sql"},
 };
 
 // No 0/O, 1/I/L: codes are read aloud and typed by facilities staff.
@@ -474,6 +487,144 @@ Result<SiteConfig> Store::siteConfigLocked(const std::string& siteId) {
     config.version = static_cast<int>(stmt->columnInt(0));
     config.json = stmt->columnIsNull(1) ? std::string() : stmt->columnText(1);
     return config;
+}
+
+namespace {
+
+std::int64_t dayNumber(std::chrono::system_clock::time_point t) {
+    return std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
+}
+
+std::string joinTimes(const std::vector<std::string>& ids) {
+    std::string joined;
+    for (const auto& id : ids) {
+        joined += (joined.empty() ? "" : " ") + id;
+    }
+    return joined;
+}
+
+std::vector<std::string> splitTimes(const std::string& joined) {
+    std::vector<std::string> ids;
+    std::size_t start = 0;
+    while (start < joined.size()) {
+        auto end = joined.find(' ', start);
+        end = end == std::string::npos ? joined.size() : end;
+        if (end > start) {
+            ids.push_back(joined.substr(start, end - start));
+        }
+        start = end + 1;
+    }
+    return ids;
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> Store::storeBuddyRequests(const Device& device,
+                                                           const core::BuddyRequestList& list) {
+    for (std::size_t i = 0; i < list.requests.size(); ++i) {
+        if (list.requests[i].siteId != device.siteId) {
+            const std::string field = "requests[" + std::to_string(i) + "].site_id";
+            return makeError(ErrorCode::InvalidInput,
+                             field + " is not this kiosk's site (" + device.siteId + ")", field);
+        }
+    }
+    std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) {
+        return tx.error();
+    }
+    auto insert = db_.prepare(
+        "INSERT OR IGNORE INTO buddy_requests (id, site_id, kind, times, sealed) "
+        "VALUES (?, ?, ?, ?, ?)");
+    if (!insert) {
+        return insert.error();
+    }
+    std::vector<std::string> ids;
+    for (const auto& r : list.requests) {
+        std::string sealed;
+        core::fromHex(r.sealedHex, sealed);  // decodeBuddyRequestList checked it
+        insert->reset();
+        if (auto s = insert->bind(1, r.id)
+                         .bind(2, r.siteId)
+                         .bind(3, r.kind)
+                         .bind(4, joinTimes(r.times))
+                         .bindBlob(5, std::span<const std::uint8_t>(
+                                          reinterpret_cast<const std::uint8_t*>(sealed.data()),
+                                          sealed.size()))
+                         .run();
+            !s) {
+            return s.error();
+        }
+        ids.push_back(r.id);
+    }
+    if (auto s = tx->commit(); !s) {
+        return s.error();
+    }
+    return ids;
+}
+
+Result<core::BuddyRequestList> Store::buddyInbox(const std::string& siteId) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare(
+        "SELECT id, site_id, kind, times, sealed FROM buddy_requests "
+        "WHERE handled_day IS NULL AND (? = '' OR site_id = ?) ORDER BY id");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, siteId).bind(2, siteId);
+    core::BuddyRequestList list;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            return list;
+        }
+        const auto sealed = stmt->columnBlob(4);
+        list.requests.push_back(core::SealedBuddyRequest{
+            stmt->columnText(0), stmt->columnText(1), stmt->columnText(2),
+            splitTimes(stmt->columnText(3)),
+            core::toHex(
+                std::string_view(reinterpret_cast<const char*>(sealed.data()), sealed.size()))});
+    }
+}
+
+Result<int> Store::markBuddyRequestsHandled(const std::vector<std::string>& ids) {
+    std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) {
+        return tx.error();
+    }
+    auto stmt = db_.prepare(
+        "UPDATE buddy_requests SET handled_day = ? WHERE id = ? AND handled_day IS NULL");
+    if (!stmt) {
+        return stmt.error();
+    }
+    int marked = 0;
+    for (const auto& id : ids) {
+        stmt->reset();
+        if (auto s = stmt->bind(1, dayNumber(clock_.now())).bind(2, id).run(); !s) {
+            return s.error();
+        }
+        marked += sqlite3_changes(db_.handle());
+    }
+    if (auto s = tx->commit(); !s) {
+        return s.error();
+    }
+    return marked;
+}
+
+Result<int> Store::purgeHandledBuddyRequests(int retentionDays) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("DELETE FROM buddy_requests WHERE handled_day < ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    if (auto s = stmt->bind(1, dayNumber(clock_.now()) - retentionDays).run(); !s) {
+        return s.error();
+    }
+    return sqlite3_changes(db_.handle());
 }
 
 Status Store::setSetting(const std::string& key, const std::string& value) {

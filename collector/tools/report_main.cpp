@@ -1,13 +1,120 @@
 // carekiosk-report: managers' summaries from the collector.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <fstream>
 
+#include "carekiosk/collector/buddy_inbox.hpp"
 #include "carekiosk/collector/report_format.hpp"
 #include "carekiosk/core/wire.hpp"
 #include "carekiosk/upload/http_sender.hpp"
 
 using namespace carekiosk;
+
+namespace {
+
+int fail(const std::string& message) {
+    std::fprintf(stderr, "carekiosk-report: %s\n", message.c_str());
+    return 1;
+}
+
+int writeKeyPair(const std::string& path) {
+    auto pair = collector::makeBuddyKeyPair();
+    if (!pair) {
+        return fail(pair.error().message);
+    }
+    // O_EXCL: never overwrite a key that sealed requests may still need.
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        return fail("cannot create " + path + " (" + std::strerror(errno) +
+                    "); choose a new file: an existing key is never overwritten");
+    }
+    const std::string text = pair->secretKeyBase64 + "\n";
+    const bool written =
+        ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+        ::fsync(fd) == 0;
+    ::close(fd);
+    if (!written) {
+        ::unlink(path.c_str());
+        return fail("cannot write " + path);
+    }
+    std::printf("secret key written to %s (keep it with the buddy coordinator only)\n",
+                path.c_str());
+    std::printf("public key: %s\n", pair->publicKeyBase64.c_str());
+    std::printf(
+        "give it to the collector: carekiosk-collector admin set-buddy-key --db DB "
+        "--public-key %s\n",
+        pair->publicKeyBase64.c_str());
+    return 0;
+}
+
+int showBuddies(const std::string& server, const std::string& token, const std::string& keyFile,
+                const std::string& site, const std::string& caFile, bool markHandled) {
+    std::ifstream in(keyFile);
+    std::string secretKey;
+    std::getline(in, secretKey);
+    upload::TlsOptions tls;
+    tls.caFile = caFile.empty() ? "/etc/ssl/certs/ca-certificates.crt" : caFile;
+    auto sender = upload::makeCurlSender(tls);
+    upload::HttpRequest request;
+    request.url = server + "/v1/buddy-requests" + (site.empty() ? "" : "?site=" + site);
+    request.bearerToken = token;
+    auto response = sender->send(request);
+    if (!response) {
+        return fail(response.error().message);
+    }
+    if (response->status != 200) {
+        return fail("the collector answered HTTP " + std::to_string(response->status) + ": " +
+                    core::errorMessageFromBody(response->body));
+    }
+    auto inbox = core::decodeBuddyRequestList(response->body);
+    if (!inbox) {
+        return fail("unexpected answer from the collector: " + inbox.error().message);
+    }
+    if (inbox->requests.empty()) {
+        std::printf("no buddy requests waiting\n");
+        return 0;
+    }
+    std::vector<std::string> opened;
+    for (const auto& sealed : inbox->requests) {
+        auto buddy = collector::openBuddyRequest(sealed, secretKey);
+        if (!buddy) {
+            std::fprintf(stderr, "carekiosk-report: %s\n", buddy.error().message.c_str());
+            continue;
+        }
+        std::string times;
+        for (const auto& t : buddy->times) {
+            times += (times.empty() ? "" : ", ") + t;
+        }
+        std::printf("%s  site %s  %s  %s  %s <%s>\n", sealed.id.substr(0, 8).c_str(),
+                    buddy->siteId.c_str(), buddy->kind.c_str(),
+                    times.empty() ? "any time" : times.c_str(), buddy->firstName.c_str(),
+                    buddy->contact.c_str());
+        opened.push_back(sealed.id);
+    }
+    if (markHandled && !opened.empty()) {
+        upload::HttpRequest handled;
+        handled.method = "POST";
+        handled.url = server + "/v1/buddy-requests/handled";
+        handled.bearerToken = token;
+        handled.body = core::encodeIdList({opened});
+        auto answer = sender->send(handled);
+        if (!answer || answer->status != 200) {
+            return fail(
+                "could not mark them handled: " +
+                (answer ? core::errorMessageFromBody(answer->body) : answer.error().message));
+        }
+        std::printf("%zu marked handled\n", opened.size());
+    }
+    return opened.size() == inbox->requests.size() ? 0 : 1;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
     CLI::App app{"carekiosk report: summaries of check-ins for managers"};
@@ -28,7 +135,41 @@ int main(int argc, char** argv) {
     summary->add_option("--from", from, "first day, YYYY-MM-DD (default: 29 days before --to)");
     summary->add_option("--to", to, "last day, YYYY-MM-DD (default: today, UTC)");
     summary->add_flag("--csv", csv, "print CSV instead of a table");
+
+    std::string keyFile;
+    auto* keygen = app.add_subcommand(
+        "keygen",
+        "Create the organisation's keypair for buddy requests: the secret key goes to FILE "
+        "(mode 0600, keep it with the buddy coordinator), the public key is printed for "
+        "carekiosk-collector admin set-buddy-key");
+    keygen->add_option("--secret-key", keyFile, "file to write the secret key to (must not exist)")
+        ->required();
+
+    bool markHandled = false;
+    auto* buddies = app.add_subcommand(
+        "buddies",
+        "The buddy coordinator's inbox: fetch waiting buddy requests, open them here with the "
+        "secret key (the collector cannot), and print them");
+    buddies->add_option("--server", server, "collector URL, https://host:port")->required();
+    buddies->add_option("--token", token, "coordinator token")
+        ->required()
+        ->envname("CAREKIOSK_TOKEN");
+    buddies->add_option("--key", keyFile, "secret key file from keygen")
+        ->required()
+        ->check(CLI::ExistingFile);
+    buddies->add_option("--site", site, "only this site");
+    buddies->add_option("--ca", caFile, "CA file that signs the collector's certificate")
+        ->check(CLI::ExistingFile);
+    buddies->add_flag("--mark-handled", markHandled,
+                      "after printing, mark them handled (deleted after the retention period)");
     CLI11_PARSE(app, argc, argv);
+
+    if (keygen->parsed()) {
+        return writeKeyPair(keyFile);
+    }
+    if (buddies->parsed()) {
+        return showBuddies(server, token, keyFile, site, caFile, markHandled);
+    }
 
     const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
                            .time_since_epoch()

@@ -120,16 +120,39 @@ void SystemRandom::fill(std::span<std::uint8_t> out) {
 }
 
 std::string randomHex(RandomSource& random, std::size_t byteCount) {
-    static constexpr char kDigits[] = "0123456789abcdef";
     std::string bytes(byteCount, '\0');
     random.fill(std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(bytes.data()), byteCount));
+    return toHex(bytes);
+}
+
+std::string toHex(std::string_view bytes) {
+    static constexpr char kDigits[] = "0123456789abcdef";
     std::string hex;
-    hex.reserve(byteCount * 2);
+    hex.reserve(bytes.size() * 2);
     for (unsigned char c : bytes) {
         hex.push_back(kDigits[c >> 4]);
         hex.push_back(kDigits[c & 0x0f]);
     }
     return hex;
+}
+
+bool fromHex(std::string_view hex, std::string& bytes) {
+    auto digit = [](char c) {
+        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+    };
+    if (hex.size() % 2 != 0) {
+        return false;
+    }
+    bytes.clear();
+    for (std::size_t i = 0; i < hex.size(); i += 2) {
+        const int high = digit(hex[i]);
+        const int low = digit(hex[i + 1]);
+        if (high < 0 || low < 0) {
+            return false;
+        }
+        bytes.push_back(static_cast<char>(high * 16 + low));
+    }
+    return true;
 }
 
 }  // namespace carekiosk::core

@@ -186,6 +186,101 @@ Result<SiteConfigResponse> decodeSiteConfigResponse(std::string_view text) {
     return r;
 }
 
+namespace {
+
+bool isLowerHex(const std::string& text) {
+    return text.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+}  // namespace
+
+std::string encodeBuddyRequestList(const BuddyRequestList& list) {
+    json requests = json::array();
+    for (const auto& r : list.requests) {
+        requests.push_back({{"id", r.id},
+                            {"site_id", r.siteId},
+                            {"kind", r.kind},
+                            {"times", r.times},
+                            {"sealed", r.sealedHex}});
+    }
+    return json{{"requests", requests}}.dump();
+}
+
+Result<BuddyRequestList> decodeBuddyRequestList(std::string_view text) {
+    auto root = parseObject(text, "the buddy requests");
+    if (!root) {
+        return root.error();
+    }
+    JsonReader reader(root.value(), "");
+    const auto* requests = reader.array("requests", kMaxBuddyRequestsPerUpload);
+    reader.rejectUnknownFields();
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    BuddyRequestList list;
+    for (std::size_t i = 0; i < requests->size(); ++i) {
+        const std::string path = "requests[" + std::to_string(i) + "]";
+        JsonReader item((*requests)[i], path);
+        SealedBuddyRequest r;
+        r.id = item.string("id", kBuddyRequestIdLength);
+        r.siteId = item.string("site_id", 64);
+        r.kind = item.string("kind", 64);
+        r.times = item.optionalIdList("times", 8).value_or(std::vector<std::string>{});
+        r.sealedHex = item.string("sealed", kMaxSealedContactHex);
+        item.rejectUnknownFields();
+        if (!item.ok()) {
+            return item.error();
+        }
+        if (r.id.size() != kBuddyRequestIdLength || !isLowerHex(r.id)) {
+            return makeError(ErrorCode::InvalidInput, path + ".id must be 32 lowercase hex digits",
+                             path + ".id");
+        }
+        if (r.sealedHex.size() < 2 * 48 || r.sealedHex.size() % 2 != 0 ||
+            !isLowerHex(r.sealedHex)) {
+            return makeError(ErrorCode::InvalidInput,
+                             path + ".sealed must be a sealed box as lowercase hex",
+                             path + ".sealed");
+        }
+        if (auto site = validateSiteId(r.siteId, path + ".site_id"); !site) {
+            return site.error();
+        }
+        if (auto kind = validateOptionId(r.kind, path + ".kind"); !kind) {
+            return kind.error();
+        }
+        list.requests.push_back(std::move(r));
+    }
+    return list;
+}
+
+std::string encodeIdList(const IdList& list) {
+    return json{{"ids", list.ids}}.dump();
+}
+
+Result<IdList> decodeIdList(std::string_view text) {
+    auto root = parseObject(text, "the id list");
+    if (!root) {
+        return root.error();
+    }
+    JsonReader reader(root.value(), "");
+    const auto* ids = reader.array("ids", 1000);
+    reader.rejectUnknownFields();
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    IdList list;
+    for (std::size_t i = 0; i < ids->size(); ++i) {
+        const auto& id = (*ids)[i];
+        if (!id.is_string() || id.get<std::string>().size() != kBuddyRequestIdLength ||
+            !isLowerHex(id.get<std::string>())) {
+            const std::string field = "ids[" + std::to_string(i) + "]";
+            return makeError(ErrorCode::InvalidInput, field + " must be 32 lowercase hex digits",
+                             field);
+        }
+        list.ids.push_back(id.get<std::string>());
+    }
+    return list;
+}
+
 std::string encodeEnrollRequest(const EnrollRequest& request) {
     return json{{"code", request.code}}.dump();
 }

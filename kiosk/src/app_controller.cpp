@@ -1,5 +1,7 @@
 #include "carekiosk/kiosk/app_controller.hpp"
 
+#include "carekiosk/kiosk/contact_seal.hpp"
+
 #include <ctime>
 
 #include <cstdio>
@@ -72,8 +74,14 @@ void AppController::save(const ui::Effect& effect, ui::Flow::Clock::time_point n
                                       core::hourBucketOf(clock_.now()), checkIn->reasons});
     } else if (const auto* buddy = std::get_if<ui::SaveBuddy>(&effect)) {
         what = "buddy request";
-        saved = outbox_.addBuddyRequest(core::BuddyRequest{
-            config_.siteId, buddy->kind, buddy->times, buddy->firstName, buddy->contact});
+        // Sealed for the coordinator before it reaches the outbox: the kiosk
+        // cannot read it back, nor can anyone who takes its disk.
+        saved =
+            outbox_.addBuddyRequest(core::BuddyRequest{config_.siteId, buddy->kind, buddy->times,
+                                                       buddy->firstName, buddy->contact},
+                                    [this](const std::string& plain) {
+                                        return sealContact(config_.buddyPublicKey, plain);
+                                    });
     }
     if (saved) {
         lastSaveError_.reset();
@@ -155,6 +163,7 @@ ui::ViewModel AppController::viewModel(ui::Flow::Clock::time_point now) const {
         model.clockText = digits;
     }
     model.reasons = flow_.settings().reasons;
+    model.buddyOffered = flow_.settings().buddyOffered;
     model.buddyKinds = flow_.settings().buddyKinds;
     model.buddyTimes = flow_.settings().buddyTimes;
     model.support = config_.supportResources;
@@ -232,7 +241,7 @@ std::vector<ui::StatusLine> AppController::statusLines() const {
     if (auto buddies = outbox_.pendingBuddyRequests(); buddies && buddies.value() > 0) {
         lines.push_back({"Buddy requests",
                          std::to_string(buddies.value()) +
-                             " kept on this kiosk (sending them to a coordinator is not built yet)",
+                             " sealed, waiting for the next upload to the coordinator's inbox",
                          false});
     }
     if (auto letters = outbox_.deadLetters(); letters && !letters->empty()) {

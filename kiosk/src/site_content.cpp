@@ -79,6 +79,7 @@ ui::FlowSettings flowSettingsFor(const core::KioskConfig& config,
     s.buddyKinds = config.buddyKinds;
     s.buddyTimes = config.buddyTimes;
     s.hasSupportResources = !config.supportResources.empty();
+    s.buddyOffered = !config.buddyPublicKey.empty();
     return s;
 }
 

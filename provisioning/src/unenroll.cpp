@@ -39,6 +39,17 @@ core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
                              "). Nothing was changed: fix the connection (see carekiosk-provision "
                              "check) and run unenroll again");
     }
+    auto buddies = outbox->sealedBuddyRequests(core::kMaxBuddyRequestsPerUpload);
+    if (!buddies) {
+        return buddies.error();
+    }
+    if (!buddies->empty()) {
+        return makeError(ErrorCode::Rejected,
+                         std::to_string(buddies->size()) +
+                             " buddy requests are still waiting to be uploaded (" +
+                             (drained.error ? drained.error->message : "the upload stopped") +
+                             "). Nothing was changed: fix the connection and run unenroll again");
+    }
     if (auto letters = outbox->deadLetters(); letters) {
         for (const auto& letter : letters.value()) {
             outcome.keptDeadLetters += letter.checkIns;

@@ -408,16 +408,20 @@ Result<std::vector<DeadLetter>> Outbox::deadLetters() {
 
 namespace carekiosk::storage {
 
-Status Outbox::addBuddyRequest(const core::BuddyRequest& request) {
+Status Outbox::addBuddyRequest(const core::BuddyRequest& request, const ContactSealer& seal) {
     if (auto valid = core::validateBuddyRequest(request); !valid) {
         return valid;
     }
+    auto sealed = seal(core::encodeBuddyContact(request));
+    if (!sealed) {
+        return sealed.error();
+    }
     std::array<std::uint8_t, kRowKeyBytes> key{};
     random_->fill(key);
-    const std::string contact = core::encodeBuddyContact(request);
+    const std::string& contact = sealed.value();
     auto stmt = db_.prepare(
         "INSERT INTO buddy_requests (id, site_id, kind, times, contact_format, contact) "
-        "VALUES (?, ?, ?, ?, 0, ?)");
+        "VALUES (?, ?, ?, ?, 1, ?)");
     if (!stmt) {
         return stmt.error();
     }
@@ -432,6 +436,57 @@ Status Outbox::addBuddyRequest(const core::BuddyRequest& request) {
 
 Result<std::int64_t> Outbox::pendingBuddyRequests() {
     return db_.queryInt("SELECT count(*) FROM buddy_requests");
+}
+
+Result<std::vector<core::SealedBuddyRequest>> Outbox::sealedBuddyRequests(std::size_t limit) {
+    auto stmt = db_.prepare(
+        "SELECT id, site_id, kind, times, contact FROM buddy_requests WHERE contact_format = 1 "
+        "ORDER BY id LIMIT ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, static_cast<std::int64_t>(limit));
+    std::vector<core::SealedBuddyRequest> requests;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            return requests;
+        }
+        const auto id = stmt->columnBlob(0);
+        const auto contact = stmt->columnBlob(4);
+        requests.push_back(core::SealedBuddyRequest{
+            core::toHex(std::string_view(reinterpret_cast<const char*>(id.data()), id.size())),
+            stmt->columnText(1), stmt->columnText(2), splitIds(stmt->columnText(3)),
+            core::toHex(
+                std::string_view(reinterpret_cast<const char*>(contact.data()), contact.size()))});
+    }
+}
+
+Status Outbox::deleteBuddyRequests(const std::vector<std::string>& ids) {
+    auto tx = Transaction::begin(db_);
+    if (!tx) {
+        return tx.error();
+    }
+    auto stmt = db_.prepare("DELETE FROM buddy_requests WHERE id = ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    for (const auto& id : ids) {
+        std::string key;
+        if (!core::fromHex(id, key)) {
+            continue;
+        }
+        stmt->reset();
+        stmt->bindBlob(1, std::span<const std::uint8_t>(
+                              reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
+        if (auto s = stmt->run(); !s) {
+            return s;
+        }
+    }
+    return tx->commit();
 }
 
 }  // namespace carekiosk::storage

@@ -246,8 +246,14 @@ std::string ChildProcess::readLine(std::chrono::steady_clock::time_point deadlin
     }
 }
 
+const collector::BuddyKeyPair& testBuddyKeys() {
+    static const collector::BuddyKeyPair keys = collector::makeBuddyKeyPair().value();
+    return keys;
+}
+
 core::KioskConfig offlineKioskConfig(const TempDir& dir) {
     core::KioskConfig c;
+    c.buddyPublicKey = testBuddyKeys().publicKeyBase64;
     c.serverUrl = "https://127.0.0.1:9";  // never contacted
     c.caFile = TestCa::caFile();
     c.deviceId = "kiosk-test";

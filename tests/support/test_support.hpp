@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "carekiosk/collector/buddy_inbox.hpp"
 #include "carekiosk/collector/server.hpp"
 #include "carekiosk/collector/store.hpp"
 #include "carekiosk/core/clock.hpp"
@@ -69,8 +70,12 @@ struct TestCa {
     static std::string otherServerKey() { return (dir() / "other-server.key").string(); }
 };
 
+// The organisation keypair of this test process (made once), whose public key
+// the test kiosk configs carry so that buddy requests are offered and sealed.
+const collector::BuddyKeyPair& testBuddyKeys();
+
 // A kiosk config for site "leeds" whose collector is never contacted (port 9),
-// with its database in `dir`, windowed, and the test CA.
+// with its database in `dir`, windowed, the test CA and testBuddyKeys().
 core::KioskConfig offlineKioskConfig(const TempDir& dir);
 
 // A real collector (Store + HTTPS Server) on 127.0.0.1, on a free port, served

@@ -170,17 +170,18 @@ void ThankYouScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameO
     const float buttonH = widgets::buttonHeight(ctx);
     const float bottomY = ctx.height - m - buttonH;
     widgets::checkFits("thankyou.text", y - gap, bottomY, out);
-    switch (widgets::buttonRow({{"thankyou.buddy", ctx.tr("thanks.buddy"), ButtonKind::Secondary},
-                                {"thankyou.done", ctx.tr("thanks.done"), ButtonKind::Primary}},
-                               Rect{m, bottomY, textWidth, buttonH}, ctx, out)) {
-        case 0:
+    std::vector<widgets::RowButton> buttons;
+    if (model.buddyOffered) {
+        buttons.push_back({"thankyou.buddy", ctx.tr("thanks.buddy"), ButtonKind::Secondary});
+    }
+    buttons.push_back({"thankyou.done", ctx.tr("thanks.done"), ButtonKind::Primary});
+    const int tapped = widgets::buttonRow(buttons, Rect{m, bottomY, textWidth, buttonH}, ctx, out);
+    if (tapped >= 0) {
+        if (buttons[static_cast<std::size_t>(tapped)].id == std::string("thankyou.buddy")) {
             out.actions.push_back(StartBuddy{});
-            break;
-        case 1:
+        } else {
             out.actions.push_back(Dismiss{});
-            break;
-        default:
-            break;
+        }
     }
 }
 

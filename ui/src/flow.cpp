@@ -152,7 +152,7 @@ Effect Flow::apply(const Action& action, Clock::time_point now) {
                 const bool coolingDown =
                     lastCheckInSaved_ && now < *lastCheckInSaved_ + settings_.cooldown;
                 show(coolingDown ? Screen::Cooldown : Screen::Pulse, now);
-            } else if (std::holds_alternative<StartBuddy>(action)) {
+            } else if (std::holds_alternative<StartBuddy>(action) && settings_.buddyOffered) {
                 show(Screen::BuddyKind, now);
             } else if (std::holds_alternative<ShowAbout>(action)) {
                 show(Screen::About, now);
@@ -195,7 +195,7 @@ Effect Flow::apply(const Action& action, Clock::time_point now) {
             }
             break;
         case Screen::ThankYou:
-            if (std::holds_alternative<StartBuddy>(action)) {
+            if (std::holds_alternative<StartBuddy>(action) && settings_.buddyOffered) {
                 savedScore_ = 0;
                 show(Screen::BuddyKind, now);
             } else if (std::holds_alternative<Dismiss>(action)) {

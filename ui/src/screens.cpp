@@ -83,7 +83,8 @@ void WelcomeScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
     // Title, invitation, message and the ways in, centred in the space above.
     const char* title = ctx.tr("welcome.title");
     const char* subtitle = ctx.tr("welcome.subtitle");
-    const float actionsH = landscape ? buttonH : 3 * buttonH + 2 * gap;
+    const float rows = model.buddyOffered ? 3.0f : 2.0f;
+    const float actionsH = landscape ? buttonH : rows * buttonH + (rows - 1) * gap;
     const float cardH = youSaidCard(model, ctx, 0, false);
     const float contentH = textHeight(title, ctx.fonts.title, textWidth) + gap +
                            textHeight(subtitle, ctx.fonts.body, textWidth) + gap +
@@ -100,19 +101,23 @@ void WelcomeScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
     y += gap;
     Rect checkIn{m, y, textWidth, buttonH};
     Rect buddy{m, y + buttonH + gap, textWidth, buttonH};
-    Rect breathe{m, y + 2 * (buttonH + gap), textWidth, buttonH};
-    if (landscape) {
+    Rect breathe{m, y + (rows - 1) * (buttonH + gap), textWidth, buttonH};
+    if (landscape && model.buddyOffered) {
         const float w = (textWidth - 2 * gap) / 4;
         checkIn = Rect{m + w + gap, y, 2 * w, buttonH};
         buddy = Rect{m, y, w, buttonH};
         breathe = Rect{m + 3 * w + 2 * gap, y, w, buttonH};
+    } else if (landscape) {
+        const float w = (textWidth - gap) / 3;
+        checkIn = Rect{m, y, 2 * w, buttonH};
+        breathe = Rect{m + 2 * w + gap, y, w, buttonH};
     }
     if (widgets::touchButton("welcome.start", ctx.tr("welcome.checkin"), checkIn,
                              ButtonKind::Primary, ctx, out)) {
         out.actions.push_back(StartCheckIn{});
     }
-    if (widgets::touchButton("welcome.buddy", ctx.tr("welcome.buddy"), buddy, ButtonKind::Secondary,
-                             ctx, out)) {
+    if (model.buddyOffered && widgets::touchButton("welcome.buddy", ctx.tr("welcome.buddy"), buddy,
+                                                   ButtonKind::Secondary, ctx, out)) {
         out.actions.push_back(StartBuddy{});
     }
     if (widgets::touchButton("welcome.breathe", ctx.tr("welcome.breathe"), breathe,

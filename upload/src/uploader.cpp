@@ -80,7 +80,76 @@ DrainOutcome Uploader::drain() {
     DrainOutcome outcome;
     while (sendOne(outcome) == Step::Sent) {
     }
+    // Buddy requests travel apart from check-ins, after them, in their own requests.
+    while (!outcome.error && sendBuddyRequests(outcome) == Step::Sent) {
+    }
     return outcome;
+}
+
+Uploader::Step Uploader::sendBuddyRequests(DrainOutcome& outcome) {
+    auto pending = outbox_.sealedBuddyRequests(core::kMaxBuddyRequestsPerUpload);
+    if (!pending) {
+        outcome.error = pending.error();
+        return Step::Stop;
+    }
+    if (pending->empty()) {
+        return Step::Empty;
+    }
+    HttpRequest request;
+    request.method = "POST";
+    request.url = target_.serverUrl + "/v1/buddy-requests";
+    request.bearerToken = target_.deviceToken;
+    request.body = core::encodeBuddyRequestList({pending.value()});
+    auto response = sender_.send(request);
+    if (!response) {
+        outcome.error = response.error();
+        return Step::Stop;
+    }
+    // Policy: 2xx -> delete exactly the ids acknowledged; 401/403 -> the token is
+    // refused (re-enrol); anything else -> keep them all and try on the next upload.
+    if (response->status == 401 || response->status == 403) {
+        outcome.needsReEnrolment = true;
+        outcome.error =
+            makeError(ErrorCode::Unauthorized, "the collector refused this kiosk's token (" +
+                                                   statusText(response->status, response->body) +
+                                                   "); this kiosk needs re-enrolment");
+        return Step::Stop;
+    }
+    if (response->status < 200 || response->status >= 300) {
+        outcome.error =
+            makeError(ErrorCode::Rejected, "the collector answered the buddy requests with " +
+                                               statusText(response->status, response->body));
+        return Step::Stop;
+    }
+    auto ack = core::decodeIdList(response->body);
+    if (!ack) {
+        outcome.error = makeError(ErrorCode::Rejected,
+                                  "the collector's answer to the buddy requests was not "
+                                  "understood: " +
+                                      ack.error().message);
+        return Step::Stop;
+    }
+    // Only ids that were sent are deleted, whatever else the answer names.
+    std::vector<std::string> acknowledged;
+    for (const auto& id : ack->ids) {
+        for (const auto& sent : pending.value()) {
+            if (sent.id == id) {
+                acknowledged.push_back(id);
+            }
+        }
+    }
+    if (auto s = outbox_.deleteBuddyRequests(acknowledged); !s) {
+        outcome.error = s.error();
+        return Step::Stop;
+    }
+    outcome.buddyRequestsSent += static_cast<int>(acknowledged.size());
+    if (acknowledged.size() < pending->size()) {
+        outcome.error = makeError(ErrorCode::Rejected,
+                                  "the collector acknowledged only some buddy requests; the "
+                                  "rest are kept to retry");
+        return Step::Stop;
+    }
+    return Step::Sent;
 }
 
 Uploader::Step Uploader::sendOne(DrainOutcome& outcome) {

@@ -10,6 +10,10 @@
 //   GET  /v1/config    kiosk token      -> the site's config; ETag/If-None-Match (304)
 //   POST /v1/unenroll  kiosk token      -> revokes the kiosk's own token
 //   GET  /v1/fleet     facilities or admin token -> one row per kiosk with flags
+//   POST /v1/buddy-requests kiosk token -> sealed buddy requests; answers their ids
+//   GET  /v1/buddy-requests[?site=] coordinator token -> those not yet handled
+//   POST /v1/buddy-requests/handled coordinator token {ids} -> marked handled;
+//        handled ones are deleted after buddyRetentionDays
 //   GET  /signin, POST /signin (form: token) -> sets an HttpOnly session cookie
 //   GET  /fleet        session cookie (facilities or admin) -> the fleet page
 //
@@ -35,6 +39,7 @@ struct ServerOptions {
     int port = 8443;   // 0 picks a free port; see bind()
     int minGroup = 5;  // smallest group any summary shows (see anonymity.hpp); at least 3
     FleetRules fleetRules;
+    int buddyRetentionDays = 30;  // handled buddy requests are deleted after this
 };
 
 class Server {

@@ -113,6 +113,18 @@ class Store {
     Result<SiteConfig> setSiteConfig(const std::string& siteId, const std::string& json);
     Result<SiteConfig> siteConfig(const std::string& siteId);
 
+    // Stores a kiosk's sealed buddy requests once per id (all must be for the
+    // kiosk's site) and returns the ids now held, repeats included, for the
+    // kiosk to delete its copies.
+    Result<std::vector<std::string>> storeBuddyRequests(const Device& device,
+                                                        const core::BuddyRequestList& list);
+    // The requests not yet handled, for one site or (empty) all.
+    Result<core::BuddyRequestList> buddyInbox(const std::string& siteId);
+    // Marks requests handled today; returns how many were waiting.
+    Result<int> markBuddyRequestsHandled(const std::vector<std::string>& ids);
+    // Deletes requests handled more than `retentionDays` ago; returns how many.
+    Result<int> purgeHandledBuddyRequests(int retentionDays);
+
     // Organisation settings; a missing key reads as "".
     Status setSetting(const std::string& key, const std::string& value);
     Result<std::string> setting(const std::string& key);

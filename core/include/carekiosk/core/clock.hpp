@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <string_view>
 
 namespace carekiosk::core {
 
@@ -41,5 +42,10 @@ class SystemRandom final : public RandomSource {
 
 // `byteCount` random bytes as lowercase hex (2 * byteCount characters).
 std::string randomHex(RandomSource& random, std::size_t byteCount);
+
+// Bytes as lowercase hex, and back; fromHex gives false for anything that is
+// not an even number of hex digits.
+std::string toHex(std::string_view bytes);
+bool fromHex(std::string_view hex, std::string& bytes);
 
 }  // namespace carekiosk::core

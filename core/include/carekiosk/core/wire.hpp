@@ -59,6 +59,35 @@ struct Heartbeat {
 std::string encodeHeartbeat(const Heartbeat& heartbeat);
 Result<Heartbeat> decodeHeartbeat(std::string_view json);
 
+// Buddy requests on the wire (POST /v1/buddy-requests from a kiosk, GET
+// /v1/buddy-requests for the coordinator). The contact is a box sealed to the
+// organisation's public key (crypto_box_seal, as hex): neither the kiosk once
+// it is written, nor the collector, can read it.
+inline constexpr std::size_t kMaxBuddyRequestsPerUpload = 100;
+inline constexpr std::size_t kBuddyRequestIdLength = 32;  // 16 random bytes as hex
+inline constexpr std::size_t kMaxSealedContactHex = 1024;
+struct SealedBuddyRequest {
+    std::string id;  // the kiosk's random key, as hex; repeats are stored once
+    std::string siteId;
+    std::string kind;
+    std::vector<std::string> times;
+    std::string sealedHex;
+    bool operator==(const SealedBuddyRequest&) const = default;
+};
+struct BuddyRequestList {
+    std::vector<SealedBuddyRequest> requests;
+};
+std::string encodeBuddyRequestList(const BuddyRequestList& list);
+Result<BuddyRequestList> decodeBuddyRequestList(std::string_view json);
+
+// The ids a request is about: the collector's acknowledgement of stored buddy
+// requests, and the coordinator's "handled" (POST /v1/buddy-requests/handled).
+struct IdList {
+    std::vector<std::string> ids;
+};
+std::string encodeIdList(const IdList& list);
+Result<IdList> decodeIdList(std::string_view json);
+
 // POST /v1/enroll
 struct EnrollRequest {
     std::string code;

@@ -22,6 +22,8 @@
 #include <string>
 #include <vector>
 
+#include <functional>
+
 #include "carekiosk/core/buddy.hpp"
 #include "carekiosk/core/checkin.hpp"
 #include "carekiosk/core/clock.hpp"
@@ -73,10 +75,19 @@ class Outbox {
     Status add(const core::CheckIn& checkIn);
 
     // Validates and durably stores one buddy request, in its own table with its
-    // own random key and no time, so it cannot be joined to any check-in.
-    // (Sending them to the collector's buddy inbox is not built yet; they wait here.)
-    Status addBuddyRequest(const core::BuddyRequest& request);
+    // own random key and no time, so it cannot be joined to any check-in. The
+    // contact (name and how to reach them) goes through `seal` first and only
+    // the sealed bytes are written (contact_format 1): the plain contact never
+    // touches the database, its WAL or its journal. An error from `seal` is
+    // returned and nothing is stored.
+    using ContactSealer = std::function<Result<std::string>(const std::string& plain)>;
+    Status addBuddyRequest(const core::BuddyRequest& request, const ContactSealer& seal);
+    // Every buddy request still on the kiosk (sealed or, from before sealing, not).
     Result<std::int64_t> pendingBuddyRequests();
+    // Up to `limit` sealed requests to upload, in random key order.
+    Result<std::vector<core::SealedBuddyRequest>> sealedBuddyRequests(std::size_t limit);
+    // Deletes the requests the collector acknowledged (unknown ids are ignored).
+    Status deleteBuddyRequests(const std::vector<std::string>& ids);
 
     // The batch to send next: the batch that was assigned but never acknowledged
     // (there is at most one, since a new one is made only when none is open),

@@ -130,6 +130,9 @@ struct FlowSettings {
     std::vector<std::string> buddyKinds;
     std::vector<std::string> buddyTimes;
     bool hasSupportResources = false;  // a low score's thank-you then waits for reading
+    // Buddy requests are offered only when they can be sealed for the
+    // coordinator (the config has the organisation's public key).
+    bool buddyOffered = true;
 };
 
 // What has been entered so far on the way to a check-in or a buddy request.

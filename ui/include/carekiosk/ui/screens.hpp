@@ -32,6 +32,7 @@ struct ViewModel {
     std::vector<Language> languages;  // offered on the welcome screen
     std::string youSaidWeDid;
     std::vector<std::string> reasons;  // option ids, in display order
+    bool buddyOffered = true;          // false: no buddy buttons (no key to seal requests with)
     std::vector<std::string> buddyKinds;
     std::vector<std::string> buddyTimes;
     std::vector<core::SupportResource> support;

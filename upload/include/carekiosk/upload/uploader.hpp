@@ -29,6 +29,7 @@ struct DrainOutcome {
     int batchesAcknowledged = 0;
     std::int64_t checkInsAcknowledged = 0;
     int batchesDeadLettered = 0;
+    int buddyRequestsSent = 0;  // sealed buddy requests the collector acknowledged
     // Why the drain stopped early; empty when the outbox was emptied.
     std::optional<core::Error> error;
     // The collector asked us to wait at least this long (429/503 Retry-After).
@@ -43,13 +44,15 @@ class Uploader {
     Uploader(storage::Outbox& outbox, HttpSender& sender, UploadTarget target,
              const core::Clock& clock);
 
-    // Sends batches until the outbox is empty or a try fails. Rows are deleted
-    // only when the collector acknowledges the very batch id that was sent.
+    // Sends batches until the outbox is empty or a try fails, then the sealed
+    // buddy requests. Rows are deleted only when the collector acknowledges the
+    // very batch id (or buddy request id) that was sent.
     DrainOutcome drain();
 
   private:
     enum class Step { Sent, Empty, Stop };
     Step sendOne(DrainOutcome& outcome);
+    Step sendBuddyRequests(DrainOutcome& outcome);
 
     storage::Outbox& outbox_;
     HttpSender& sender_;

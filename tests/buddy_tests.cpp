@@ -1,0 +1,195 @@
+// Buddy requests from the touchscreen to the coordinator: sealed on the kiosk
+// with the organisation's public key, uploaded apart from check-ins, held
+// sealed by the collector, opened only with the coordinator's secret key.
+// Real SQLite files, a real collector over TLS, the real report CLI.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "carekiosk/collector/buddy_inbox.hpp"
+#include "carekiosk/kiosk/app_controller.hpp"
+#include "carekiosk/kiosk/kiosk_app.hpp"
+#include "carekiosk/kiosk/site_content.hpp"
+#include "carekiosk/kiosk/tap_driver.hpp"
+#include "carekiosk/storage/outbox.hpp"
+#include "carekiosk/upload/uploader.hpp"
+#include "support/test_support.hpp"
+
+using namespace carekiosk;
+using namespace std::chrono;
+
+namespace {
+
+// The bytes of every file of a SQLite database (main file, WAL, shared memory).
+std::string databaseBytes(const std::filesystem::path& db) {
+    std::string bytes;
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+        std::ifstream in(db.string() + suffix, std::ios::binary);
+        std::ostringstream text;
+        text << in.rdbuf();
+        bytes += text.str();
+    }
+    return bytes;
+}
+
+// A request through the kiosk's own controller, as the screens' actions would make it.
+void askForBuddy(kiosk::AppController& controller, const std::string& name,
+                 const std::string& contact) {
+    const auto now = steady_clock::now();
+    controller.apply(ui::StartBuddy{}, now);
+    REQUIRE(controller.screen() == ui::Screen::BuddyKind);
+    controller.apply(ui::ChooseBuddyKind{"walk"}, now);
+    controller.apply(ui::ToggleBuddyTime{"lunchtimes"}, now);
+    controller.apply(ui::Next{}, now);
+    controller.apply(ui::TypeText{name}, now);
+    controller.apply(ui::FocusField{ui::Field::Contact}, now);
+    controller.apply(ui::TypeText{contact}, now);
+    controller.apply(ui::SendBuddy{}, now);
+    REQUIRE(controller.screen() == ui::Screen::BuddySent);
+    controller.apply(ui::Dismiss{}, now);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a buddy request is sealed on the kiosk, reaches the coordinator, and no database "
+    "holds it in plain text") {
+    testing::TempDir dir;
+    testing::TestCollector collector(dir / "collector.db");
+    auto& store = collector.store();
+    REQUIRE(store.createSite("leeds", "Leeds office"));
+    const auto& keys = testing::testBuddyKeys();
+    REQUIRE(store.setSetting(collector::kBuddyPublicKeySetting, keys.publicKeyBase64));
+    const auto enrolled = store.enroll(store.createEnrollCode("leeds").value()).value();
+    CHECK(enrolled.buddyPublicKey == keys.publicKeyBase64);
+    const auto coordinator =
+        store.createApiToken(collector::ApiRole::Coordinator, "Buddy coordinator").value();
+    const auto manager = store.createManagerToken("Manager").value();
+
+    core::KioskConfig config = testing::offlineKioskConfig(dir);
+    config.serverUrl = collector.url();
+    config.deviceId = enrolled.deviceId;
+    config.deviceToken = enrolled.deviceToken;
+    config.buddyPublicKey = enrolled.buddyPublicKey;
+    const std::string email = "sam.buddy-7f3a@example.org";
+    testing::SeededRandom random;
+    core::SystemClock clock;
+    {
+        auto outbox = storage::Outbox::open(config.databasePath, random).value();
+        auto translations = kiosk::loadTranslationsFor(config).value();
+        kiosk::AppController controller(config, translations, outbox, clock);
+        askForBuddy(controller, "Sam", email);
+        REQUIRE(outbox.pendingBuddyRequests().value() == 1);
+        // Not in the kiosk's database, its WAL or its shared memory: sealed before it was written.
+        CHECK(databaseBytes(config.databasePath).find(email) == std::string::npos);
+
+        auto sender = testing::makeTestSender();
+        upload::Uploader uploader(outbox, *sender, {config.serverUrl, config.deviceToken}, clock);
+        const auto outcome = uploader.drain();
+        INFO((outcome.error ? outcome.error->message : ""));
+        REQUIRE_FALSE(outcome.error);
+        CHECK(outcome.buddyRequestsSent == 1);
+        CHECK(outbox.pendingBuddyRequests().value() == 0);
+    }
+    // The collector holds it sealed: not in its database files either.
+    CHECK(databaseBytes(dir / "collector.db").find(email) == std::string::npos);
+    CHECK(testing::queryStrings(dir / "collector.db", "SELECT count(*) FROM buddy_requests") ==
+          std::vector<std::string>{"1"});
+
+    // Only the coordinator may fetch the inbox.
+    auto http = testing::makeTestSender();
+    const auto inboxUrl = collector.url() + "/v1/buddy-requests";
+    CHECK(testing::sendOk(*http, "GET", inboxUrl, manager).status == 401);
+    CHECK(testing::sendOk(*http, "GET", inboxUrl, config.deviceToken).status == 401);
+    const auto inbox = testing::sendOk(*http, "GET", inboxUrl, coordinator);
+    REQUIRE(inbox.status == 200);
+    auto list = core::decodeBuddyRequestList(inbox.body);
+    REQUIRE(list);
+    REQUIRE(list->requests.size() == 1);
+    CHECK(list->requests[0].kind == "walk");
+    // Another organisation's key opens nothing.
+    const auto otherKeys = collector::makeBuddyKeyPair().value();
+    auto refused = collector::openBuddyRequest(list->requests[0], otherKeys.secretKeyBase64);
+    REQUIRE_FALSE(refused);
+    CHECK_THAT(refused.error().message, Catch::Contains("does not open with this key"));
+
+    // The coordinator opens it locally with the report CLI and marks it handled.
+    const auto keyFile = dir / "buddy.key";
+    std::ofstream(keyFile) << keys.secretKeyBase64 << "\n";
+    const auto shown = testing::runOk({CAREKIOSK_REPORT_BIN, "buddies", "--server", collector.url(),
+                                       "--token", coordinator, "--key", keyFile.string(), "--ca",
+                                       testing::TestCa::caFile(), "--mark-handled"});
+    CHECK_THAT(shown, Catch::Contains("walk") && Catch::Contains("lunchtimes") &&
+                          Catch::Contains("Sam <" + email + ">") &&
+                          Catch::Contains("1 marked handled"));
+    const auto after = testing::sendOk(*http, "GET", inboxUrl, coordinator);
+    CHECK(core::decodeBuddyRequestList(after.body)->requests.empty());
+}
+
+TEST_CASE("handled buddy requests are deleted after the retention period (clock injected)") {
+    testing::TempDir dir;
+    testing::ManualClock clock{system_clock::time_point(seconds(1795845600))};
+    testing::SeededRandom random;
+    auto store = collector::Store::open(dir / "c.db", clock, random).value();
+    REQUIRE(store->createSite("leeds", "Leeds office"));
+    const auto kiosk = store->enroll(store->createEnrollCode("leeds").value()).value();
+    const collector::Device device{kiosk.deviceId, "leeds"};
+    const std::string sealed(2 * 60, 'a');
+    core::BuddyRequestList list{{{std::string(32, '1'), "leeds", "walk", {}, sealed},
+                                 {std::string(32, '2'), "leeds", "coffee", {"mornings"}, sealed}}};
+    auto stored = store->storeBuddyRequests(device, list);
+    REQUIRE(stored);
+    CHECK(stored->size() == 2);
+    // A re-sent request is acknowledged again and stored once.
+    REQUIRE(store->storeBuddyRequests(device, list));
+    CHECK(store->buddyInbox("").value().requests.size() == 2);
+    // Another site's request from this kiosk is refused, naming the field.
+    core::BuddyRequestList elsewhere{{{std::string(32, '3'), "york", "walk", {}, sealed}}};
+    auto refused = store->storeBuddyRequests(device, elsewhere);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().field == "requests[0].site_id");
+
+    CHECK(store->markBuddyRequestsHandled({std::string(32, '1')}).value() == 1);
+    CHECK(store->buddyInbox("leeds").value().requests.size() == 1);
+    clock.advance(hours(24 * 30));
+    CHECK(store->purgeHandledBuddyRequests(30).value() == 0);  // 30 days: kept
+    clock.advance(hours(24));
+    CHECK(store->purgeHandledBuddyRequests(30).value() == 1);
+    // The unhandled one is never purged, however old.
+    clock.advance(hours(24 * 365));
+    CHECK(store->purgeHandledBuddyRequests(30).value() == 0);
+    CHECK(store->buddyInbox("").value().requests.size() == 1);
+}
+
+TEST_CASE("without the organisation's key a kiosk offers no buddy request") {
+    testing::TempDir dir;
+    core::KioskConfig config = testing::offlineKioskConfig(dir);
+    config.buddyPublicKey.clear();
+    testing::SeededRandom random;
+    core::SystemClock clock;
+    kiosk::KioskOptions options;
+    options.config = config;
+    options.forceWindowed = true;
+    options.width = 1280;
+    options.height = 800;
+    options.startUploader = false;
+    auto app = kiosk::KioskApp::create(options, clock, random);
+    REQUIRE(app);
+    REQUIRE(kiosk::pumpUntil(
+        *app.value(), [&] { return app.value()->settled(); }, steady_clock::now() + seconds(10)));
+    CHECK_FALSE(app.value()->layout().find("welcome.buddy"));
+    CHECK(app.value()->layout().find("welcome.start"));
+    CHECK(app.value()->layout().find("welcome.breathe"));
+    REQUIRE(app.value()->saveScreenshot(std::filesystem::path(CAREKIOSK_SCREENSHOT_DIR) /
+                                        "welcome-no-buddy.png"));
+    const auto deadline = steady_clock::now() + seconds(20);
+    const auto touch = kiosk::PointerKind::Touch;
+    REQUIRE(kiosk::tapOn(*app.value(), ui::Screen::Welcome, "welcome.start", touch, deadline));
+    REQUIRE(kiosk::tapOn(*app.value(), ui::Screen::Pulse, "pulse.face.3", touch, deadline));
+    REQUIRE(kiosk::tapOn(*app.value(), ui::Screen::Reasons, "reasons.skip", touch, deadline));
+    REQUIRE(kiosk::waitForScreen(*app.value(), ui::Screen::ThankYou, deadline));
+    REQUIRE(kiosk::pumpUntil(
+        *app.value(), [&] { return app.value()->settled(); }, deadline));
+    CHECK_FALSE(app.value()->layout().find("thankyou.buddy"));
+    CHECK(app.value()->layout().find("thankyou.done"));
+}
