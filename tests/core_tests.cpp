@@ -217,3 +217,15 @@ TEST_CASE("quiet hours are HH:MM pairs that may wrap past midnight") {
     REQUIRE_FALSE(extra);
     CHECK(extra.error().field == "quiet_hours.days");
 }
+
+TEST_CASE("the welcome message is the newest dated one in range, else the standing one") {
+    core::KioskConfig c;
+    c.youSaidWeDid = "standing";
+    CHECK(core::messageForDay(c, 100) == "standing");
+    c.messages = {{"early", 90, 110}, {"later", 95, 100}, {"future", 120, 130}};
+    CHECK(core::messageForDay(c, 92) == "early");
+    CHECK(core::messageForDay(c, 97) == "later");   // the newer start wins
+    CHECK(core::messageForDay(c, 105) == "early");  // "later" has ended
+    CHECK(core::messageForDay(c, 115) == "standing");
+    CHECK(core::messageForDay(c, 130) == "future");
+}

@@ -15,7 +15,9 @@
 #include "carekiosk/collector/fleet.hpp"
 #include "carekiosk/collector/site_config.hpp"
 #include "carekiosk/core/config.hpp"
+#include "carekiosk/kiosk/app_controller.hpp"
 #include "carekiosk/kiosk/kiosk_app.hpp"
+#include "carekiosk/kiosk/site_content.hpp"
 #include "carekiosk/kiosk/tap_driver.hpp"
 #include "carekiosk/provisioning/check.hpp"
 #include "carekiosk/provisioning/enroll.hpp"
@@ -578,4 +580,55 @@ TEST_CASE("the kiosk tells systemd it is ready and pings the watchdog from its m
     REQUIRE_FALSE(messages.empty());
     CHECK_THAT(messages.front(), Catch::StartsWith("READY=1"));
     CHECK(watchdogPings >= 3);
+}
+
+TEST_CASE("a manager's \"you said, we did\" message reaches the kiosks' welcome screen") {
+    Fixture f;
+    const auto config = f.enrolKiosk();
+    const auto manager = f.collector.store().createManagerToken("Manager").value();
+    const auto today = floor<days>(system_clock::now()).time_since_epoch().count();
+    const std::string text = "You said the kitchen was cramped: a second one opens on floor 2.";
+
+    // Refusals name the field; only a manager may post.
+    const auto url = f.collector.url() + "/v1/messages";
+    auto backwards = testing::sendOk(*f.http, "POST", url, manager,
+                                     core::encodePostedMessage({"leeds", text, today + 3, today}));
+    CHECK(backwards.status == 400);
+    CHECK_THAT(backwards.body, Catch::Contains("\"field\":\"to\""));
+    auto empty = testing::sendOk(*f.http, "POST", url, manager,
+                                 core::encodePostedMessage({"leeds", "  ", today, today}));
+    CHECK(empty.status == 400);
+    CHECK_THAT(empty.body, Catch::Contains("\"field\":\"text\""));
+    CHECK(testing::sendOk(*f.http, "POST", url, config.deviceToken,
+                          core::encodePostedMessage({"leeds", text, today, today}))
+              .status == 401);
+    CHECK(testing::sendOk(*f.http, "POST", url, manager,
+                          core::encodePostedMessage({"york", text, today, today}))
+              .status == 404);
+
+    // Posted with the report CLI, as a manager would.
+    const auto posted = testing::runOk(
+        {CAREKIOSK_REPORT_BIN, "message", "--server", f.collector.url(), "--token", manager,
+         "--site", "leeds", "--text", text, "--from", core::formatDate(today - 1), "--to",
+         core::formatDate(today + 7), "--ca", testing::TestCa::caFile()});
+    CHECK_THAT(posted, Catch::Contains("posted to leeds"));
+
+    // The kiosk's next config fetch brings it (the version moved), and its
+    // welcome screen shows it instead of the standing message.
+    auto fetched = upload::fetchSiteConfig(*f.http, targetOf(config), config.siteConfigVersion);
+    REQUIRE(fetched);
+    REQUIRE(fetched.value());
+    auto running =
+        kiosk::withSiteConfig(config, fetched.value()->version, fetched.value()->contentJson);
+    REQUIRE(running);
+    REQUIRE(running->config.messages.size() == 1);
+    testing::SeededRandom random;
+    core::SystemClock clock;
+    auto outbox = storage::Outbox::open(config.databasePath, random).value();
+    kiosk::AppController controller(running->config, running->translations, outbox, clock);
+    CHECK(controller.viewModel(steady_clock::now()).youSaidWeDid == text);
+
+    // A kiosk enrolled now receives it at enrolment.
+    const auto second = f.enrolKiosk();
+    CHECK(second.messages == running->config.messages);
 }

@@ -52,7 +52,7 @@ cat > "$work/kiosk.json" <<JSON
  "device_token": "t", "site_id": "leeds", "site_name": "Leeds office", "database": "kiosk.db",
  "fullscreen": false}
 JSON
-SDL_VIDEODRIVER=offscreen SDL_RENDER_DRIVER=software \
+SDL_VIDEODRIVER=offscreen SDL_RENDER_DRIVER=software SDL_FRAMEBUFFER_ACCELERATION=0 \
   "$root/usr/bin/carekiosk" --config "$work/kiosk.json" --windowed 800x480 \
   --screenshot "$work/welcome.png"
 [ -s "$work/welcome.png" ] || fail "the installed kiosk wrote no screenshot"

@@ -353,6 +353,27 @@ struct Server::Impl {
                                       "application/json");
                   }));
 
+        http->Post(
+            "/v1/messages", guarded([this](const httplib::Request& req, httplib::Response& res) {
+                auto manager = store.authenticateManager(bearerToken(req));
+                if (!manager) {
+                    return sendError(res, manager.error());
+                }
+                if (!manager.value()) {
+                    return sendError(res, missingToken("manager"));
+                }
+                auto message = core::decodePostedMessage(req.body);
+                if (!message) {
+                    return sendError(res, message.error());
+                }
+                auto id = store.postMessage(message.value());
+                if (!id) {
+                    return sendError(res, id.error());
+                }
+                res.status = 201;
+                res.set_content(nlohmann::json{{"id", id.value()}}.dump(), "application/json");
+            }));
+
         http->Post("/v1/buddy-requests",
                    guarded([this](const httplib::Request& req, httplib::Response& res) {
                        auto device = kioskFor(req, res);

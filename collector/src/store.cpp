@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <nlohmann/json.hpp>
+
 #include <array>
 #include <cctype>
 #include <map>
@@ -100,12 +102,28 @@ constexpr Migration kMigrations[] = {
             handled_day INTEGER
         ) WITHOUT ROWID;
     )sql"},
+    {5, R"sql(
+        -- Managers' "you said, we did" messages; kiosks receive them with the
+        -- site config (posting one bumps the site's config version).
+        CREATE TABLE messages (
+            id INTEGER PRIMARY KEY,
+            site_id TEXT NOT NULL REFERENCES sites(site_id),
+            text TEXT NOT NULL,
+            from_day INTEGER NOT NULL,
+            to_day INTEGER NOT NULL
+        );
+        CREATE INDEX messages_by_site ON messages(site_id, to_day);
+    )sql"},
 };
 
 // No 0/O, 1/I/L: codes are read aloud and typed by facilities staff.
 constexpr char kCodeAlphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 constexpr std::size_t kCodeLength = 12;  // about 59 bits
 constexpr std::size_t kTokenBytes = 32;  // 256-bit tokens
+
+std::int64_t dayNumber(std::chrono::system_clock::time_point t) {
+    return std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
+}
 
 std::int64_t unixSeconds(std::chrono::system_clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count();
@@ -312,8 +330,13 @@ Result<core::EnrollResponse> Store::enroll(const std::string& code) {
     const bool used = find->columnInt(2) != 0;
     response.siteName = find->columnText(3);
     response.questionSetVersion = static_cast<int>(find->columnInt(4));
-    response.siteConfigJson = find->columnIsNull(5) ? std::string() : find->columnText(5);
-    response.siteConfigVersion = static_cast<int>(find->columnInt(6));
+    // With the managers' current messages, exactly as GET /v1/config serves it.
+    auto siteConfig = siteConfigLocked(response.siteId);
+    if (!siteConfig) {
+        return siteConfig.error();
+    }
+    response.siteConfigJson = siteConfig->json;
+    response.siteConfigVersion = siteConfig->version;
     response.buddyPublicKey = find->columnIsNull(7) ? std::string() : find->columnText(7);
     if (used) {
         return makeError(ErrorCode::Unauthorized,
@@ -470,6 +493,66 @@ Result<SiteConfig> Store::siteConfig(const std::string& siteId) {
     return siteConfigLocked(siteId);
 }
 
+Result<std::int64_t> Store::postMessage(const core::PostedMessage& message) {
+    std::lock_guard lock(mutex_);
+    auto exists = siteExistsLocked(message.siteId);
+    if (!exists) {
+        return exists.error();
+    }
+    if (!exists.value()) {
+        return makeError(ErrorCode::NotFound, "site " + message.siteId + " does not exist", "site");
+    }
+    auto tx = Transaction::begin(db_);
+    if (!tx) {
+        return tx.error();
+    }
+    auto insert =
+        db_.prepare("INSERT INTO messages (site_id, text, from_day, to_day) VALUES (?, ?, ?, ?)");
+    auto bump =
+        db_.prepare("UPDATE sites SET config_version = config_version + 1 WHERE site_id = ?");
+    if (!insert || !bump) {
+        return !insert ? insert.error() : bump.error();
+    }
+    if (auto s = insert->bind(1, message.siteId)
+                     .bind(2, message.text)
+                     .bind(3, message.fromDay)
+                     .bind(4, message.toDay)
+                     .run();
+        !s) {
+        return s.error();
+    }
+    const auto id = sqlite3_last_insert_rowid(db_.handle());
+    if (auto s = bump->bind(1, message.siteId).run(); !s) {
+        return s.error();
+    }
+    if (auto s = tx->commit(); !s) {
+        return s.error();
+    }
+    return static_cast<std::int64_t>(id);
+}
+
+Result<std::vector<core::DatedMessage>> Store::currentMessagesLocked(const std::string& siteId) {
+    // Ended messages are no longer sent; a kiosk only needs today's and later ones.
+    auto stmt = db_.prepare(
+        "SELECT text, from_day, to_day FROM messages WHERE site_id = ? AND to_day >= ? "
+        "ORDER BY from_day, id");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, siteId).bind(2, dayNumber(clock_.now()) - 1);
+    std::vector<core::DatedMessage> messages;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            return messages;
+        }
+        messages.push_back({stmt->columnText(0), stmt->columnInt(1), stmt->columnInt(2)});
+    }
+}
+
 Result<SiteConfig> Store::siteConfigLocked(const std::string& siteId) {
     auto stmt = db_.prepare("SELECT config_version, config_json FROM sites WHERE site_id = ?");
     if (!stmt) {
@@ -486,14 +569,30 @@ Result<SiteConfig> Store::siteConfigLocked(const std::string& siteId) {
     SiteConfig config;
     config.version = static_cast<int>(stmt->columnInt(0));
     config.json = stmt->columnIsNull(1) ? std::string() : stmt->columnText(1);
+    auto messages = currentMessagesLocked(siteId);
+    if (!messages) {
+        return messages.error();
+    }
+    if (!messages->empty()) {
+        // The site's own config plus the managers' messages, as one content object.
+        auto content = nlohmann::json::parse(config.json.empty() ? "{}" : config.json, nullptr,
+                                             /*allow_exceptions=*/false);
+        if (!content.is_object()) {
+            content = nlohmann::json::object();
+        }
+        auto list = nlohmann::json::array();
+        for (const auto& m : messages.value()) {
+            list.push_back({{"text", m.text},
+                            {"from", core::formatDate(m.fromDay)},
+                            {"to", core::formatDate(m.toDay)}});
+        }
+        content["messages"] = list;
+        config.json = content.dump();
+    }
     return config;
 }
 
 namespace {
-
-std::int64_t dayNumber(std::chrono::system_clock::time_point t) {
-    return std::chrono::floor<std::chrono::days>(t).time_since_epoch().count();
-}
 
 std::string joinTimes(const std::vector<std::string>& ids) {
     std::string joined;

@@ -114,6 +114,49 @@ int showBuddies(const std::string& server, const std::string& token, const std::
     return opened.size() == inbox->requests.size() ? 0 : 1;
 }
 
+int postMessage(const std::string& server, const std::string& token, const std::string& site,
+                const std::string& text, std::string from, std::string to,
+                const std::string& caFile) {
+    const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
+                           .time_since_epoch()
+                           .count();
+    core::PostedMessage message{site, text, today, today + 30};
+    if (!from.empty()) {
+        auto day = core::parseDate(from, "--from");
+        if (!day) {
+            return fail(day.error().message);
+        }
+        message.fromDay = day.value();
+        message.toDay = day.value() + 30;
+    }
+    if (!to.empty()) {
+        auto day = core::parseDate(to, "--to");
+        if (!day) {
+            return fail(day.error().message);
+        }
+        message.toDay = day.value();
+    }
+    upload::TlsOptions tls;
+    tls.caFile = caFile.empty() ? "/etc/ssl/certs/ca-certificates.crt" : caFile;
+    auto sender = upload::makeCurlSender(tls);
+    upload::HttpRequest request;
+    request.method = "POST";
+    request.url = server + "/v1/messages";
+    request.bearerToken = token;
+    request.body = core::encodePostedMessage(message);
+    auto response = sender->send(request);
+    if (!response) {
+        return fail(response.error().message);
+    }
+    if (response->status != 201) {
+        return fail("the collector refused the message (HTTP " + std::to_string(response->status) +
+                    "): " + core::errorMessageFromBody(response->body));
+    }
+    std::printf("posted to %s for %s to %s; kiosks show it from their next upload\n", site.c_str(),
+                core::formatDate(message.fromDay).c_str(), core::formatDate(message.toDay).c_str());
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -145,6 +188,20 @@ int main(int argc, char** argv) {
     keygen->add_option("--secret-key", keyFile, "file to write the secret key to (must not exist)")
         ->required();
 
+    std::string text;
+    auto* message = app.add_subcommand(
+        "message",
+        "Post a \"you said, we did\" message for a site and a date range; the site's kiosks "
+        "show it on their welcome screen from their next upload");
+    message->add_option("--server", server, "collector URL, https://host:port")->required();
+    message->add_option("--token", token, "manager token")->required()->envname("CAREKIOSK_TOKEN");
+    message->add_option("--site", site, "site id")->required();
+    message->add_option("--text", text, "the message, up to 300 characters")->required();
+    message->add_option("--from", from, "first day to show it, YYYY-MM-DD (default: today)");
+    message->add_option("--to", to, "last day to show it, YYYY-MM-DD (default: 30 days on)");
+    message->add_option("--ca", caFile, "CA file that signs the collector's certificate")
+        ->check(CLI::ExistingFile);
+
     bool markHandled = false;
     auto* buddies = app.add_subcommand(
         "buddies",
@@ -169,6 +226,9 @@ int main(int argc, char** argv) {
     }
     if (buddies->parsed()) {
         return showBuddies(server, token, keyFile, site, caFile, markHandled);
+    }
+    if (message->parsed()) {
+        return postMessage(server, token, site, text, from, to, caFile);
     }
 
     const auto today = std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now())
@@ -212,8 +272,8 @@ int main(int argc, char** argv) {
                      parsed.error().message.c_str());
         return 1;
     }
-    const std::string text = csv ? collector::formatSummaryCsv(parsed.value())
-                                 : collector::formatSummaryTable(parsed.value());
-    std::fwrite(text.data(), 1, text.size(), stdout);
+    const std::string output = csv ? collector::formatSummaryCsv(parsed.value())
+                                   : collector::formatSummaryTable(parsed.value());
+    std::fwrite(output.data(), 1, output.size(), stdout);
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "carekiosk/core/checkin.hpp"
+#include "carekiosk/core/wire.hpp"
 #include "json_reader.hpp"
 
 namespace carekiosk::core {
@@ -43,7 +44,26 @@ std::string formatClockTime(int minuteOfDay) {
                        char('0' + minutes / 10), char('0' + minutes % 10)};
 }
 
+json messagesJson(const std::vector<DatedMessage>& messages) {
+    json list = json::array();
+    for (const auto& m : messages) {
+        list.push_back(
+            {{"text", m.text}, {"from", formatDate(m.fromDay)}, {"to", formatDate(m.toDay)}});
+    }
+    return list;
+}
+
 }  // namespace
+
+std::string messageForDay(const KioskConfig& config, std::int64_t day) {
+    const DatedMessage* best = nullptr;
+    for (const auto& m : config.messages) {
+        if (m.fromDay <= day && day <= m.toDay && (!best || m.fromDay >= best->fromDay)) {
+            best = &m;
+        }
+    }
+    return best ? best->text : config.youSaidWeDid;
+}
 
 Result<KioskConfig> parseKioskConfig(std::string_view text) {
     auto root = detail::parseObject(text, "the kiosk config");
@@ -92,7 +112,30 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
             c.supportResources.push_back(std::move(r));
         }
     }
-    c.youSaidWeDid = reader.optionalString("you_said_we_did", 300).value_or("");
+    c.youSaidWeDid = reader.optionalString("you_said_we_did", kMaxMessageLength).value_or("");
+    if (const auto* messages = reader.optionalArray("messages", kMaxMessages)) {
+        for (std::size_t i = 0; i < messages->size(); ++i) {
+            const std::string path = "messages[" + std::to_string(i) + "]";
+            detail::JsonReader item((*messages)[i], path);
+            const auto message = item.string("text", kMaxMessageLength);
+            const auto from = item.string("from", 10);
+            const auto to = item.string("to", 10);
+            item.rejectUnknownFields();
+            if (!item.ok()) {
+                return item.error();
+            }
+            auto fromDay = parseDate(from, path + ".from");
+            auto toDay = parseDate(to, path + ".to");
+            if (!fromDay || !toDay) {
+                return !fromDay ? fromDay.error() : toDay.error();
+            }
+            if (toDay.value() < fromDay.value()) {
+                return makeError(ErrorCode::InvalidInput,
+                                 path + ".to must be on or after " + path + ".from", path + ".to");
+            }
+            c.messages.push_back({message, fromDay.value(), toDay.value()});
+        }
+    }
     c.cooldownSeconds =
         static_cast<int>(reader.optionalInteger("cooldown_seconds", 0, 600).value_or(8));
     c.displayDpi = static_cast<double>(reader.optionalInteger("display_dpi", 0, 1000).value_or(0));
@@ -216,6 +259,7 @@ std::string serializeKioskConfig(const KioskConfig& c) {
                 {"buddy_times", c.buddyTimes},
                 {"support_resources", resources},
                 {"you_said_we_did", c.youSaidWeDid},
+                {"messages", messagesJson(c.messages)},
                 {"cooldown_seconds", c.cooldownSeconds},
                 {"display_dpi", static_cast<int>(c.displayDpi)},
                 {"translations_dir", c.translationsDir},

@@ -1,5 +1,7 @@
 #include "carekiosk/core/wire.hpp"
 
+#include <algorithm>
+
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -193,6 +195,54 @@ bool isLowerHex(const std::string& text) {
 }
 
 }  // namespace
+
+std::string encodePostedMessage(const PostedMessage& m) {
+    return json{{"site", m.siteId},
+                {"text", m.text},
+                {"from", formatDate(m.fromDay)},
+                {"to", formatDate(m.toDay)}}
+        .dump();
+}
+
+Result<PostedMessage> decodePostedMessage(std::string_view text) {
+    auto root = parseObject(text, "the message");
+    if (!root) {
+        return root.error();
+    }
+    JsonReader reader(root.value(), "");
+    PostedMessage m;
+    m.siteId = reader.string("site", 64);
+    m.text = reader.string("text", kMaxMessageLength);
+    const auto from = reader.string("from", 10);
+    const auto to = reader.string("to", 10);
+    reader.rejectUnknownFields();
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    if (auto site = validateSiteId(m.siteId, "site"); !site) {
+        return site.error();
+    }
+    const bool blank = m.text.find_first_not_of(' ') == std::string::npos;
+    const bool control = std::any_of(m.text.begin(), m.text.end(),
+                                     [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+    if (blank || control) {
+        return makeError(ErrorCode::InvalidInput,
+                         "text must be 1-" + std::to_string(kMaxMessageLength) +
+                             " printable characters on one line",
+                         "text");
+    }
+    auto fromDay = parseDate(from, "from");
+    auto toDay = parseDate(to, "to");
+    if (!fromDay || !toDay) {
+        return !fromDay ? fromDay.error() : toDay.error();
+    }
+    if (toDay.value() < fromDay.value()) {
+        return makeError(ErrorCode::InvalidInput, "to must be on or after from", "to");
+    }
+    m.fromDay = fromDay.value();
+    m.toDay = toDay.value();
+    return m;
+}
 
 std::string encodeBuddyRequestList(const BuddyRequestList& list) {
     json requests = json::array();

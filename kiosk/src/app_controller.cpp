@@ -25,6 +25,16 @@ int localMinuteOfDay(std::chrono::system_clock::time_point t) {
     return local.tm_hour * 60 + local.tm_min;
 }
 
+std::int64_t localDayNumber(std::chrono::system_clock::time_point t) {
+    const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+    std::tm local{};
+    localtime_r(&seconds, &local);
+    const std::chrono::year_month_day date{std::chrono::year(local.tm_year + 1900),
+                                           std::chrono::month(unsigned(local.tm_mon + 1)),
+                                           std::chrono::day(unsigned(local.tm_mday))};
+    return std::chrono::sys_days(date).time_since_epoch().count();
+}
+
 bool AppController::tick(ui::Flow::Clock::time_point now) {
     const auto before = flow_.screen();
     if (config_.quietHours) {
@@ -155,7 +165,7 @@ ui::ViewModel AppController::viewModel(ui::Flow::Clock::time_point now) const {
             }
         }
     }
-    model.youSaidWeDid = config_.youSaidWeDid;
+    model.youSaidWeDid = core::messageForDay(config_, localDayNumber(clock_.now()));
     if (model.screen == ui::Screen::Quiet) {
         const int minute = localMinuteOfDay(clock_.now());
         const char digits[] = {char('0' + minute / 600),     char('0' + minute / 60 % 10), ':',

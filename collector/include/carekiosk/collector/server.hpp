@@ -10,6 +10,8 @@
 //   GET  /v1/config    kiosk token      -> the site's config; ETag/If-None-Match (304)
 //   POST /v1/unenroll  kiosk token      -> revokes the kiosk's own token
 //   GET  /v1/fleet     facilities or admin token -> one row per kiosk with flags
+//   POST /v1/messages  manager token {site, text, from, to} -> 201 {id}: a "you
+//        said, we did" message the site's kiosks fetch with their config
 //   POST /v1/buddy-requests kiosk token -> sealed buddy requests; answers their ids
 //   GET  /v1/buddy-requests[?site=] coordinator token -> those not yet handled
 //   POST /v1/buddy-requests/handled coordinator token {ids} -> marked handled;

@@ -111,7 +111,13 @@ class Store {
     // Replaces a site's config (the caller has validated it) and bumps its
     // version; returns the new version. NotFound for an unknown site.
     Result<SiteConfig> setSiteConfig(const std::string& siteId, const std::string& json);
+    // The site's config as kiosks fetch it: the stored content plus the
+    // managers' messages that have not ended.
     Result<SiteConfig> siteConfig(const std::string& siteId);
+
+    // Stores a manager's "you said, we did" message and bumps the site's config
+    // version so kiosks fetch it. Returns its id. NotFound for an unknown site.
+    Result<std::int64_t> postMessage(const core::PostedMessage& message);
 
     // Stores a kiosk's sealed buddy requests once per id (all must be for the
     // kiosk's site) and returns the ids now held, repeats included, for the
@@ -147,6 +153,7 @@ class Store {
         : db_(std::move(db)), clock_(clock), random_(random) {}
     Result<bool> siteExistsLocked(const std::string& siteId);
     Result<SiteConfig> siteConfigLocked(const std::string& siteId);
+    Result<std::vector<core::DatedMessage>> currentMessagesLocked(const std::string& siteId);
 
     std::mutex mutex_;
     storage::Database db_;

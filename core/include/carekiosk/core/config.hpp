@@ -2,6 +2,7 @@
 // The kiosk's config file schema (JSON, written by `carekiosk-provision enroll`).
 // Parsing is strict and every error names the field and how to fix it.
 
+#include <cstdint>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -28,6 +29,17 @@ struct QuietHours {
     // True when `minuteOfDay` (0..1439) falls in [start, end), wrapping.
     bool contains(int minuteOfDay) const;
     bool operator==(const QuietHours&) const = default;
+};
+
+// A "you said, we did" message a manager posted for a date range; kiosks show
+// the newest one whose range contains today (local date) on the welcome screen.
+inline constexpr std::size_t kMaxMessageLength = 300;
+inline constexpr std::size_t kMaxMessages = 20;
+struct DatedMessage {
+    std::string text;
+    std::int64_t fromDay = 0;  // days since 1970-01-01, inclusive
+    std::int64_t toDay = 0;    // inclusive
+    bool operator==(const DatedMessage&) const = default;
 };
 
 struct KioskConfig {
@@ -64,7 +76,8 @@ struct KioskConfig {
     std::vector<std::string> buddyKinds{"coffee", "walk", "mentor", "group"};
     std::vector<std::string> buddyTimes{"mornings", "lunchtimes", "afternoons", "after_work"};
     std::vector<SupportResource> supportResources;
-    std::string youSaidWeDid;              // the site's current "you said, we did" message
+    std::string youSaidWeDid;              // the site's standing "you said, we did" message
+    std::vector<DatedMessage> messages;    // managers' dated messages; win over youSaidWeDid
     int cooldownSeconds = 8;               // after a check-in, the next may start after this
     std::optional<QuietHours> quietHours;  // none: the kiosk is always open
     double displayDpi = 0;                 // 0 = ask the display (fallback 96)
@@ -87,12 +100,17 @@ inline constexpr const char* kSiteContentFields[] = {"default_language",
                                                      "idle_reset_seconds",
                                                      "thank_you_seconds",
                                                      "question_set_version",
-                                                     "quiet_hours"};
+                                                     "quiet_hours",
+                                                     "messages"};
 
 // Applies a site content JSON object (only kSiteContentFields) onto `config`
 // and validates the result. Errors name the field, including one that may not
 // be set this way.
 Result<KioskConfig> applySiteContent(const KioskConfig& config, std::string_view contentJson);
+
+// The message to show on `day` (days since 1970): the newest-starting dated
+// message whose range contains it, else the standing youSaidWeDid (may be empty).
+std::string messageForDay(const KioskConfig& config, std::int64_t day);
 
 // Checks a site content JSON object on its own (as the collector does before
 // kiosks may fetch it): the same rules as applySiteContent.

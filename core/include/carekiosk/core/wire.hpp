@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "carekiosk/core/checkin.hpp"
+#include "carekiosk/core/config.hpp"
 #include "carekiosk/core/result.hpp"
 
 namespace carekiosk::core {
@@ -87,6 +88,17 @@ struct IdList {
 };
 std::string encodeIdList(const IdList& list);
 Result<IdList> decodeIdList(std::string_view json);
+
+// POST /v1/messages (manager token): a "you said, we did" message for a site
+// and a date range; the site's kiosks show it on their welcome screen.
+struct PostedMessage {
+    std::string siteId;
+    std::string text;  // 1..kMaxMessageLength printable characters
+    std::int64_t fromDay = 0;
+    std::int64_t toDay = 0;
+};
+std::string encodePostedMessage(const PostedMessage& message);
+Result<PostedMessage> decodePostedMessage(std::string_view json);
 
 // POST /v1/enroll
 struct EnrollRequest {

@@ -87,5 +87,7 @@ class AppController {
 
 // Minutes after local midnight (0..1439) at `t`, in the kiosk's time zone.
 int localMinuteOfDay(std::chrono::system_clock::time_point t);
+// The local date at `t` as days since 1970-01-01.
+std::int64_t localDayNumber(std::chrono::system_clock::time_point t);
 
 }  // namespace carekiosk::kiosk
