@@ -99,8 +99,9 @@ TEST_CASE(
     // Only the coordinator may fetch the inbox.
     auto http = testing::makeTestSender();
     const auto inboxUrl = collector.url() + "/v1/buddy-requests";
-    CHECK(testing::sendOk(*http, "GET", inboxUrl, manager).status == 401);
-    CHECK(testing::sendOk(*http, "GET", inboxUrl, config.deviceToken).status == 401);
+    CHECK(testing::sendOk(*http, "GET", inboxUrl, manager).status == 403);
+    CHECK(testing::sendOk(*http, "GET", inboxUrl, config.deviceToken).status == 403);
+    CHECK(testing::sendOk(*http, "GET", inboxUrl, "").status == 401);
     const auto inbox = testing::sendOk(*http, "GET", inboxUrl, coordinator);
     REQUIRE(inbox.status == 200);
     auto list = core::decodeBuddyRequestList(inbox.body);

@@ -1,4 +1,7 @@
+#include <httplib.h>
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <map>
 #include <set>
 
 #include "carekiosk/collector/anonymity.hpp"
@@ -220,7 +223,7 @@ TEST_CASE("a collector will not start with a smallest group below 3") {
     CHECK_THAT(server.error().message, Catch::Contains("at least 3"));
 }
 
-TEST_CASE("wrong or missing tokens get 401 with a JSON reason") {
+TEST_CASE("missing or unknown tokens get 401, and another role's token 403, with a reason") {
     Fixture f;
     const auto device = f.enrol();
     const auto batch = batchOf(std::string(32, '3'), {{3, kDay1Morning}});
@@ -232,8 +235,9 @@ TEST_CASE("wrong or missing tokens get 401 with a JSON reason") {
     // A kiosk token is not a manager token.
     auto summary =
         f.get("/v1/summary?site=leeds&from=2026-11-01&to=2026-11-30", device.deviceToken);
-    CHECK(summary.status == 401);
-    CHECK_THAT(core::errorMessageFromBody(summary.body), Catch::Contains("manager token"));
+    CHECK(summary.status == 403);
+    CHECK_THAT(core::errorMessageFromBody(summary.body),
+               Catch::Contains("needs a manager token; a kiosk token may not use it"));
 }
 
 TEST_CASE("a malformed batch gets 400 naming the field, and nothing is stored") {
@@ -386,4 +390,140 @@ TEST_CASE("the failure limiter blocks after ten failures in a minute, for five m
     CHECK(limiter.blockedFor("10.0.0.1", t0 + seconds(62)) == 300);
     CHECK(limiter.blockedFor("10.0.0.2", t0 + seconds(62)) == 0);  // others are not affected
     CHECK(limiter.blockedFor("10.0.0.1", t0 + seconds(362)) == 0);
+}
+
+TEST_CASE("every endpoint takes only its own role: others get 403, strangers 401") {
+    Fixture f;
+    const auto device = f.enrol();
+    auto& store = f.collector.store();
+    const std::map<std::string, std::string> tokens{
+        {"kiosk", device.deviceToken},
+        {"manager", store.createApiToken(collector::ApiRole::Manager, "m").value()},
+        {"coordinator", store.createApiToken(collector::ApiRole::Coordinator, "c").value()},
+        {"facilities", store.createApiToken(collector::ApiRole::Facilities, "f").value()},
+        {"admin", store.createApiToken(collector::ApiRole::Admin, "a").value()}};
+    struct Endpoint {
+        std::string method;
+        std::string path;
+        std::set<std::string> roles;  // who may use it
+    };
+    const Endpoint endpoints[] = {
+        {"GET", "/v1/ping", {"kiosk"}},
+        {"POST", "/v1/batches", {"kiosk"}},
+        {"POST", "/v1/heartbeat", {"kiosk"}},
+        {"GET", "/v1/config", {"kiosk"}},
+        {"POST", "/v1/buddy-requests", {"kiosk"}},
+        {"GET", "/v1/summary?site=leeds&from=2026-11-01&to=2026-11-30", {"manager"}},
+        {"POST", "/v1/messages", {"manager"}},
+        {"GET", "/v1/buddy-requests", {"coordinator"}},
+        {"POST", "/v1/buddy-requests/handled", {"coordinator"}},
+        {"GET", "/v1/fleet", {"facilities", "admin"}},
+        {"POST", "/v1/unenroll", {"kiosk"}},  // last: it revokes the kiosk token
+    };
+    for (const auto& endpoint : endpoints) {
+        for (const auto& [role, token] : tokens) {
+            // A body that is wrong on purpose: an allowed caller gets past the
+            // role check to the body's validation (400), or succeeds.
+            const auto answer = testing::sendOk(*f.http, endpoint.method,
+                                                f.collector.url() + endpoint.path, token, "{}");
+            INFO(endpoint.method << " " << endpoint.path << " with a " << role
+                                 << " token: " << answer.status << " " << answer.body);
+            if (endpoint.roles.count(role)) {
+                CHECK(answer.status != 401);
+                CHECK(answer.status != 403);
+            } else {
+                CHECK(answer.status == 403);
+                CHECK_THAT(core::errorMessageFromBody(answer.body),
+                           Catch::Contains("may not use it"));
+            }
+        }
+    }
+    // Without a token: 401. (Ten 401s in a minute lock an address out, so nine.)
+    for (std::size_t i = 0; i < 9; ++i) {
+        const auto& endpoint = endpoints[i];
+        const auto stranger =
+            testing::sendOk(*f.http, endpoint.method, f.collector.url() + endpoint.path, "", "{}");
+        INFO(endpoint.path << " without a token");
+        CHECK(stranger.status == 401);
+    }
+}
+
+TEST_CASE("the managers' dashboard draws only what the smallest-group rule lets through") {
+    Fixture f;
+    const auto device = f.enrol();
+    core::Batch batch{std::string(32, '7'), {}};
+    auto add = [&](int n, int score, std::int64_t hour, std::vector<std::string> reasons = {}) {
+        for (int i = 0; i < n; ++i) {
+            batch.checkIns.push_back({score, "leeds", 1, hour, reasons});
+        }
+    };
+    add(6, 4, kDay1Morning, {"workload"});  // day 1: 6 x Good + 5 x Great, workload 6 times
+    add(5, 5, kDay1Afternoon);
+    add(5, 3, kDay2Morning, {"team"});    // day 2: 5 x Okay + 1 x Struggling (distribution hidden)
+    add(1, 1, kDay2Morning, {"health"});  // named by one person: withheld
+    add(3, 2, kDay2Morning + 86400);      // day 3: only 3 people: withheld entirely
+    REQUIRE(f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken).status == 200);
+    const auto manager = f.collector.store().createManagerToken("Ana").value();
+    const auto facilities =
+        f.collector.store().createApiToken(collector::ApiRole::Facilities, "Fay").value();
+
+    const std::string url = f.collector.url();
+    httplib::SSLClient browser("127.0.0.1", std::stoi(url.substr(url.rfind(':') + 1)));
+    browser.set_ca_cert_path(testing::TestCa::caFile().c_str());
+    browser.enable_server_certificate_verification(true);
+    auto anonymous = browser.Get("/");
+    REQUIRE(anonymous);
+    CHECK(anonymous->status == 303);
+    CHECK(anonymous->get_header_value("Location") == "/signin");
+    auto signIn = [&](const std::string& token) {
+        auto answer = browser.Post("/signin", httplib::Params{{"token", token}});
+        REQUIRE(answer);
+        REQUIRE(answer->status == 303);
+        const auto cookie = answer->get_header_value("Set-Cookie");
+        return std::make_pair(answer->get_header_value("Location"),
+                              httplib::Headers{{"Cookie", cookie.substr(0, cookie.find(';'))}});
+    };
+    const auto [fleetPage, fleetCookie] = signIn(facilities);
+    CHECK(fleetPage == "/fleet");
+    auto notForFacilities = browser.Get("/", fleetCookie);
+    REQUIRE(notForFacilities);
+    CHECK(notForFacilities->status == 303);
+    CHECK(notForFacilities->get_header_value("Location") == "/fleet");
+
+    const auto [home, cookie] = signIn(manager);
+    CHECK(home == "/");
+    const std::string day1 = core::formatDate(kDay1Morning / 86400);
+    const std::string day3 = core::formatDate(kDay2Morning / 86400 + 1);
+    auto page = browser.Get("/?site=leeds&from=" + day1 + "&to=" + day3, cookie);
+    REQUIRE(page);
+    REQUIRE(page->status == 200);
+    const std::string& html = page->body;
+    CHECK_THAT(html, Catch::Contains("Leeds office") && Catch::Contains("<svg"));
+    // Responses and the mean count only the days shown (11 + 6), never the withheld day's 3.
+    CHECK_THAT(html, Catch::Contains("Responses<b>17</b>"));
+    CHECK_THAT(html, Catch::Contains("Days withheld<b>1</b>"));
+    CHECK_THAT(html, Catch::Contains(day3 + ": fewer than 5"));
+    CHECK(html.find(day3 + ": 3") == std::string::npos);
+    // The distribution comes from day 1 only (day 2's is hidden): Good 6, Great 5, Okay 0.
+    CHECK_THAT(html, Catch::Contains("From the 11 responses"));
+    // Reasons: workload (6) and team (5) shown; health (1 person) never appears.
+    CHECK_THAT(html, Catch::Contains(">workload<") && Catch::Contains(">team<"));
+    CHECK(html.find("health") == std::string::npos);
+    CHECK(html.find("<script") == std::string::npos);
+
+    const auto dir = std::filesystem::path(CAREKIOSK_SCREENSHOT_DIR);
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir / "dashboard.html") << html;
+    // Headless Chromium loads it without a console message and takes a screenshot.
+    testing::TempDir profile;
+    const auto shot = testing::runCommand(
+        {"/usr/bin/chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync",
+         "--user-data-dir=" + profile.path().string(), "--enable-logging=stderr", "--v=0",
+         "--window-size=1280,1100", "--screenshot=" + (dir / "dashboard.png").string(),
+         "file://" + (dir / "dashboard.html").string()});
+    INFO(shot.err);
+    CHECK(shot.exitCode == 0);
+    CHECK(shot.err.find("CONSOLE") == std::string::npos);
+    CHECK(std::filesystem::file_size(dir / "dashboard.png") > 10000);
 }

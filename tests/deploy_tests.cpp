@@ -222,8 +222,8 @@ TEST_CASE("heartbeats reach the fleet view, which only facilities and admin toke
         CHECK(kiosk["flags"].empty());
         CHECK(fleet["silent_after_seconds"] == 7200);
     }
-    CHECK(f.get("/v1/fleet", manager).status == 401);
-    CHECK(f.get("/v1/fleet", config.deviceToken).status == 401);
+    CHECK(f.get("/v1/fleet", manager).status == 403);
+    CHECK(f.get("/v1/fleet", config.deviceToken).status == 403);
     CHECK(f.get("/v1/fleet", "").status == 401);
 
     // A heartbeat with an unknown field is refused, naming it.
@@ -247,7 +247,8 @@ TEST_CASE("heartbeats reach the fleet view, which only facilities and admin toke
     REQUIRE(anonymous);
     CHECK(anonymous->status == 303);
     CHECK(anonymous->get_header_value("Location") == "/signin");
-    auto wrong = browser.Post("/signin", httplib::Params{{"token", manager}});
+    // A kiosk's token opens no page.
+    auto wrong = browser.Post("/signin", httplib::Params{{"token", config.deviceToken}});
     REQUIRE(wrong);
     CHECK(wrong->status == 401);
     CHECK_THAT(wrong->body, Catch::Contains("not accepted"));
@@ -601,7 +602,7 @@ TEST_CASE("a manager's \"you said, we did\" message reaches the kiosks' welcome 
     CHECK_THAT(empty.body, Catch::Contains("\"field\":\"text\""));
     CHECK(testing::sendOk(*f.http, "POST", url, config.deviceToken,
                           core::encodePostedMessage({"leeds", text, today, today}))
-              .status == 401);
+              .status == 403);
     CHECK(testing::sendOk(*f.http, "POST", url, manager,
                           core::encodePostedMessage({"york", text, today, today}))
               .status == 404);

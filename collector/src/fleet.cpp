@@ -2,35 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "html.hpp"
+
 namespace carekiosk::collector {
 
 namespace {
-
-std::string htmlEscape(const std::string& text) {
-    std::string out;
-    for (char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&#39;";
-                break;
-            default:
-                out.push_back(c);
-        }
-    }
-    return out;
-}
 
 std::string humanAge(std::int64_t seconds) {
     if (seconds < 120) {
@@ -119,15 +95,8 @@ std::string renderFleetHtml(const std::vector<FleetKiosk>& fleet, const FleetRul
     for (const auto& kiosk : fleet) {
         attention += kiosk.flags.empty() ? 0 : 1;
     }
-    std::string html = R"(<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>carekiosk fleet</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1d2733;background:#f7f8fa}
-h1{font-size:1.5rem;margin:0 0 .3rem}
-p.lead{margin:0 0 1rem;color:#3d4a57}
-table{border-collapse:collapse;width:100%;background:#fff}
+    std::string html = html::pageStart("carekiosk fleet",
+                                       R"(table{border-collapse:collapse;width:100%;background:#fff}
 th,td{text-align:left;padding:.5rem .6rem;border-bottom:1px solid #d8dde3;vertical-align:top}
 th{background:#e9edf1;font-weight:600}
 tr.attention td{background:#fff4e5}
@@ -136,8 +105,8 @@ background:#a33a00;color:#fff;font-size:.85rem}
 .ok{color:#1f6b3a;font-weight:600}
 .err{color:#7a2a00;font-size:.85rem}
 @media (max-width:700px){td:nth-child(5),th:nth-child(5),td:nth-child(6),th:nth-child(6){display:none}}
-</style></head><body>
-<h1>Kiosk fleet</h1>
+)");
+    html += R"(<h1>Kiosk fleet</h1>
 )";
     html += "<p class=\"lead\">" + std::to_string(fleet.size()) +
             (fleet.size() == 1 ? " kiosk, " : " kiosks, ") + std::to_string(attention) +
@@ -149,7 +118,8 @@ background:#a33a00;color:#fff;font-size:.85rem}
     for (const auto& kiosk : fleet) {
         const auto& row = kiosk.row;
         html += kiosk.flags.empty() ? "<tr>" : "<tr class=\"attention\">";
-        html += "<td>" + htmlEscape(row.deviceId) + "</td><td>" + htmlEscape(row.siteId) + "</td>";
+        html +=
+            "<td>" + html::escape(row.deviceId) + "</td><td>" + html::escape(row.siteId) + "</td>";
         html += "<td>" + (kiosk.secondsSinceSeen ? humanAge(*kiosk.secondsSinceSeen) : "never") +
                 "</td>";
         if (row.heartbeat) {
@@ -162,7 +132,7 @@ background:#a33a00;color:#fff;font-size:.85rem}
                                            ? ", current"
                                            : ", site has v" + std::to_string(row.siteConfigVersion);
             html += "<td>" + std::to_string(h.pending) + (h.pending > 0 ? oldest : "") +
-                    "</td><td>" + htmlEscape(h.version) + "</td><td>v" +
+                    "</td><td>" + html::escape(h.version) + "</td><td>v" +
                     std::to_string(h.configVersion) + config + "</td>";
         } else {
             html += "<td>-</td><td>-</td><td>site has v" + std::to_string(row.siteConfigVersion) +
@@ -173,13 +143,13 @@ background:#a33a00;color:#fff;font-size:.85rem}
             html += "<span class=\"ok\">healthy</span>";
         }
         for (const auto& flag : kiosk.flags) {
-            html += "<span class=\"flag\">" + htmlEscape(flag) + "</span>";
+            html += "<span class=\"flag\">" + html::escape(flag) + "</span>";
         }
         if (row.heartbeat && !row.heartbeat->lastError.empty()) {
-            html += "<div class=\"err\">" + htmlEscape(row.heartbeat->lastError) + "</div>";
+            html += "<div class=\"err\">" + html::escape(row.heartbeat->lastError) + "</div>";
         }
         if (row.heartbeat && !row.heartbeat->configError.empty()) {
-            html += "<div class=\"err\">" + htmlEscape(row.heartbeat->configError) + "</div>";
+            html += "<div class=\"err\">" + html::escape(row.heartbeat->configError) + "</div>";
         }
         html += "</td></tr>\n";
     }

@@ -5,8 +5,10 @@
 #include <nlohmann/json.hpp>
 
 #include "carekiosk/collector/anonymity.hpp"
+#include "carekiosk/collector/dashboard.hpp"
 #include "carekiosk/collector/failure_limiter.hpp"
 #include "carekiosk/core/wire.hpp"
+#include "html.hpp"
 
 namespace carekiosk::collector {
 
@@ -77,30 +79,26 @@ std::string sessionToken(const httplib::Request& req) {
 }
 
 std::string signInPage(const std::string& message) {
-    std::string html = R"(<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>carekiosk sign in</title>
-<style>
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:28rem;padding:0 1rem;color:#1d2733}
+    std::string page = html::pageStart("carekiosk sign in", R"(
+body{max-width:28rem;margin:2rem auto;padding:0 1rem}
 label{display:block;margin:.8rem 0 .3rem;font-weight:600}
 input{width:100%;font-size:1rem;padding:.5rem;box-sizing:border-box}
 button{margin-top:1rem;font-size:1rem;padding:.5rem 1.2rem;background:#1f5f8b;color:#fff;border:0;border-radius:.3rem}
 .err{color:#7a2a00;font-weight:600}
-</style></head><body>
-<h1>carekiosk</h1>
-<p>Sign in with the token you were given (ask your carekiosk admin for one).</p>
-)";
+)");
+    page +=
+        "<h1>carekiosk</h1>\n<p>Sign in with the token you were given: a manager token "
+        "opens the dashboard, a facilities token the fleet (ask your carekiosk admin).</p>\n";
     if (!message.empty()) {
-        html += "<p class=\"err\">" + message + "</p>\n";
+        page += "<p class=\"err\">" + html::escape(message) + "</p>\n";
     }
-    html += R"(<form method="post" action="/signin">
+    page += R"(<form method="post" action="/signin">
 <label for="token">Token</label>
 <input id="token" name="token" type="password" autocomplete="off" required>
 <button type="submit">Sign in</button>
 </form></body></html>
 )";
-    return html;
+    return page;
 }
 
 Error missingToken(const char* kind) {
@@ -140,31 +138,73 @@ struct Server::Impl {
         };
     }
 
-    // The kiosk behind the request's bearer token, or nullopt after answering
-    // the request with 401 (or 500).
-    std::optional<Device> kioskFor(const httplib::Request& req, httplib::Response& res) {
-        auto device = store.authenticateDevice(bearerToken(req));
-        if (!device) {
-            sendError(res, device.error());
-            return std::nullopt;
+    // Who may call an endpoint.
+    enum class Need { Kiosk, Manager, Coordinator, FleetViewer };
+
+    static const char* describe(Need need) {
+        switch (need) {
+            case Need::Kiosk:
+                return "kiosk";
+            case Need::Manager:
+                return "manager";
+            case Need::Coordinator:
+                return "coordinator";
+            case Need::FleetViewer:
+                return "facilities or admin";
         }
-        if (!device.value()) {
-            sendError(res, missingToken("kiosk"));
-            return std::nullopt;
-        }
-        return device.value();
+        return "valid";
     }
 
-    // True for a live coordinator token; otherwise answers 401 (or 500). Every
-    // call first deletes requests handled longer ago than the retention period.
-    bool coordinatorFor(const httplib::Request& req, httplib::Response& res) {
-        auto ok = store.authenticateApiToken(bearerToken(req), ApiRole::Coordinator);
-        if (!ok) {
-            sendError(res, ok.error());
-            return false;
+    static bool allows(Need need, const Store::Caller& caller) {
+        switch (need) {
+            case Need::Kiosk:
+                return caller.device.has_value();
+            case Need::Manager:
+                return caller.role == ApiRole::Manager;
+            case Need::Coordinator:
+                return caller.role == ApiRole::Coordinator;
+            case Need::FleetViewer:
+                return caller.role == ApiRole::Facilities || caller.role == ApiRole::Admin;
         }
-        if (!ok.value()) {
-            sendError(res, missingToken("coordinator"));
+        return false;
+    }
+
+    // The caller behind `token` when it may use an endpoint that needs `need`;
+    // otherwise answers 401 (no token, or one this collector does not know or
+    // has revoked), 403 (a valid token of another role) or 500, and returns nullopt.
+    std::optional<Store::Caller> authorize(const std::string& token, Need need,
+                                           httplib::Response& res) {
+        auto caller = store.identify(token);
+        if (!caller) {
+            sendError(res, caller.error());
+            return std::nullopt;
+        }
+        if (allows(need, caller.value())) {
+            return caller.value();
+        }
+        if (!caller->device && !caller->role) {
+            sendError(res, missingToken(describe(need)));
+        } else {
+            const std::string holder =
+                caller->device ? "a kiosk" : std::string("a ") + roleName(*caller->role);
+            sendError(res,
+                      makeError(ErrorCode::Rejected, std::string("this endpoint needs a ") +
+                                                         describe(need) + " token; " + holder +
+                                                         " token may not use it"),
+                      403);
+        }
+        return std::nullopt;
+    }
+
+    std::optional<Device> kioskFor(const httplib::Request& req, httplib::Response& res) {
+        auto caller = authorize(bearerToken(req), Need::Kiosk, res);
+        return caller ? caller->device : std::nullopt;
+    }
+
+    // A coordinator's request; every one first deletes requests handled longer
+    // ago than the retention period.
+    bool coordinatorFor(const httplib::Request& req, httplib::Response& res) {
+        if (!authorize(bearerToken(req), Need::Coordinator, res)) {
             return false;
         }
         if (auto purged = store.purgeHandledBuddyRequests(options.buddyRetentionDays); !purged) {
@@ -174,15 +214,10 @@ struct Server::Impl {
         return true;
     }
 
-    Result<bool> hasFleetRole(const std::string& token) {
-        if (token.empty()) {
-            return false;
-        }
-        auto facilities = store.authenticateApiToken(token, ApiRole::Facilities);
-        if (!facilities || facilities.value()) {
-            return facilities;
-        }
-        return store.authenticateApiToken(token, ApiRole::Admin);
+    // For the fleet page's cookie: true for a live facilities or admin token.
+    bool mayViewFleet(const std::string& token) {
+        auto caller = store.identify(token);
+        return caller && allows(Need::FleetViewer, caller.value());
     }
 
     Result<std::vector<FleetKiosk>> currentFleet() {
@@ -209,33 +244,27 @@ struct Server::Impl {
 
         // For `carekiosk-provision check`: is this kiosk's token accepted?
         http->Get("/v1/ping", guarded([this](const httplib::Request& req, httplib::Response& res) {
-                      auto device = store.authenticateDevice(bearerToken(req));
+                      auto device = kioskFor(req, res);
                       if (!device) {
-                          return sendError(res, device.error());
+                          return;
                       }
-                      if (!device.value()) {
-                          return sendError(res, missingToken("kiosk"));
-                      }
-                      res.set_content(nlohmann::json{{"device_id", device.value()->deviceId},
-                                                     {"site_id", device.value()->siteId}}
+                      res.set_content(nlohmann::json{{"device_id", device->deviceId},
+                                                     {"site_id", device->siteId}}
                                           .dump(),
                                       "application/json");
                   }));
 
         http->Post("/v1/batches",
                    guarded([this](const httplib::Request& req, httplib::Response& res) {
-                       auto device = store.authenticateDevice(bearerToken(req));
+                       auto device = kioskFor(req, res);
                        if (!device) {
-                           return sendError(res, device.error());
-                       }
-                       if (!device.value()) {
-                           return sendError(res, missingToken("kiosk"));
+                           return;
                        }
                        auto batch = core::decodeBatch(req.body);
                        if (!batch) {
                            return sendError(res, batch.error());
                        }
-                       auto stored = store.storeBatch(*device.value(), batch.value());
+                       auto stored = store.storeBatch(*device, batch.value());
                        if (!stored) {
                            return sendError(res, stored.error());
                        }
@@ -246,12 +275,8 @@ struct Server::Impl {
 
         http->Get(
             "/v1/summary", guarded([this](const httplib::Request& req, httplib::Response& res) {
-                auto manager = store.authenticateManager(bearerToken(req));
-                if (!manager) {
-                    return sendError(res, manager.error());
-                }
-                if (!manager.value()) {
-                    return sendError(res, missingToken("manager"));
+                if (!authorize(bearerToken(req), Need::Manager, res)) {
+                    return;
                 }
                 const std::string site = req.get_param_value("site");
                 if (auto valid = core::validateSiteId(site, "site"); !valid) {
@@ -338,12 +363,8 @@ struct Server::Impl {
             }));
 
         http->Get("/v1/fleet", guarded([this](const httplib::Request& req, httplib::Response& res) {
-                      auto allowed = hasFleetRole(bearerToken(req));
-                      if (!allowed) {
-                          return sendError(res, allowed.error());
-                      }
-                      if (!allowed.value()) {
-                          return sendError(res, missingToken("facilities or admin"));
+                      if (!authorize(bearerToken(req), Need::FleetViewer, res)) {
+                          return;
                       }
                       auto fleet = currentFleet();
                       if (!fleet) {
@@ -355,12 +376,8 @@ struct Server::Impl {
 
         http->Post(
             "/v1/messages", guarded([this](const httplib::Request& req, httplib::Response& res) {
-                auto manager = store.authenticateManager(bearerToken(req));
-                if (!manager) {
-                    return sendError(res, manager.error());
-                }
-                if (!manager.value()) {
-                    return sendError(res, missingToken("manager"));
+                if (!authorize(bearerToken(req), Need::Manager, res)) {
+                    return;
                 }
                 auto message = core::decodePostedMessage(req.body);
                 if (!message) {
@@ -431,8 +448,10 @@ struct Server::Impl {
         });
         http->Post("/signin", guarded([this](const httplib::Request& req, httplib::Response& res) {
                        const std::string token = req.get_param_value("token");
-                       auto allowed = hasFleetRole(token);
-                       if (!allowed || !allowed.value()) {
+                       auto caller = store.identify(token);
+                       const bool manager = caller && allows(Need::Manager, caller.value());
+                       const bool fleet = caller && allows(Need::FleetViewer, caller.value());
+                       if (!manager && !fleet) {
                            res.status = 401;
                            res.set_content(signInPage("That token was not accepted. Check it, "
                                                       "or ask your carekiosk admin for a new "
@@ -446,11 +465,70 @@ struct Server::Impl {
                                                         "; HttpOnly; Secure; SameSite=Strict; "
                                                         "Path=/; Max-Age=43200");
                        res.status = 303;
-                       res.set_header("Location", "/fleet");
+                       res.set_header("Location", manager ? "/" : "/fleet");
                    }));
+        http->Get("/signout", [](const httplib::Request&, httplib::Response& res) {
+            res.set_header("Set-Cookie", std::string(kSessionCookie) +
+                                             "=; HttpOnly; Secure; SameSite=Strict; Path=/; "
+                                             "Max-Age=0");
+            res.status = 303;
+            res.set_header("Location", "/signin");
+        });
+        // The managers' dashboard: the same summary as GET /v1/summary, as charts.
+        http->Get("/", [this](const httplib::Request& req, httplib::Response& res) {
+            const std::string token = sessionToken(req);
+            auto caller = store.identify(token);
+            if (!caller || !allows(Need::Manager, caller.value())) {
+                res.status = 303;
+                res.set_header("Location", caller && allows(Need::FleetViewer, caller.value())
+                                               ? "/fleet"
+                                               : "/signin");
+                return;
+            }
+            auto sites = store.listSites();
+            if (!sites) {
+                return sendError(res, sites.error());
+            }
+            std::vector<SiteChoice> choices;
+            for (const auto& [id, name] : sites.value()) {
+                choices.push_back({id, name});
+            }
+            if (choices.empty()) {
+                res.set_content(html::pageStart("carekiosk") +
+                                    "<h1>No sites yet</h1><p>Ask your carekiosk admin to create "
+                                    "one.</p></body></html>\n",
+                                "text/html; charset=utf-8");
+                return;
+            }
+            std::string site = req.get_param_value("site");
+            if (std::none_of(choices.begin(), choices.end(),
+                             [&](const SiteChoice& c) { return c.id == site; })) {
+                site = choices.front().id;
+            }
+            const auto today = std::chrono::floor<std::chrono::days>(store.clock().now())
+                                   .time_since_epoch()
+                                   .count();
+            auto to = core::parseDate(req.get_param_value("to"), "to");
+            const std::int64_t toDay = to ? to.value() : today;
+            auto from = core::parseDate(req.get_param_value("from"), "from");
+            std::int64_t fromDay = from ? from.value() : toDay - 29;
+            if (fromDay > toDay || toDay - fromDay > kMaxSummaryDays) {
+                fromDay = toDay - 29;
+            }
+            auto summary = store.summary(site, fromDay, toDay);
+            if (!summary) {
+                return sendError(res, summary.error());
+            }
+            res.set_header("Cache-Control", "no-store");
+            // Never drawn without the smallest-group rule.
+            res.set_content(
+                renderDashboardHtml(applyMinimumGroup(std::move(summary).value(), options.minGroup),
+                                    choices),
+                "text/html; charset=utf-8");
+        });
+
         http->Get("/fleet", [this](const httplib::Request& req, httplib::Response& res) {
-            auto allowed = hasFleetRole(sessionToken(req));
-            if (!allowed || !allowed.value()) {
+            if (!mayViewFleet(sessionToken(req))) {
                 res.status = 303;
                 res.set_header("Location", "/signin");
                 return;

@@ -173,6 +173,25 @@ Result<bool> Store::siteExistsLocked(const std::string& siteId) {
     return stmt->step();
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> Store::listSites() {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare("SELECT site_id, name FROM sites ORDER BY site_id");
+    if (!stmt) {
+        return stmt.error();
+    }
+    std::vector<std::pair<std::string, std::string>> sites;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            return sites;
+        }
+        sites.emplace_back(stmt->columnText(0), stmt->columnText(1));
+    }
+}
+
 Result<bool> Store::siteExists(const std::string& siteId) {
     std::lock_guard lock(mutex_);
     return siteExistsLocked(siteId);
@@ -392,19 +411,35 @@ Result<std::optional<Device>> Store::authenticateDevice(const std::string& token
     return std::optional<Device>(Device{stmt->columnText(0), stmt->columnText(1)});
 }
 
-Result<bool> Store::authenticateManager(const std::string& token) {
-    return authenticateApiToken(token, ApiRole::Manager);
-}
-
-Result<bool> Store::authenticateApiToken(const std::string& token, ApiRole role) {
+Result<Store::Caller> Store::identify(const std::string& token) {
+    Caller caller;
+    auto device = authenticateDevice(token);
+    if (!device) {
+        return device.error();
+    }
+    if (device.value()) {
+        caller.device = device.value();
+        return caller;
+    }
     std::lock_guard lock(mutex_);
-    auto stmt =
-        db_.prepare("SELECT 1 FROM api_tokens WHERE token_hash = ? AND role = ? AND revoked = 0");
+    auto stmt = db_.prepare("SELECT role FROM api_tokens WHERE token_hash = ? AND revoked = 0");
     if (!stmt) {
         return stmt.error();
     }
-    stmt->bind(1, hashSecret(token)).bind(2, roleName(role));
-    return stmt->step();
+    stmt->bind(1, hashSecret(token));
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (row.value()) {
+        for (const auto role :
+             {ApiRole::Manager, ApiRole::Coordinator, ApiRole::Facilities, ApiRole::Admin}) {
+            if (stmt->columnText(0) == roleName(role)) {
+                caller.role = role;
+            }
+        }
+    }
+    return caller;
 }
 
 Status Store::recordHeartbeat(const Device& device, const core::Heartbeat& heartbeat) {

@@ -17,10 +17,14 @@
 //   POST /v1/buddy-requests/handled coordinator token {ids} -> marked handled;
 //        handled ones are deleted after buddyRetentionDays
 //   GET  /signin, POST /signin (form: token) -> sets an HttpOnly session cookie
+//        and sends a manager to the dashboard, facilities or admin to the fleet
 //   GET  /fleet        session cookie (facilities or admin) -> the fleet page
+//   GET  /?site=&from=&to= session cookie (manager) -> the dashboard (SVG charts)
+//   GET  /signout      clears the session cookie
 //
-// Errors are JSON bodies {"error", "code", "field"}; a missing or wrong token
-// is 401. The server logs no client address and no time per batch.
+// Errors are JSON bodies {"error", "code", "field"}; a missing, unknown or
+// revoked token is 401, a valid token of the wrong role 403. The server logs no client address and
+// no time per batch.
 //
 // Thread contract: bind() then run() on one thread (run() blocks); stop() from
 // any other thread makes run() return.

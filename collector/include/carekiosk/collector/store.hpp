@@ -96,9 +96,14 @@ class Store {
 
     // nullopt when the token is unknown or revoked.
     Result<std::optional<Device>> authenticateDevice(const std::string& token);
-    Result<bool> authenticateManager(const std::string& token);
-    // True when `token` is a live API token of exactly `role`.
-    Result<bool> authenticateApiToken(const std::string& token, ApiRole role);
+
+    // Who holds `token`: a kiosk (device set), an API role (role set), or
+    // nobody (neither: unknown or revoked).
+    struct Caller {
+        std::optional<Device> device;
+        std::optional<ApiRole> role;
+    };
+    Result<Caller> identify(const std::string& token);
 
     // Keeps the kiosk's newest heartbeat and the time it arrived.
     Status recordHeartbeat(const Device& device, const core::Heartbeat& heartbeat);
@@ -144,6 +149,8 @@ class Store {
                                       std::int64_t toDay);
 
     Result<bool> siteExists(const std::string& siteId);
+    // Every site as (id, name), by id.
+    Result<std::vector<std::pair<std::string, std::string>>> listSites();
 
     // The clock the store was opened with (the server's notion of now).
     const core::Clock& clock() const { return clock_; }

@@ -1,0 +1,25 @@
+#pragma once
+// The managers' dashboard page: one site's summary over a date range as SVG
+// charts (the daily mean as a trend line over the number of responses, the
+// score distribution, the reasons named most), readable on a laptop and a
+// phone. It only ever draws what the smallest-group rule let through: the
+// summary must come from applyMinimumGroup. Pure; thread-safe.
+
+#include <string>
+#include <vector>
+
+#include "carekiosk/core/wire.hpp"
+
+namespace carekiosk::collector {
+
+struct SiteChoice {
+    std::string id;
+    std::string name;
+};
+
+// `sites`: every site the manager may pick (for the selector); `summary.siteId`
+// is the one shown.
+std::string renderDashboardHtml(const core::SiteSummary& summary,
+                                const std::vector<SiteChoice>& sites);
+
+}  // namespace carekiosk::collector
