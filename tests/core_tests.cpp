@@ -149,6 +149,10 @@ TEST_CASE("dates are validated") {
     auto bad = core::parseDate("22/11/2026", "to");
     REQUIRE_FALSE(bad);
     CHECK(bad.error().field == "to");
+    // Found by fuzz_summary: sscanf alone took a space or a sign inside a date.
+    CHECK_FALSE(core::parseDate("2068-11- 1", "from"));
+    CHECK_FALSE(core::parseDate("2026-+1-01", "from"));
+    CHECK_FALSE(core::parseDate(" 026-11-01", "from"));
 }
 
 TEST_CASE("a heartbeat survives the wire, and a strange one is refused naming the field") {

@@ -326,7 +326,6 @@ Result<core::EnrollResponse> Store::enroll(const std::string& code) {
     }
     auto find = db_.prepare(
         "SELECT c.site_id, c.expires_at, c.used, s.name, s.question_set_version, "
-        "s.config_json, s.config_version, "
         "(SELECT value FROM settings WHERE key = 'buddy_public_key') "
         "FROM enroll_codes c JOIN sites s ON s.site_id = c.site_id WHERE c.code_hash = ?");
     if (!find) {
@@ -356,7 +355,7 @@ Result<core::EnrollResponse> Store::enroll(const std::string& code) {
     }
     response.siteConfigJson = siteConfig->json;
     response.siteConfigVersion = siteConfig->version;
-    response.buddyPublicKey = find->columnIsNull(7) ? std::string() : find->columnText(7);
+    response.buddyPublicKey = find->columnIsNull(5) ? std::string() : find->columnText(5);
     if (used) {
         return makeError(ErrorCode::Unauthorized,
                          "this enrolment code was already used; each code enrols one kiosk, ask "

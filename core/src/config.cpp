@@ -279,7 +279,10 @@ Result<KioskConfig> applySiteContent(const KioskConfig& config, std::string_view
         return content.error();
     }
     json merged = json::parse(serializeKioskConfig(config));
-    for (const auto& [key, value] : content->items()) {
+    for (const auto& item : content->items()) {
+        // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
+        const std::string& key = item.key();
+        const auto& value = item.value();
         const bool allowed = std::find_if(std::begin(kSiteContentFields),
                                           std::end(kSiteContentFields), [&](const char* field) {
                                               return key == field;
