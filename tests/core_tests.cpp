@@ -153,6 +153,7 @@ TEST_CASE("dates are validated") {
     CHECK_FALSE(core::parseDate("2068-11- 1", "from"));
     CHECK_FALSE(core::parseDate("2026-+1-01", "from"));
     CHECK_FALSE(core::parseDate(" 026-11-01", "from"));
+    CHECK_FALSE(core::parseDate("-000-01-31", "to"));  // and a sign where a digit belongs
 }
 
 TEST_CASE("a heartbeat survives the wire, and a strange one is refused naming the field") {

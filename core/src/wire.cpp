@@ -542,9 +542,10 @@ Result<std::int64_t> parseDate(std::string_view text, const std::string& field) 
     char tail = 0;
     const std::string copy(text);
     // Digits exactly where they belong: sscanf alone would also take " 1" or "+1".
-    const bool shaped = copy.size() == 10 && copy[4] == '-' && copy[7] == '-' &&
-                        std::all_of(copy.begin(), copy.end(),
-                                    [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+    bool shaped = copy.size() == 10;
+    for (std::size_t i = 0; shaped && i < copy.size(); ++i) {
+        shaped = (i == 4 || i == 7) ? copy[i] == '-' : (copy[i] >= '0' && copy[i] <= '9');
+    }
     if (!shaped || std::sscanf(copy.c_str(), "%4d-%2u-%2u%c", &y, &m, &d, &tail) != 3) {
         return makeError(ErrorCode::InvalidInput,
                          field + " must be a date written YYYY-MM-DD (got \"" + copy + "\")",
