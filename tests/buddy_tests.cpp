@@ -162,6 +162,53 @@ TEST_CASE("handled buddy requests are deleted after the retention period (clock 
     CHECK(store->buddyInbox("").value().requests.size() == 1);
 }
 
+TEST_CASE(
+    "summaries count buddy requests once each, and withhold a count below the smallest "
+    "group") {
+    testing::TempDir dir;
+    testing::ManualClock clock{system_clock::time_point(seconds(1795845600))};  // Sat 28 Nov
+    testing::SeededRandom random;
+    auto store = collector::Store::open(dir / "c.db", clock, random).value();
+    REQUIRE(store->createSite("leeds", "Leeds office"));
+    const auto kiosk = store->enroll(store->createEnrollCode("leeds").value()).value();
+    const collector::Device device{kiosk.deviceId, "leeds"};
+    const std::string sealed(2 * 60, 'a');
+    auto requests = [&](char first, int n) {
+        core::BuddyRequestList list;
+        for (int i = 0; i < n; ++i) {
+            list.requests.push_back(
+                {std::string(31, first) + static_cast<char>('a' + i), "leeds", "walk", {}, sealed});
+        }
+        return list;
+    };
+    const auto today = core::parseDate("2026-11-28", "day").value();
+    const collector::SummaryQuery query{"leeds", core::SummaryPeriod::Week, today, today, 5};
+    REQUIRE(store->storeBuddyRequests(device, requests('1', 3)));
+    auto summary = store->summary(query);
+    REQUIRE(summary);
+    REQUIRE(summary->periods.size() == 1);
+    CHECK_FALSE(summary->periods[0].buddyRequests.has_value());  // 3: withheld
+    CHECK(core::encodeSiteSummary(summary.value()).find("\"buddy_requests\":null") !=
+          std::string::npos);
+    // Re-sent (the kiosk missed the acknowledgement): still 3, then 3 more make 6.
+    REQUIRE(store->storeBuddyRequests(device, requests('1', 3)));
+    REQUIRE(store->storeBuddyRequests(device, requests('2', 3)));
+    summary = store->summary(query);
+    REQUIRE(summary);
+    CHECK(summary->periods.at(0).buddyRequests == 6);
+    // Handled and purged requests still count: the summary keeps how many came.
+    auto inbox = store->buddyInbox("leeds");
+    REQUIRE(inbox);
+    std::vector<std::string> ids;
+    for (const auto& r : inbox->requests) {
+        ids.push_back(r.id);
+    }
+    REQUIRE(store->markBuddyRequestsHandled(ids).value() == 6);
+    clock.advance(hours(24 * 31));
+    REQUIRE(store->purgeHandledBuddyRequests(30).value() == 6);
+    CHECK(store->summary(query).value().periods.at(0).buddyRequests == 6);
+}
+
 TEST_CASE("without the organisation's key a kiosk offers no buddy request") {
     testing::TempDir dir;
     core::KioskConfig config = testing::offlineKioskConfig(dir);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "carekiosk/collector/anonymity.hpp"
+#include "carekiosk/collector/charts.hpp"
 #include "carekiosk/collector/failure_limiter.hpp"
 #include "carekiosk/collector/report_format.hpp"
 #include "carekiosk/core/wire.hpp"
@@ -80,10 +81,10 @@ TEST_CASE("re-sending the same batch id stores it once and acknowledges it again
     CHECK(ack2->duplicate);
 
     const auto day = core::parseDate(core::formatDate(kDay1Morning / 86400), "d").value();
-    auto summary = f.collector.store().summary("leeds", day, day);
-    REQUIRE(summary);
-    REQUIRE(summary->days.size() == 1);
-    CHECK(summary->days[0].count == 2);
+    auto days = f.collector.store().dayCounts("leeds", day, day);
+    REQUIRE(days);
+    REQUIRE(days->size() == 1);
+    CHECK(days->at(0).perScore == std::array<int, 5>{0, 0, 1, 0, 1});
 }
 
 TEST_CASE("reasons are stored with their check-in, and a re-sent batch adds none") {
@@ -127,32 +128,33 @@ TEST_CASE("the summary gives per-day counts, means and per-score counts to a man
     auto summary = core::decodeSiteSummary(response.body);
     REQUIRE(summary);
     CHECK(summary->minGroup == 5);
-    REQUIRE(summary->days.size() == 3);
+    REQUIRE(summary->periods.size() == 3);
 
-    CHECK(summary->days[0].day == day1);
-    CHECK(summary->days[0].count == 11);
-    CHECK(summary->days[0].mean == Approx(49.0 / 11));
-    CHECK(summary->days[0].perScore == std::array<int, 5>{0, 0, 0, 6, 5});
+    CHECK(summary->periods[0].period == day1);
+    CHECK(summary->periods[0].count == 11);
+    CHECK(summary->periods[0].mean == Approx(49.0 / 11));
+    CHECK(summary->periods[0].perScore == std::array<int, 5>{0, 0, 0, 6, 5});
 
     // One person chose Struggling: the distribution is withheld, count and mean stay.
-    CHECK(summary->days[1].count == 6);
-    CHECK(summary->days[1].mean == Approx(16.0 / 6));
-    CHECK(summary->days[1].perScoreHidden);
-    CHECK(summary->days[1].perScore == std::array<int, 5>{});
+    CHECK(summary->periods[1].count == 6);
+    CHECK(summary->periods[1].mean == Approx(16.0 / 6));
+    CHECK(summary->periods[1].perScoreHidden);
+    CHECK(summary->periods[1].perScore == std::array<int, 5>{});
     CHECK(response.body.find("\"per_score\":[1,") == std::string::npos);
 
     // Two people: nothing about that day is given.
-    CHECK(summary->days[2].suppressed);
-    CHECK(summary->days[2].count == 0);
+    CHECK(summary->periods[2].suppressed);
+    CHECK(summary->periods[2].count == 0);
 
     const std::string csv = collector::formatSummaryCsv(summary.value());
-    CHECK_THAT(csv, Catch::StartsWith("day,count,mean,score_1"));
-    CHECK_THAT(csv, Catch::Contains(day1 + ",11,4.45,0,0,0,6,5"));
-    CHECK_THAT(csv, Catch::Contains(",6,2.67,,,,,,\r\n"));
-    CHECK_THAT(csv, Catch::Contains(day3 + ",<5,,,,,,,"));
+    CHECK_THAT(csv, Catch::StartsWith("period,start,end,count,mean,change,score_1"));
+    CHECK_THAT(csv, Catch::Contains(day1 + "," + day1 + "," + day1 + ",11,4.45,,0,0,0,6,5,0,no,"));
+    CHECK_THAT(csv, Catch::Contains(",6,2.67,-1.79,,,,,,0,no,\r\n"));
+    CHECK_THAT(csv, Catch::Contains(day3 + "," + day3 + "," + day3 + ",<5,,,,,,,,,,\r\n"));
     const std::string table = collector::formatSummaryTable(summary.value());
     CHECK_THAT(table, Catch::Contains("total") && Catch::Contains("17   3.82"));
-    CHECK_THAT(table, Catch::Contains("fewer than 5 people are withheld"));
+    CHECK_THAT(table, Catch::Contains("fewer than 5 people, and any that would let one be worked "
+                                      "out, are withheld"));
 }
 
 TEST_CASE("reasons named by a small group are withheld, and a withheld day shows none") {
@@ -168,6 +170,10 @@ TEST_CASE("reasons named by a small group are withheld, and a withheld day shows
     add(2, kDay1Morning, {"team", "workload"});
     add(1, kDay1Morning, {});
     add(3, kDay2Morning, {"workload"});  // day 2: only 3 people
+    // The day before, in the same week: withheld with day 2, the smaller of
+    // the days left, so the week's figures minus day 1's reveal 9 people, and 9
+    // naming workload, not day 2's 3.
+    add(6, kDay1Morning - 86400, {"workload"});
     REQUIRE(f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken).status == 200);
     const auto managerToken = f.collector.store().createManagerToken("Ana").value();
     const auto from = core::formatDate(kDay1Morning / 86400);
@@ -176,37 +182,18 @@ TEST_CASE("reasons named by a small group are withheld, and a withheld day shows
     REQUIRE(response.status == 200);
     auto summary = core::decodeSiteSummary(response.body);
     REQUIRE(summary);
-    REQUIRE(summary->days.size() == 2);
-    const auto& day1 = summary->days[0].reasons;
+    REQUIRE(summary->periods.size() == 2);
+    const auto& day1 = summary->periods[0].reasons;
     CHECK(day1.at("workload") == 7);
     CHECK(day1.at("commute") == 5);
     CHECK_FALSE(day1.at("team").has_value());  // two people: withheld
     CHECK(response.body.find("\"team\":null") != std::string::npos);
-    CHECK(summary->days[1].suppressed);
-    CHECK(summary->days[1].reasons.empty());
+    CHECK(summary->periods[1].suppressed);
+    CHECK(summary->periods[1].reasons.empty());
     const std::string csv = collector::formatSummaryCsv(summary.value());
     CHECK_THAT(csv, Catch::Contains(",workload=7 commute=5 team=<5\r\n"));
     const std::string table = collector::formatSummaryTable(summary.value());
     CHECK_THAT(table, Catch::Contains("workload 7, commute 5, team <5"));
-}
-
-TEST_CASE("the smallest-group rule never goes below 3 and shows zero counts") {
-    core::SiteSummary raw{"leeds", "2026-11-28", "2026-11-28", 0, {}};
-    core::DaySummary day;
-    day.day = "2026-11-28";
-    day.count = 4;
-    day.mean = 4.0;
-    day.perScore = {0, 0, 0, 4, 0};
-    raw.days.push_back(day);
-    const auto lowered = collector::applyMinimumGroup(raw, 1);
-    CHECK(lowered.minGroup == 3);
-    REQUIRE_FALSE(lowered.days[0].suppressed);
-    CHECK_FALSE(lowered.days[0].perScoreHidden);  // 4 >= 3, and zeros are not small groups
-    const auto strict = collector::applyMinimumGroup(raw, 5);
-    CHECK(strict.days[0].suppressed);
-    const auto roundTrip = core::decodeSiteSummary(core::encodeSiteSummary(strict));
-    REQUIRE(roundTrip);
-    CHECK(roundTrip->days[0].suppressed);
 }
 
 TEST_CASE("a collector will not start with a smallest group below 3") {
@@ -250,9 +237,9 @@ TEST_CASE("a malformed batch gets 400 naming the field, and nothing is stored") 
                            device.deviceToken);
     CHECK(response.status == 400);
     CHECK_THAT(core::errorMessageFromBody(response.body), Catch::Contains("checkins[0].score"));
-    auto summary = f.collector.store().summary("leeds", 0, 40000);
-    REQUIRE(summary);
-    CHECK(summary->days.empty());
+    auto days = f.collector.store().dayCounts("leeds", 0, 40000);
+    REQUIRE(days);
+    CHECK(days->empty());
 }
 
 TEST_CASE("a kiosk cannot post check-ins for another site") {
@@ -448,6 +435,101 @@ TEST_CASE("every endpoint takes only its own role: others get 403, strangers 401
     }
 }
 
+TEST_CASE(
+    "a 4-person week, a total minus the cells shown and a reason named by one person "
+    "reveal no small group in the API, CSV, table, dashboard or SVG") {
+    Fixture f;
+    const auto device = f.enrol();
+    core::Batch batch{std::string(32, '8'), {}};
+    auto add = [&](int n, int score, const char* date, std::vector<std::string> reasons = {}) {
+        const auto hour = core::parseDate(date, "date").value() * 86400 + 9 * 3600;
+        for (int i = 0; i < n; ++i) {
+            batch.checkIns.push_back({score, "leeds", 1, hour, reasons});
+        }
+    };
+    // November 2026 as a month is Mon 2 .. Sun 29 Nov.
+    add(10, 4, "2026-11-09");                       // W46: 10 people
+    add(4, 2, "2026-11-17");                        // W47: a 4-person week
+    add(5, 4, "2026-11-23", {"workload"});          // W48: Monday 6, with
+    add(1, 4, "2026-11-23", {"team", "workload"});  //   "team" named by one person,
+    add(5, 5, "2026-11-24");                        //   Tuesday 5,
+    add(2, 3, "2026-11-25");                        //   Wednesday 2
+    REQUIRE(f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken).status == 200);
+    const auto manager = f.collector.store().createManagerToken("Ana").value();
+
+    std::map<std::string, core::SiteSummary> by;
+    for (const char* period : {"day", "week", "month"}) {
+        auto answer = f.get(std::string("/v1/summary?site=leeds&from=2026-11-02&to=2026-11-29"
+                                        "&period=") +
+                                period,
+                            manager);
+        REQUIRE(answer.status == 200);
+        INFO(period << ": " << answer.body);
+        // No small group appears as a number anywhere in the answer.
+        for (const char* small : {"\"count\":4,", "\"count\":2,", "\"count\":1,", "\"team\":1"}) {
+            CHECK(answer.body.find(small) == std::string::npos);
+        }
+        auto decoded = core::decodeSiteSummary(answer.body);
+        REQUIRE(decoded);
+        for (const auto& p : decoded->periods) {
+            CHECK((p.suppressed || p.count >= 5));
+            CHECK_FALSE((p.reasons.count("team") && p.reasons.at("team").has_value()));
+        }
+        by[period] = decoded.value();
+    }
+    // By month: all 27. By week: W48's 13; W47 (4 people) and W46 withheld, or
+    // 27 - 13 - 10 would give W47's 4.
+    REQUIRE(by["month"].periods.size() == 1);
+    CHECK(by["month"].periods[0].count == 27);
+    REQUIRE(by["week"].periods.size() == 3);
+    CHECK(by["week"].periods[0].suppressed);
+    CHECK(by["week"].periods[1].suppressed);
+    CHECK(by["week"].periods[2].count == 13);
+    // By day: Monday's 6; Wednesday (2) and Tuesday withheld, or 13 - 6 - 5 = 2.
+    // W46's only day is withheld too, or it would rebuild W46.
+    std::vector<std::string> shownDays;
+    for (const auto& p : by["day"].periods) {
+        if (!p.suppressed) {
+            shownDays.push_back(p.period + "=" + std::to_string(p.count));
+        }
+    }
+    CHECK(shownDays == std::vector<std::string>{"2026-11-23=6"});
+
+    const auto csv = collector::formatSummaryCsv(by["week"]);
+    CHECK_THAT(csv, Catch::Contains("2026-W47,2026-11-16,2026-11-22,<5,,,,,,,,,,\r\n"));
+    CHECK_THAT(csv, Catch::Contains("2026-W48,2026-11-23,2026-11-29,13,"));
+    CHECK_THAT(csv, Catch::Contains("workload=6 team=<5"));
+    const auto table = collector::formatSummaryTable(by["day"]);
+    CHECK_THAT(table, Catch::Contains("2026-11-25         <5"));
+    CHECK_THAT(table, Catch::Contains("workload 6, team <5"));
+    CHECK(table.find("          2  ") == std::string::npos);
+    for (const auto& [period, summary] : by) {
+        const auto svg = collector::trendSvg(summary) + collector::distributionSvg(summary) +
+                         collector::reasonsSvg(summary);
+        INFO(period);
+        CHECK(svg.find(">team<") == std::string::npos);
+        CHECK(svg.find(": 4 responses") == std::string::npos);
+        CHECK(svg.find(": 2 responses") == std::string::npos);
+    }
+    CHECK_THAT(collector::trendSvg(by["week"]), Catch::Contains("2026-W47: withheld"));
+
+    const std::string url = f.collector.url();
+    httplib::SSLClient browser("127.0.0.1", std::stoi(url.substr(url.rfind(':') + 1)));
+    browser.set_ca_cert_path(testing::TestCa::caFile().c_str());
+    browser.enable_server_certificate_verification(true);
+    auto signedIn = browser.Post("/signin", httplib::Params{{"token", manager}});
+    REQUIRE(signedIn);
+    const auto cookie = signedIn->get_header_value("Set-Cookie");
+    auto page = browser.Get("/?site=leeds&period=week&from=2026-11-02&to=2026-11-29",
+                            httplib::Headers{{"Cookie", cookie.substr(0, cookie.find(';'))}});
+    REQUIRE(page);
+    REQUIRE(page->status == 200);
+    CHECK_THAT(page->body, Catch::Contains("Responses<b>13</b>"));
+    CHECK_THAT(page->body, Catch::Contains("Weeks withheld<b>2</b>"));
+    CHECK(page->body.find(">team<") == std::string::npos);
+    CHECK(page->body.find(": 4 responses") == std::string::npos);
+}
+
 TEST_CASE("the managers' dashboard draws only what the smallest-group rule lets through") {
     Fixture f;
     const auto device = f.enrol();
@@ -502,7 +584,7 @@ TEST_CASE("the managers' dashboard draws only what the smallest-group rule lets 
     // Responses and the mean count only the days shown (11 + 6), never the withheld day's 3.
     CHECK_THAT(html, Catch::Contains("Responses<b>17</b>"));
     CHECK_THAT(html, Catch::Contains("Days withheld<b>1</b>"));
-    CHECK_THAT(html, Catch::Contains(day3 + ": fewer than 5"));
+    CHECK_THAT(html, Catch::Contains(day3 + ": withheld"));
     CHECK(html.find(day3 + ": 3") == std::string::npos);
     // The distribution comes from day 1 only (day 2's is hidden): Good 6, Great 5, Okay 0.
     CHECK_THAT(html, Catch::Contains("From the 11 responses"));

@@ -132,7 +132,7 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     std::istringstream lines(report.out);
     std::string line;
     std::getline(lines, line);
-    CHECK_THAT(line, Catch::StartsWith("day,count,mean"));
+    CHECK_THAT(line, Catch::StartsWith("period,start,end,count,mean"));
     int count = 0;
     std::array<int, 5> perScore{};
     std::map<std::string, int> reasonCounts;
@@ -143,12 +143,12 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
         for (std::string cell; std::getline(row, cell, ',');) {
             cells.push_back(cell);
         }
-        REQUIRE(cells.size() == 9);
-        count += std::stoi(cells[1]);
+        REQUIRE(cells.size() == 14);
+        count += std::stoi(cells[3]);
         for (std::size_t s = 0; s < 5; ++s) {
-            perScore[s] += std::stoi(cells[3 + s]);
+            perScore[s] += std::stoi(cells[6 + s]);
         }
-        std::stringstream named(cells[8]);
+        std::stringstream named(cells[13]);
         for (std::string item; named >> item;) {
             const auto eq = item.find('=');
             REQUIRE(eq != std::string::npos);

@@ -65,10 +65,13 @@ class FaultyCollector {
     std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
     const std::string& token() const { return device_.deviceToken; }
     std::int64_t storedRows() {
-        auto summary = store_->summary("leeds", 0, 50000);
         std::int64_t rows = 0;
-        for (const auto& day : summary.value().days) {
-            rows += day.count;
+        auto days = store_->dayCounts("leeds", 0, 50000);
+        REQUIRE(days);
+        for (const auto& day : days.value()) {
+            for (int n : day.perScore) {
+                rows += n;
+            }
         }
         return rows;
     }

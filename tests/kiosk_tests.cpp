@@ -533,7 +533,7 @@ TEST_CASE("check-ins never trigger an upload, only the schedule or Upload now do
     }
     // Taps are not upload moments: nothing has been tried, nothing has left.
     CHECK(app.value()->uploadStatus().attempts == 0);
-    CHECK(collector.store().summary("leeds", 0, 50000).value().days.empty());
+    CHECK(collector.store().dayCounts("leeds", 0, 50000).value().empty());
     const auto ticket = app.value()->uploadNow();
     REQUIRE(kiosk::pumpUntil(
         *app.value(), [&] { return app.value()->uploadStatus().requestsServed >= ticket; },

@@ -5,6 +5,9 @@
 #include <optional>
 #include <vector>
 
+#include "carekiosk/collector/charts.hpp"
+#include "carekiosk/collector/summary.hpp"
+
 namespace carekiosk::collector {
 
 namespace {
@@ -21,7 +24,7 @@ std::string withheld(const core::SiteSummary& summary) {
 }
 
 // "workload 7, team <5": most named first, then by name; `separator` between.
-std::string formatReasons(const core::SiteSummary& summary, const core::DaySummary& day,
+std::string formatReasons(const core::SiteSummary& summary, const core::PeriodSummary& day,
                           const char* between, const char* separator) {
     std::vector<std::pair<std::string, std::optional<int>>> sorted(day.reasons.begin(),
                                                                    day.reasons.end());
@@ -38,77 +41,105 @@ std::string formatReasons(const core::SiteSummary& summary, const core::DaySumma
 
 }  // namespace
 
+namespace {
+
+std::string formatChange(const std::optional<double>& change) {
+    if (!change) {
+        return "";
+    }
+    char buffer[32];
+    std::snprintf(buffer, sizeof buffer, "%+.2f", *change);
+    return buffer;
+}
+
+std::string formatOptional(const core::SiteSummary& summary, const std::optional<int>& value) {
+    return value ? std::to_string(*value) : withheld(summary);
+}
+
+}  // namespace
+
 std::string formatSummaryTable(const core::SiteSummary& summary) {
-    std::string out = "Site " + summary.siteId + ", " + summary.from + " to " + summary.to + "\n";
-    if (summary.days.empty()) {
+    std::string out = "Site " + summary.siteId + ", by " + summary.period + ", " + summary.from +
+                      " to " + summary.to + "\n";
+    if (summary.periods.empty()) {
         return out + "No check-ins in this period.\n";
     }
-    char line[200];
-    std::snprintf(line, sizeof line, "%-10s  %9s  %5s  %6s %6s %6s %6s %6s\n", "day", "check-ins",
-                  "mean", "1", "2", "3", "4", "5");
+    char line[240];
+    std::snprintf(line, sizeof line, "%-10s  %9s  %5s  %6s  %5s %5s %5s %5s %5s  %6s\n",
+                  summary.period.c_str(), "check-ins", "mean", "change", "1", "2", "3", "4", "5",
+                  "buddy");
     out += line;
-    int total = 0;
-    double weighted = 0;
     bool anyWithheld = false;
-    for (const auto& d : summary.days) {
-        if (d.suppressed) {
+    bool anyDrop = false;
+    for (const auto& p : summary.periods) {
+        if (p.suppressed) {
             anyWithheld = true;
-            std::snprintf(line, sizeof line, "%-10s  %9s  %5s  %6s %6s %6s %6s %6s\n",
-                          d.day.c_str(), withheld(summary).c_str(), "-", "-", "-", "-", "-", "-");
+            std::snprintf(line, sizeof line, "%-10s  %9s  %5s  %6s  %5s %5s %5s %5s %5s  %6s\n",
+                          p.period.c_str(), withheld(summary).c_str(), "-", "", "-", "-", "-", "-",
+                          "-", "-");
             out += line;
             continue;
         }
-        total += d.count;
-        weighted += d.mean * d.count;
-        if (d.perScoreHidden) {
-            anyWithheld = true;
-            std::snprintf(line, sizeof line, "%-10s  %9d  %5s  %6s %6s %6s %6s %6s\n",
-                          d.day.c_str(), d.count, formatMean(d.mean).c_str(), "-", "-", "-", "-",
-                          "-");
-        } else {
-            std::snprintf(line, sizeof line, "%-10s  %9d  %5s  %6d %6d %6d %6d %6d\n",
-                          d.day.c_str(), d.count, formatMean(d.mean).c_str(), d.perScore[0],
-                          d.perScore[1], d.perScore[2], d.perScore[3], d.perScore[4]);
+        std::string scores[core::kScoreCount];
+        for (std::size_t s = 0; s < core::kScoreCount; ++s) {
+            scores[s] = p.perScoreHidden ? "-" : std::to_string(p.perScore[s]);
         }
+        anyWithheld = anyWithheld || p.perScoreHidden || !p.buddyRequests;
+        anyDrop = anyDrop || p.drop;
+        std::snprintf(line, sizeof line, "%-10s  %9d  %5s  %6s  %5s %5s %5s %5s %5s  %6s%s\n",
+                      p.period.c_str(), p.count, formatMean(p.mean).c_str(),
+                      formatChange(p.change).c_str(), scores[0].c_str(), scores[1].c_str(),
+                      scores[2].c_str(), scores[3].c_str(), scores[4].c_str(),
+                      formatOptional(summary, p.buddyRequests).c_str(), p.drop ? "  DROP" : "");
         out += line;
     }
-    const double mean = total > 0 ? weighted / total : 0.0;
-    std::snprintf(line, sizeof line, "%-10s  %9d  %5s\n", "total", total, formatMean(mean).c_str());
+    const auto totals = totalsOf(summary);
+    std::snprintf(line, sizeof line, "%-10s  %9d  %5s\n", "total", totals.responses,
+                  formatMean(totals.mean).c_str());
     out += line;
     bool anyReasons = false;
-    for (const auto& d : summary.days) {
-        if (!d.suppressed && !d.reasons.empty()) {
+    for (const auto& p : summary.periods) {
+        if (!p.suppressed && !p.reasons.empty()) {
             if (!anyReasons) {
                 out += "\nReasons named (a check-in may name several):\n";
                 anyReasons = true;
             }
-            out += d.day + "  " + formatReasons(summary, d, " ", ", ") + "\n";
-            for (const auto& [reason, count] : d.reasons) {
+            out += p.period + "  " + formatReasons(summary, p, " ", ", ") + "\n";
+            for (const auto& [reason, count] : p.reasons) {
                 anyWithheld = anyWithheld || !count.has_value();
             }
         }
     }
+    if (anyDrop) {
+        out += "DROP: the mean fell at least " + formatMean(kDropPoints) + " below the " +
+               std::to_string(kBaselinePeriods) + " " + summary.period + "s before.\n";
+    }
     if (anyWithheld) {
         out += "Figures for fewer than " + std::to_string(summary.minGroup) +
-               " people are withheld (- or <" + std::to_string(summary.minGroup) +
-               "), so no one can be singled out; the total counts the days shown.\n";
+               " people, and any that would let one be worked out, are withheld (- or <" +
+               std::to_string(summary.minGroup) +
+               "), so no one can be singled out; the total counts the periods shown.\n";
     }
     return out;
 }
 
 std::string formatSummaryCsv(const core::SiteSummary& summary) {
-    std::string out = "day,count,mean,score_1,score_2,score_3,score_4,score_5,reasons\r\n";
-    for (const auto& d : summary.days) {
-        if (d.suppressed) {
-            out += d.day + "," + withheld(summary) + ",,,,,,,\r\n";
+    std::string out =
+        "period,start,end,count,mean,change,score_1,score_2,score_3,score_4,score_5,"
+        "buddy_requests,drop,reasons\r\n";
+    for (const auto& p : summary.periods) {
+        out += p.period + "," + p.start + "," + p.end + ",";
+        if (p.suppressed) {
+            out += withheld(summary) + ",,,,,,,,,,\r\n";
             continue;
         }
-        out += d.day + "," + std::to_string(d.count) + "," + formatMean(d.mean);
-        for (int n : d.perScore) {
-            out += "," + (d.perScoreHidden ? std::string() : std::to_string(n));
+        out += std::to_string(p.count) + "," + formatMean(p.mean) + "," + formatChange(p.change);
+        for (int n : p.perScore) {
+            out += "," + (p.perScoreHidden ? std::string() : std::to_string(n));
         }
+        out += "," + formatOptional(summary, p.buddyRequests) + "," + (p.drop ? "yes" : "no");
         // One cell: "workload=7 team=<5" (ids have no spaces, commas or '=').
-        out += "," + formatReasons(summary, d, "=", " ") + "\r\n";
+        out += "," + formatReasons(summary, p, "=", " ") + "\r\n";
     }
     return out;
 }

@@ -287,6 +287,11 @@ struct Server::Impl {
                 if (!from || !to) {
                     return sendError(res, !from ? from.error() : to.error());
                 }
+                auto period = core::parseSummaryPeriod(
+                    req.has_param("period") ? req.get_param_value("period") : "day", "period");
+                if (!period) {
+                    return sendError(res, period.error());
+                }
                 if (to.value() < from.value() || to.value() - from.value() > kMaxSummaryDays) {
                     return sendError(res, makeError(ErrorCode::InvalidInput,
                                                     "to must be on or after from, and at most 10 "
@@ -301,14 +306,12 @@ struct Server::Impl {
                     return sendError(res, makeError(ErrorCode::NotFound,
                                                     "site " + site + " does not exist", "site"));
                 }
-                auto summary = store.summary(site, from.value(), to.value());
+                auto summary = store.summary(
+                    SummaryQuery{site, period.value(), from.value(), to.value(), options.minGroup});
                 if (!summary) {
                     return sendError(res, summary.error());
                 }
-                // Never serve a summary without the smallest-group rule.
-                res.set_content(core::encodeSiteSummary(applyMinimumGroup(
-                                    std::move(summary).value(), options.minGroup)),
-                                "application/json");
+                res.set_content(core::encodeSiteSummary(summary.value()), "application/json");
             }));
 
         http->Post("/v1/heartbeat",
@@ -515,16 +518,16 @@ struct Server::Impl {
             if (fromDay > toDay || toDay - fromDay > kMaxSummaryDays) {
                 fromDay = toDay - 29;
             }
-            auto summary = store.summary(site, fromDay, toDay);
+            auto period = core::parseSummaryPeriod(req.get_param_value("period"), "period");
+            auto summary =
+                store.summary(SummaryQuery{site, period ? period.value() : core::SummaryPeriod::Day,
+                                           fromDay, toDay, options.minGroup});
             if (!summary) {
                 return sendError(res, summary.error());
             }
             res.set_header("Cache-Control", "no-store");
-            // Never drawn without the smallest-group rule.
-            res.set_content(
-                renderDashboardHtml(applyMinimumGroup(std::move(summary).value(), options.minGroup),
-                                    choices),
-                "text/html; charset=utf-8");
+            res.set_content(renderDashboardHtml(summary.value(), choices),
+                            "text/html; charset=utf-8");
         });
 
         http->Get("/fleet", [this](const httplib::Request& req, httplib::Response& res) {

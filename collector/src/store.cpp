@@ -114,6 +114,16 @@ constexpr Migration kMigrations[] = {
         );
         CREATE INDEX messages_by_site ON messages(site_id, to_day);
     )sql"},
+    {6, R"sql(
+        -- How many buddy requests arrived per site per day, for the summaries
+        -- (the requests themselves are deleted once handled, and keep no time).
+        CREATE TABLE buddy_counts (
+            site_id TEXT NOT NULL REFERENCES sites(site_id),
+            day INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (site_id, day)
+        ) WITHOUT ROWID;
+    )sql"},
 };
 
 // No 0/O, 1/I/L: codes are read aloud and typed by facilities staff.
@@ -673,6 +683,7 @@ Result<std::vector<std::string>> Store::storeBuddyRequests(const Device& device,
         return insert.error();
     }
     std::vector<std::string> ids;
+    int inserted = 0;
     for (const auto& r : list.requests) {
         std::string sealed;
         core::fromHex(r.sealedHex, sealed);  // decodeBuddyRequestList checked it
@@ -688,7 +699,26 @@ Result<std::vector<std::string>> Store::storeBuddyRequests(const Device& device,
             !s) {
             return s.error();
         }
+        // A retried upload is acknowledged again but counted once.
+        inserted += sqlite3_changes(db_.handle());
         ids.push_back(r.id);
+    }
+    if (inserted > 0) {
+        auto count = db_.prepare(
+            "INSERT INTO buddy_counts (site_id, day, count) VALUES (?, ?, ?) "
+            "ON CONFLICT (site_id, day) DO UPDATE SET count = count + excluded.count");
+        if (!count) {
+            return count.error();
+        }
+        const auto today =
+            std::chrono::floor<std::chrono::days>(clock_.now()).time_since_epoch().count();
+        if (auto s = count->bind(1, device.siteId)
+                         .bind(2, static_cast<std::int64_t>(today))
+                         .bind(3, static_cast<std::int64_t>(inserted))
+                         .run();
+            !s) {
+            return s.error();
+        }
     }
     if (auto s = tx->commit(); !s) {
         return s.error();
@@ -848,66 +878,78 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
     return StoreResult{static_cast<int>(batch.checkIns.size()), false};
 }
 
-Result<core::SiteSummary> Store::summary(const std::string& siteId, std::int64_t fromDay,
-                                         std::int64_t toDay) {
+Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::int64_t fromDay,
+                                                std::int64_t toDay) {
     constexpr std::int64_t kSecondsPerDay = 86400;
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare(
+    std::map<std::int64_t, DayCounts> days;
+    auto scores = db_.prepare(
         "SELECT hour_bucket / 86400 AS day, score, count(*) FROM checkins "
         "WHERE site_id = ? AND hour_bucket >= ? AND hour_bucket < ? "
-        "GROUP BY day, score ORDER BY day, score");
-    if (!stmt) {
-        return stmt.error();
-    }
-    stmt->bind(1, siteId).bind(2, fromDay * kSecondsPerDay).bind(3, (toDay + 1) * kSecondsPerDay);
-    std::map<std::int64_t, core::DaySummary> days;
-    while (true) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!row.value()) {
-            break;
-        }
-        auto& day = days[stmt->columnInt(0)];
-        const auto score = stmt->columnInt(1);
-        day.perScore[static_cast<std::size_t>(score - 1)] = static_cast<int>(stmt->columnInt(2));
-    }
-    // How many check-ins named each reason, per day (before the anonymity rule).
+        "GROUP BY day, score");
     auto reasons = db_.prepare(
         "SELECT c.hour_bucket / 86400 AS day, r.reason, count(*) FROM checkin_reasons r "
         "JOIN checkins c ON c.id = r.checkin_id "
         "WHERE c.site_id = ? AND c.hour_bucket >= ? AND c.hour_bucket < ? "
         "GROUP BY day, r.reason");
-    if (!reasons) {
-        return reasons.error();
+    auto buddies = db_.prepare(
+        "SELECT day, count FROM buddy_counts WHERE site_id = ? AND day >= ? AND day <= ?");
+    if (!scores || !reasons || !buddies) {
+        return !scores ? scores.error() : !reasons ? reasons.error() : buddies.error();
     }
+    scores->bind(1, siteId).bind(2, fromDay * kSecondsPerDay).bind(3, (toDay + 1) * kSecondsPerDay);
     reasons->bind(1, siteId)
         .bind(2, fromDay * kSecondsPerDay)
         .bind(3, (toDay + 1) * kSecondsPerDay);
-    while (true) {
-        auto row = reasons->step();
-        if (!row) {
-            return row.error();
+    buddies->bind(1, siteId).bind(2, fromDay).bind(3, toDay);
+    // Steps `stmt` to its end, handing each row to `onRow`.
+    auto each = [](storage::Statement& stmt, auto onRow) -> Status {
+        while (true) {
+            auto row = stmt.step();
+            if (!row) {
+                return row.error();
+            }
+            if (!row.value()) {
+                return {};
+            }
+            onRow();
         }
-        if (!row.value()) {
-            break;
-        }
-        days[reasons->columnInt(0)].reasons[reasons->columnText(1)] =
-            static_cast<int>(reasons->columnInt(2));
+    };
+    auto status = each(scores.value(), [&] {
+        const auto score = scores->columnInt(1);
+        days[scores->columnInt(0)].perScore[static_cast<std::size_t>(score - 1)] =
+            static_cast<int>(scores->columnInt(2));
+    });
+    if (status) {
+        status = each(reasons.value(), [&] {
+            days[reasons->columnInt(0)].reasons[reasons->columnText(1)] =
+                static_cast<int>(reasons->columnInt(2));
+        });
     }
-    core::SiteSummary summary{siteId, core::formatDate(fromDay), core::formatDate(toDay), 0, {}};
-    for (auto& [dayNumber, day] : days) {
-        day.day = core::formatDate(dayNumber);
-        long long total = 0;
-        for (std::size_t s = 0; s < day.perScore.size(); ++s) {
-            day.count += day.perScore[s];
-            total += static_cast<long long>(s + 1) * day.perScore[s];
-        }
-        day.mean = day.count > 0 ? static_cast<double>(total) / day.count : 0.0;
-        summary.days.push_back(day);
+    if (status) {
+        status = each(buddies.value(), [&] {
+            days[buddies->columnInt(0)].buddyRequests = static_cast<int>(buddies->columnInt(1));
+        });
     }
-    return summary;
+    if (!status) {
+        return status.error();
+    }
+    std::vector<DayCounts> out;
+    out.reserve(days.size());
+    for (auto& [day, counts] : days) {
+        counts.day = day;
+        out.push_back(std::move(counts));
+    }
+    return out;
+}
+
+Result<core::SiteSummary> Store::summary(const SummaryQuery& query) {
+    const auto [first, last] = summaryInputDays(query);
+    auto days = dayCounts(query.siteId, first, last);
+    if (!days) {
+        return days.error();
+    }
+    return summarize(query, days.value());
 }
 
 }  // namespace carekiosk::collector

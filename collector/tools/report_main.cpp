@@ -7,9 +7,11 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "carekiosk/collector/buddy_inbox.hpp"
+#include "carekiosk/collector/charts.hpp"
 #include "carekiosk/collector/report_format.hpp"
 #include "carekiosk/core/wire.hpp"
 #include "carekiosk/upload/http_sender.hpp"
@@ -157,6 +159,33 @@ int postMessage(const std::string& server, const std::string& token, const std::
     return 0;
 }
 
+// Writes the dashboard's three charts as SVG files into `dir`; 0 on success.
+int writeCharts(const std::filesystem::path& dir, const core::SiteSummary& summary) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) {
+        std::fprintf(stderr, "carekiosk-report: --svg: cannot create %s: %s\n", dir.c_str(),
+                     error.message().c_str());
+        return 1;
+    }
+    const std::pair<const char*, std::string> charts[] = {
+        {"trend.svg", collector::trendSvg(summary)},
+        {"distribution.svg", collector::distributionSvg(summary)},
+        {"reasons.svg", collector::reasonsSvg(summary)}};
+    for (const auto& [name, svg] : charts) {
+        std::ofstream out(dir / name, std::ios::binary | std::ios::trunc);
+        out << svg;
+        out.close();
+        if (!out) {
+            std::fprintf(stderr, "carekiosk-report: --svg: cannot write %s\n",
+                         (dir / name).c_str());
+            return 1;
+        }
+        std::fprintf(stderr, "wrote %s\n", (dir / name).c_str());
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -169,7 +198,10 @@ int main(int argc, char** argv) {
     std::string from;
     std::string to;
     bool csv = false;
-    auto* summary = app.add_subcommand("summary", "Per-day check-ins for one site");
+    std::string by = "day";
+    std::string svgDir;
+    auto* summary = app.add_subcommand(
+        "summary", "Check-ins for one site by day, week or month, as a table, CSV or SVG charts");
     summary->add_option("--server", server, "collector URL, https://host:port")->required();
     summary->add_option("--token", token, "manager token")->required()->envname("CAREKIOSK_TOKEN");
     summary->add_option("--site", site, "site id")->required();
@@ -177,7 +209,12 @@ int main(int argc, char** argv) {
         ->check(CLI::ExistingFile);
     summary->add_option("--from", from, "first day, YYYY-MM-DD (default: 29 days before --to)");
     summary->add_option("--to", to, "last day, YYYY-MM-DD (default: today, UTC)");
+    summary->add_option("--by", by, "day, week (ISO) or month (whole weeks); default day")
+        ->check(CLI::IsMember({"day", "week", "month"}));
     summary->add_flag("--csv", csv, "print CSV instead of a table");
+    summary->add_option("--svg", svgDir,
+                        "also write trend.svg, distribution.svg and reasons.svg into this folder "
+                        "(created if missing)");
 
     std::string keyFile;
     auto* keygen = app.add_subcommand(
@@ -254,7 +291,8 @@ int main(int argc, char** argv) {
     tls.caFile = caFile.empty() ? "/etc/ssl/certs/ca-certificates.crt" : caFile;
     auto sender = upload::makeCurlSender(tls);
     upload::HttpRequest request;
-    request.url = server + "/v1/summary?site=" + site + "&from=" + from + "&to=" + to;
+    request.url =
+        server + "/v1/summary?site=" + site + "&from=" + from + "&to=" + to + "&period=" + by;
     request.bearerToken = token;
     auto response = sender->send(request);
     if (!response) {
@@ -275,5 +313,8 @@ int main(int argc, char** argv) {
     const std::string output = csv ? collector::formatSummaryCsv(parsed.value())
                                    : collector::formatSummaryTable(parsed.value());
     std::fwrite(output.data(), 1, output.size(), stdout);
+    if (!svgDir.empty()) {
+        return writeCharts(svgDir, parsed.value());
+    }
     return 0;
 }

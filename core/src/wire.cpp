@@ -1,11 +1,11 @@
 #include "carekiosk/core/wire.hpp"
 
 #include <algorithm>
-
 #include <chrono>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "carekiosk/core/calendar.hpp"
 #include "json_reader.hpp"
 
 namespace carekiosk::core {
@@ -396,35 +396,128 @@ Result<EnrollResponse> decodeEnrollResponse(std::string_view text) {
 }
 
 std::string encodeSiteSummary(const SiteSummary& summary) {
-    json days = json::array();
-    for (const auto& d : summary.days) {
-        if (d.suppressed) {
-            days.push_back({{"day", d.day},
-                            {"suppressed", true},
-                            {"count", nullptr},
-                            {"mean", nullptr},
-                            {"per_score", nullptr},
-                            {"reasons", nullptr}});
+    json periods = json::array();
+    for (const auto& p : summary.periods) {
+        json row{{"period", p.period}, {"start", p.start}, {"end", p.end}};
+        if (p.suppressed) {
+            row.update({{"suppressed", true},
+                        {"count", nullptr},
+                        {"mean", nullptr},
+                        {"per_score", nullptr},
+                        {"reasons", nullptr},
+                        {"buddy_requests", nullptr},
+                        {"change", nullptr},
+                        {"drop", false}});
+            periods.push_back(std::move(row));
             continue;
         }
         json reasons = json::object();
-        for (const auto& [reason, count] : d.reasons) {
+        for (const auto& [reason, count] : p.reasons) {
             reasons[reason] = count ? json(*count) : json(nullptr);
         }
-        days.push_back({{"day", d.day},
-                        {"suppressed", false},
-                        {"count", d.count},
-                        {"mean", d.mean},
-                        {"per_score", d.perScoreHidden ? json(nullptr) : json(d.perScore)},
-                        {"reasons", std::move(reasons)}});
+        row.update({{"suppressed", false},
+                    {"count", p.count},
+                    {"mean", p.mean},
+                    {"per_score", p.perScoreHidden ? json(nullptr) : json(p.perScore)},
+                    {"reasons", std::move(reasons)},
+                    {"buddy_requests", p.buddyRequests ? json(*p.buddyRequests) : json(nullptr)},
+                    {"change", p.change ? json(*p.change) : json(nullptr)},
+                    {"drop", p.drop}});
+        periods.push_back(std::move(row));
     }
-    return json{{"site_id", summary.siteId},
-                {"from", summary.from},
-                {"to", summary.to},
-                {"min_group", summary.minGroup},
-                {"days", std::move(days)}}
+    return json{{"site_id", summary.siteId},     {"period", summary.period},
+                {"from", summary.from},          {"to", summary.to},
+                {"min_group", summary.minGroup}, {"periods", std::move(periods)}}
         .dump();
 }
+
+namespace {
+
+// A field that is either null (withheld) or a value the caller reads; marks
+// the key as read either way. Returns false when it is null or absent.
+bool presentAndNotNull(const json& object, JsonReader& reader, const char* key) {
+    reader.markRead(key);
+    return object.is_object() && object.contains(key) && !object[key].is_null();
+}
+
+Result<PeriodSummary> decodePeriodSummary(const json& object, const std::string& path) {
+    JsonReader reader(object, path);
+    PeriodSummary p;
+    p.period = reader.string("period", 10);
+    p.start = reader.string("start", 10);
+    p.end = reader.string("end", 10);
+    p.suppressed = reader.optionalBoolean("suppressed").value_or(false);
+    p.drop = reader.optionalBoolean("drop").value_or(false);
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    const bool hasCount = presentAndNotNull(object, reader, "count");
+    const bool hasMean = presentAndNotNull(object, reader, "mean");
+    const bool hasScores = presentAndNotNull(object, reader, "per_score");
+    const bool hasReasons = presentAndNotNull(object, reader, "reasons");
+    const bool hasBuddies = presentAndNotNull(object, reader, "buddy_requests");
+    const bool hasChange = presentAndNotNull(object, reader, "change");
+    reader.rejectUnknownFields();
+    if (!reader.ok()) {
+        return reader.error();
+    }
+    if (p.suppressed) {
+        return p;
+    }
+    auto bad = [&](const std::string& key, const std::string& what) {
+        return makeError(ErrorCode::InvalidInput, path + "." + key + " must be " + what,
+                         path + "." + key);
+    };
+    if (!hasCount || !object["count"].is_number_integer() || object["count"].get<long long>() < 0) {
+        return bad("count", "a whole number of check-ins");
+    }
+    p.count = object["count"].get<int>();
+    if (!hasMean || !object["mean"].is_number()) {
+        return bad("mean", "a number");
+    }
+    p.mean = object["mean"].get<double>();
+    p.perScoreHidden = !hasScores;
+    if (hasScores) {
+        const auto& scores = object["per_score"];
+        if (!scores.is_array() || scores.size() != kScoreCount) {
+            return bad("per_score", "5 whole numbers or null");
+        }
+        for (std::size_t s = 0; s < kScoreCount; ++s) {
+            if (!scores[s].is_number_integer()) {
+                return bad("per_score", "5 whole numbers or null");
+            }
+            p.perScore[s] = scores[s].get<int>();
+        }
+    }
+    if (hasReasons) {
+        const auto& reasons = object["reasons"];
+        if (!reasons.is_object()) {
+            return bad("reasons", "an object of reason: count");
+        }
+        for (const auto& [reason, count] : reasons.items()) {
+            if (!count.is_null() && !count.is_number_integer()) {
+                return bad("reasons." + reason, "a whole number or null");
+            }
+            p.reasons[reason] =
+                count.is_null() ? std::nullopt : std::optional<int>(count.get<int>());
+        }
+    }
+    if (hasBuddies) {
+        if (!object["buddy_requests"].is_number_integer()) {
+            return bad("buddy_requests", "a whole number or null");
+        }
+        p.buddyRequests = object["buddy_requests"].get<int>();
+    }
+    if (hasChange) {
+        if (!object["change"].is_number()) {
+            return bad("change", "a number or null");
+        }
+        p.change = object["change"].get<double>();
+    }
+    return p;
+}
+
+}  // namespace
 
 Result<SiteSummary> decodeSiteSummary(std::string_view text) {
     auto root = parseObject(text, "the summary");
@@ -434,82 +527,25 @@ Result<SiteSummary> decodeSiteSummary(std::string_view text) {
     JsonReader reader(root.value(), "");
     SiteSummary summary;
     summary.siteId = reader.string("site_id", 64);
+    summary.period = reader.string("period", 5);
     summary.from = reader.string("from", 10);
     summary.to = reader.string("to", 10);
     summary.minGroup =
         static_cast<int>(reader.optionalInteger("min_group", 0, 1000000).value_or(0));
-    const json* days = reader.array("days", 100000);
+    const json* periods = reader.array("periods", 100000);
     reader.rejectUnknownFields();
     if (!reader.ok()) {
         return reader.error();
     }
-    for (std::size_t i = 0; i < days->size(); ++i) {
-        const std::string path = "days[" + std::to_string(i) + "]";
-        JsonReader day((*days)[i], path);
-        DaySummary d;
-        d.day = day.string("day", 10);
-        d.suppressed = day.optionalBoolean("suppressed").value_or(false);
-        if (d.suppressed) {
-            (void)day.optionalInteger("count", 0, 0);
-            (void)day.optionalString("mean", 0);
-            (void)day.optionalString("per_score", 0);
-            day.markRead("reasons");
-            day.rejectUnknownFields();
-            if (!day.ok()) {
-                return day.error();
-            }
-            summary.days.push_back(std::move(d));
-            continue;
+    if (auto period = parseSummaryPeriod(summary.period, "period"); !period) {
+        return period.error();
+    }
+    for (std::size_t i = 0; i < periods->size(); ++i) {
+        auto p = decodePeriodSummary((*periods)[i], "periods[" + std::to_string(i) + "]");
+        if (!p) {
+            return p.error();
         }
-        d.count = static_cast<int>(day.integer("count", 0, 1LL << 30));
-        d.mean = day.number("mean");
-        const auto& object = (*days)[i];
-        const bool hidden =
-            object.is_object() && object.contains("per_score") && object["per_score"].is_null();
-        const json* perScore = hidden ? nullptr : day.array("per_score", kScoreCount);
-        if (hidden) {
-            (void)day.optionalString("per_score", 0);  // mark as read
-        }
-        // Collectors before reasons send none.
-        day.markRead("reasons");  // checked below
-        if (object.is_object() && object.contains("reasons") && !object["reasons"].is_null()) {
-            const auto& reasons = object["reasons"];
-            if (!reasons.is_object()) {
-                return makeError(ErrorCode::InvalidInput,
-                                 path + ".reasons must be an object of reason: count",
-                                 path + ".reasons");
-            }
-            for (const auto& [reason, count] : reasons.items()) {
-                if (!count.is_null() && !count.is_number_integer()) {
-                    return makeError(
-                        ErrorCode::InvalidInput,
-                        path + ".reasons." + reason + " must be a whole number or null",
-                        path + ".reasons");
-                }
-                d.reasons[reason] =
-                    count.is_null() ? std::nullopt : std::optional<int>(count.get<int>());
-            }
-        }
-        day.rejectUnknownFields();
-        if (!day.ok()) {
-            return day.error();
-        }
-        d.perScoreHidden = hidden;
-        if (perScore) {
-            if (perScore->size() != kScoreCount) {
-                return makeError(ErrorCode::InvalidInput, path + ".per_score must have 5 counts",
-                                 path + ".per_score");
-            }
-            for (std::size_t s = 0; s < kScoreCount; ++s) {
-                if (!(*perScore)[s].is_number_integer()) {
-                    return makeError(ErrorCode::InvalidInput,
-                                     path + ".per_score must hold whole numbers",
-                                     path + ".per_score");
-                }
-                d.perScore[s] = (*perScore)[s].get<int>();
-            }
-        }
-        summary.days.push_back(std::move(d));
+        summary.periods.push_back(std::move(p).value());
     }
     return summary;
 }

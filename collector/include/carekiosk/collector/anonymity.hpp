@@ -1,31 +1,47 @@
 #pragma once
-// The smallest-group rule, applied by the collector to every summary it serves
-// (the API, and so the report CLI's table and CSV), so that no output describes
-// a group small enough to point at a person. Pure and thread-safe.
+// The smallest-group rule: which figures of a table of counts must be withheld
+// so that no output describes a group small enough to point at a person, even
+// when outputs are subtracted from one another. Pure and thread-safe.
 //
-// With k = minGroup (default 5, never below 3):
-//   1. A day with fewer than k check-ins is suppressed: its count, mean and
-//      score counts are all withheld (shown as "fewer than k").
-//   2. In a day that is shown, if any score has between 1 and k-1 check-ins,
-//      all five score counts are withheld (the day's count and mean stay). Hiding
-//      only the small cells would not be enough: they could be recovered from
-//      the day's count and mean (two equations), so the distribution goes whole.
-//   3. Zero counts are not small groups: "nobody chose Struggling" is shown.
-//   4. A reason named by between 1 and k-1 check-ins on a shown day is withheld
-//      (each on its own: reasons are multi-select, so they add up to no total
-//      that would let a hidden one be solved for). There is no cross-table of
-//      reasons by score.
-// Summaries are per day only, and a day's figures do not depend on the
-// requested range, so no choice of range can subtract one output from another.
+// The table is a set of cells (a day, a week or a month of one site) whose
+// counts nest: each Relation says "parent = the sum of these children" (a week
+// is its seven days, a month its weeks). With k = effectiveMinGroup(minGroup):
+//   1. Primary: a cell with any count between 1 and k-1 is withheld. Zero is not
+//      a small group: "nobody chose Struggling" is shown.
+//   2. Secondary, for a parent that is shown: the children withheld must add up
+//      to 0 or to at least k in every count, or "parent minus the children
+//      shown" would reveal a small group. Otherwise the smallest shown child
+//      with people in it is withheld too, until that holds (it always can: all
+//      children withheld add up to the parent, which was shown).
+//   3. For a parent with people in it that is withheld, at least one child
+//      with people in it is withheld too (the smallest), or the parent would
+//      be the sum of the parts shown.
+//   Rules 2 and 3 repeat until nothing changes. Because days, weeks and months
+//   nest exactly (calendar.hpp), these are the only sums that relate the cells,
+//   and no choice of period or date range changes a cell's figures.
 
-#include "carekiosk/core/wire.hpp"
+#include <cstddef>
+#include <vector>
 
 namespace carekiosk::collector {
 
 inline constexpr int kDefaultMinGroup = 5;
 inline constexpr int kLowestMinGroup = 3;
 
-// Returns `summary` with the rule applied for k = max(minGroup, kLowestMinGroup).
-core::SiteSummary applyMinimumGroup(core::SiteSummary summary, int minGroup);
+// The k actually applied: max(minGroup, kLowestMinGroup).
+int effectiveMinGroup(int minGroup);
+
+struct Relation {
+    std::size_t parent = 0;
+    std::vector<std::size_t> children;
+};
+
+// `values[cell]`: the cell's counts, all of the same length (1 for a number of
+// check-ins, 5 for a score distribution). `hidden`: on entry, the cells already
+// withheld for another reason (e.g. their number of check-ins is); on return,
+// every cell to withhold under rules 1-3. `hidden.size()` must equal
+// `values.size()`, and every index in `relations` must be below it.
+void protectCells(const std::vector<Relation>& relations,
+                  const std::vector<std::vector<int>>& values, int k, std::vector<bool>& hidden);
 
 }  // namespace carekiosk::collector

@@ -1,9 +1,10 @@
 #pragma once
-// The managers' dashboard page: one site's summary over a date range as SVG
-// charts (the daily mean as a trend line over the number of responses, the
-// score distribution, the reasons named most), readable on a laptop and a
-// phone. It only ever draws what the smallest-group rule let through: the
-// summary must come from applyMinimumGroup. Pure; thread-safe.
+// The managers' dashboard page: one site's summary over a date range, by day,
+// week or month, as SVG charts (charts.hpp: the mean as a trend line over the
+// number of responses, the score distribution, the reasons named most), with
+// a banner for a marked drop; readable on a laptop and a phone. It only ever
+// draws what the smallest-group rule let through: the summary must come from
+// summarize(). Pure; thread-safe.
 
 #include <string>
 #include <vector>

@@ -9,7 +9,9 @@
 namespace carekiosk::collector {
 
 std::string formatSummaryTable(const core::SiteSummary& summary);
-// RFC 4180 CSV with a header row: day,count,mean,score_1..score_5
+// RFC 4180 CSV with a header row: period,start,end,count,mean,change,
+// score_1..score_5,buddy_requests,drop,reasons. A withheld figure reads "<k"
+// (count, buddy requests, reasons) or is left empty (score counts).
 std::string formatSummaryCsv(const core::SiteSummary& summary);
 
 }  // namespace carekiosk::collector

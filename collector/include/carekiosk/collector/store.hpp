@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "carekiosk/collector/summary.hpp"
 #include "carekiosk/core/clock.hpp"
 #include "carekiosk/core/result.hpp"
 #include "carekiosk/core/wire.hpp"
@@ -144,9 +145,14 @@ class Store {
     // must belong to the device's site (ErrorCode::InvalidInput otherwise).
     Result<StoreResult> storeBatch(const Device& device, const core::Batch& batch);
 
-    // Per-day figures for one site over [fromDay, toDay] (days since 1970).
-    Result<core::SiteSummary> summary(const std::string& siteId, std::int64_t fromDay,
-                                      std::int64_t toDay);
+    // The raw per-day counts of one site over [fromDay, toDay] (days since
+    // 1970), days without check-ins or buddy requests left out. Never served
+    // as they are: summarize() applies the smallest-group rule.
+    Result<std::vector<DayCounts>> dayCounts(const std::string& siteId, std::int64_t fromDay,
+                                             std::int64_t toDay);
+    // The summary for `query`, the smallest-group rule applied: the one way
+    // the collector's outputs get figures.
+    Result<core::SiteSummary> summary(const SummaryQuery& query);
 
     Result<bool> siteExists(const std::string& siteId);
     // Every site as (id, name), by id.

@@ -124,28 +124,39 @@ struct EnrollResponse {
 std::string encodeEnrollResponse(const EnrollResponse& response);
 Result<EnrollResponse> decodeEnrollResponse(std::string_view json);
 
-// GET /v1/summary: one row per site per UTC day.
-// On the wire a suppressed day has "suppressed": true and null count, mean,
-// per_score and reasons; a day whose score counts are hidden has "per_score":
-// null; "reasons" maps each reason named that day to how many check-ins named
-// it, or to null when that number is withheld.
-struct DaySummary {
-    std::string day;  // YYYY-MM-DD
+// GET /v1/summary: one row per day, ISO week or week-aligned month (see
+// calendar.hpp) for one site, always whole periods.
+// On the wire a suppressed period has "suppressed": true and null count, mean,
+// per_score, reasons, buddy_requests and change; a period whose score counts
+// are hidden has "per_score": null; "reasons" maps each reason named in the
+// period to how many check-ins named it, or to null when that number is
+// withheld; "buddy_requests" is null when withheld.
+struct PeriodSummary {
+    std::string period;  // "2026-03-02", "2026-W10" or "2026-03"
+    std::string start;   // YYYY-MM-DD, first day
+    std::string end;     // YYYY-MM-DD, last day
     int count = 0;
     double mean = 0.0;
     std::array<int, kScoreCount> perScore{};  // perScore[0] is score 1
-    bool suppressed = false;      // fewer than minGroup check-ins: nothing else is given
-    bool perScoreHidden = false;  // a score count was too small to show: none are shown
+    bool suppressed = false;                  // too few check-ins: nothing else is given
+    bool perScoreHidden = false;              // the score counts are withheld
     // Check-ins that named each reason (one check-in may name several);
-    // nullopt: fewer than minGroup, withheld.
+    // nullopt: withheld.
     std::map<std::string, std::optional<int>> reasons;
+    // Buddy requests that arrived in the period; nullopt: withheld.
+    std::optional<int> buddyRequests;
+    // Mean minus the previous period's mean; nullopt when either is not shown.
+    std::optional<double> change;
+    // The mean fell markedly against the recent baseline (see summary.hpp).
+    bool drop = false;
 };
 struct SiteSummary {
     std::string siteId;
-    std::string from;  // YYYY-MM-DD, inclusive
-    std::string to;    // YYYY-MM-DD, inclusive
-    int minGroup = 0;  // the smallest group the collector shows (0: not applied)
-    std::vector<DaySummary> days;
+    std::string period = "day";  // "day", "week" or "month"
+    std::string from;            // YYYY-MM-DD, first day of the first period
+    std::string to;              // YYYY-MM-DD, last day of the last period
+    int minGroup = 0;            // the smallest group the collector shows (0: not applied)
+    std::vector<PeriodSummary> periods;
 };
 std::string encodeSiteSummary(const SiteSummary& summary);
 Result<SiteSummary> decodeSiteSummary(std::string_view json);
