@@ -4,11 +4,15 @@
 // dashboard and SVG are in collector_tests.
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <random>
 #include <set>
 
 #include "carekiosk/collector/anonymity.hpp"
+#include "carekiosk/collector/charts.hpp"
+#include "carekiosk/collector/dashboard.hpp"
 #include "carekiosk/collector/summary.hpp"
 #include "carekiosk/core/calendar.hpp"
 
@@ -162,8 +166,14 @@ TEST_CASE(
     CHECK(fell.drop);
     CHECK(periodAt(s, "2026-W46").change == Approx(0.75));
     CHECK_FALSE(periodAt(s, "2026-W47").drop);  // 3.75 against (4+4+3.25+4)/4 = 3.81
-    const auto table = core::encodeSiteSummary(s);
-    CHECK(table.find("\"drop\":true") != std::string::npos);
+    CHECK(core::encodeSiteSummary(s).find("\"drop\":true") != std::string::npos);
+    // The dashboard raises a banner and the trend chart a marker for it.
+    const auto html = collector::renderDashboardHtml(s, {{"leeds", "Leeds office"}});
+    CHECK_THAT(html, Catch::Contains("2026-W45: the mean score fell markedly"));
+    CHECK_THAT(collector::trendSvg(s), Catch::Contains("class=\"drop\"><title>2026-W45"));
+    std::filesystem::create_directories(CAREKIOSK_SCREENSHOT_DIR);
+    std::ofstream(std::filesystem::path(CAREKIOSK_SCREENSHOT_DIR) / "dashboard-weeks.html")
+        << html;
 }
 
 TEST_CASE("a period's figures do not depend on the range asked for") {
