@@ -530,6 +530,55 @@ TEST_CASE(
     CHECK(page->body.find(": 4 responses") == std::string::npos);
 }
 
+TEST_CASE("a manager token for some sites reads and posts for those only") {
+    Fixture f;
+    REQUIRE(f.collector.store().createSite("york", "York office"));
+    REQUIRE(f.collector.store().createSite("hull", "Hull office"));
+    auto& store = f.collector.store();
+    const auto leedsOnly = store.createApiToken(collector::ApiRole::Manager, "Lee", {"leeds"});
+    REQUIRE(leedsOnly);
+    const auto everywhere = store.createApiToken(collector::ApiRole::Manager, "HR").value();
+    const std::string range = "&from=2026-11-01&to=2026-11-30";
+    CHECK(f.get("/v1/summary?site=leeds" + range, leedsOnly.value()).status == 200);
+    auto refused = f.get("/v1/summary?site=york" + range, leedsOnly.value());
+    CHECK(refused.status == 403);
+    CHECK(core::errorMessageFromBody(refused.body) ==
+          "this manager token covers only leeds, not york; ask your carekiosk admin for a token "
+          "that covers it");
+    CHECK(f.get("/v1/summary?site=york" + range, everywhere).status == 200);
+    const auto today = core::parseDate("2026-11-23", "d").value();
+    CHECK(f.post("/v1/messages", core::encodePostedMessage({"york", "Hello", today, today}),
+                 leedsOnly.value())
+              .status == 403);
+    CHECK(f.post("/v1/messages", core::encodePostedMessage({"leeds", "Hello", today, today}),
+                 leedsOnly.value())
+              .status == 201);
+
+    // The dashboard offers only the covered sites, even when asked for another.
+    const std::string url = f.collector.url();
+    httplib::SSLClient browser("127.0.0.1", std::stoi(url.substr(url.rfind(':') + 1)));
+    browser.set_ca_cert_path(testing::TestCa::caFile().c_str());
+    browser.enable_server_certificate_verification(true);
+    auto signedIn = browser.Post("/signin", httplib::Params{{"token", leedsOnly.value()}});
+    REQUIRE(signedIn);
+    const auto cookie = signedIn->get_header_value("Set-Cookie");
+    auto page = browser.Get("/?site=york",
+                            httplib::Headers{{"Cookie", cookie.substr(0, cookie.find(';'))}});
+    REQUIRE(page);
+    CHECK_THAT(page->body, Catch::Contains("<h1>Leeds office</h1>"));
+    CHECK(page->body.find("York office") == std::string::npos);
+    CHECK(page->body.find("Hull office") == std::string::npos);
+
+    // Scopes name real sites, and only managers take one.
+    auto unknown = store.createApiToken(collector::ApiRole::Manager, "X", {"yrok"});
+    REQUIRE_FALSE(unknown);
+    CHECK(unknown.error().message ==
+          "site yrok does not exist; create it first with admin create-site");
+    auto notManager = store.createApiToken(collector::ApiRole::Coordinator, "C", {"leeds"});
+    REQUIRE_FALSE(notManager);
+    CHECK(notManager.error().field == "sites");
+}
+
 TEST_CASE("the managers' dashboard draws only what the smallest-group rule lets through") {
     Fixture f;
     const auto device = f.enrol();

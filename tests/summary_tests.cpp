@@ -172,8 +172,7 @@ TEST_CASE(
     CHECK_THAT(html, Catch::Contains("2026-W45: the mean score fell markedly"));
     CHECK_THAT(collector::trendSvg(s), Catch::Contains("class=\"drop\"><title>2026-W45"));
     std::filesystem::create_directories(CAREKIOSK_SCREENSHOT_DIR);
-    std::ofstream(std::filesystem::path(CAREKIOSK_SCREENSHOT_DIR) / "dashboard-weeks.html")
-        << html;
+    std::ofstream(std::filesystem::path(CAREKIOSK_SCREENSHOT_DIR) / "dashboard-weeks.html") << html;
 }
 
 TEST_CASE("a period's figures do not depend on the range asked for") {

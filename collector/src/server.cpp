@@ -196,6 +196,26 @@ struct Server::Impl {
         return std::nullopt;
     }
 
+    // A manager token limited to some sites gets 403 for any other, naming
+    // the ones it covers. Returns whether the caller may go on.
+    static bool mayRead(const Store::Caller& caller, const std::string& siteId,
+                        httplib::Response& res) {
+        if (caller.coversSite(siteId)) {
+            return true;
+        }
+        std::string covered;
+        for (const auto& site : caller.sites) {
+            covered += (covered.empty() ? "" : ", ") + site;
+        }
+        sendError(res,
+                  makeError(ErrorCode::Rejected,
+                            "this manager token covers only " + covered + ", not " + siteId +
+                                "; ask your carekiosk admin for a token that covers it",
+                            "site"),
+                  403);
+        return false;
+    }
+
     std::optional<Device> kioskFor(const httplib::Request& req, httplib::Response& res) {
         auto caller = authorize(bearerToken(req), Need::Kiosk, res);
         return caller ? caller->device : std::nullopt;
@@ -275,12 +295,16 @@ struct Server::Impl {
 
         http->Get(
             "/v1/summary", guarded([this](const httplib::Request& req, httplib::Response& res) {
-                if (!authorize(bearerToken(req), Need::Manager, res)) {
+                auto caller = authorize(bearerToken(req), Need::Manager, res);
+                if (!caller) {
                     return;
                 }
                 const std::string site = req.get_param_value("site");
                 if (auto valid = core::validateSiteId(site, "site"); !valid) {
                     return sendError(res, valid.error());
+                }
+                if (!mayRead(*caller, site, res)) {
+                    return;
                 }
                 auto from = core::parseDate(req.get_param_value("from"), "from");
                 auto to = core::parseDate(req.get_param_value("to"), "to");
@@ -379,12 +403,16 @@ struct Server::Impl {
 
         http->Post(
             "/v1/messages", guarded([this](const httplib::Request& req, httplib::Response& res) {
-                if (!authorize(bearerToken(req), Need::Manager, res)) {
+                auto caller = authorize(bearerToken(req), Need::Manager, res);
+                if (!caller) {
                     return;
                 }
                 auto message = core::decodePostedMessage(req.body);
                 if (!message) {
                     return sendError(res, message.error());
+                }
+                if (!mayRead(*caller, message->siteId, res)) {
+                    return;
                 }
                 auto id = store.postMessage(message.value());
                 if (!id) {
@@ -494,7 +522,9 @@ struct Server::Impl {
             }
             std::vector<SiteChoice> choices;
             for (const auto& [id, name] : sites.value()) {
-                choices.push_back({id, name});
+                if (caller->coversSite(id)) {  // a token for some sites sees only those
+                    choices.push_back({id, name});
+                }
             }
             if (choices.empty()) {
                 res.set_content(html::pageStart("carekiosk") +

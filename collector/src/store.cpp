@@ -124,6 +124,15 @@ constexpr Migration kMigrations[] = {
             PRIMARY KEY (site_id, day)
         ) WITHOUT ROWID;
     )sql"},
+    {7, R"sql(
+        -- The sites a manager token may read; a token with no rows here covers
+        -- every site (an organisation-wide reader).
+        CREATE TABLE api_token_sites (
+            token_hash TEXT NOT NULL REFERENCES api_tokens(token_hash),
+            site_id TEXT NOT NULL REFERENCES sites(site_id),
+            PRIMARY KEY (token_hash, site_id)
+        ) WITHOUT ROWID;
+    )sql"},
 };
 
 // No 0/O, 1/I/L: codes are read aloud and typed by facilities staff.
@@ -275,17 +284,55 @@ const char* roleName(ApiRole role) {
     return "manager";
 }
 
-Result<std::string> Store::createApiToken(ApiRole role, const std::string& name) {
+Result<std::string> Store::createApiToken(ApiRole role, const std::string& name,
+                                          const std::vector<std::string>& sites) {
     if (name.empty() || name.size() > 200) {
         return makeError(ErrorCode::InvalidInput, "name must be 1-200 characters", "name");
     }
+    if (!sites.empty() && role != ApiRole::Manager) {
+        return makeError(ErrorCode::InvalidInput,
+                         "--sites limits manager tokens only; leave it out for a " +
+                             std::string(roleName(role)) + " token",
+                         "sites");
+    }
+    for (const auto& site : sites) {
+        if (auto valid = core::validateSiteId(site, "sites"); !valid) {
+            return valid.error();
+        }
+        auto exists = siteExists(site);
+        if (!exists) {
+            return exists.error();
+        }
+        if (!exists.value()) {
+            return makeError(
+                ErrorCode::NotFound,
+                "site " + site + " does not exist; create it first with admin create-site",
+                "sites");
+        }
+    }
     const std::string token = core::randomHex(random_, kTokenBytes);
     std::lock_guard lock(mutex_);
+    auto tx = Transaction::begin(db_);
+    if (!tx) {
+        return tx.error();
+    }
     auto stmt = db_.prepare("INSERT INTO api_tokens (token_hash, role, name) VALUES (?, ?, ?)");
-    if (!stmt) {
-        return stmt.error();
+    auto scope = db_.prepare(
+        "INSERT OR IGNORE INTO api_token_sites (token_hash, site_id) "
+        "VALUES (?, ?)");
+    if (!stmt || !scope) {
+        return !stmt ? stmt.error() : scope.error();
     }
     if (auto s = stmt->bind(1, hashSecret(token)).bind(2, roleName(role)).bind(3, name).run(); !s) {
+        return s.error();
+    }
+    for (const auto& site : sites) {
+        scope->reset();
+        if (auto s = scope->bind(1, hashSecret(token)).bind(2, site).run(); !s) {
+            return s.error();
+        }
+    }
+    if (auto s = tx->commit(); !s) {
         return s.error();
     }
     return token;
@@ -446,6 +493,22 @@ Result<Store::Caller> Store::identify(const std::string& token) {
             if (stmt->columnText(0) == roleName(role)) {
                 caller.role = role;
             }
+        }
+        auto sites = db_.prepare(
+            "SELECT site_id FROM api_token_sites WHERE token_hash = ? ORDER BY site_id");
+        if (!sites) {
+            return sites.error();
+        }
+        sites->bind(1, hashSecret(token));
+        while (true) {
+            auto site = sites->step();
+            if (!site) {
+                return site.error();
+            }
+            if (!site.value()) {
+                break;
+            }
+            caller.sites.push_back(sites->columnText(0));
         }
     }
     return caller;

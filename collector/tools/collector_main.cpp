@@ -143,6 +143,11 @@ int main(int argc, char** argv) {
         ->required()
         ->check(CLI::IsMember({"manager", "facilities", "coordinator", "admin"}));
     tokenCmd->add_option("--name", name, "who the token is for")->required();
+    std::vector<std::string> tokenSites;
+    tokenCmd
+        ->add_option("--sites", tokenSites,
+                     "manager tokens: only these sites, comma-separated (default: every site)")
+        ->delimiter(',');
     std::string configFile;
     auto* siteConfig = admin->add_subcommand(
         "site-config",
@@ -223,7 +228,7 @@ int main(int argc, char** argv) {
                                 : role == "coordinator" ? collector::ApiRole::Coordinator
                                 : role == "admin"       ? collector::ApiRole::Admin
                                                         : collector::ApiRole::Manager;
-        auto created = store.value()->createApiToken(parsedRole, name);
+        auto created = store.value()->createApiToken(parsedRole, name, tokenSites);
         if (!created) {
             return fail(created.error());
         }

@@ -11,6 +11,7 @@
 // Thread-safety: every method may be called from any thread (one connection,
 // guarded by a mutex).
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -82,7 +83,10 @@ class Store {
     Result<std::string> createEnrollCode(const std::string& siteId,
                                          std::chrono::seconds lifetime = kDefaultCodeLifetime);
     // A new API token for `role` (returned once; stored hashed).
-    Result<std::string> createApiToken(ApiRole role, const std::string& name);
+    // `sites`: for a manager token, the only sites it may read and post
+    // messages for (each must exist); empty: every site. Other roles take none.
+    Result<std::string> createApiToken(ApiRole role, const std::string& name,
+                                       const std::vector<std::string>& sites = {});
     Result<std::string> createManagerToken(const std::string& name);
 
     // Revokes a kiosk's token: its uploads get 401 from now on. NotFound if unknown.
@@ -103,6 +107,11 @@ class Store {
     struct Caller {
         std::optional<Device> device;
         std::optional<ApiRole> role;
+        std::vector<std::string> sites;  // a manager token's sites; empty: all
+
+        bool coversSite(const std::string& siteId) const {
+            return sites.empty() || std::find(sites.begin(), sites.end(), siteId) != sites.end();
+        }
     };
     Result<Caller> identify(const std::string& token);
 
