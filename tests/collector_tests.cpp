@@ -316,8 +316,8 @@ TEST_CASE("secrets are stored only as hashes, and check-ins without time or devi
     const auto columns = testing::queryStrings(f.dir / "collector.db",
                                                "SELECT name FROM pragma_table_info('checkins')");
     const std::set<std::string> names(columns.begin(), columns.end());
-    CHECK(names ==
-          std::set<std::string>{"id", "site_id", "score", "question_set_version", "hour_bucket"});
+    CHECK(names == std::set<std::string>{"id", "site_id", "score", "question_set_version",
+                                         "hour_bucket", "team"});
 }
 
 TEST_CASE("a revoked kiosk or manager token is refused from then on") {
@@ -528,6 +528,65 @@ TEST_CASE(
     CHECK_THAT(page->body, Catch::Contains("Weeks withheld<b>2</b>"));
     CHECK(page->body.find(">team<") == std::string::npos);
     CHECK(page->body.find(": 4 responses") == std::string::npos);
+}
+
+TEST_CASE(
+    "a team's summary comes from its kiosks' check-ins, and a small team is withheld "
+    "where the site minus the other teams would reveal it") {
+    Fixture f;
+    const auto device = f.enrol();
+    core::Batch batch{std::string(32, '9'), {}};
+    auto add = [&](int n, int score, const std::string& team) {
+        const auto hour = core::parseDate("2026-11-24", "date").value() * 86400 + 9 * 3600;
+        for (int i = 0; i < n; ++i) {
+            batch.checkIns.push_back({score, "leeds", 1, hour, {}, team});
+        }
+    };
+    add(8, 4, "finance");
+    add(2, 2, "ops");  // a team of 2 that day
+    add(6, 5, "sales");
+    REQUIRE(f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken).status == 200);
+    const auto manager = f.collector.store().createManagerToken("Ana").value();
+    auto day = [&](const std::string& team) {
+        auto answer = f.get("/v1/summary?site=leeds&from=2026-11-24&to=2026-11-24" +
+                                (team.empty() ? std::string() : "&team=" + team),
+                            manager);
+        REQUIRE(answer.status == 200);
+        auto summary = core::decodeSiteSummary(answer.body);
+        REQUIRE(summary);
+        REQUIRE(summary->periods.size() == 1);
+        CHECK(summary->team == team);
+        return summary->periods[0];
+    };
+    CHECK(day("").count == 16);
+    CHECK(day("ops").suppressed);
+    // The site's 16 minus finance's 8 would leave sales + ops: sales (6, the
+    // smaller) is withheld with ops, so 16 - 8 = 8 describes two teams together.
+    CHECK(day("sales").suppressed);
+    CHECK(day("finance").count == 8);
+    CHECK(day("finance").mean == Approx(4.0));
+    auto bad =
+        f.get("/v1/summary?site=leeds&from=2026-11-24&to=2026-11-24&team=Fin%20ance", manager);
+    CHECK(bad.status == 400);
+    CHECK_THAT(core::errorMessageFromBody(bad.body), Catch::Contains("team"));
+    // The dashboard offers the site's teams and draws the one picked.
+    const std::string url = f.collector.url();
+    httplib::SSLClient browser("127.0.0.1", std::stoi(url.substr(url.rfind(':') + 1)));
+    browser.set_ca_cert_path(testing::TestCa::caFile().c_str());
+    browser.enable_server_certificate_verification(true);
+    auto signedIn = browser.Post("/signin", httplib::Params{{"token", manager}});
+    REQUIRE(signedIn);
+    const auto cookie = signedIn->get_header_value("Set-Cookie");
+    const httplib::Headers headers{{"Cookie", cookie.substr(0, cookie.find(';'))}};
+    auto finance = browser.Get("/?site=leeds&team=finance&from=2026-11-24&to=2026-11-24", headers);
+    REQUIRE(finance);
+    CHECK_THAT(finance->body, Catch::Contains("<h1>Leeds office, team finance</h1>"));
+    CHECK_THAT(finance->body, Catch::Contains("<option value=\"ops\">ops</option>"));
+    CHECK_THAT(finance->body, Catch::Contains("Responses<b>8</b>"));
+    auto ops = browser.Get("/?site=leeds&team=ops&from=2026-11-24&to=2026-11-24", headers);
+    REQUIRE(ops);
+    CHECK_THAT(ops->body, Catch::Contains("Responses<b>0</b>"));
+    CHECK_THAT(ops->body, Catch::Contains("Days withheld<b>1</b>"));
 }
 
 TEST_CASE("a manager token for some sites reads and posts for those only") {

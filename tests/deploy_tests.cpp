@@ -171,6 +171,22 @@ end = "07:00"
             upload::makeCurlSender({testing::TestCa::caFile(), "", seconds(10), seconds(60)});
         CHECK(provisioning::enroll(o, *unpinned));
     }
+    SECTION("a team tag is kept in the config, and a bad one refused naming --team") {
+        provisioning::EnrollOptions o;
+        o.serverUrl = f.collector.url();
+        o.code = f.collector.store().createEnrollCode("leeds").value();
+        o.caFile = testing::TestCa::caFile();
+        o.configPath = f.dir / "kiosk.json";
+        o.team = "Finance Team";
+        auto refused = provisioning::enroll(o, *f.http);
+        REQUIRE_FALSE(refused);
+        CHECK(refused.error().field == "--team");
+        o.team = "finance";
+        REQUIRE(provisioning::enroll(o, *f.http));
+        auto written = core::loadKioskConfigFile(o.configPath);
+        REQUIRE(written);
+        CHECK(written->team == "finance");
+    }
     SECTION("a pin that is not a pin is refused naming --pin") {
         provisioning::EnrollOptions o;
         o.serverUrl = f.collector.url();

@@ -521,6 +521,7 @@ TEST_CASE("check-ins never trigger an upload, only the schedule or Upload now do
     f.config.serverUrl = collector.url();
     f.config.deviceToken = device->deviceToken;
     f.config.uploadIntervalSeconds = 86400;  // the first scheduled try falls somewhere in a day
+    f.config.team = "finance";               // placed in the finance team's area
     kiosk::KioskOptions options;
     options.config = f.config;
     options.width = 1280;
@@ -540,6 +541,16 @@ TEST_CASE("check-ins never trigger an upload, only the schedule or Upload now do
         kDeadline()));
     CHECK(app.value()->uploadStatus().attempts == 1);
     CHECK(app.value()->uploadStatus().acknowledgedTotal == 3);
+    // Each check-in carried the kiosk's team tag to the collector.
+    auto stored = collector.store().dayCounts("leeds", 0, 50000);
+    REQUIRE(stored);
+    int tagged = 0;
+    for (const auto& day : stored.value()) {
+        for (int n : day.perScore) {
+            tagged += day.team == "finance" ? n : 0;
+        }
+    }
+    CHECK(tagged == 3);
 }
 
 TEST_CASE("reload config applies a new question set, and a broken file changes nothing") {

@@ -46,7 +46,7 @@ TEST_CASE("the stored check-in has no time, sequence or identity columns") {
         names.insert(columns->columnText(0));
     }
     CHECK(names == std::set<std::string>{"id", "score", "site_id", "question_set_version",
-                                         "hour_bucket", "batch_id", "reasons"});
+                                         "hour_bucket", "batch_id", "reasons", "team"});
     // WITHOUT ROWID: there is no hidden insertion sequence either.
     CHECK_FALSE(outbox->database().prepare("SELECT rowid FROM checkins"));
 }
@@ -154,7 +154,7 @@ TEST_CASE("an outbox from release 0.1.0 (schema 1) migrates forward and keeps ev
     testing::execSqlFile(dir / "kiosk.db", CAREKIOSK_FIXTURES_DIR "/kiosk-schema-v1.sql");
     auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
     REQUIRE(outbox);
-    CHECK(outbox->database().queryInt("PRAGMA user_version").value() == 4);
+    CHECK(outbox->database().queryInt("PRAGMA user_version").value() == 5);
     CHECK(outbox->pendingCount().value() == 3);
     // The batch assigned before the upgrade is sent first, with the same id.
     auto batch = outbox->nextBatch();
@@ -171,7 +171,7 @@ TEST_CASE("an outbox from schema 2 migrates forward: dead letters and open batch
     testing::execSqlFile(dir / "kiosk.db", CAREKIOSK_FIXTURES_DIR "/kiosk-schema-v2.sql");
     auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
     REQUIRE(outbox);
-    CHECK(outbox->database().queryInt("PRAGMA user_version").value() == 4);
+    CHECK(outbox->database().queryInt("PRAGMA user_version").value() == 5);
     CHECK(outbox->pendingCount().value() == 3);
     auto letters = outbox->deadLetters();
     REQUIRE(letters);
@@ -185,6 +185,27 @@ TEST_CASE("an outbox from schema 2 migrates forward: dead letters and open batch
     REQUIRE(batch.value()->checkIns.size() == 2);
     CHECK(batch.value()->checkIns[0].reasons.empty());  // rows from before reasons have none
     CHECK(outbox->pendingBuddyRequests().value() == 0);
+}
+
+TEST_CASE("a kiosk's team tag travels with its check-ins, and a bad tag is refused") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(outbox);
+    auto tagged = checkIn(4);
+    tagged.team = "finance";
+    REQUIRE(outbox->add(tagged));
+    auto batch = outbox->nextBatch();
+    REQUIRE(batch);
+    REQUIRE(batch.value());
+    REQUIRE(batch.value()->checkIns.size() == 1);
+    CHECK(batch.value()->checkIns[0].team == "finance");
+    CHECK_THAT(core::encodeBatch(*batch.value()), Catch::Contains("\"team\":\"finance\""));
+    auto bad = checkIn(3);
+    bad.team = "Finance Team";
+    auto refused = outbox->add(bad);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().field == "team");
 }
 
 TEST_CASE("reasons travel with their check-in, and invalid reasons are refused") {

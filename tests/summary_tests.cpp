@@ -307,3 +307,73 @@ TEST_CASE(
     checkNesting(SummaryPeriod::Week, SummaryPeriod::Day);
     checkNesting(SummaryPeriod::Month, SummaryPeriod::Week);
 }
+
+TEST_CASE(
+    "across teams, every team shown adds up and the withheld teams of a shown site hold "
+    "no small group together") {
+    const int k = 5;
+    std::mt19937 random(11);
+    std::vector<collector::DayCounts> days;
+    std::map<std::pair<std::string, std::int64_t>, int> truth;
+    const std::vector<std::string> teams = {"", "finance", "ops", "sales"};
+    for (std::int64_t d = day("2026-03-02"); d <= day("2026-06-28"); ++d) {
+        for (const auto& team : teams) {
+            if (random() % 2 == 0) {
+                continue;
+            }
+            collector::DayCounts counts{d, {}, {}, 0, team};
+            counts.perScore[random() % 5] = static_cast<int>(random() % 9);
+            truth[{team, d}] += counts.perScore[0] + counts.perScore[1] + counts.perScore[2] +
+                                counts.perScore[3] + counts.perScore[4];
+            days.push_back(counts);
+        }
+    }
+    auto trueCount = [&](const std::string& team, const core::PeriodSummary& p) {
+        int n = 0;
+        for (auto d = day(p.start.c_str()); d <= day(p.end.c_str()); ++d) {
+            for (const auto& t : teams) {
+                if (team == "*" || t == team) {
+                    const auto it = truth.find({t, d});
+                    n += it == truth.end() ? 0 : it->second;
+                }
+            }
+        }
+        return n;
+    };
+    for (auto period : {SummaryPeriod::Day, SummaryPeriod::Week, SummaryPeriod::Month}) {
+        std::map<std::string, core::SiteSummary> byTeam;
+        for (const std::string team : {"finance", "ops", "sales"}) {
+            byTeam[team] = collector::summarize(
+                {"leeds", period, day("2026-03-02"), day("2026-06-28"), k, team}, days);
+        }
+        const auto site = collector::summarize(
+            {"leeds", period, day("2026-03-02"), day("2026-06-28"), k, ""}, days);
+        for (const auto& p : site.periods) {
+            INFO(p.period);
+            if (!p.suppressed) {
+                CHECK(p.count == trueCount("*", p));
+            }
+            // The teams withheld in this period, with the untagged check-ins
+            // (never shown on their own), must not be a small group together.
+            int withheld = 0;
+            const auto untagged = trueCount("", p);
+            withheld += untagged;
+            for (auto& [team, summary] : byTeam) {
+                for (const auto& q : summary.periods) {
+                    if (q.start != p.start) {
+                        continue;
+                    }
+                    if (q.suppressed) {
+                        withheld += trueCount(team, q);
+                    } else {
+                        CHECK(q.count == trueCount(team, q));
+                        CHECK(q.count >= k);
+                    }
+                }
+            }
+            if (!p.suppressed) {
+                CHECK((withheld == 0 || withheld >= k));
+            }
+        }
+    }
+}

@@ -27,7 +27,8 @@ std::string signedNumber(double value) {
 }  // namespace
 
 std::string renderDashboardHtml(const core::SiteSummary& summary,
-                                const std::vector<SiteChoice>& sites) {
+                                const std::vector<SiteChoice>& sites,
+                                const std::vector<std::string>& teams) {
     std::string siteName = summary.siteId;
     for (const auto& site : sites) {
         if (site.id == summary.siteId) {
@@ -56,7 +57,9 @@ form.pick button{background:#1f5f8b;color:#fff;border:0;border-radius:.3rem}
 .note{font-size:.9rem;color:#3d4a57}
 .alert{background:#fbeceb;border:1px solid #b3261e;border-radius:.5rem;padding:.6rem .9rem;margin:0 0 1rem}
 )");
-    page += "<h1>" + html::escape(siteName) + "</h1>\n";
+    page += "<h1>" + html::escape(siteName) +
+            (summary.team.empty() ? std::string() : ", team " + html::escape(summary.team)) +
+            "</h1>\n";
     page += "<p class=\"lead\">" + summary.from + " to " + summary.to + ". Groups smaller than " +
             k + " are never shown, so no answer can be traced to a person.</p>\n";
     page += "<form class=\"pick\" method=\"get\" action=\"/\"><label>Site<select name=\"site\">";
@@ -64,6 +67,16 @@ form.pick button{background:#1f5f8b;color:#fff;border:0;border-radius:.3rem}
         page += "<option value=\"" + html::escape(site.id) + "\"" +
                 (site.id == summary.siteId ? " selected" : "") + ">" + html::escape(site.name) +
                 "</option>";
+    }
+    if (!teams.empty()) {
+        page +=
+            "</select></label><label>Team<select name=\"team\"><option value=\"\">Whole "
+            "site</option>";
+        for (const auto& team : teams) {
+            page += "<option value=\"" + html::escape(team) + "\"" +
+                    (team == summary.team ? " selected" : "") + ">" + html::escape(team) +
+                    "</option>";
+        }
     }
     page += "</select></label><label>By<select name=\"period\">";
     for (const char* period : {"day", "week", "month"}) {

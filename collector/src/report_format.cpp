@@ -59,8 +59,9 @@ std::string formatOptional(const core::SiteSummary& summary, const std::optional
 }  // namespace
 
 std::string formatSummaryTable(const core::SiteSummary& summary) {
-    std::string out = "Site " + summary.siteId + ", by " + summary.period + ", " + summary.from +
-                      " to " + summary.to + "\n";
+    std::string out = "Site " + summary.siteId +
+                      (summary.team.empty() ? std::string() : ", team " + summary.team) + ", by " +
+                      summary.period + ", " + summary.from + " to " + summary.to + "\n";
     if (summary.periods.empty()) {
         return out + "No check-ins in this period.\n";
     }

@@ -330,8 +330,14 @@ struct Server::Impl {
                     return sendError(res, makeError(ErrorCode::NotFound,
                                                     "site " + site + " does not exist", "site"));
                 }
-                auto summary = store.summary(
-                    SummaryQuery{site, period.value(), from.value(), to.value(), options.minGroup});
+                const std::string team = req.get_param_value("team");
+                if (!team.empty()) {
+                    if (auto valid = core::validateOptionId(team, "team"); !valid) {
+                        return sendError(res, valid.error());
+                    }
+                }
+                auto summary = store.summary(SummaryQuery{site, period.value(), from.value(),
+                                                          to.value(), options.minGroup, team});
                 if (!summary) {
                     return sendError(res, summary.error());
                 }
@@ -549,14 +555,22 @@ struct Server::Impl {
                 fromDay = toDay - 29;
             }
             auto period = core::parseSummaryPeriod(req.get_param_value("period"), "period");
+            auto teams = store.teams(site);
+            if (!teams) {
+                return sendError(res, teams.error());
+            }
+            std::string team = req.get_param_value("team");
+            if (std::find(teams->begin(), teams->end(), team) == teams->end()) {
+                team.clear();  // unknown or empty: the whole site
+            }
             auto summary =
                 store.summary(SummaryQuery{site, period ? period.value() : core::SummaryPeriod::Day,
-                                           fromDay, toDay, options.minGroup});
+                                           fromDay, toDay, options.minGroup, team});
             if (!summary) {
                 return sendError(res, summary.error());
             }
             res.set_header("Cache-Control", "no-store");
-            res.set_content(renderDashboardHtml(summary.value(), choices),
+            res.set_content(renderDashboardHtml(summary.value(), choices, teams.value()),
                             "text/html; charset=utf-8");
         });
 

@@ -133,6 +133,10 @@ constexpr Migration kMigrations[] = {
             PRIMARY KEY (token_hash, site_id)
         ) WITHOUT ROWID;
     )sql"},
+    {8, R"sql(
+        -- The optional team tag of the kiosk a check-in came from ('' for none).
+        ALTER TABLE checkins ADD COLUMN team TEXT NOT NULL DEFAULT '';
+    )sql"},
 };
 
 // No 0/O, 1/I/L: codes are read aloud and typed by facilities staff.
@@ -904,8 +908,8 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
         return StoreResult{0, true};  // seen before: acknowledge again, store nothing
     }
     auto insert = db_.prepare(
-        "INSERT INTO checkins (id, site_id, score, question_set_version, hour_bucket) "
-        "VALUES (?, ?, ?, ?, ?)");
+        "INSERT INTO checkins (id, site_id, score, question_set_version, hour_bucket, team) "
+        "VALUES (?, ?, ?, ?, ?, ?)");
     if (!insert) {
         return insert.error();
     }
@@ -922,7 +926,8 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
             .bind(2, c.siteId)
             .bind(3, c.score)
             .bind(4, c.questionSetVersion)
-            .bind(5, c.hourBucket);
+            .bind(5, c.hourBucket)
+            .bind(6, c.team);
         if (auto s = insert->run(); !s) {
             return s.error();
         }
@@ -945,16 +950,17 @@ Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::
                                                 std::int64_t toDay) {
     constexpr std::int64_t kSecondsPerDay = 86400;
     std::lock_guard lock(mutex_);
-    std::map<std::int64_t, DayCounts> days;
+    // Keyed by (team, day); buddy requests carry no team and count under "".
+    std::map<std::pair<std::string, std::int64_t>, DayCounts> days;
     auto scores = db_.prepare(
-        "SELECT hour_bucket / 86400 AS day, score, count(*) FROM checkins "
+        "SELECT team, hour_bucket / 86400 AS day, score, count(*) FROM checkins "
         "WHERE site_id = ? AND hour_bucket >= ? AND hour_bucket < ? "
-        "GROUP BY day, score");
+        "GROUP BY team, day, score");
     auto reasons = db_.prepare(
-        "SELECT c.hour_bucket / 86400 AS day, r.reason, count(*) FROM checkin_reasons r "
+        "SELECT c.team, c.hour_bucket / 86400 AS day, r.reason, count(*) FROM checkin_reasons r "
         "JOIN checkins c ON c.id = r.checkin_id "
         "WHERE c.site_id = ? AND c.hour_bucket >= ? AND c.hour_bucket < ? "
-        "GROUP BY day, r.reason");
+        "GROUP BY c.team, day, r.reason");
     auto buddies = db_.prepare(
         "SELECT day, count FROM buddy_counts WHERE site_id = ? AND day >= ? AND day <= ?");
     if (!scores || !reasons || !buddies) {
@@ -979,19 +985,20 @@ Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::
         }
     };
     auto status = each(scores.value(), [&] {
-        const auto score = scores->columnInt(1);
-        days[scores->columnInt(0)].perScore[static_cast<std::size_t>(score - 1)] =
-            static_cast<int>(scores->columnInt(2));
+        const auto score = scores->columnInt(2);
+        days[{scores->columnText(0), scores->columnInt(1)}]
+            .perScore[static_cast<std::size_t>(score - 1)] = static_cast<int>(scores->columnInt(3));
     });
     if (status) {
         status = each(reasons.value(), [&] {
-            days[reasons->columnInt(0)].reasons[reasons->columnText(1)] =
-                static_cast<int>(reasons->columnInt(2));
+            days[{reasons->columnText(0), reasons->columnInt(1)}].reasons[reasons->columnText(2)] =
+                static_cast<int>(reasons->columnInt(3));
         });
     }
     if (status) {
         status = each(buddies.value(), [&] {
-            days[buddies->columnInt(0)].buddyRequests = static_cast<int>(buddies->columnInt(1));
+            days[{std::string(), buddies->columnInt(0)}].buddyRequests =
+                static_cast<int>(buddies->columnInt(1));
         });
     }
     if (!status) {
@@ -999,11 +1006,33 @@ Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::
     }
     std::vector<DayCounts> out;
     out.reserve(days.size());
-    for (auto& [day, counts] : days) {
-        counts.day = day;
+    for (auto& [key, counts] : days) {
+        counts.team = key.first;
+        counts.day = key.second;
         out.push_back(std::move(counts));
     }
     return out;
+}
+
+Result<std::vector<std::string>> Store::teams(const std::string& siteId) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_.prepare(
+        "SELECT DISTINCT team FROM checkins WHERE site_id = ? AND team != '' ORDER BY team");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, siteId);
+    std::vector<std::string> teams;
+    while (true) {
+        auto row = stmt->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            return teams;
+        }
+        teams.push_back(stmt->columnText(0));
+    }
 }
 
 Result<core::SiteSummary> Store::summary(const SummaryQuery& query) {

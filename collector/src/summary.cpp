@@ -43,6 +43,7 @@ Cell emptyCell(SummaryPeriod level, std::int64_t day) {
 struct Table {
     std::vector<Cell> cells;
     std::vector<Relation> relations;
+    std::size_t seriesSize = 0;  // cells per series (whole site, each team)
 };
 
 Table buildTable(std::int64_t first, std::int64_t last, const std::vector<DayCounts>& days) {
@@ -54,10 +55,12 @@ Table buildTable(std::int64_t first, std::int64_t last, const std::vector<DayCou
         if (counts.day < first || counts.day > last) {
             continue;
         }
-        auto& cell = table.cells[static_cast<std::size_t>(counts.day - first)];
-        cell.perScore = counts.perScore;
-        cell.reasons = counts.reasons;
-        cell.buddyRequests = counts.buddyRequests;
+        // Several entries for one day (one per team) add up.
+        Cell part;
+        part.perScore = counts.perScore;
+        part.reasons = counts.reasons;
+        part.buddyRequests = counts.buddyRequests;
+        table.cells[static_cast<std::size_t>(counts.day - first)].add(part);
     }
     std::int64_t day = first;
     while (day <= last) {
@@ -112,10 +115,59 @@ std::pair<std::int64_t, std::int64_t> summaryInputDays(const SummaryQuery& query
             core::periodContaining(SummaryPeriod::Month, query.toDay).last};
 }
 
+// The whole site's table, then one per team (when any check-in has a team),
+// laid out alike, with "site = the sum of its teams" for every cell. Returns
+// the combined table and the offset of each series' cells ("" + "*" for the
+// whole site, the tag for a team, "" for untagged check-ins).
+Table buildSeries(std::int64_t first, std::int64_t last, const std::vector<DayCounts>& days,
+                  std::map<std::string, std::size_t>& offsets) {
+    Table combined = buildTable(first, last, days);
+    combined.seriesSize = combined.cells.size();
+    offsets["*"] = 0;
+    std::set<std::string> teams;
+    for (const auto& counts : days) {
+        teams.insert(counts.team);
+    }
+    if (teams.empty() || (teams.size() == 1 && teams.count("") == 1)) {
+        return combined;
+    }
+    const std::size_t perSeries = combined.seriesSize;
+    std::vector<std::size_t> starts;
+    for (const auto& team : teams) {
+        std::vector<DayCounts> own;
+        for (const auto& counts : days) {
+            if (counts.team == team) {
+                own.push_back(counts);
+            }
+        }
+        Table table = buildTable(first, last, own);
+        const std::size_t start = combined.cells.size();
+        offsets[team] = start;
+        starts.push_back(start);
+        for (auto& relation : table.relations) {
+            relation.parent += start;
+            for (auto& child : relation.children) {
+                child += start;
+            }
+            combined.relations.push_back(std::move(relation));
+        }
+        std::move(table.cells.begin(), table.cells.end(), std::back_inserter(combined.cells));
+    }
+    for (std::size_t i = 0; i < perSeries; ++i) {
+        Relation site{i, {}};
+        for (auto start : starts) {
+            site.children.push_back(start + i);
+        }
+        combined.relations.push_back(std::move(site));
+    }
+    return combined;
+}
+
 core::SiteSummary summarize(const SummaryQuery& query, const std::vector<DayCounts>& days) {
     const int k = effectiveMinGroup(query.minGroup);
     const auto [first, last] = summaryInputDays(query);
-    const Table table = buildTable(first, last, days);
+    std::map<std::string, std::size_t> offsets;
+    const Table table = buildSeries(first, last, days, offsets);
     const std::size_t n = table.cells.size();
 
     // How many check-ins first; every other figure of a withheld cell goes too.
@@ -146,10 +198,18 @@ core::SiteSummary summarize(const SummaryQuery& query, const std::vector<DayCoun
     const auto wantedLast = core::periodContaining(query.period, query.toDay).last;
     core::SiteSummary summary;
     summary.siteId = query.siteId;
+    summary.team = query.team;
     summary.period = std::string(core::periodName(query.period));
     summary.from = core::formatDate(wantedFirst);
     summary.to = core::formatDate(wantedLast);
     summary.minGroup = k;
+    // The cells of the series asked for; none when no check-in has that team.
+    const auto series = offsets.find(query.team.empty() ? "*" : query.team);
+    if (series == offsets.end() || query.team == "*") {
+        return summary;
+    }
+    const std::size_t seriesFirst = series->second;
+    const std::size_t seriesEnd = seriesFirst + table.seriesSize;
 
     // Shown means of the periods of the wanted kind, oldest first, for the
     // change and the drop flag: {first day, mean, check-ins}, mean unset when
@@ -161,7 +221,7 @@ core::SiteSummary summarize(const SummaryQuery& query, const std::vector<DayCoun
         int count;
     };
     std::vector<Shown> history;
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = seriesFirst; i < seriesEnd; ++i) {
         const Cell& cell = table.cells[i];
         if (cell.level != query.period) {
             continue;
@@ -174,7 +234,7 @@ core::SiteSummary summarize(const SummaryQuery& query, const std::vector<DayCoun
     std::sort(history.begin(), history.end(),
               [](const Shown& a, const Shown& b) { return a.first < b.first; });
 
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = seriesFirst; i < seriesEnd; ++i) {
         const Cell& cell = table.cells[i];
         if (cell.level != query.period || cell.range.first < wantedFirst ||
             cell.range.last > wantedLast || (cell.count() == 0 && cell.buddyRequests == 0)) {

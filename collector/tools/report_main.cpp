@@ -13,6 +13,7 @@
 #include "carekiosk/collector/buddy_inbox.hpp"
 #include "carekiosk/collector/charts.hpp"
 #include "carekiosk/collector/report_format.hpp"
+#include "carekiosk/core/checkin.hpp"
 #include "carekiosk/core/wire.hpp"
 #include "carekiosk/upload/http_sender.hpp"
 
@@ -199,6 +200,7 @@ int main(int argc, char** argv) {
     std::string to;
     bool csv = false;
     std::string by = "day";
+    std::string team;
     std::string svgDir;
     auto* summary = app.add_subcommand(
         "summary", "Check-ins for one site by day, week or month, as a table, CSV or SVG charts");
@@ -211,6 +213,7 @@ int main(int argc, char** argv) {
     summary->add_option("--to", to, "last day, YYYY-MM-DD (default: today, UTC)");
     summary->add_option("--by", by, "day, week (ISO) or month (whole weeks); default day")
         ->check(CLI::IsMember({"day", "week", "month"}));
+    summary->add_option("--team", team, "only the check-ins of kiosks tagged with this team");
     summary->add_flag("--csv", csv, "print CSV instead of a table");
     summary->add_option("--svg", svgDir,
                         "also write trend.svg, distribution.svg and reasons.svg into this folder "
@@ -287,12 +290,18 @@ int main(int argc, char** argv) {
         return 2;
     }
 
+    if (!team.empty()) {
+        if (auto valid = core::validateOptionId(team, "--team"); !valid) {
+            std::fprintf(stderr, "carekiosk-report: %s\n", valid.error().message.c_str());
+            return 2;
+        }
+    }
     upload::TlsOptions tls;
     tls.caFile = caFile.empty() ? "/etc/ssl/certs/ca-certificates.crt" : caFile;
     auto sender = upload::makeCurlSender(tls);
     upload::HttpRequest request;
-    request.url =
-        server + "/v1/summary?site=" + site + "&from=" + from + "&to=" + to + "&period=" + by;
+    request.url = server + "/v1/summary?site=" + site + "&from=" + from + "&to=" + to +
+                  "&period=" + by + (team.empty() ? std::string() : "&team=" + team);
     request.bearerToken = token;
     auto response = sender->send(request);
     if (!response) {

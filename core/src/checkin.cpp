@@ -73,6 +73,11 @@ Status validateCheckIn(const CheckIn& checkIn) {
                              std::to_string(checkIn.hourBucket) + ")",
                          "hour");
     }
+    if (!checkIn.team.empty()) {
+        if (auto team = validateOptionId(checkIn.team, "team"); !team) {
+            return team;
+        }
+    }
     if (checkIn.reasons.size() > kMaxReasons) {
         return makeError(ErrorCode::InvalidInput,
                          "reasons has " + std::to_string(checkIn.reasons.size()) +

@@ -79,6 +79,7 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
     c.deviceToken = reader.string("device_token", 128);
     c.siteId = reader.string("site_id", 64);
     c.siteName = reader.optionalString("site_name", 200).value_or(c.siteId);
+    c.team = reader.optionalString("team", 32).value_or("");
     c.questionSetVersion =
         static_cast<int>(reader.optionalInteger("question_set_version", 1, 1000000).value_or(1));
     c.databasePath = reader.string("database", 4096);
@@ -200,6 +201,11 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
     if (auto site = validateSiteId(c.siteId); !site) {
         return site.error();
     }
+    if (!c.team.empty()) {
+        if (auto team = validateOptionId(c.team, "team"); !team) {
+            return team.error();
+        }
+    }
     if (auto language = validateOptionId(c.defaultLanguage, "default_language"); !language) {
         return language.error();
     }
@@ -243,6 +249,7 @@ std::string serializeKioskConfig(const KioskConfig& c) {
                 {"device_token", c.deviceToken},
                 {"site_id", c.siteId},
                 {"site_name", c.siteName},
+                {"team", c.team},
                 {"question_set_version", c.questionSetVersion},
                 {"database", c.databasePath},
                 {"upload_interval_seconds", c.uploadIntervalSeconds},

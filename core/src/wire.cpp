@@ -37,11 +37,15 @@ Status validateBatchId(const std::string& id, const std::string& field) {
 std::string encodeBatch(const Batch& batch) {
     json rows = json::array();
     for (const auto& c : batch.checkIns) {
-        rows.push_back({{"score", c.score},
-                        {"site_id", c.siteId},
-                        {"question_set_version", c.questionSetVersion},
-                        {"hour", c.hourBucket},
-                        {"reasons", c.reasons}});
+        json row{{"score", c.score},
+                 {"site_id", c.siteId},
+                 {"question_set_version", c.questionSetVersion},
+                 {"hour", c.hourBucket},
+                 {"reasons", c.reasons}};
+        if (!c.team.empty()) {
+            row["team"] = c.team;
+        }
+        rows.push_back(std::move(row));
     }
     return json{{"batch_id", batch.batchId}, {"checkins", std::move(rows)}}.dump();
 }
@@ -77,6 +81,7 @@ Result<Batch> decodeBatch(std::string_view text) {
         c.hourBucket = row.integer("hour", kMinHour, kMaxHour);
         // Kiosks older than reasons send none; that is the same as none chosen.
         c.reasons = row.optionalIdList("reasons", kMaxReasons).value_or(std::vector<std::string>{});
+        c.team = row.optionalString("team", 32).value_or("");
         row.rejectUnknownFields();
         if (!row.ok()) {
             return row.error();
@@ -425,9 +430,10 @@ std::string encodeSiteSummary(const SiteSummary& summary) {
                     {"drop", p.drop}});
         periods.push_back(std::move(row));
     }
-    return json{{"site_id", summary.siteId},     {"period", summary.period},
-                {"from", summary.from},          {"to", summary.to},
-                {"min_group", summary.minGroup}, {"periods", std::move(periods)}}
+    return json{
+        {"site_id", summary.siteId},    {"team", summary.team}, {"period", summary.period},
+        {"from", summary.from},         {"to", summary.to},     {"min_group", summary.minGroup},
+        {"periods", std::move(periods)}}
         .dump();
 }
 
@@ -527,6 +533,7 @@ Result<SiteSummary> decodeSiteSummary(std::string_view text) {
     JsonReader reader(root.value(), "");
     SiteSummary summary;
     summary.siteId = reader.string("site_id", 64);
+    summary.team = reader.optionalString("team", 32).value_or("");
     summary.period = reader.string("period", 5);
     summary.from = reader.string("from", 10);
     summary.to = reader.string("to", 10);

@@ -79,9 +79,9 @@ void AppController::save(const ui::Effect& effect, ui::Flow::Clock::time_point n
     core::Status saved;
     const char* what = "check-in";
     if (const auto* checkIn = std::get_if<ui::SaveCheckIn>(&effect)) {
-        saved =
-            outbox_.add(core::CheckIn{checkIn->score, config_.siteId, config_.questionSetVersion,
-                                      core::hourBucketOf(clock_.now()), checkIn->reasons});
+        saved = outbox_.add(
+            core::CheckIn{checkIn->score, config_.siteId, config_.questionSetVersion,
+                          core::hourBucketOf(clock_.now()), checkIn->reasons, config_.team});
     } else if (const auto* buddy = std::get_if<ui::SaveBuddy>(&effect)) {
         what = "buddy request";
         // Sealed for the coordinator before it reaches the outbox: the kiosk

@@ -205,6 +205,11 @@ core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::Htt
             return valid.error();
         }
     }
+    if (!options.team.empty()) {
+        if (auto valid = core::validateOptionId(options.team, "--team"); !valid) {
+            return valid.error();
+        }
+    }
     std::error_code ec;
     if (!std::filesystem::is_regular_file(options.caFile, ec)) {
         return makeError(ErrorCode::InvalidInput,
@@ -251,6 +256,7 @@ core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::Htt
     config.deviceToken = answer->deviceToken;
     config.siteId = answer->siteId;
     config.siteName = answer->siteName;
+    config.team = options.team;
     config.questionSetVersion = answer->questionSetVersion;
     config.pinnedPublicKey = options.pinnedPublicKey;
     config.buddyPublicKey = answer->buddyPublicKey;

@@ -36,6 +36,8 @@ int main(int argc, char** argv) {
         ->required();
     enrollCmd->add_option("--out", outPath, "config file to write (mode 0600)")->required();
     enrollCmd->add_option("--db", dbPath, "kiosk database (default: carekiosk.db beside --out)");
+    enrollCmd->add_option("--team", options.team,
+                          "optional team tag of the kiosk's place, e.g. finance (a-z, 0-9, _ -)");
     enrollCmd->add_option("--pin", options.pinnedPublicKey,
                           "optional pin of the collector's public key, sha256//<base64>; "
                           "connections to any other key are refused");

@@ -63,6 +63,10 @@ constexpr Migration kMigrations[] = {
             content TEXT NOT NULL
         );
     )sql"},
+    {5, R"sql(
+        -- The kiosk's optional team tag, copied from its config into each check-in.
+        ALTER TABLE checkins ADD COLUMN team TEXT NOT NULL DEFAULT '';
+    )sql"},
 };
 
 std::string joinIds(const std::vector<std::string>& ids) {
@@ -190,8 +194,8 @@ Status Outbox::add(const CheckIn& checkIn) {
     std::array<std::uint8_t, kRowKeyBytes> key{};
     random_->fill(key);
     auto stmt = db_.prepare(
-        "INSERT INTO checkins (id, score, site_id, question_set_version, hour_bucket, reasons) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
+        "INSERT INTO checkins (id, score, site_id, question_set_version, hour_bucket, reasons, "
+        "team) VALUES (?, ?, ?, ?, ?, ?, ?)");
     if (!stmt) {
         return stmt.error();
     }
@@ -200,7 +204,8 @@ Status Outbox::add(const CheckIn& checkIn) {
         .bind(3, checkIn.siteId)
         .bind(4, checkIn.questionSetVersion)
         .bind(5, checkIn.hourBucket)
-        .bind(6, joinIds(checkIn.reasons));
+        .bind(6, joinIds(checkIn.reasons))
+        .bind(7, checkIn.team);
     // A single INSERT in autocommit mode: durable when run() returns.
     return explainFull(stmt->run());
 }
@@ -282,7 +287,7 @@ Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
 
 Result<Batch> Outbox::loadBatch(const std::string& batchId) {
     auto select = db_.prepare(
-        "SELECT score, site_id, question_set_version, hour_bucket, reasons FROM checkins "
+        "SELECT score, site_id, question_set_version, hour_bucket, reasons, team FROM checkins "
         "WHERE batch_id = ? ORDER BY id");
     if (!select) {
         return select.error();
@@ -298,10 +303,10 @@ Result<Batch> Outbox::loadBatch(const std::string& batchId) {
         if (!row.value()) {
             break;
         }
-        batch.checkIns.push_back(CheckIn{static_cast<int>(select->columnInt(0)),
-                                         select->columnText(1),
-                                         static_cast<int>(select->columnInt(2)),
-                                         select->columnInt(3), splitIds(select->columnText(4))});
+        batch.checkIns.push_back(
+            CheckIn{static_cast<int>(select->columnInt(0)), select->columnText(1),
+                    static_cast<int>(select->columnInt(2)), select->columnInt(3),
+                    splitIds(select->columnText(4)), select->columnText(5)});
     }
     return batch;
 }

@@ -1,9 +1,9 @@
 // libFuzzer harness: the summary request and the smallest-group rule. The
 // input's first line is the query (site&from&to&period, as GET /v1/summary
 // takes them); the bytes after it are day counts (6 bytes a day: the day's
-// offset in the range, then five score counts). Never a crash; an accepted
-// date must format back to the same text; and no figure that summarize() shows
-// may describe between 1 and k-1 people.
+// offset in the range, then five score counts; some bytes also pick a team). Never a crash; an
+// accepted date must format back to the same text; and no figure that summarize() shows may
+// describe between 1 and k-1 people.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -57,8 +57,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         to.value() - from.value() > kMaxDays) {
         return 0;
     }
-    const collector::SummaryQuery summaryQuery{"site", period.value(), from.value(), to.value(),
-                                               kMinGroup};
+    // The first count byte picks the whole site or a team.
+    const std::string team = counts.empty() || counts[0] % 2 ? "" : "finance";
+    const collector::SummaryQuery summaryQuery{"site",     period.value(), from.value(),
+                                               to.value(), kMinGroup,      team};
     const auto [first, last] = collector::summaryInputDays(summaryQuery);
     std::vector<collector::DayCounts> days;
     for (std::size_t i = 0; i + 6 <= counts.size(); i += 6) {
@@ -70,6 +72,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         }
         day.reasons["workload"] = b[1] % 7;
         day.buddyRequests = b[2] % 4;
+        day.team = b[3] % 3 == 0 ? "" : b[3] % 3 == 1 ? "finance" : "ops";
         days.push_back(day);
     }
     const auto summary = collector::summarize(summaryQuery, days);

@@ -19,8 +19,10 @@ struct SiteChoice {
 };
 
 // `sites`: every site the manager may pick (for the selector); `summary.siteId`
-// is the one shown.
+// is the one shown. `teams`: the site's team tags (a selector when not empty);
+// `summary.team` is the one shown ("" for the whole site).
 std::string renderDashboardHtml(const core::SiteSummary& summary,
-                                const std::vector<SiteChoice>& sites);
+                                const std::vector<SiteChoice>& sites,
+                                const std::vector<std::string>& teams = {});
 
 }  // namespace carekiosk::collector

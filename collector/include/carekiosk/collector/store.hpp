@@ -159,6 +159,9 @@ class Store {
     // as they are: summarize() applies the smallest-group rule.
     Result<std::vector<DayCounts>> dayCounts(const std::string& siteId, std::int64_t fromDay,
                                              std::int64_t toDay);
+    // The team tags the site's check-ins carry, sorted ("" left out).
+    Result<std::vector<std::string>> teams(const std::string& siteId);
+
     // The summary for `query`, the smallest-group rule applied: the one way
     // the collector's outputs get figures.
     Result<core::SiteSummary> summary(const SummaryQuery& query);

@@ -34,6 +34,7 @@ struct DayCounts {
     std::array<int, core::kScoreCount> perScore{};
     std::map<std::string, int> reasons;  // check-ins that named each reason
     int buddyRequests = 0;               // buddy requests that arrived that day
+    std::string team = {};               // the check-ins' team tag; "" for none
 };
 
 struct SummaryQuery {
@@ -42,15 +43,20 @@ struct SummaryQuery {
     std::int64_t fromDay = 0;  // any day in the first period wanted
     std::int64_t toDay = 0;    // any day in the last period wanted (>= fromDay)
     int minGroup = 0;          // raised to kLowestMinGroup if lower
+    std::string team = {};     // one team's check-ins; "" for the whole site
 };
 
 // The days (inclusive) whose counts summarize() needs for `query`: whole
 // week-aligned months around the range, plus the baseline periods before it.
 std::pair<std::int64_t, std::int64_t> summaryInputDays(const SummaryQuery& query);
 
-// `days`: the counts of any days in summaryInputDays(query) (missing days had
-// no check-ins; days outside are ignored). Returns the periods of the range
-// that had check-ins or buddy requests, oldest first, with the rule applied.
+// `days`: the counts of any days in summaryInputDays(query), for every team of
+// the site (missing days had no check-ins; days outside are ignored). Returns
+// the periods of the range that had check-ins or buddy requests, oldest first,
+// with the rule applied across periods and across teams: the site is the sum
+// of its teams (and its untagged check-ins), so a team's figures are withheld
+// where "the site minus the other teams" would reveal a small group, and the
+// same figures come out whichever team or the whole site is asked for.
 core::SiteSummary summarize(const SummaryQuery& query, const std::vector<DayCounts>& days);
 
 }  // namespace carekiosk::collector

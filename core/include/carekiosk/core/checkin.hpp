@@ -1,7 +1,8 @@
 #pragma once
 // The anonymous wellbeing pulse. By construction it holds nothing that could
-// identify or order people: a score, where, which question set, and the hour it
-// fell in. There is deliberately no exact time and no sequence number.
+// identify or order people: a score, where (site and optional team tag), which
+// question set, and the hour it fell in. There is deliberately no exact time and
+// no sequence number.
 
 #include <chrono>
 #include <cstdint>
@@ -26,6 +27,9 @@ struct CheckIn {
     // Optional reasons the person picked (option ids such as "workload"), sorted,
     // so the order of taps is not kept either.
     std::vector<std::string> reasons;
+    // Optional team tag of the kiosk's place (an option id such as "finance"),
+    // set by facilities in the kiosk's config, never by the person; "" for none.
+    std::string team = {};
 
     bool operator==(const CheckIn&) const = default;
 };

@@ -51,6 +51,9 @@ struct KioskConfig {
     std::string deviceToken;  // secret: the file is written 0600
     std::string siteId;
     std::string siteName;
+    // Optional team tag of the kiosk's place (e.g. "finance"), carried by each
+    // check-in so managers can read a team's summary; "" for none.
+    std::string team;
     int questionSetVersion = 1;
     // The version of the collector's site config this file's content came from
     // (0: set locally). Newer versions are fetched by the kiosk itself.

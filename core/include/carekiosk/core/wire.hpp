@@ -157,6 +157,7 @@ struct SiteSummary {
     std::string to;              // YYYY-MM-DD, last day of the last period
     int minGroup = 0;            // the smallest group the collector shows (0: not applied)
     std::vector<PeriodSummary> periods;
+    std::string team = {};  // the team tag summarised; "" for the whole site
 };
 std::string encodeSiteSummary(const SiteSummary& summary);
 Result<SiteSummary> decodeSiteSummary(std::string_view json);

@@ -20,6 +20,9 @@ struct EnrollOptions {
     // Optional SPKI pin of the collector's key ("sha256//<base64>"), checked on
     // every connection (libcurl CURLOPT_PINNEDPUBLICKEY) and kept in the config.
     std::string pinnedPublicKey;
+    // Optional team tag of the kiosk's place (e.g. "finance"): its check-ins
+    // carry it so managers can read that team's summary.
+    std::string team;
 };
 
 // Checks a pin's form: "sha256//" and the base64 of a SHA-256 digest,
