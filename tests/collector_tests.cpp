@@ -495,6 +495,14 @@ TEST_CASE(
     }
     CHECK(shownDays == std::vector<std::string>{"2026-11-23=6"});
 
+    // The API serves the same CSV the report CLI writes.
+    auto apiCsv = f.get(
+        "/v1/summary?site=leeds&from=2026-11-02&to=2026-11-29&period=week&format=csv", manager);
+    REQUIRE(apiCsv.status == 200);
+    CHECK(apiCsv.body == collector::formatSummaryCsv(by["week"]));
+    CHECK(
+        f.get("/v1/summary?site=leeds&from=2026-11-02&to=2026-11-29&format=xml", manager).status ==
+        400);
     const auto csv = collector::formatSummaryCsv(by["week"]);
     CHECK_THAT(csv, Catch::Contains("2026-W47,2026-11-16,2026-11-22,<5,,,,,,,,,,\r\n"));
     CHECK_THAT(csv, Catch::Contains("2026-W48,2026-11-23,2026-11-29,13,"));
@@ -627,6 +635,35 @@ TEST_CASE("a manager token for some sites reads and posts for those only") {
     CHECK_THAT(page->body, Catch::Contains("<h1>Leeds office</h1>"));
     CHECK(page->body.find("York office") == std::string::npos);
     CHECK(page->body.find("Hull office") == std::string::npos);
+
+    // "You said, we did" from the dashboard's form, for covered sites only.
+    const httplib::Headers session{{"Cookie", cookie.substr(0, cookie.find(';'))}};
+    auto posted = browser.Post("/messages", session,
+                               httplib::Params{{"site", "leeds"},
+                                               {"text", "Booths are now on floor 2."},
+                                               {"from", "2026-11-23"},
+                                               {"to", "2026-12-23"}});
+    REQUIRE(posted);
+    CHECK(posted->status == 303);
+    CHECK(posted->get_header_value("Location") == "/?site=leeds&posted=1");
+    auto after = browser.Get("/?site=leeds&posted=1", session);
+    REQUIRE(after);
+    CHECK_THAT(after->body, Catch::Contains("Message posted"));
+    auto elsewhere = browser.Post(
+        "/messages", session,
+        httplib::Params{
+            {"site", "york"}, {"text", "Hi"}, {"from", "2026-11-23"}, {"to", "2026-11-24"}});
+    REQUIRE(elsewhere);
+    CHECK(elsewhere->status == 403);
+    auto blank = browser.Post(
+        "/messages", session,
+        httplib::Params{
+            {"site", "leeds"}, {"text", "  "}, {"from", "2026-11-23"}, {"to", "2026-11-24"}});
+    REQUIRE(blank);
+    CHECK(blank->status == 400);
+    CHECK_THAT(blank->body, Catch::Contains("text must be 1-300 printable characters"));
+    CHECK(testing::queryStrings(f.dbPath(), "SELECT site_id || ': ' || text FROM messages") ==
+          std::vector<std::string>{"leeds: Hello", "leeds: Booths are now on floor 2."});
 
     // Scopes name real sites, and only managers take one.
     auto unknown = store.createApiToken(collector::ApiRole::Manager, "X", {"yrok"});

@@ -168,7 +168,8 @@ TEST_CASE(
     CHECK_FALSE(periodAt(s, "2026-W47").drop);  // 3.75 against (4+4+3.25+4)/4 = 3.81
     CHECK(core::encodeSiteSummary(s).find("\"drop\":true") != std::string::npos);
     // The dashboard raises a banner and the trend chart a marker for it.
-    const auto html = collector::renderDashboardHtml(s, {{"leeds", "Leeds office"}});
+    const auto html =
+        collector::renderDashboardHtml(s, {{"leeds", "Leeds office"}}, {}, {}, day("2026-11-23"));
     CHECK_THAT(html, Catch::Contains("2026-W45: the mean score fell markedly"));
     CHECK_THAT(collector::trendSvg(s), Catch::Contains("class=\"drop\"><title>2026-W45"));
     std::filesystem::create_directories(CAREKIOSK_SCREENSHOT_DIR);

@@ -28,7 +28,8 @@ std::string signedNumber(double value) {
 
 std::string renderDashboardHtml(const core::SiteSummary& summary,
                                 const std::vector<SiteChoice>& sites,
-                                const std::vector<std::string>& teams) {
+                                const std::vector<std::string>& teams, const std::string& notice,
+                                std::int64_t today) {
     std::string siteName = summary.siteId;
     for (const auto& site : sites) {
         if (site.id == summary.siteId) {
@@ -55,6 +56,9 @@ form.pick button{background:#1f5f8b;color:#fff;border:0;border-radius:.3rem}
 .chart{width:100%;height:auto;max-width:900px;display:block}
 .chart.small{max-width:560px}
 .note{font-size:.9rem;color:#3d4a57}
+form.pick label.wide{flex:1 1 100%}
+form.pick textarea{font:inherit;font-size:1rem;padding:.35rem .5rem;width:100%;box-sizing:border-box}
+.notice{background:#e8f3ea;border:1px solid #2e6b3a;border-radius:.5rem;padding:.5rem .9rem}
 .alert{background:#fbeceb;border:1px solid #b3261e;border-radius:.5rem;padding:.6rem .9rem;margin:0 0 1rem}
 )");
     page += "<h1>" + html::escape(siteName) +
@@ -86,6 +90,9 @@ form.pick button{background:#1f5f8b;color:#fff;border:0;border-radius:.3rem}
     page += "</select></label><label>From<input type=\"date\" name=\"from\" value=\"" +
             summary.from + "\"></label><label>To<input type=\"date\" name=\"to\" value=\"" +
             summary.to + "\"></label><button type=\"submit\">Show</button></form>\n";
+    if (!notice.empty()) {
+        page += "<p class=\"notice\" role=\"status\">" + html::escape(notice) + "</p>\n";
+    }
     const std::string per = summary.period;
     for (const auto& p : summary.periods) {
         if (p.drop) {
@@ -122,6 +129,22 @@ form.pick button{background:#1f5f8b;color:#fff;border:0;border-radius:.3rem}
     page += "<div class=\"panel\"><h2>Reasons named most</h2>" + reasonsSvg(summary);
     page += "<p class=\"note\">A reason named by fewer than " + k + " people in a " + per +
             " is not counted for it.</p></div>\n";
+    // "You said, we did": posted with the same cookie; SameSite=Strict keeps
+    // other sites from posting it.
+    page +=
+        "<div class=\"panel\"><h2>You said, we did</h2><form class=\"pick\" method=\"post\" "
+        "action=\"/messages\"><input type=\"hidden\" name=\"site\" value=\"" +
+        html::escape(summary.siteId) +
+        "\"><label class=\"wide\">Message for the kiosks' welcome screen<textarea "
+        "name=\"text\" maxlength=\"" +
+        std::to_string(core::kMaxMessageLength) +
+        "\" rows=\"2\" required placeholder=\"You said the kitchen was cramped: a second one "
+        "opens on floor 2.\"></textarea></label><label>From<input type=\"date\" name=\"from\" "
+        "value=\"" +
+        core::formatDate(today) + "\"></label><label>To<input type=\"date\" name=\"to\" value=\"" +
+        core::formatDate(today + 30) +
+        "\"></label><button type=\"submit\">Post</button></form><p class=\"note\">Shown "
+        "on this site's kiosks from their next upload until the last day.</p></div>\n";
     page += "<p class=\"note\"><a href=\"/signout\">Sign out</a></p>\n</body></html>\n";
     return page;
 }

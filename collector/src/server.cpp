@@ -7,6 +7,7 @@
 #include "carekiosk/collector/anonymity.hpp"
 #include "carekiosk/collector/dashboard.hpp"
 #include "carekiosk/collector/failure_limiter.hpp"
+#include "carekiosk/collector/report_format.hpp"
 #include "carekiosk/core/wire.hpp"
 #include "html.hpp"
 
@@ -330,6 +331,12 @@ struct Server::Impl {
                     return sendError(res, makeError(ErrorCode::NotFound,
                                                     "site " + site + " does not exist", "site"));
                 }
+                const std::string format =
+                    req.has_param("format") ? req.get_param_value("format") : "json";
+                if (format != "json" && format != "csv") {
+                    return sendError(res, makeError(ErrorCode::InvalidInput,
+                                                    "format must be json or csv", "format"));
+                }
                 const std::string team = req.get_param_value("team");
                 if (!team.empty()) {
                     if (auto valid = core::validateOptionId(team, "team"); !valid) {
@@ -340,6 +347,12 @@ struct Server::Impl {
                                                           to.value(), options.minGroup, team});
                 if (!summary) {
                     return sendError(res, summary.error());
+                }
+                if (format == "csv") {
+                    res.set_header("Content-Disposition", "attachment; filename=\"" + site + "-" +
+                                                              summary->from + ".csv\"");
+                    res.set_content(formatSummaryCsv(summary.value()), "text/csv; charset=utf-8");
+                    return;
                 }
                 res.set_content(core::encodeSiteSummary(summary.value()), "application/json");
             }));
@@ -570,9 +583,54 @@ struct Server::Impl {
                 return sendError(res, summary.error());
             }
             res.set_header("Cache-Control", "no-store");
-            res.set_content(renderDashboardHtml(summary.value(), choices, teams.value()),
-                            "text/html; charset=utf-8");
+            const std::string notice = req.get_param_value("posted") == "1"
+                                           ? "Message posted: the kiosks show it from their "
+                                             "next upload."
+                                           : "";
+            res.set_content(
+                renderDashboardHtml(summary.value(), choices, teams.value(), notice, today),
+                "text/html; charset=utf-8");
         });
+
+        // The dashboard's "you said, we did" form: the same checks as POST
+        // /v1/messages, with the manager's session cookie.
+        http->Post(
+            "/messages", guarded([this](const httplib::Request& req, httplib::Response& res) {
+                auto caller = store.identify(sessionToken(req));
+                if (!caller || !allows(Need::Manager, caller.value())) {
+                    res.status = 303;
+                    res.set_header("Location", "/signin");
+                    return;
+                }
+                const std::string site = req.get_param_value("site");
+                auto message = core::decodePostedMessage(nlohmann::json{
+                    {"site", site},
+                    {"text", req.get_param_value("text")},
+                    {"from", req.get_param_value("from")},
+                    {"to", req.get_param_value("to")}}.dump());
+                core::Status posted = message ? core::Status{} : core::Status{message.error()};
+                if (posted && !caller->coversSite(site)) {
+                    posted = makeError(ErrorCode::Rejected,
+                                       "this token does not cover site " + site, "site");
+                }
+                if (posted) {
+                    if (auto id = store.postMessage(message.value()); !id) {
+                        posted = id.error();
+                    }
+                }
+                if (!posted) {
+                    res.status = posted.error().code == ErrorCode::InvalidInput ? 400 : 403;
+                    res.set_content(html::pageStart("carekiosk: message not posted") +
+                                        "<h1>The message was not posted</h1><p>" +
+                                        html::escape(posted.error().message) +
+                                        "</p><p><a href=\"/?site=" + html::escape(site) +
+                                        "\">Back to the dashboard</a></p></body></html>\n",
+                                    "text/html; charset=utf-8");
+                    return;
+                }
+                res.status = 303;
+                res.set_header("Location", "/?site=" + site + "&posted=1");
+            }));
 
         http->Get("/fleet", [this](const httplib::Request& req, httplib::Response& res) {
             if (!mayViewFleet(sessionToken(req))) {

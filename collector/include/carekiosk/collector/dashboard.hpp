@@ -6,6 +6,7 @@
 // draws what the smallest-group rule let through: the summary must come from
 // summarize(). Pure; thread-safe.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -20,9 +21,12 @@ struct SiteChoice {
 
 // `sites`: every site the manager may pick (for the selector); `summary.siteId`
 // is the one shown. `teams`: the site's team tags (a selector when not empty);
-// `summary.team` is the one shown ("" for the whole site).
+// `summary.team` is the one shown ("" for the whole site). `notice`: a line
+// shown above the figures (e.g. "Message posted."). `today` (days since 1970)
+// fills the "you said, we did" form's dates.
 std::string renderDashboardHtml(const core::SiteSummary& summary,
                                 const std::vector<SiteChoice>& sites,
-                                const std::vector<std::string>& teams = {});
+                                const std::vector<std::string>& teams = {},
+                                const std::string& notice = {}, std::int64_t today = 0);
 
 }  // namespace carekiosk::collector
