@@ -171,6 +171,28 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     char mean[16];
     std::snprintf(mean, sizeof mean, "%.2f", total / 50.0);
     CHECK_THAT(table.out, Catch::Contains("total") && Catch::Contains(mean));
+
+    // By month, with the dashboard's charts written as SVG files.
+    testing::TempDir charts;
+    auto monthly = testing::runCommand(
+        {kReport, "summary", "--server", url, "--token", managerToken, "--site", "leeds", "--ca",
+         testing::TestCa::caFile(), "--by", "month", "--svg", (charts / "svg").string()});
+    INFO(monthly.err);
+    REQUIRE(monthly.exitCode == 0);
+    CHECK_THAT(monthly.out, Catch::Contains("by month"));
+    for (const char* name : {"trend.svg", "distribution.svg", "reasons.svg"}) {
+        std::ifstream in(charts / "svg" / name);
+        const std::string svg((std::istreambuf_iterator<char>(in)), {});
+        INFO(name);
+        CHECK_THAT(svg, Catch::StartsWith("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+    }
+    std::ifstream trend(charts / "svg" / "trend.svg");
+    const std::string trendSvg((std::istreambuf_iterator<char>(trend)), {});
+    CHECK_THAT(trendSvg, Catch::Contains(": 50 responses"));
+    auto badPeriod = testing::runCommand({kReport, "summary", "--server", url, "--token",
+                                          managerToken, "--site", "leeds", "--by", "fortnight"});
+    CHECK(badPeriod.exitCode != 0);
+    CHECK_THAT(badPeriod.err, Catch::Contains("--by"));
 }
 
 TEST_CASE("carekiosk --screenshots writes every screen in every language for a person to check") {
