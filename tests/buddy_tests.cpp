@@ -74,6 +74,7 @@ TEST_CASE(
     const std::string email = "sam.buddy-7f3a@example.org";
     testing::SeededRandom random;
     core::SystemClock clock;
+    testing::StderrCapture log;
     {
         auto outbox = storage::Outbox::open(config.databasePath, random).value();
         auto translations = kiosk::loadTranslationsFor(config).value();
@@ -91,6 +92,9 @@ TEST_CASE(
         CHECK(outcome.buddyRequestsSent == 1);
         CHECK(outbox.pendingBuddyRequests().value() == 0);
     }
+    // Nothing logged on the way names the person.
+    CHECK(log.text().find(email) == std::string::npos);
+    CHECK(log.text().find("Sam") == std::string::npos);
     // The collector holds it sealed: not in its database files either.
     CHECK(databaseBytes(dir / "collector.db").find(email) == std::string::npos);
     CHECK(testing::queryStrings(dir / "collector.db", "SELECT count(*) FROM buddy_requests") ==

@@ -1,4 +1,10 @@
+#include <arpa/inet.h>
 #include <httplib.h>
+#include <netinet/in.h>
+#include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <map>
@@ -753,4 +759,152 @@ TEST_CASE("the managers' dashboard draws only what the smallest-group rule lets 
     CHECK(shot.exitCode == 0);
     CHECK(shot.err.find("CONSOLE") == std::string::npos);
     CHECK(std::filesystem::file_size(dir / "dashboard.png") > 10000);
+}
+
+TEST_CASE("hostile bodies get 413 or a 400 that names the field, and nothing is stored") {
+    Fixture f;
+    const auto device = f.enrol();
+    auto refused = [&](const std::string& body) {
+        auto answer = f.post("/v1/batches", body, device.deviceToken);
+        INFO(answer.body);
+        CHECK(answer.status >= 400);
+        CHECK(answer.status < 500);
+        return answer;
+    };
+    // Over the 4 MiB cap: refused before it is read.
+    auto huge = refused(std::string(5 * 1024 * 1024, 'x'));
+    CHECK(huge.status == 413);
+    CHECK(core::errorMessageFromBody(huge.body) == "request body too large");
+
+    core::Batch tooMany{std::string(32, 'a'), {}};
+    for (int i = 0; i < 501; ++i) {
+        tooMany.checkIns.push_back({3, "leeds", 1, kDay1Morning, {}});
+    }
+    auto rows = refused(core::encodeBatch(tooMany));
+    CHECK(rows.status == 400);
+    CHECK_THAT(rows.body, Catch::Contains("\"field\":\"checkins\""));
+
+    auto reasons = refused(R"({"batch_id":")" + std::string(32, 'b') +
+                           R"(","checkins":[{"score":3,"site_id":"leeds","question_set_version":1,)"
+                           R"("hour":1795845600,"reasons":["a","b","c","d","e","f","g","h","i",)"
+                           R"("j","k","l","m"]}]})");
+    CHECK(reasons.status == 400);
+    CHECK_THAT(reasons.body, Catch::Contains("checkins[0].reasons"));
+
+    auto unknown = refused(R"({"batch_id":")" + std::string(32, 'c') +
+                           R"(","checkins":[{"score":3,"site_id":"leeds","question_set_version":1,)"
+                           R"("hour":1795845600,"mood":"secret"}]})");
+    CHECK(unknown.status == 400);
+    CHECK_THAT(unknown.body, Catch::Contains("checkins[0].mood"));
+
+    auto notJson = refused("{\"batch_id\": [}");
+    CHECK(notJson.status == 400);
+    auto deep = refused(std::string(100000, '[') + std::string(100000, ']'));
+    CHECK(deep.status == 400);
+
+    CHECK(testing::queryStrings(f.dbPath(), "SELECT count(*) FROM checkins")[0] == "0");
+    CHECK(testing::queryStrings(f.dbPath(), "SELECT count(*) FROM batches")[0] == "0");
+    // The collector still serves after all of that.
+    CHECK(f.post("/v1/batches",
+                 core::encodeBatch(batchOf(std::string(32, 'd'), {{4, kDay1Morning}})),
+                 device.deviceToken)
+              .status == 200);
+}
+
+TEST_CASE("a client that stalls mid-request is disconnected, and others are served meanwhile") {
+    testing::TempDir dir;
+    core::SystemClock clock;
+    core::SystemRandom random;
+    auto store = collector::Store::open(dir / "c.db", clock, random);
+    REQUIRE(store);
+    collector::ServerOptions options;
+    options.certFile = testing::TestCa::serverCert();
+    options.keyFile = testing::TestCa::serverKey();
+    options.port = 0;
+    options.readTimeoutSeconds = 1;
+    auto server = collector::Server::create(*store.value(), options);
+    REQUIRE(server);
+    const auto port = server.value()->bind();
+    REQUIRE(port);
+    std::thread serving([&] { (void)server.value()->run(); });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!server.value()->running() && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::yield();
+    }
+
+    // A TLS client that sends half a request line and then nothing.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(fd >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port.value()));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+    timeval wait{15, 0};  // the test's own deadline for the server to hang up
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+    SSL* ssl = SSL_new(context);
+    SSL_set_fd(ssl, fd);
+    REQUIRE(SSL_connect(ssl) == 1);
+    const std::string partial = "POST /v1/batches HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    REQUIRE(SSL_write(ssl, partial.data(), static_cast<int>(partial.size())) > 0);
+
+    // Meanwhile another client is answered.
+    auto sender = testing::makeTestSender();
+    auto ping = testing::sendOk(*sender, "GET",
+                                "https://127.0.0.1:" + std::to_string(port.value()) + "/v1/ping",
+                                "no-such-token");
+    CHECK(ping.status == 401);
+
+    // The stalled one is hung up on (httplib answers 400 first), well before
+    // our own 15 s deadline would end the read.
+    const auto started = std::chrono::steady_clock::now();
+    std::string answer;
+    char buffer[512];
+    int read = 0;
+    while ((read = SSL_read(ssl, buffer, sizeof buffer)) > 0) {
+        answer.append(buffer, static_cast<std::size_t>(read));
+    }
+    const auto waited = std::chrono::steady_clock::now() - started;
+    INFO(answer);
+    CHECK((answer.empty() || answer.rfind("HTTP/1.1 4", 0) == 0));
+    CHECK(waited < std::chrono::seconds(14));
+    SSL_free(ssl);
+    SSL_CTX_free(context);
+    ::close(fd);
+    server.value()->stop();
+    serving.join();
+}
+
+TEST_CASE("the collector speaks TLS 1.2 or later only") {
+    Fixture f;
+    const std::string url = f.collector.url();
+    const int port = std::stoi(url.substr(url.rfind(':') + 1));
+    // Returns whether a client limited to `version` completes a handshake.
+    auto handshake = [&](int version) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        REQUIRE(fd >= 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<std::uint16_t>(port));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        timeval wait{15, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+        SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+        SSL_CTX_set_security_level(context, 0);  // so the client itself would allow old TLS
+        SSL_CTX_set_min_proto_version(context, version);
+        SSL_CTX_set_max_proto_version(context, version);
+        SSL* ssl = SSL_new(context);
+        SSL_set_fd(ssl, fd);
+        const bool ok = SSL_connect(ssl) == 1;
+        SSL_free(ssl);
+        SSL_CTX_free(context);
+        ::close(fd);
+        return ok;
+    };
+    CHECK(handshake(TLS1_2_VERSION));
+    CHECK(handshake(TLS1_3_VERSION));
+    CHECK_FALSE(handshake(TLS1_1_VERSION));
+    CHECK_FALSE(handshake(TLS1_VERSION));
 }

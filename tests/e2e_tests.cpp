@@ -40,9 +40,10 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     const std::string code = admin({"enroll-code", "--db", db, "--site", "leeds"});
     const std::string managerToken = admin({"manager-token", "--db", db, "--name", "Ana"});
 
-    testing::ChildProcess collector({kCollector, "serve", "--db", db, "--listen", "127.0.0.1:0",
-                                     "--cert", testing::TestCa::serverCert(), "--key",
-                                     testing::TestCa::serverKey()});
+    testing::ChildProcess collector(
+        {kCollector, "serve", "--db", db, "--listen", "127.0.0.1:0", "--cert",
+         testing::TestCa::serverCert(), "--key", testing::TestCa::serverKey()},
+        /*mergeStderr=*/true);
     const std::string banner = collector.readLine(steady_clock::now() + seconds(20));
     const auto at = banner.find("https://");
     REQUIRE(at != std::string::npos);
@@ -70,7 +71,8 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     REQUIRE(config);
     CHECK(config->siteId == "leeds");
 
-    // The kiosk, with its real upload worker.
+    // The kiosk, with its real upload worker; what it logs is kept to check.
+    testing::StderrCapture kioskLog;
     core::SystemClock clock;
     core::SystemRandom random;
     kiosk::KioskOptions options;
@@ -116,6 +118,12 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     INFO("upload status: " << app.value()->uploadStatus().lastError);
     REQUIRE(uploaded);
     CHECK(app.value()->uploadStatus().acknowledgedTotal == 50);
+    // Its log never holds an answer: no reason picked, no score.
+    const std::string logged = kioskLog.text();
+    INFO("kiosk log: " << logged);
+    for (const char* answer : {"workload", "commute", "team", "score"}) {
+        CHECK(logged.find(answer) == std::string::npos);
+    }
     CHECK(testing::queryStrings(config->databasePath, "SELECT count(*) FROM checkins")[0] == "0");
     // The reasons arrived with their check-ins (10 with workload; 6 with team and commute).
     CHECK(testing::queryStrings(db,
@@ -193,6 +201,14 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
                                           managerToken, "--site", "leeds", "--by", "fortnight"});
     CHECK(badPeriod.exitCode != 0);
     CHECK_THAT(badPeriod.err, Catch::Contains("--by"));
+
+    // The collector logged nothing about the uploads or the reads: no client
+    // address, no time, no content.
+    const std::string collectorLog = collector.stopAndReadRest();
+    INFO("collector log: " << collectorLog);
+    CHECK(collectorLog.find("127.0.0.1") == std::string::npos);
+    CHECK(collectorLog.find("batch") == std::string::npos);
+    CHECK(collectorLog.find("workload") == std::string::npos);
 }
 
 TEST_CASE("carekiosk --screenshots writes every screen in every language for a person to check") {

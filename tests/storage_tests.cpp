@@ -1,3 +1,6 @@
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <set>
@@ -49,6 +52,51 @@ TEST_CASE("the stored check-in has no time, sequence or identity columns") {
                                          "hour_bucket", "batch_id", "reasons", "team"});
     // WITHOUT ROWID: there is no hidden insertion sequence either.
     CHECK_FALSE(outbox->database().prepare("SELECT rowid FROM checkins"));
+}
+
+TEST_CASE("database files are readable by their owner only, and a looser one is tightened") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    const auto mode = [](const std::filesystem::path& p) {
+        struct stat info {};
+        REQUIRE(::stat(p.c_str(), &info) == 0);
+        return info.st_mode & 0777;
+    };
+    {
+        auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+        REQUIRE(outbox);
+        REQUIRE(outbox->add(checkIn(3)));
+        for (const char* name : {"kiosk.db", "kiosk.db-wal", "kiosk.db-shm"}) {
+            INFO(name);
+            CHECK(mode(dir / name) == 0600);
+        }
+    }
+    ::chmod((dir / "kiosk.db").c_str(), 0644);
+    auto reopened = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(reopened);
+    CHECK(mode(dir / "kiosk.db") == 0600);
+    CHECK(reopened->pendingCount().value() == 1);  // tightening kept the data
+}
+
+TEST_CASE("a batch lists its check-ins in random order, not in the order people came") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random);
+    REQUIRE(outbox);
+    std::vector<int> arrived;
+    for (int i = 0; i < 40; ++i) {
+        arrived.push_back(i % 5 + 1);
+        REQUIRE(outbox->add(checkIn(i % 5 + 1)));
+    }
+    auto batch = outbox->nextBatch();
+    REQUIRE(batch);
+    REQUIRE(batch.value());
+    std::vector<int> sent;
+    for (const auto& c : batch.value()->checkIns) {
+        sent.push_back(c.score);
+    }
+    CHECK(std::is_permutation(sent.begin(), sent.end(), arrived.begin(), arrived.end()));
+    CHECK(sent != arrived);  // ordered by each row's random key
 }
 
 TEST_CASE("a batch id is persisted before sending and reused after a restart") {

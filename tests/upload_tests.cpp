@@ -1,5 +1,7 @@
 #include <zlib.h>
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <set>
 
 #include <condition_variable>
 #include <deque>
@@ -117,6 +119,33 @@ TEST_CASE("an acknowledged batch is deleted, and the request carries the token a
     CHECK(f.sender.sent[0].url == "https://collector.test/v1/batches");
     CHECK(f.sender.sent[0].bearerToken == "device-token");
     CHECK(sentBatchId(f.sender.sent[0]) == id);
+}
+
+TEST_CASE("a batch on the wire carries only score, reasons, site, team, question set and hour") {
+    Fixture f;
+    REQUIRE(f.outbox.add(core::CheckIn{2, "leeds", 1, 1795845600, {"workload"}, "finance"}));
+    f.addCheckIns(2);
+    f.sender.answers.push_back(ackFor(f.outbox.nextBatch().value()->batchId, 3));
+    REQUIRE_FALSE(f.uploader.drain().error);
+    REQUIRE(f.sender.sent.size() == 1);
+    const auto body = nlohmann::json::parse(gunzip(f.sender.sent[0].body));
+    std::set<std::string> top;
+    for (const auto& [key, value] : body.items()) {
+        top.insert(key);
+    }
+    CHECK(top == std::set<std::string>{"batch_id", "checkins"});
+    for (const auto& row : body["checkins"]) {
+        std::set<std::string> keys;
+        for (const auto& [key, value] : row.items()) {
+            keys.insert(key);
+        }
+        keys.erase("team");  // only when the kiosk has one
+        CHECK(keys ==
+              std::set<std::string>{"score", "site_id", "question_set_version", "hour", "reasons"});
+        CHECK(row["hour"].get<std::int64_t>() % 3600 == 0);  // an hour, never a moment
+    }
+    // The only identity on the request is the kiosk's token, never a person's.
+    CHECK(f.sender.sent[0].bearerToken == "device-token");
 }
 
 TEST_CASE("failures delete nothing, and the retry sends the same batch id") {

@@ -20,7 +20,6 @@ using core::makeError;
 namespace {
 
 constexpr std::size_t kMaxBodyBytes = 4 * 1024 * 1024;
-constexpr time_t kReadTimeoutSeconds = 20;
 constexpr int kMaxSummaryDays = 3660;
 
 int httpStatusFor(const Error& error) {
@@ -687,8 +686,8 @@ Result<std::unique_ptr<Server>> Server::create(Store& store, const ServerOptions
     }
     SSL_CTX_set_min_proto_version(impl->http->ssl_context(), TLS1_2_VERSION);
     impl->http->set_payload_max_length(kMaxBodyBytes);
-    impl->http->set_read_timeout(kReadTimeoutSeconds, 0);
-    impl->http->set_write_timeout(kReadTimeoutSeconds, 0);
+    impl->http->set_read_timeout(options.readTimeoutSeconds, 0);
+    impl->http->set_write_timeout(options.readTimeoutSeconds, 0);
     impl->routes();
     return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

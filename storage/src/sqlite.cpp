@@ -1,5 +1,9 @@
 #include "carekiosk/storage/sqlite.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <utility>
 
 namespace carekiosk::storage {
@@ -43,6 +47,19 @@ core::Error Database::lastError(const std::string& what) const {
 
 Result<Database> Database::open(const std::filesystem::path& path,
                                 std::span<const Migration> migrations) {
+    // Created 0600 before SQLite opens it, so no other user can read
+    // check-ins or tokens at any moment; SQLite gives its -wal and -shm files
+    // the database file's mode. A file that came looser is tightened.
+    if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) {
+        ::close(fd);
+    }
+    for (const char* suffix : {"", "-wal", "-shm"}) {
+        const std::string file = path.string() + suffix;
+        struct stat info {};
+        if (::stat(file.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
+            ::chmod(file.c_str(), info.st_mode & 0700);
+        }
+    }
     sqlite3* raw = nullptr;
     const int rc =
         sqlite3_open_v2(path.c_str(), &raw,

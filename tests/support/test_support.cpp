@@ -194,12 +194,12 @@ std::string runOk(const std::vector<std::string>& argv) {
     return trimmed(r.out);
 }
 
-ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+ChildProcess::ChildProcess(const std::vector<std::string>& argv, bool mergeStderr) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
         throw std::runtime_error("pipe failed");
     }
-    pid_ = spawn(argv, fds[1], STDERR_FILENO);
+    pid_ = spawn(argv, fds[1], mergeStderr ? fds[1] : STDERR_FILENO);
     close(fds[1]);
     stdoutFd_ = fds[0];
 }
@@ -218,6 +218,19 @@ ChildProcess::~ChildProcess() {
     if (stdoutFd_ >= 0) {
         close(stdoutFd_);
     }
+}
+
+std::string ChildProcess::stopAndReadRest() {
+    kill(SIGTERM);
+    std::string rest = std::move(buffer_);
+    buffer_.clear();
+    char chunk[1024];
+    ssize_t n = 0;
+    // The child has exited, so the pipe ends once its output is read.
+    while ((n = read(stdoutFd_, chunk, sizeof chunk)) > 0) {
+        rest.append(chunk, static_cast<std::size_t>(n));
+    }
+    return rest;
 }
 
 std::string ChildProcess::readLine(std::chrono::steady_clock::time_point deadline) {
@@ -277,6 +290,37 @@ upload::HttpResponse sendOk(upload::HttpSender& sender, const std::string& metho
     INFO(method << " " << url);
     REQUIRE(response);
     return response.value();
+}
+
+}  // namespace carekiosk::testing
+
+namespace carekiosk::testing {
+
+StderrCapture::StderrCapture() {
+    char name[] = "/tmp/carekiosk-stderr-XXXXXX";
+    const int fd = ::mkstemp(name);
+    if (fd < 0) {
+        throw std::runtime_error("cannot create a file for standard error");
+    }
+    path_ = name;
+    std::fflush(stderr);
+    saved_ = ::dup(2);
+    ::dup2(fd, 2);
+    ::close(fd);
+}
+
+StderrCapture::~StderrCapture() {
+    std::fflush(stderr);
+    ::dup2(saved_, 2);
+    ::close(saved_);
+    std::error_code ignored;
+    std::filesystem::remove(path_, ignored);
+}
+
+std::string StderrCapture::text() const {
+    std::fflush(stderr);
+    std::ifstream in(path_, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 }  // namespace carekiosk::testing

@@ -128,9 +128,27 @@ std::string runOk(const std::vector<std::string>& argv);
 std::string trimmed(std::string text);
 
 // A long-running child process whose stdout can be read line by line.
+// Sends this process's standard error (fd 2) to a temporary file while it
+// lives, so a test can read what the code under test logged.
+class StderrCapture {
+  public:
+    StderrCapture();
+    ~StderrCapture();  // restores fd 2 and deletes the file
+    StderrCapture(const StderrCapture&) = delete;
+    StderrCapture& operator=(const StderrCapture&) = delete;
+    // Everything written to standard error since construction.
+    std::string text() const;
+
+  private:
+    int saved_ = -1;
+    std::filesystem::path path_;
+};
+
 class ChildProcess {
   public:
-    explicit ChildProcess(const std::vector<std::string>& argv);
+    // `mergeStderr`: the child's standard error joins its standard output in
+    // what readLine() and stopAndReadRest() return.
+    explicit ChildProcess(const std::vector<std::string>& argv, bool mergeStderr = false);
     ~ChildProcess();  // SIGTERM, then wait
     ChildProcess(const ChildProcess&) = delete;
     ChildProcess& operator=(const ChildProcess&) = delete;
@@ -138,6 +156,8 @@ class ChildProcess {
     void kill(int signal);
     // The next stdout line, or empty if none arrived before the deadline.
     std::string readLine(std::chrono::steady_clock::time_point deadline);
+    // Stops the process (SIGTERM) and returns all it wrote that was not read yet.
+    std::string stopAndReadRest();
 
   private:
     int pid_ = -1;

@@ -46,6 +46,9 @@ struct ServerOptions {
     int minGroup = 5;  // smallest group any summary shows (see anonymity.hpp); at least 3
     FleetRules fleetRules;
     int buddyRetentionDays = 30;  // handled buddy requests are deleted after this
+    // A client that sends nothing for this long is disconnected, so slow or
+    // stalled clients cannot hold the server's threads.
+    int readTimeoutSeconds = 20;
 };
 
 class Server {
