@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
     std::string dir = std::filesystem::temp_directory_path() / "carekiosk-bench-commit";
     cli.add_option("--count", count, "commits to time (each side)")->check(CLI::Range(10, 1000000));
     cli.add_option("--dir", dir, "where to write (the filesystem under test)");
+    bool json = false;
+    cli.add_flag("--json", json, "print one JSON object (for bench/run) instead of a table");
     CLI11_PARSE(cli, argc, argv);
 
     std::filesystem::remove_all(dir);
@@ -95,6 +97,13 @@ int main(int argc, char** argv) {
 
     const auto a = percentiles(ours);
     const auto b = percentiles(raw);
+    if (json) {
+        std::printf(
+            "{\"count\": %d, \"p50_ms\": %.3f, \"p99_ms\": %.3f, \"baseline_p50_ms\": %.3f, "
+            "\"baseline_p99_ms\": %.3f}\n",
+            count, a.p50, a.p99, b.p50, b.p99);
+        return 0;
+    }
     const std::string title = "commit of one check-in (" + std::to_string(count) + " each)";
     std::printf("%-40s %10s %10s\n", title.c_str(), "p50 ms", "p99 ms");
     std::printf("%-40s %10.3f %10.3f\n", "carekiosk Outbox::add (WAL, FULL)", a.p50, a.p99);

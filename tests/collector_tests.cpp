@@ -2,6 +2,7 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -907,4 +908,44 @@ TEST_CASE("the collector speaks TLS 1.2 or later only") {
     CHECK(handshake(TLS1_3_VERSION));
     CHECK_FALSE(handshake(TLS1_1_VERSION));
     CHECK_FALSE(handshake(TLS1_VERSION));
+}
+
+TEST_CASE(
+    "summaries read per-day rollups kept on ingest, and an older database gets them "
+    "built from its check-ins") {
+    testing::TempDir dir;
+    core::SystemClock clock;
+    core::SystemRandom random;
+    std::vector<collector::DayCounts> before;
+    {
+        auto store = collector::Store::open(dir / "c.db", clock, random).value();
+        REQUIRE(store->createSite("leeds", "Leeds office"));
+        const auto kiosk = store->enroll(store->createEnrollCode("leeds").value()).value();
+        auto batch = batchOf(std::string(32, 'e'),
+                             {{2, kDay1Morning}, {4, kDay1Morning}, {4, kDay2Morning}});
+        batch.checkIns[0].reasons = {"workload"};
+        REQUIRE(store->storeBatch({kiosk.deviceId, "leeds"}, batch));
+        before = store->dayCounts("leeds", 0, 50000).value();
+    }
+    REQUIRE(before.size() == 2);
+    CHECK(before[0].perScore == std::array<int, 5>{0, 1, 0, 1, 0});
+    CHECK(before[0].reasons == std::map<std::string, int>{{"workload", 1}});
+    // The same counts from the rollup tables alone.
+    CHECK(testing::queryStrings(dir / "c.db", "SELECT sum(count) FROM day_scores")[0] == "3");
+    // A database from before the rollups: drop them and go back to schema 8.
+    {
+        sqlite3* db = nullptr;
+        REQUIRE(sqlite3_open((dir / "c.db").c_str(), &db) == SQLITE_OK);
+        REQUIRE(sqlite3_exec(db,
+                             "DROP TABLE day_scores; DROP TABLE day_reasons; "
+                             "PRAGMA user_version = 8;",
+                             nullptr, nullptr, nullptr) == SQLITE_OK);
+        sqlite3_close(db);
+    }
+    auto reopened = collector::Store::open(dir / "c.db", clock, random).value();
+    const auto after = reopened->dayCounts("leeds", 0, 50000).value();
+    REQUIRE(after.size() == 2);
+    CHECK(after[0].perScore == before[0].perScore);
+    CHECK(after[0].reasons == before[0].reasons);
+    CHECK(after[1].perScore == before[1].perScore);
 }

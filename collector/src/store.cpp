@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 #include <map>
+#include <tuple>
 
 namespace carekiosk::collector {
 
@@ -136,6 +137,34 @@ constexpr Migration kMigrations[] = {
     {8, R"sql(
         -- The optional team tag of the kiosk a check-in came from ('' for none).
         ALTER TABLE checkins ADD COLUMN team TEXT NOT NULL DEFAULT '';
+    )sql"},
+    {9, R"sql(
+        -- Per-day counts kept up to date as batches arrive, so a summary reads a
+        -- few hundred rows per site and year however many check-ins are stored.
+        -- Filled here from what is already stored.
+        CREATE TABLE day_scores (
+            site_id TEXT NOT NULL,
+            day INTEGER NOT NULL,
+            team TEXT NOT NULL,
+            score INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (site_id, day, team, score)
+        ) WITHOUT ROWID;
+        CREATE TABLE day_reasons (
+            site_id TEXT NOT NULL,
+            day INTEGER NOT NULL,
+            team TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (site_id, day, team, reason)
+        ) WITHOUT ROWID;
+        INSERT INTO day_scores (site_id, day, team, score, count)
+            SELECT site_id, hour_bucket / 86400, team, score, count(*) FROM checkins
+            GROUP BY site_id, hour_bucket / 86400, team, score;
+        INSERT INTO day_reasons (site_id, day, team, reason, count)
+            SELECT c.site_id, c.hour_bucket / 86400, c.team, r.reason, count(*)
+            FROM checkin_reasons r JOIN checkins c ON c.id = r.checkin_id
+            GROUP BY c.site_id, c.hour_bucket / 86400, c.team, r.reason;
     )sql"},
 };
 
@@ -918,7 +947,15 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
     if (!insertReason) {
         return insertReason.error();
     }
+    // The batch's per-day counts, added to the rollups below in one statement
+    // per (day, team, score) and (day, team, reason).
+    std::map<std::tuple<std::int64_t, std::string, std::string>, std::int64_t> rollup;
     for (const auto& c : batch.checkIns) {
+        const std::int64_t day = c.hourBucket / 86400;
+        ++rollup[{day, c.team, "#" + std::to_string(c.score)}];
+        for (const auto& reason : c.reasons) {
+            ++rollup[{day, c.team, reason}];
+        }
         std::array<std::uint8_t, 16> key{};
         random_.fill(key);
         insert->reset();
@@ -939,6 +976,31 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
             }
         }
     }
+    auto addScore = db_.prepare(
+        "INSERT INTO day_scores (site_id, day, team, score, count) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (site_id, day, team, score) DO UPDATE SET count = count + excluded.count");
+    auto addReason = db_.prepare(
+        "INSERT INTO day_reasons (site_id, day, team, reason, count) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (site_id, day, team, reason) DO UPDATE SET count = count + excluded.count");
+    if (!addScore || !addReason) {
+        return !addScore ? addScore.error() : addReason.error();
+    }
+    for (const auto& [key, count] : rollup) {
+        const auto& [day, team, what] = key;
+        // Option ids never start with '#', so "#3" can only be score 3.
+        const bool score = what[0] == '#';
+        auto& stmt = score ? addScore.value() : addReason.value();
+        stmt.reset();
+        stmt.bind(1, device.siteId).bind(2, day).bind(3, team);
+        if (score) {
+            stmt.bind(4, static_cast<std::int64_t>(what[1] - '0'));
+        } else {
+            stmt.bind(4, what);
+        }
+        if (auto s = stmt.bind(5, count).run(); !s) {
+            return s.error();
+        }
+    }
     // Acknowledge only after our own commit.
     if (auto s = tx->commit(); !s) {
         return s.error();
@@ -948,28 +1010,23 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
 
 Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::int64_t fromDay,
                                                 std::int64_t toDay) {
-    constexpr std::int64_t kSecondsPerDay = 86400;
     std::lock_guard lock(mutex_);
     // Keyed by (team, day); buddy requests carry no team and count under "".
     std::map<std::pair<std::string, std::int64_t>, DayCounts> days;
+    // From the rollups kept on ingest, not from the check-ins themselves.
     auto scores = db_.prepare(
-        "SELECT team, hour_bucket / 86400 AS day, score, count(*) FROM checkins "
-        "WHERE site_id = ? AND hour_bucket >= ? AND hour_bucket < ? "
-        "GROUP BY team, day, score");
+        "SELECT team, day, score, count FROM day_scores WHERE site_id = ? AND day >= ? AND "
+        "day <= ?");
     auto reasons = db_.prepare(
-        "SELECT c.team, c.hour_bucket / 86400 AS day, r.reason, count(*) FROM checkin_reasons r "
-        "JOIN checkins c ON c.id = r.checkin_id "
-        "WHERE c.site_id = ? AND c.hour_bucket >= ? AND c.hour_bucket < ? "
-        "GROUP BY c.team, day, r.reason");
+        "SELECT team, day, reason, count FROM day_reasons WHERE site_id = ? AND day >= ? AND "
+        "day <= ?");
     auto buddies = db_.prepare(
         "SELECT day, count FROM buddy_counts WHERE site_id = ? AND day >= ? AND day <= ?");
     if (!scores || !reasons || !buddies) {
         return !scores ? scores.error() : !reasons ? reasons.error() : buddies.error();
     }
-    scores->bind(1, siteId).bind(2, fromDay * kSecondsPerDay).bind(3, (toDay + 1) * kSecondsPerDay);
-    reasons->bind(1, siteId)
-        .bind(2, fromDay * kSecondsPerDay)
-        .bind(3, (toDay + 1) * kSecondsPerDay);
+    scores->bind(1, siteId).bind(2, fromDay).bind(3, toDay);
+    reasons->bind(1, siteId).bind(2, fromDay).bind(3, toDay);
     buddies->bind(1, siteId).bind(2, fromDay).bind(3, toDay);
     // Steps `stmt` to its end, handing each row to `onRow`.
     auto each = [](storage::Statement& stmt, auto onRow) -> Status {

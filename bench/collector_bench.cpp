@@ -1,0 +1,377 @@
+// The collector-side rows of bench/run. Each subcommand prints one JSON object.
+//
+//   bench_collector drain   --server URL --ca PEM --code CODE --count N --work DIR
+//       Fills a kiosk outbox with N check-ins, drains it through the real
+//       Uploader and libcurl sender, and reports check-ins/s and the process's
+//       peak RSS before and after the drain. It also writes the same kind of
+//       batch bodies (gzip JSON, 500 rows, fresh ids) into DIR/bodies/ and a
+//       curl config DIR/curl.cfg that posts them all over one connection: the
+//       baseline bench/run times with curl.
+//   bench_collector ingest  --server URL --ca PEM --codes C1,C2,.. --rows N
+//       One thread per enrolment code (a kiosk each) enrols and posts N/threads
+//       rows in batches of 500 at the same time; reports rows/s. Baseline: the
+//       same rows inserted into a bare SQLite table in one transaction.
+//   bench_collector summary --rows N --sites S --work DIR
+//       Writes N check-ins spread over a year and S sites straight into a
+//       collector database, then times a year of weekly summaries for one site
+//       and for all sites (p50, p99).
+#include <sqlite3.h>
+#include <sys/resource.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <thread>
+#include <vector>
+
+#include "carekiosk/collector/store.hpp"
+#include "carekiosk/core/clock.hpp"
+#include "carekiosk/core/wire.hpp"
+#include "carekiosk/storage/outbox.hpp"
+#include "carekiosk/upload/http_sender.hpp"
+#include "carekiosk/upload/uploader.hpp"
+
+using namespace carekiosk;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+constexpr std::int64_t kHour = 1795845600;  // 2026-11-28 06:00Z
+constexpr std::size_t kRowsPerBatch = 500;
+
+double secondsSince(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+long peakRssKb() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return usage.ru_maxrss;
+}
+
+double percentile(std::vector<double> values, double p) {
+    std::sort(values.begin(), values.end());
+    const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+    return values.empty() ? 0.0 : values[std::min(index, values.size() - 1)];
+}
+
+std::string hexId(std::mt19937_64& random) {
+    char id[33];
+    std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(random()),
+                  static_cast<unsigned long long>(random()));
+    return id;
+}
+
+core::CheckIn someCheckIn(std::mt19937_64& random, const std::string& site) {
+    core::CheckIn c{static_cast<int>(random() % 5) + 1, site, 1, kHour, {}};
+    if (random() % 3 == 0) {
+        c.reasons = {"workload"};
+    }
+    return c;
+}
+
+int fail(const std::string& message) {
+    std::fprintf(stderr, "bench_collector: %s\n", message.c_str());
+    return 1;
+}
+
+// Enrols a kiosk with `code`; returns its device token, or "" after saying why.
+std::string enrol(const std::string& server, const upload::TlsOptions& tls,
+                  const std::string& code) {
+    auto sender = upload::makeCurlSender(tls);
+    upload::HttpRequest request;
+    request.method = "POST";
+    request.url = server + "/v1/enroll";
+    request.body = core::encodeEnrollRequest({code});
+    auto answer = sender->send(request);
+    if (!answer || answer->status != 200) {
+        fail("enrolment failed: " + (answer ? answer->body : answer.error().message));
+        return {};
+    }
+    return core::decodeEnrollResponse(answer->body).value().deviceToken;
+}
+
+int drain(const std::string& server, const std::string& ca, const std::string& code, int count,
+          const std::filesystem::path& work) {
+    upload::TlsOptions tls;
+    tls.caFile = ca;
+    const std::string token = enrol(server, tls, code);
+    if (token.empty()) {
+        return 1;
+    }
+    std::filesystem::create_directories(work / "bodies");
+    core::SystemRandom systemRandom;
+    auto outbox = storage::Outbox::open(work / "kiosk.db", systemRandom);
+    if (!outbox) {
+        return fail(outbox.error().message);
+    }
+    std::mt19937_64 random(42);
+    // One transaction for the fill: the fill is not what is measured.
+    (void)outbox->database().exec("BEGIN");
+    for (int i = 0; i < count; ++i) {
+        if (auto added = outbox->add(someCheckIn(random, "bench")); !added) {
+            return fail(added.error().message);
+        }
+    }
+    (void)outbox->database().exec("COMMIT");
+    const long rssBefore = peakRssKb();
+
+    // The baseline's bodies: the same kind of batches, gzip JSON of 500 rows.
+    std::ofstream config(work / "curl.cfg");
+    for (int written = 0, file = 0; written < count; ++file) {
+        core::Batch batch{hexId(random), {}};
+        for (std::size_t r = 0; r < kRowsPerBatch && written < count; ++r, ++written) {
+            batch.checkIns.push_back(someCheckIn(random, "bench"));
+        }
+        auto body = upload::gzipCompress(core::encodeBatch(batch));
+        if (!body) {
+            return fail(body.error().message);
+        }
+        const auto path = work / "bodies" / (std::to_string(file) + ".json.gz");
+        std::ofstream(path, std::ios::binary) << body.value();
+        config << (file ? "next\n" : "") << "url = \"" << server << "/v1/batches\"\n"
+               << "header = \"Authorization: Bearer " << token << "\"\n"
+               << "header = \"Content-Type: application/json\"\n"
+               << "header = \"Content-Encoding: gzip\"\n"
+               << "data-binary = \"@" << path.string() << "\"\n"
+               << "cacert = \"" << ca << "\"\n"
+               << "output = \"/dev/null\"\n";
+    }
+    config.close();
+
+    auto sender = upload::makeCurlSender(tls);
+    core::SystemClock clock;
+    upload::Uploader uploader(outbox.value(), *sender, {server, token}, clock);
+    const auto start = Clock::now();
+    const auto outcome = uploader.drain();
+    const double seconds = secondsSince(start);
+    if (outcome.error) {
+        return fail("the drain stopped: " + outcome.error->message);
+    }
+    std::printf(
+        "{\"checkins\": %lld, \"seconds\": %.3f, \"per_second\": %.0f, "
+        "\"peak_rss_kb_before_drain\": %ld, \"peak_rss_kb_after_drain\": %ld}\n",
+        static_cast<long long>(outcome.checkInsAcknowledged), seconds,
+        static_cast<double>(outcome.checkInsAcknowledged) / seconds, rssBefore, peakRssKb());
+    return 0;
+}
+
+int bareInsert(std::int64_t rows, const std::filesystem::path& path, double& seconds) {
+    std::filesystem::remove(path);
+    sqlite3* db = nullptr;
+    if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
+        return fail("cannot open " + path.string());
+    }
+    sqlite3_exec(db,
+                 "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
+                 "CREATE TABLE checkins (id BLOB PRIMARY KEY NOT NULL, site_id TEXT NOT NULL, "
+                 "score INTEGER NOT NULL, question_set_version INTEGER NOT NULL, "
+                 "hour_bucket INTEGER NOT NULL, team TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
+                 "CREATE INDEX checkins_by_site_hour ON checkins(site_id, hour_bucket);",
+                 nullptr, nullptr, nullptr);
+    sqlite3_stmt* insert = nullptr;
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO checkins (id, site_id, score, question_set_version, "
+                       "hour_bucket) VALUES (?, ?, ?, 1, ?)",
+                       -1, &insert, nullptr);
+    std::mt19937_64 random(7);
+    const auto start = Clock::now();
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    for (std::int64_t i = 0; i < rows; ++i) {
+        const std::uint64_t key[2] = {random(), random()};
+        sqlite3_bind_blob(insert, 1, key, sizeof key, SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert, 2, "bench", -1, SQLITE_STATIC);
+        sqlite3_bind_int(insert, 3, static_cast<int>(random() % 5) + 1);
+        sqlite3_bind_int64(insert, 4, kHour);
+        sqlite3_step(insert);
+        sqlite3_reset(insert);
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    seconds = secondsSince(start);
+    sqlite3_finalize(insert);
+    sqlite3_close(db);
+    return 0;
+}
+
+int ingest(const std::string& server, const std::string& ca, const std::vector<std::string>& codes,
+           std::int64_t rows, const std::filesystem::path& work) {
+    const auto kiosks = static_cast<std::int64_t>(codes.size());
+    const std::int64_t perKiosk = rows / kiosks;
+    upload::TlsOptions tls;
+    tls.caFile = ca;
+    std::atomic<std::int64_t> stored{0};
+    std::atomic<int> failures{0};
+    std::vector<std::thread> threads;
+    // Enrol every kiosk first, then start them together.
+    std::vector<std::string> tokens;
+    for (const auto& code : codes) {
+        tokens.push_back(enrol(server, tls, code));
+        if (tokens.back().empty()) {
+            return 1;
+        }
+    }
+    const auto start = Clock::now();
+    for (std::size_t k = 0; k < tokens.size(); ++k) {
+        threads.emplace_back([&, k] {
+            auto sender = upload::makeCurlSender(tls);
+            std::mt19937_64 random(k + 1);
+            for (std::int64_t sent = 0; sent < perKiosk;) {
+                core::Batch batch{hexId(random), {}};
+                for (std::size_t r = 0; r < kRowsPerBatch && sent < perKiosk; ++r, ++sent) {
+                    batch.checkIns.push_back(someCheckIn(random, "bench"));
+                }
+                upload::HttpRequest request;
+                request.method = "POST";
+                request.url = server + "/v1/batches";
+                request.bearerToken = tokens[k];
+                request.body = core::encodeBatch(batch);
+                auto answer = sender->send(request);
+                if (!answer || answer->status != 200) {
+                    ++failures;
+                    continue;
+                }
+                stored += static_cast<std::int64_t>(batch.checkIns.size());
+            }
+        });
+    }
+    for (auto& t : threads) {
+        t.join();
+    }
+    const double seconds = secondsSince(start);
+    double bareSeconds = 0;
+    if (int rc = bareInsert(stored.load(), work / "bare.db", bareSeconds); rc != 0) {
+        return rc;
+    }
+    std::printf(
+        "{\"kiosks\": %lld, \"rows\": %lld, \"failures\": %d, \"seconds\": %.3f, "
+        "\"rows_per_second\": %.0f, \"bare_sqlite_seconds\": %.3f, "
+        "\"bare_sqlite_rows_per_second\": %.0f}\n",
+        static_cast<long long>(kiosks), static_cast<long long>(stored.load()), failures.load(),
+        seconds, static_cast<double>(stored.load()) / seconds, bareSeconds,
+        static_cast<double>(stored.load()) / bareSeconds);
+    return failures.load() == 0 ? 0 : 1;
+}
+
+int summary(std::int64_t rows, int sites, const std::filesystem::path& work) {
+    std::filesystem::create_directories(work);
+    const auto path = work / "summary.db";
+    std::filesystem::remove(path);
+    core::SystemClock clock;
+    core::SystemRandom systemRandom;
+    auto store = collector::Store::open(path, clock, systemRandom);
+    if (!store) {
+        return fail(store.error().message);
+    }
+    for (int s = 0; s < sites; ++s) {
+        if (auto made = store.value()->createSite("site-" + std::to_string(s), "Site"); !made) {
+            return fail(made.error().message);
+        }
+    }
+    // Straight into the tables, in one transaction: filling is not measured.
+    sqlite3* db = nullptr;
+    sqlite3_open(path.c_str(), &db);
+    sqlite3_stmt* insert = nullptr;
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO checkins (id, site_id, score, question_set_version, "
+                       "hour_bucket) VALUES (?, ?, ?, 1, ?)",
+                       -1, &insert, nullptr);
+    std::mt19937_64 random(3);
+    const std::int64_t yearStart = core::parseDate("2025-11-24", "d").value() * 86400;
+    const auto fillStart = Clock::now();
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    for (std::int64_t i = 0; i < rows; ++i) {
+        const std::uint64_t key[2] = {random(), random()};
+        const std::string site = "site-" + std::to_string(random() % static_cast<unsigned>(sites));
+        sqlite3_bind_blob(insert, 1, key, sizeof key, SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert, 2, site.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(insert, 3, static_cast<int>(random() % 5) + 1);
+        sqlite3_bind_int64(insert, 4,
+                           yearStart + static_cast<std::int64_t>(random() % (364 * 24)) * 3600);
+        sqlite3_step(insert);
+        sqlite3_reset(insert);
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_finalize(insert);
+    // The rollups the collector keeps on ingest, built as its migration does.
+    sqlite3_exec(db,
+                 "INSERT INTO day_scores (site_id, day, team, score, count) "
+                 "SELECT site_id, hour_bucket / 86400, team, score, count(*) FROM checkins "
+                 "GROUP BY site_id, hour_bucket / 86400, team, score",
+                 nullptr, nullptr, nullptr);
+    sqlite3_close(db);
+    const double fillSeconds = secondsSince(fillStart);
+
+    const auto from = core::parseDate("2025-11-24", "d").value();
+    const auto to = core::parseDate("2026-11-22", "d").value();
+    std::vector<double> oneSite;
+    std::vector<double> allSites;
+    for (int repeat = 0; repeat < 11; ++repeat) {
+        auto start = Clock::now();
+        auto one = store.value()->summary({"site-0", core::SummaryPeriod::Week, from, to, 5, ""});
+        if (!one) {
+            return fail(one.error().message);
+        }
+        oneSite.push_back(secondsSince(start) * 1000);
+        start = Clock::now();
+        for (int s = 0; s < sites; ++s) {
+            auto each = store.value()->summary(
+                {"site-" + std::to_string(s), core::SummaryPeriod::Week, from, to, 5, ""});
+            if (!each) {
+                return fail(each.error().message);
+            }
+        }
+        allSites.push_back(secondsSince(start) * 1000);
+    }
+    std::printf(
+        "{\"rows\": %lld, \"sites\": %d, \"fill_seconds\": %.1f, \"one_site_p50_ms\": %.1f, "
+        "\"one_site_p99_ms\": %.1f, \"all_sites_p50_ms\": %.1f, \"all_sites_p99_ms\": %.1f}\n",
+        static_cast<long long>(rows), sites, fillSeconds, percentile(oneSite, 0.5),
+        percentile(oneSite, 0.99), percentile(allSites, 0.5), percentile(allSites, 0.99));
+    return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"carekiosk collector-side benchmarks (see the header of collector_bench.cpp)"};
+    app.require_subcommand(1);
+    std::string server;
+    std::string ca;
+    std::string code;
+    std::string work = "/tmp/carekiosk-bench";
+    int count = 100000;
+    auto* drainCmd = app.add_subcommand("drain", "upload drain through the real uploader");
+    drainCmd->add_option("--server", server)->required();
+    drainCmd->add_option("--ca", ca)->required();
+    drainCmd->add_option("--code", code, "enrolment code for the bench kiosk")->required();
+    drainCmd->add_option("--count", count)->check(CLI::Range(1, 10000000));
+    drainCmd->add_option("--work", work);
+    std::vector<std::string> codes;
+    std::int64_t rows = 200000;
+    auto* ingestCmd = app.add_subcommand("ingest", "concurrent kiosks posting to the collector");
+    ingestCmd->add_option("--server", server)->required();
+    ingestCmd->add_option("--ca", ca)->required();
+    ingestCmd->add_option("--codes", codes)->required()->delimiter(',');
+    ingestCmd->add_option("--rows", rows);
+    ingestCmd->add_option("--work", work);
+    int sites = 20;
+    auto* summaryCmd = app.add_subcommand("summary", "summary latency over many check-ins");
+    summaryCmd->add_option("--rows", rows);
+    summaryCmd->add_option("--sites", sites)->check(CLI::Range(1, 1000));
+    summaryCmd->add_option("--work", work);
+    CLI11_PARSE(app, argc, argv);
+    std::filesystem::create_directories(work);
+    if (drainCmd->parsed()) {
+        return drain(server, ca, code, count, work);
+    }
+    if (ingestCmd->parsed()) {
+        return ingest(server, ca, codes, rows, work);
+    }
+    return summary(rows, sites, work);
+}
