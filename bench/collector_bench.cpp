@@ -162,6 +162,32 @@ int drain(const std::string& server, const std::string& ca, const std::string& c
     return 0;
 }
 
+// Inserts `rows` check-ins into the open database's checkins table in one
+// transaction: a random key each, a score, the site from `siteOf(i)` and the
+// hour from `hourOf(i)`. The same statement the baseline and the summary fill use.
+template <typename SiteOf, typename HourOf>
+void insertCheckIns(sqlite3* db, std::int64_t rows, std::mt19937_64& random, SiteOf siteOf,
+                    HourOf hourOf) {
+    sqlite3_stmt* insert = nullptr;
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO checkins (id, site_id, score, question_set_version, "
+                       "hour_bucket) VALUES (?, ?, ?, 1, ?)",
+                       -1, &insert, nullptr);
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    for (std::int64_t i = 0; i < rows; ++i) {
+        const std::uint64_t key[2] = {random(), random()};
+        const std::string site = siteOf(i);
+        sqlite3_bind_blob(insert, 1, key, sizeof key, SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert, 2, site.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int(insert, 3, static_cast<int>(random() % 5) + 1);
+        sqlite3_bind_int64(insert, 4, hourOf(i));
+        sqlite3_step(insert);
+        sqlite3_reset(insert);
+    }
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_finalize(insert);
+}
+
 int bareInsert(std::int64_t rows, const std::filesystem::path& path, double& seconds) {
     std::filesystem::remove(path);
     sqlite3* db = nullptr;
@@ -175,26 +201,12 @@ int bareInsert(std::int64_t rows, const std::filesystem::path& path, double& sec
                  "hour_bucket INTEGER NOT NULL, team TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
                  "CREATE INDEX checkins_by_site_hour ON checkins(site_id, hour_bucket);",
                  nullptr, nullptr, nullptr);
-    sqlite3_stmt* insert = nullptr;
-    sqlite3_prepare_v2(db,
-                       "INSERT INTO checkins (id, site_id, score, question_set_version, "
-                       "hour_bucket) VALUES (?, ?, ?, 1, ?)",
-                       -1, &insert, nullptr);
     std::mt19937_64 random(7);
     const auto start = Clock::now();
-    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-    for (std::int64_t i = 0; i < rows; ++i) {
-        const std::uint64_t key[2] = {random(), random()};
-        sqlite3_bind_blob(insert, 1, key, sizeof key, SQLITE_TRANSIENT);
-        sqlite3_bind_text(insert, 2, "bench", -1, SQLITE_STATIC);
-        sqlite3_bind_int(insert, 3, static_cast<int>(random() % 5) + 1);
-        sqlite3_bind_int64(insert, 4, kHour);
-        sqlite3_step(insert);
-        sqlite3_reset(insert);
-    }
-    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    insertCheckIns(
+        db, rows, random, [](std::int64_t) { return std::string("bench"); },
+        [](std::int64_t) { return kHour; });
     seconds = secondsSince(start);
-    sqlite3_finalize(insert);
     sqlite3_close(db);
     return 0;
 }
@@ -276,28 +288,17 @@ int summary(std::int64_t rows, int sites, const std::filesystem::path& work) {
     // Straight into the tables, in one transaction: filling is not measured.
     sqlite3* db = nullptr;
     sqlite3_open(path.c_str(), &db);
-    sqlite3_stmt* insert = nullptr;
-    sqlite3_prepare_v2(db,
-                       "INSERT INTO checkins (id, site_id, score, question_set_version, "
-                       "hour_bucket) VALUES (?, ?, ?, 1, ?)",
-                       -1, &insert, nullptr);
     std::mt19937_64 random(3);
     const std::int64_t yearStart = core::parseDate("2025-11-24", "d").value() * 86400;
     const auto fillStart = Clock::now();
-    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-    for (std::int64_t i = 0; i < rows; ++i) {
-        const std::uint64_t key[2] = {random(), random()};
-        const std::string site = "site-" + std::to_string(random() % static_cast<unsigned>(sites));
-        sqlite3_bind_blob(insert, 1, key, sizeof key, SQLITE_TRANSIENT);
-        sqlite3_bind_text(insert, 2, site.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int(insert, 3, static_cast<int>(random() % 5) + 1);
-        sqlite3_bind_int64(insert, 4,
-                           yearStart + static_cast<std::int64_t>(random() % (364 * 24)) * 3600);
-        sqlite3_step(insert);
-        sqlite3_reset(insert);
-    }
-    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-    sqlite3_finalize(insert);
+    insertCheckIns(
+        db, rows, random,
+        [&](std::int64_t) {
+            return "site-" + std::to_string(random() % static_cast<unsigned>(sites));
+        },
+        [&](std::int64_t) {
+            return yearStart + static_cast<std::int64_t>(random() % (364 * 24)) * 3600;
+        });
     // The rollups the collector keeps on ingest, built as its migration does.
     sqlite3_exec(db,
                  "INSERT INTO day_scores (site_id, day, team, score, count) "

@@ -55,6 +55,32 @@ constexpr std::int64_t kDay1Morning = 1795845600;
 constexpr std::int64_t kDay1Afternoon = kDay1Morning + 5 * 3600;
 constexpr std::int64_t kDay2Morning = kDay1Morning + 23 * 3600;
 
+// A browser on the collector's HTML pages: TLS checked against the test CA,
+// and the session cookie of its last sign-in.
+struct Browser {
+    explicit Browser(const std::string& url)
+        : client("127.0.0.1", std::stoi(url.substr(url.rfind(':') + 1))) {
+        client.set_ca_cert_path(testing::TestCa::caFile().c_str());
+        client.enable_server_certificate_verification(true);
+    }
+    // Signs in with `token`; returns where the collector sends the browser next.
+    std::string signIn(const std::string& token) {
+        auto answer = client.Post("/signin", httplib::Params{{"token", token}});
+        REQUIRE(answer);
+        REQUIRE(answer->status == 303);
+        const auto setCookie = answer->get_header_value("Set-Cookie");
+        session = {{"Cookie", setCookie.substr(0, setCookie.find(';'))}};
+        return answer->get_header_value("Location");
+    }
+    httplib::Result get(const std::string& path) { return client.Get(path, session); }
+    httplib::Result post(const std::string& path, const httplib::Params& form) {
+        return client.Post(path, session, form);
+    }
+
+    httplib::SSLClient client;
+    httplib::Headers session;
+};
+
 core::Batch batchOf(const std::string& id,
                     std::initializer_list<std::pair<int, std::int64_t>> rows) {
     core::Batch b{id, {}};
@@ -528,15 +554,9 @@ TEST_CASE(
     }
     CHECK_THAT(collector::trendSvg(by["week"]), Catch::Contains("2026-W47: withheld"));
 
-    const std::string url = f.collector.url();
-    httplib::SSLClient browser("127.0.0.1", std::stoi(url.substr(url.rfind(':') + 1)));
-    browser.set_ca_cert_path(testing::TestCa::caFile().c_str());
-    browser.enable_server_certificate_verification(true);
-    auto signedIn = browser.Post("/signin", httplib::Params{{"token", manager}});
-    REQUIRE(signedIn);
-    const auto cookie = signedIn->get_header_value("Set-Cookie");
-    auto page = browser.Get("/?site=leeds&period=week&from=2026-11-02&to=2026-11-29",
-                            httplib::Headers{{"Cookie", cookie.substr(0, cookie.find(';'))}});
+    Browser browser(f.collector.url());
+    browser.signIn(manager);
+    auto page = browser.get("/?site=leeds&period=week&from=2026-11-02&to=2026-11-29");
     REQUIRE(page);
     REQUIRE(page->status == 200);
     CHECK_THAT(page->body, Catch::Contains("Responses<b>13</b>"));
@@ -585,20 +605,14 @@ TEST_CASE(
     CHECK(bad.status == 400);
     CHECK_THAT(core::errorMessageFromBody(bad.body), Catch::Contains("team"));
     // The dashboard offers the site's teams and draws the one picked.
-    const std::string url = f.collector.url();
-    httplib::SSLClient browser("127.0.0.1", std::stoi(url.substr(url.rfind(':') + 1)));
-    browser.set_ca_cert_path(testing::TestCa::caFile().c_str());
-    browser.enable_server_certificate_verification(true);
-    auto signedIn = browser.Post("/signin", httplib::Params{{"token", manager}});
-    REQUIRE(signedIn);
-    const auto cookie = signedIn->get_header_value("Set-Cookie");
-    const httplib::Headers headers{{"Cookie", cookie.substr(0, cookie.find(';'))}};
-    auto finance = browser.Get("/?site=leeds&team=finance&from=2026-11-24&to=2026-11-24", headers);
+    Browser browser(f.collector.url());
+    browser.signIn(manager);
+    auto finance = browser.get("/?site=leeds&team=finance&from=2026-11-24&to=2026-11-24");
     REQUIRE(finance);
     CHECK_THAT(finance->body, Catch::Contains("<h1>Leeds office, team finance</h1>"));
     CHECK_THAT(finance->body, Catch::Contains("<option value=\"ops\">ops</option>"));
     CHECK_THAT(finance->body, Catch::Contains("Responses<b>8</b>"));
-    auto ops = browser.Get("/?site=leeds&team=ops&from=2026-11-24&to=2026-11-24", headers);
+    auto ops = browser.get("/?site=leeds&team=ops&from=2026-11-24&to=2026-11-24");
     REQUIRE(ops);
     CHECK_THAT(ops->body, Catch::Contains("Responses<b>0</b>"));
     CHECK_THAT(ops->body, Catch::Contains("Days withheld<b>1</b>"));
@@ -629,41 +643,33 @@ TEST_CASE("a manager token for some sites reads and posts for those only") {
               .status == 201);
 
     // The dashboard offers only the covered sites, even when asked for another.
-    const std::string url = f.collector.url();
-    httplib::SSLClient browser("127.0.0.1", std::stoi(url.substr(url.rfind(':') + 1)));
-    browser.set_ca_cert_path(testing::TestCa::caFile().c_str());
-    browser.enable_server_certificate_verification(true);
-    auto signedIn = browser.Post("/signin", httplib::Params{{"token", leedsOnly.value()}});
-    REQUIRE(signedIn);
-    const auto cookie = signedIn->get_header_value("Set-Cookie");
-    auto page = browser.Get("/?site=york",
-                            httplib::Headers{{"Cookie", cookie.substr(0, cookie.find(';'))}});
+    Browser browser(f.collector.url());
+    browser.signIn(leedsOnly.value());
+    auto page = browser.get("/?site=york");
     REQUIRE(page);
     CHECK_THAT(page->body, Catch::Contains("<h1>Leeds office</h1>"));
     CHECK(page->body.find("York office") == std::string::npos);
     CHECK(page->body.find("Hull office") == std::string::npos);
 
     // "You said, we did" from the dashboard's form, for covered sites only.
-    const httplib::Headers session{{"Cookie", cookie.substr(0, cookie.find(';'))}};
-    auto posted = browser.Post("/messages", session,
-                               httplib::Params{{"site", "leeds"},
-                                               {"text", "Booths are now on floor 2."},
-                                               {"from", "2026-11-23"},
-                                               {"to", "2026-12-23"}});
+    auto posted = browser.post("/messages", httplib::Params{{"site", "leeds"},
+                                                            {"text", "Booths are now on floor 2."},
+                                                            {"from", "2026-11-23"},
+                                                            {"to", "2026-12-23"}});
     REQUIRE(posted);
     CHECK(posted->status == 303);
     CHECK(posted->get_header_value("Location") == "/?site=leeds&posted=1");
-    auto after = browser.Get("/?site=leeds&posted=1", session);
+    auto after = browser.get("/?site=leeds&posted=1");
     REQUIRE(after);
     CHECK_THAT(after->body, Catch::Contains("Message posted"));
-    auto elsewhere = browser.Post(
-        "/messages", session,
+    auto elsewhere = browser.post(
+        "/messages",
         httplib::Params{
             {"site", "york"}, {"text", "Hi"}, {"from", "2026-11-23"}, {"to", "2026-11-24"}});
     REQUIRE(elsewhere);
     CHECK(elsewhere->status == 403);
-    auto blank = browser.Post(
-        "/messages", session,
+    auto blank = browser.post(
+        "/messages",
         httplib::Params{
             {"site", "leeds"}, {"text", "  "}, {"from", "2026-11-23"}, {"to", "2026-11-24"}});
     REQUIRE(blank);
@@ -701,34 +707,21 @@ TEST_CASE("the managers' dashboard draws only what the smallest-group rule lets 
     const auto facilities =
         f.collector.store().createApiToken(collector::ApiRole::Facilities, "Fay").value();
 
-    const std::string url = f.collector.url();
-    httplib::SSLClient browser("127.0.0.1", std::stoi(url.substr(url.rfind(':') + 1)));
-    browser.set_ca_cert_path(testing::TestCa::caFile().c_str());
-    browser.enable_server_certificate_verification(true);
-    auto anonymous = browser.Get("/");
+    Browser browser(f.collector.url());
+    auto anonymous = browser.get("/");
     REQUIRE(anonymous);
     CHECK(anonymous->status == 303);
     CHECK(anonymous->get_header_value("Location") == "/signin");
-    auto signIn = [&](const std::string& token) {
-        auto answer = browser.Post("/signin", httplib::Params{{"token", token}});
-        REQUIRE(answer);
-        REQUIRE(answer->status == 303);
-        const auto cookie = answer->get_header_value("Set-Cookie");
-        return std::make_pair(answer->get_header_value("Location"),
-                              httplib::Headers{{"Cookie", cookie.substr(0, cookie.find(';'))}});
-    };
-    const auto [fleetPage, fleetCookie] = signIn(facilities);
-    CHECK(fleetPage == "/fleet");
-    auto notForFacilities = browser.Get("/", fleetCookie);
+    CHECK(browser.signIn(facilities) == "/fleet");
+    auto notForFacilities = browser.get("/");
     REQUIRE(notForFacilities);
     CHECK(notForFacilities->status == 303);
     CHECK(notForFacilities->get_header_value("Location") == "/fleet");
 
-    const auto [home, cookie] = signIn(manager);
-    CHECK(home == "/");
+    CHECK(browser.signIn(manager) == "/");
     const std::string day1 = core::formatDate(kDay1Morning / 86400);
     const std::string day3 = core::formatDate(kDay2Morning / 86400 + 1);
-    auto page = browser.Get("/?site=leeds&from=" + day1 + "&to=" + day3, cookie);
+    auto page = browser.get("/?site=leeds&from=" + day1 + "&to=" + day3);
     REQUIRE(page);
     REQUIRE(page->status == 200);
     const std::string& html = page->body;
