@@ -7,6 +7,7 @@
 #include <sstream>
 #include <thread>
 
+#include "carekiosk/collector/fast_random.hpp"
 #include "carekiosk/collector/fleet.hpp"
 #include "carekiosk/collector/server.hpp"
 #include "carekiosk/collector/site_config.hpp"
@@ -47,7 +48,7 @@ int serve(const std::string& dbPath, const std::string& listen, const std::strin
         return 2;
     }
     core::SystemClock clock;
-    core::SystemRandom random;
+    collector::SodiumRandom random;
     auto store = collector::Store::open(dbPath, clock, random);
     if (!store) {
         return fail(store.error());
@@ -186,7 +187,7 @@ int main(int argc, char** argv) {
         return serve(dbPath, listen, cert, key, minGroup, silentAfterMinutes);
     }
     core::SystemClock clock;
-    core::SystemRandom random;
+    collector::SodiumRandom random;
     auto store = collector::Store::open(dbPath, clock, random);
     if (!store) {
         return fail(store.error());
