@@ -4,6 +4,7 @@
 // Real SQLite files, a real collector over TLS, the real report CLI.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include "carekiosk/collector/buddy_inbox.hpp"
@@ -131,15 +132,30 @@ TEST_CASE(
     CHECK(core::decodeBuddyRequestList(after.body)->requests.empty());
 }
 
-TEST_CASE("handled buddy requests are deleted after the retention period (clock injected)") {
+// A collector store on a manual clock (Sat 28 Nov 2026 06:00Z) with site
+// "leeds" and one enrolled kiosk, for the buddy inbox's store-level tests.
+struct InboxStore {
     testing::TempDir dir;
     testing::ManualClock clock{system_clock::time_point(seconds(1795845600))};
     testing::SeededRandom random;
-    auto store = collector::Store::open(dir / "c.db", clock, random).value();
-    REQUIRE(store->createSite("leeds", "Leeds office"));
-    const auto kiosk = store->enroll(store->createEnrollCode("leeds").value()).value();
-    const collector::Device device{kiosk.deviceId, "leeds"};
-    const std::string sealed(2 * 60, 'a');
+    std::unique_ptr<collector::Store> store =
+        collector::Store::open(dir / "c.db", clock, random).value();
+    collector::Device device = enrolKiosk(*store);
+    const std::string sealed = std::string(2 * 60, 'a');
+
+    static collector::Device enrolKiosk(collector::Store& store) {
+        REQUIRE(store.createSite("leeds", "Leeds office"));
+        const auto kiosk = store.enroll(store.createEnrollCode("leeds").value()).value();
+        return {kiosk.deviceId, "leeds"};
+    }
+};
+
+TEST_CASE("handled buddy requests are deleted after the retention period (clock injected)") {
+    InboxStore f;
+    auto& store = f.store;
+    auto& clock = f.clock;
+    const auto& device = f.device;
+    const auto& sealed = f.sealed;
     core::BuddyRequestList list{{{std::string(32, '1'), "leeds", "walk", {}, sealed},
                                  {std::string(32, '2'), "leeds", "coffee", {"mornings"}, sealed}}};
     auto stored = store->storeBuddyRequests(device, list);
@@ -169,14 +185,11 @@ TEST_CASE("handled buddy requests are deleted after the retention period (clock 
 TEST_CASE(
     "summaries count buddy requests once each, and withhold a count below the smallest "
     "group") {
-    testing::TempDir dir;
-    testing::ManualClock clock{system_clock::time_point(seconds(1795845600))};  // Sat 28 Nov
-    testing::SeededRandom random;
-    auto store = collector::Store::open(dir / "c.db", clock, random).value();
-    REQUIRE(store->createSite("leeds", "Leeds office"));
-    const auto kiosk = store->enroll(store->createEnrollCode("leeds").value()).value();
-    const collector::Device device{kiosk.deviceId, "leeds"};
-    const std::string sealed(2 * 60, 'a');
+    InboxStore f;
+    auto& store = f.store;
+    auto& clock = f.clock;
+    const auto& device = f.device;
+    const auto& sealed = f.sealed;
     auto requests = [&](char first, int n) {
         core::BuddyRequestList list;
         for (int i = 0; i < n; ++i) {

@@ -150,12 +150,17 @@ end = "07:00"
         CHECK(config.buddyPublicKey == buddyKey);
         CHECK(config.pinnedPublicKey == pinOf(testing::TestCa::serverCert()));
     }
-    SECTION("a pin of another key is refused and nothing is written") {
+    // Options for enrolling into f.dir/kiosk.json with a fresh code.
+    auto freshOptions = [&] {
         provisioning::EnrollOptions o;
         o.serverUrl = f.collector.url();
         o.code = f.collector.store().createEnrollCode("leeds").value();
         o.caFile = testing::TestCa::caFile();
         o.configPath = f.dir / "kiosk.json";
+        return o;
+    };
+    SECTION("a pin of another key is refused and nothing is written") {
+        auto o = freshOptions();
         o.pinnedPublicKey = pinOf(testing::TestCa::otherServerCert());
         upload::TlsOptions tls;
         tls.caFile = testing::TestCa::caFile();
@@ -172,11 +177,7 @@ end = "07:00"
         CHECK(provisioning::enroll(o, *unpinned));
     }
     SECTION("a team tag is kept in the config, and a bad one refused naming --team") {
-        provisioning::EnrollOptions o;
-        o.serverUrl = f.collector.url();
-        o.code = f.collector.store().createEnrollCode("leeds").value();
-        o.caFile = testing::TestCa::caFile();
-        o.configPath = f.dir / "kiosk.json";
+        auto o = freshOptions();
         o.team = "Finance Team";
         auto refused = provisioning::enroll(o, *f.http);
         REQUIRE_FALSE(refused);

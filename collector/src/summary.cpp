@@ -211,9 +211,9 @@ core::SiteSummary summarize(const SummaryQuery& query, const std::vector<DayCoun
     const std::size_t seriesFirst = series->second;
     const std::size_t seriesEnd = seriesFirst + table.seriesSize;
 
-    // Shown means of the periods of the wanted kind, oldest first, for the
-    // change and the drop flag: {first day, mean, check-ins}, mean unset when
-    // not shown or empty.
+    // Every period of the wanted kind in the table, oldest first, for the
+    // change and the drop flag; only the shown ones (count not withheld, not
+    // empty) are ever used.
     struct Shown {
         std::int64_t first;
         bool shown;
