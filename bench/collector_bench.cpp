@@ -30,6 +30,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_stats.hpp"
 #include "carekiosk/collector/store.hpp"
 #include "carekiosk/core/clock.hpp"
 #include "carekiosk/core/wire.hpp"
@@ -38,7 +39,8 @@
 #include "carekiosk/upload/uploader.hpp"
 
 using namespace carekiosk;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::percentile;
 
 namespace {
 
@@ -53,12 +55,6 @@ long peakRssKb() {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     return usage.ru_maxrss;
-}
-
-double percentile(std::vector<double> values, double p) {
-    std::sort(values.begin(), values.end());
-    const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-    return values.empty() ? 0.0 : values[std::min(index, values.size() - 1)];
 }
 
 std::string hexId(std::mt19937_64& random) {

@@ -15,11 +15,13 @@
 #include <string>
 #include <vector>
 
+#include "bench_stats.hpp"
 #include "carekiosk/core/wire.hpp"
 #include "carekiosk/storage/outbox.hpp"
 
 using namespace carekiosk;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::millisecondsSince;
 
 namespace {
 
@@ -28,17 +30,8 @@ struct Percentiles {
     double p99 = 0;
 };
 
-Percentiles percentiles(std::vector<double> ms) {
-    std::sort(ms.begin(), ms.end());
-    auto at = [&](double q) {
-        return ms[std::min(ms.size() - 1,
-                           static_cast<std::size_t>(q * static_cast<double>(ms.size())))];
-    };
-    return {at(0.50), at(0.99)};
-}
-
-double millisecondsSince(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+Percentiles percentiles(const std::vector<double>& ms) {
+    return {bench::percentile(ms, 0.50), bench::percentile(ms, 0.99)};
 }
 
 }  // namespace

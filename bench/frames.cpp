@@ -20,28 +20,18 @@
 #include <string>
 #include <vector>
 
+#include "bench_stats.hpp"
 #include "carekiosk/core/clock.hpp"
 #include "carekiosk/kiosk/kiosk_app.hpp"
 #include "carekiosk/kiosk/screen_tour.hpp"
 #include "carekiosk/kiosk/tap_driver.hpp"
 
 using namespace carekiosk;
-using Clock = std::chrono::steady_clock;
+using bench::Clock;
+using bench::millisecondsSince;
+using bench::percentile;
 
 namespace {
-
-double percentile(std::vector<double> values, double p) {
-    if (values.empty()) {
-        return 0.0;
-    }
-    std::sort(values.begin(), values.end());
-    const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
-    return values[std::min(index, values.size() - 1)];
-}
-
-double millisecondsSince(Clock::time_point start) {
-    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-}
 
 // Pushes a pointer move (something ImGui redraws for) and times the frame it causes.
 double timeOneFrame(kiosk::KioskApp& app, int x) {

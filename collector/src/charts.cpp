@@ -23,11 +23,7 @@ constexpr const char* kStyle =
     ".bar{fill:#b9d3d6}.withheld{fill:#c9ced4}.drop{fill:#b3261e}"
     ".line{fill:none;stroke:#1d5c63;stroke-width:2.5}</style>\n";
 
-std::string number(double value, int decimals = 1) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.*f", decimals, value);
-    return text;
-}
+using html::number;
 
 std::string svgStart(double width, double height, const std::string& label,
                      const std::string& cssClass) {

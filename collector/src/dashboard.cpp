@@ -13,11 +13,7 @@ namespace carekiosk::collector {
 
 namespace {
 
-std::string number(double value, int decimals = 1) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.*f", decimals, value);
-    return text;
-}
+using html::number;
 
 // "+0.3" / "-0.6" / "0.0".
 std::string signedNumber(double value) {

@@ -1,6 +1,14 @@
 #include "html.hpp"
 
+#include <cstdio>
+
 namespace carekiosk::collector::html {
+
+std::string number(double value, int decimals) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.*f", decimals, value);
+    return text;
+}
 
 std::string escape(const std::string& text) {
     std::string out;

@@ -5,6 +5,10 @@
 
 namespace carekiosk::collector::html {
 
+// `value` with `decimals` digits after the point, e.g. "3.8" (SVG coordinates
+// and figures on the pages).
+std::string number(double value, int decimals = 1);
+
 // Text safe inside HTML elements and attribute values.
 std::string escape(const std::string& text);
 
