@@ -196,24 +196,31 @@ struct Server::Impl {
         return std::nullopt;
     }
 
-    // A manager token limited to some sites gets 403 for any other, naming
-    // the ones it covers. Returns whether the caller may go on.
-    static bool mayRead(const Store::Caller& caller, const std::string& siteId,
-                        httplib::Response& res) {
+    // Why the caller may not read or post for `siteId` (a manager token
+    // limited to other sites), naming the sites it covers; nullopt if it may.
+    static std::optional<Error> siteNotCovered(const Store::Caller& caller,
+                                               const std::string& siteId) {
         if (caller.coversSite(siteId)) {
-            return true;
+            return std::nullopt;
         }
         std::string covered;
         for (const auto& site : caller.sites) {
             covered += (covered.empty() ? "" : ", ") + site;
         }
-        sendError(res,
-                  makeError(ErrorCode::Rejected,
-                            "this manager token covers only " + covered + ", not " + siteId +
-                                "; ask your carekiosk admin for a token that covers it",
-                            "site"),
-                  403);
-        return false;
+        return makeError(ErrorCode::Rejected,
+                         "this manager token covers only " + covered + ", not " + siteId +
+                             "; ask your carekiosk admin for a token that covers it",
+                         "site");
+    }
+
+    // Answers 403 when siteNotCovered; returns whether the caller may go on.
+    static bool mayRead(const Store::Caller& caller, const std::string& siteId,
+                        httplib::Response& res) {
+        if (auto refused = siteNotCovered(caller, siteId)) {
+            sendError(res, *refused, 403);
+            return false;
+        }
+        return true;
     }
 
     std::optional<Device> kioskFor(const httplib::Request& req, httplib::Response& res) {
@@ -608,9 +615,10 @@ struct Server::Impl {
                     {"from", req.get_param_value("from")},
                     {"to", req.get_param_value("to")}}.dump());
                 core::Status posted = message ? core::Status{} : core::Status{message.error()};
-                if (posted && !caller->coversSite(site)) {
-                    posted = makeError(ErrorCode::Rejected,
-                                       "this token does not cover site " + site, "site");
+                if (posted) {
+                    if (auto refused = siteNotCovered(caller.value(), site)) {
+                        posted = *refused;
+                    }
                 }
                 if (posted) {
                     if (auto id = store.postMessage(message.value()); !id) {

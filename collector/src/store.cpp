@@ -948,13 +948,14 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
         return insertReason.error();
     }
     // The batch's per-day counts, added to the rollups below in one statement
-    // per (day, team, score) and (day, team, reason).
-    std::map<std::tuple<std::int64_t, std::string, std::string>, std::int64_t> rollup;
+    // per (day, team, score) and per (day, team, reason).
+    std::map<std::tuple<std::int64_t, std::string, int>, std::int64_t> scoreCounts;
+    std::map<std::tuple<std::int64_t, std::string, std::string>, std::int64_t> reasonCounts;
     for (const auto& c : batch.checkIns) {
         const std::int64_t day = c.hourBucket / 86400;
-        ++rollup[{day, c.team, "#" + std::to_string(c.score)}];
+        ++scoreCounts[{day, c.team, c.score}];
         for (const auto& reason : c.reasons) {
-            ++rollup[{day, c.team, reason}];
+            ++reasonCounts[{day, c.team, reason}];
         }
         std::array<std::uint8_t, 16> key{};
         random_.fill(key);
@@ -985,21 +986,28 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
     if (!addScore || !addReason) {
         return !addScore ? addScore.error() : addReason.error();
     }
-    for (const auto& [key, count] : rollup) {
-        const auto& [day, team, what] = key;
-        // Option ids never start with '#', so "#3" can only be score 3.
-        const bool score = what[0] == '#';
-        auto& stmt = score ? addScore.value() : addReason.value();
-        stmt.reset();
-        stmt.bind(1, device.siteId).bind(2, day).bind(3, team);
-        if (score) {
-            stmt.bind(4, static_cast<std::int64_t>(what[1] - '0'));
-        } else {
-            stmt.bind(4, what);
+    // Binds (site, day, team, score or reason, count) and runs `stmt` for each.
+    auto addAll = [&](storage::Statement& stmt, const auto& counts) -> Status {
+        for (const auto& [key, count] : counts) {
+            const auto& [day, team, what] = key;
+            stmt.reset();
+            if (auto s = stmt.bind(1, device.siteId)
+                             .bind(2, day)
+                             .bind(3, team)
+                             .bind(4, what)
+                             .bind(5, count)
+                             .run();
+                !s) {
+                return s;
+            }
         }
-        if (auto s = stmt.bind(5, count).run(); !s) {
-            return s.error();
-        }
+        return {};
+    };
+    if (auto s = addAll(addScore.value(), scoreCounts); !s) {
+        return s.error();
+    }
+    if (auto s = addAll(addReason.value(), reasonCounts); !s) {
+        return s.error();
     }
     // Acknowledge only after our own commit.
     if (auto s = tx->commit(); !s) {
@@ -1073,8 +1081,9 @@ Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::
 
 Result<std::vector<std::string>> Store::teams(const std::string& siteId) {
     std::lock_guard lock(mutex_);
+    // From the rollups: a few rows per day, where the check-ins are millions.
     auto stmt = db_.prepare(
-        "SELECT DISTINCT team FROM checkins WHERE site_id = ? AND team != '' ORDER BY team");
+        "SELECT DISTINCT team FROM day_scores WHERE site_id = ? AND team != '' ORDER BY team");
     if (!stmt) {
         return stmt.error();
     }

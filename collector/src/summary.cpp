@@ -264,8 +264,10 @@ core::SiteSummary summarize(const SummaryQuery& query, const std::vector<DayCoun
         if (!buddyHidden[i]) {
             p.buddyRequests = cell.buddyRequests;
         }
-        const auto at = std::find_if(history.begin(), history.end(),
-                                     [&](const Shown& s) { return s.first == cell.range.first; });
+        // history is sorted by first day and holds every period of this kind.
+        const auto at =
+            std::lower_bound(history.begin(), history.end(), cell.range.first,
+                             [](const Shown& s, std::int64_t day) { return s.first < day; });
         const auto position = static_cast<std::size_t>(at - history.begin());
         if (p.count > 0 && position > 0 && history[position - 1].shown) {
             p.change = p.mean - history[position - 1].mean;
