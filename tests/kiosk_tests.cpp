@@ -643,3 +643,15 @@ TEST_CASE("in quiet hours the kiosk shows a dim clock, and a touch wakes it to w
     REQUIRE(kiosk::driveCheckIn(*app, 5, kiosk::PointerKind::Touch));
     CHECK(f.outbox.pendingCount().value() == 1);
 }
+
+TEST_CASE("simulated check-ins at night wake the dim clock first as a person does") {
+    // `carekiosk --simulate-checkins` and the screenshot tour run at any hour
+    // (the deploy README test runs them against a site with quiet hours).
+    KioskFixture f;
+    const int now = kiosk::localMinuteOfDay(system_clock::now());
+    f.config.quietHours = core::QuietHours{(now + 1439) % 1440, (now + 120) % 1440};
+    auto app = f.app(1280, 800);
+    REQUIRE(kiosk::waitForScreen(*app, ui::Screen::Quiet, kDeadline()));
+    REQUIRE(kiosk::driveCheckIn(*app, 2, kiosk::PointerKind::Mouse));
+    CHECK(f.outbox.pendingCount().value() == 1);
+}

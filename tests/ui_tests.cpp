@@ -1,10 +1,16 @@
+#include <SDL.h>
 #include <imgui.h>
+#include <imgui_impl_sdlrenderer.h>
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <vector>
 
+#include "carekiosk/ui/draw_data.hpp"
 #include "carekiosk/ui/flow.hpp"
 #include "carekiosk/ui/keyboard.hpp"
 #include "carekiosk/ui/pointer_input.hpp"
@@ -493,4 +499,122 @@ TEST_CASE("in quiet hours an idle welcome dims to the clock, a touch wakes it, a
     flow.setQuietHours(false, t0 + seconds(100));
     CHECK(flow.screen() == Screen::Welcome);
     CHECK_FALSE(flow.nextDeadline());
+}
+
+namespace {
+
+// One ImGui frame of the shapes the kiosk draws, on a software renderer over
+// a surface of its own, drawn either by the ImGui backend or by ours.
+class ShapeCanvas {
+  public:
+    static constexpr int kWidth = 640;
+    static constexpr int kHeight = 400;
+
+    ShapeCanvas() {
+        surface_ = SDL_CreateRGBSurfaceWithFormat(0, kWidth, kHeight, 32, SDL_PIXELFORMAT_ARGB8888);
+        renderer_ = SDL_CreateSoftwareRenderer(surface_);
+        context_ = ImGui::CreateContext();
+        ImGui::GetIO().IniFilename = nullptr;
+        ImGui::GetIO().Fonts->AddFontDefault();
+        ImGui_ImplSDLRenderer_Init(renderer_);
+    }
+    ~ShapeCanvas() {
+        ImGui_ImplSDLRenderer_Shutdown();
+        ImGui::DestroyContext(context_);
+        SDL_DestroyRenderer(renderer_);
+        SDL_FreeSurface(surface_);
+    }
+    ShapeCanvas(const ShapeCanvas&) = delete;
+    ShapeCanvas& operator=(const ShapeCanvas&) = delete;
+
+    // Draws the frame and returns its pixels (ARGB8888, row by row).
+    std::vector<Uint32> draw(bool withBackend) {
+        ImGuiIO& io = ImGui::GetIO();
+        io.DisplaySize = ImVec2(kWidth, kHeight);
+        io.DeltaTime = 1.0f / 60.0f;
+        ImGui_ImplSDLRenderer_NewFrame();
+        ImGui::NewFrame();
+        ImDrawList* d = ImGui::GetBackgroundDrawList();
+        d->AddRectFilled(ImVec2(0, 0), ImVec2(kWidth, kHeight), IM_COL32(250, 246, 238, 255));
+        d->AddRectFilled(ImVec2(20, 20), ImVec2(300, 120), IM_COL32(40, 110, 90, 255), 25.0f);
+        d->AddRectFilled(ImVec2(40, 150), ImVec2(290, 190), IM_COL32(40, 110, 90, 204), 20.0f);
+        d->AddCircleFilled(ImVec2(450, 100), 80.0f, IM_COL32(240, 200, 90, 255), 64);
+        d->AddCircle(ImVec2(450, 100), 80.0f, IM_COL32(60, 50, 40, 255), 64, 5.0f);
+        d->PathArcTo(ImVec2(450, 120), 35.0f, 0.0f, 3.14159f, 32);
+        d->PathFillConvex(IM_COL32(60, 50, 40, 255));
+        d->AddRectFilled(ImVec2(330, 230), ImVec2(610, 380), IM_COL32(30, 60, 160, 128));
+        d->AddText(ImGui::GetFont(), 26.0f, ImVec2(40, 240), IM_COL32(20, 20, 20, 255),
+                   "Check in: how are you today?");
+        d->PushClipRect(ImVec2(20, 300), ImVec2(200, 340));  // half of the next shape is cut
+        d->AddRectFilled(ImVec2(20, 300), ImVec2(380, 380), IM_COL32(200, 60, 60, 255), 30.0f);
+        d->PopClipRect();
+        ImGui::Render();
+        SDL_SetRenderDrawColor(renderer_, 0, 0, 0, 255);
+        SDL_RenderClear(renderer_);
+        if (withBackend) {
+            ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
+        } else {
+            renderDrawData(renderer_, *ImGui::GetDrawData());
+        }
+        SDL_RenderPresent(renderer_);
+        std::vector<Uint32> pixels(static_cast<std::size_t>(kWidth) * kHeight);
+        SDL_RenderReadPixels(renderer_, nullptr, SDL_PIXELFORMAT_ARGB8888, pixels.data(),
+                             kWidth * 4);
+        return pixels;
+    }
+
+    SDL_Renderer* renderer() const { return renderer_; }
+
+  private:
+    SDL_Surface* surface_ = nullptr;
+    SDL_Renderer* renderer_ = nullptr;
+    ImGuiContext* context_ = nullptr;
+};
+
+int channelDifference(Uint32 a, Uint32 b) {
+    int most = 0;
+    for (int shift = 0; shift < 24; shift += 8) {
+        most = std::max(most, std::abs(static_cast<int>((a >> shift) & 0xFF) -
+                                       static_cast<int>((b >> shift) & 0xFF)));
+    }
+    return most;
+}
+
+Uint32 pixelAt(const std::vector<Uint32>& pixels, int x, int y) {
+    return pixels[static_cast<std::size_t>(y) * ShapeCanvas::kWidth + x] & 0xFFFFFF;
+}
+
+}  // namespace
+
+TEST_CASE("the fast fill path draws what the ImGui backend draws") {
+    ShapeCanvas canvas;
+    const auto reference = canvas.draw(true);
+    SDL_SetRenderDrawColor(canvas.renderer(), 1, 2, 3, 4);
+    const auto ours = canvas.draw(false);
+
+    // The shapes are there, in their colours, in both (not two blank frames).
+    for (const auto* pixels : {&reference, &ours}) {
+        CHECK(pixelAt(*pixels, 160, 70) == 0x286E5A);   // rounded button
+        CHECK(pixelAt(*pixels, 450, 60) == 0xF0C85A);   // face
+        CHECK(pixelAt(*pixels, 450, 140) == 0x3C3228);  // mouth
+        CHECK(pixelAt(*pixels, 5, 5) == 0xFAF6EE);      // background
+        CHECK(pixelAt(*pixels, 100, 320) == 0xC83C3C);  // inside the clip
+        CHECK(pixelAt(*pixels, 300, 320) == 0xFAF6EE);  // clipped away
+    }
+    // Pixel for pixel the same frame: the spans cover exactly the pixels SDL's
+    // triangle rasteriser would, so the anti-aliased fringes meet them as before.
+    int differing = 0;
+    int worst = 0;
+    for (std::size_t i = 0; i < reference.size(); ++i) {
+        const int diff = channelDifference(reference[i], ours[i]);
+        worst = std::max(worst, diff);
+        differing += diff > 0 ? 1 : 0;
+    }
+    INFO("pixels that differ: " << differing << ", by at most " << worst << " in a channel");
+    CHECK(differing == 0);  // under 0.1%
+    // The renderer's own state is put back.
+    Uint8 r = 0, g = 0, b = 0, a = 0;
+    SDL_GetRenderDrawColor(canvas.renderer(), &r, &g, &b, &a);
+    // draw() set black for its clear; ours must not leave a fill colour behind.
+    CHECK((r == 0 && g == 0 && b == 0 && a == 255));
 }

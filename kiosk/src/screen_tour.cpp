@@ -59,7 +59,7 @@ core::Status run(KioskApp& app, const std::vector<Step>& steps, PointerKind kind
 core::Status tourStaffScreens(KioskApp& app, const std::string& language, PointerKind kind,
                               const TourStop& stop) {
     const auto deadline = std::chrono::steady_clock::now() + kStepTimeout;
-    if (auto s = waitForScreen(app, Screen::Welcome, deadline); !s) {
+    if (auto s = reachWelcome(app, kind, deadline); !s) {
         return s;
     }
     if (auto s = settle(app, deadline); !s) {

@@ -98,12 +98,60 @@ core::Status tapOn(KioskApp& app, ui::Screen screen, const std::string& id, Poin
     return injectTap(app, id, kind);
 }
 
+core::Status reachWelcome(KioskApp& app, PointerKind kind,
+                          std::chrono::steady_clock::time_point deadline) {
+    using ui::Screen;
+    const auto quietAndDrawn = [&] {
+        return app.screen() == Screen::Quiet && app.settled() &&
+               app.layout().find("quiet.wake").has_value();
+    };
+    // The quiet screen can come up while we wait (an idle welcome screen in
+    // quiet hours turns into it), so wake it as often as it shows.
+    while (true) {
+        if (!pumpUntil(
+                app, [&] { return app.screen() == Screen::Welcome || quietAndDrawn(); },
+                deadline)) {
+            return waitForScreen(app, Screen::Welcome, deadline);  // says what shows instead
+        }
+        if (app.screen() == Screen::Welcome) {
+            return {};
+        }
+        if (auto s = injectTap(app, "quiet.wake", kind); !s) {
+            return s;
+        }
+        pumpUntil(
+            app, [&] { return app.screen() != Screen::Quiet; }, deadline);
+    }
+}
+
 core::Status driveCheckIn(KioskApp& app, int score, PointerKind kind,
                           const std::vector<std::string>& reasons, std::chrono::seconds timeout) {
     using ui::Screen;
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    if (auto s = tapOn(app, Screen::Welcome, "welcome.start", kind, deadline); !s) {
-        return s;
+    // Check in, from the welcome screen. The dim clock can take over until the
+    // tap lands (quiet hours fetched with the site config apply at once to a
+    // welcome screen nobody has touched); then the tap wakes it, and again.
+    while (app.screen() != Screen::Pulse) {
+        if (auto s = reachWelcome(app, kind, deadline); !s) {
+            return s;
+        }
+        const bool ready = pumpUntil(
+            app,
+            [&] {
+                return app.screen() != Screen::Welcome ||
+                       (app.settled() && app.layout().find("welcome.start").has_value());
+            },
+            deadline);
+        if (!ready || app.screen() != Screen::Welcome) {
+            continue;  // reachWelcome says what shows instead, or wakes it
+        }
+        if (auto s = injectTap(app, "welcome.start", kind); !s) {
+            return s;
+        }
+        if (!pumpUntil(
+                app, [&] { return app.screen() != Screen::Welcome; }, deadline)) {
+            return makeError(ErrorCode::Internal, "tapping Check in did not leave welcome");
+        }
     }
     if (auto s = tapOn(app, Screen::Pulse, "pulse.face." + std::to_string(score), kind, deadline);
         !s) {

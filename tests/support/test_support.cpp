@@ -1,6 +1,7 @@
 #include "test_support.hpp"
 
 #include <catch2/catch.hpp>
+#include <cstring>
 
 #include <fcntl.h>
 #include <poll.h>
@@ -12,6 +13,7 @@
 #include <sqlite3.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <stdexcept>
 
@@ -144,7 +146,7 @@ pid_t spawn(const std::vector<std::string>& argv, int outFd, int errFd) {
     const int rc = posix_spawn(&pid, args[0], &actions, nullptr, args.data(), environ);
     posix_spawn_file_actions_destroy(&actions);
     if (rc != 0) {
-        throw std::runtime_error("cannot start " + argv[0]);
+        throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
     }
     return pid;
 }

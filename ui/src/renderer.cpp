@@ -7,6 +7,8 @@
 #include <filesystem>
 #include <vector>
 
+#include "carekiosk/ui/draw_data.hpp"
+
 namespace carekiosk::ui {
 
 using core::ErrorCode;
@@ -115,7 +117,7 @@ FrameOutput UiRenderer::drawFrame(const ViewModel& model, PointerInput& pointer,
     const Rgb bg = palette_.background;
     SDL_SetRenderDrawColor(renderer_, bg.r, bg.g, bg.b, 255);
     SDL_RenderClear(renderer_);
-    ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
+    renderDrawData(renderer_, *ImGui::GetDrawData());
     if (!screenshotPath.empty()) {
         auto status = writePng(screenshotPath, w, h);
         if (screenshotStatus) {

@@ -33,8 +33,14 @@ core::Status tapOn(KioskApp& app, ui::Screen screen, const std::string& id, Poin
 core::Status waitForScreen(KioskApp& app, ui::Screen screen,
                            std::chrono::steady_clock::time_point deadline);
 
-// One whole check-in: Check in, the face for `score`, the `reasons` (option
-// ids) and Submit when the question set has reasons, and Done on the thank-you
+// Pumps until the welcome screen shows, as a person reaches it: in quiet hours
+// the kiosk shows a dim clock, and a touch on it (`quiet.wake`) wakes it first.
+// The error names what shows instead.
+core::Status reachWelcome(KioskApp& app, PointerKind kind,
+                          std::chrono::steady_clock::time_point deadline);
+
+// One whole check-in: from the welcome screen (woken if quiet) Check in, the face for `score`, the
+// `reasons` (option ids) and Submit when the question set has reasons, and Done on the thank-you
 // screen. Errors say which step did not happen in time, or that it was not saved.
 core::Status driveCheckIn(KioskApp& app, int score, PointerKind kind,
                           const std::vector<std::string>& reasons = {},
