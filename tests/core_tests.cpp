@@ -124,6 +124,29 @@ TEST_CASE("the kiosk config is parsed strictly with errors a person can act on")
     CHECK_THAT(range.error().message, Catch::Contains("between 10 and 86400"));
 }
 
+TEST_CASE("the kiosk draws in software unless its config asks for the GPU") {
+    auto plain = core::parseKioskConfig(validConfigJson());
+    REQUIRE(plain);
+    CHECK(plain->renderer == core::KioskRenderer::Software);
+
+    const std::string base = R"({"server_url": "https://c", "ca_file": "c", "device_id": "k",
+        "device_token": "t", "site_id": "leeds", "database": "d", "renderer": )";
+    auto gpu = core::parseKioskConfig(base + "\"gpu\"}");
+    REQUIRE(gpu);
+    CHECK(gpu->renderer == core::KioskRenderer::Gpu);
+    // Written back as it was read: provisioning rewrites the file.
+    auto again = core::parseKioskConfig(core::serializeKioskConfig(gpu.value()));
+    REQUIRE(again);
+    CHECK(again->renderer == core::KioskRenderer::Gpu);
+
+    auto wrong = core::parseKioskConfig(base + "\"opengl\"}");
+    REQUIRE_FALSE(wrong);
+    CHECK(wrong.error().field == "renderer");
+    CHECK_THAT(wrong.error().message, Catch::Contains("\"opengl\"") &&
+                                          Catch::Contains("\"software\"") &&
+                                          Catch::Contains("\"gpu\""));
+}
+
 TEST_CASE("a config file's relative paths are resolved beside it, and errors name the file") {
     testing::TempDir dir;
     {

@@ -65,6 +65,10 @@ std::string messageForDay(const KioskConfig& config, std::int64_t day) {
     return best ? best->text : config.youSaidWeDid;
 }
 
+const char* rendererName(KioskRenderer renderer) {
+    return renderer == KioskRenderer::Gpu ? "gpu" : "software";
+}
+
 Result<KioskConfig> parseKioskConfig(std::string_view text) {
     auto root = detail::parseObject(text, "the kiosk config");
     if (!root) {
@@ -92,6 +96,7 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
     c.storageCapMegabytes =
         static_cast<int>(reader.optionalInteger("storage_cap_mb", 1, 100000).value_or(200));
     c.fullscreen = reader.optionalBoolean("fullscreen").value_or(true);
+    const auto renderer = reader.optionalString("renderer", 16).value_or("software");
     c.allowExit = reader.optionalBoolean("allow_exit").value_or(false);
     c.adminPinHash = reader.optionalString("admin_pin_hash", 256).value_or("");
     c.defaultLanguage = reader.optionalString("default_language", 32).value_or("en");
@@ -192,6 +197,14 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
                              "\"); the kiosk only talks to the collector over TLS",
                          "server_url");
     }
+    if (renderer == "gpu") {
+        c.renderer = KioskRenderer::Gpu;
+    } else if (renderer != "software") {
+        return makeError(
+            ErrorCode::InvalidInput,
+            "renderer is \"" + renderer + "\"; use \"software\" (the default) or \"gpu\"",
+            "renderer");
+    }
     if (!c.pinnedPublicKey.empty() && c.pinnedPublicKey.rfind("sha256//", 0) != 0) {
         return makeError(ErrorCode::InvalidInput,
                          "pinned_public_key must start with sha256// (or be removed); re-enrol "
@@ -257,6 +270,7 @@ std::string serializeKioskConfig(const KioskConfig& c) {
                 {"idle_reset_seconds", c.idleResetSeconds},
                 {"storage_cap_mb", c.storageCapMegabytes},
                 {"fullscreen", c.fullscreen},
+                {"renderer", rendererName(c.renderer)},
                 {"allow_exit", c.allowExit},
                 {"admin_pin_hash", c.adminPinHash},
                 {"default_language", c.defaultLanguage},

@@ -224,15 +224,24 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
     if (fullscreen) {
         flags |= SDL_WINDOW_FULLSCREEN_DESKTOP;
     }
+    const bool software = options.config.renderer == core::KioskRenderer::Software;
+    if (software) {
+        // Otherwise SDL shows a software-drawn window through an OpenGL
+        // texture, and the GPU driver it loads (Mesa's: ~90 MiB) does nothing
+        // that a plain copy to the screen does not. An environment setting wins.
+        SDL_SetHint(SDL_HINT_FRAMEBUFFER_ACCELERATION, "0");
+    }
     parts->window = SDL_CreateWindow("carekiosk", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED,
                                      width, height, flags);
     if (!parts->window) {
         return makeError(ErrorCode::Io, std::string("cannot create the window: ") + SDL_GetError());
     }
-    parts->renderer =
-        SDL_CreateRenderer(parts->window, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    if (!software) {
+        parts->renderer = SDL_CreateRenderer(parts->window, -1,
+                                             SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+    }
     if (!parts->renderer) {
-        // No GPU (offscreen driver, Xvfb, basic panels): software works everywhere.
+        // Chosen, or no GPU (offscreen driver, basic panels): software works everywhere.
         parts->renderer = SDL_CreateRenderer(parts->window, -1, SDL_RENDERER_SOFTWARE);
     }
     if (!parts->renderer) {
@@ -533,6 +542,11 @@ core::Status KioskApp::installConfig(LoadedConfig loaded, std::string note) {
         return makeError(ErrorCode::InvalidInput,
                          "database changed; restart the kiosk to use a different database",
                          "database");
+    }
+    if (config.renderer != parts_->config.renderer) {
+        return makeError(ErrorCode::InvalidInput,
+                         "renderer changed; restart the kiosk to draw with the new renderer",
+                         "renderer");
     }
     const bool uploadsChanged =
         config.serverUrl != parts_->config.serverUrl ||

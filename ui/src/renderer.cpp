@@ -107,6 +107,13 @@ FrameOutput UiRenderer::drawFrame(const ViewModel& model, PointerInput& pointer,
     pointer.applyToFrame(io);
 
     ImGui_ImplSDLRenderer_NewFrame();  // creates the font texture when needed
+    if (io.Fonts->TexPixelsAlpha8 || io.Fonts->TexPixelsRGBA32) {
+        // The texture has its own copy now. The atlas's pixels (10 MiB at
+        // 1080p) and the font files' bytes are only needed to build it, and
+        // rebuildFonts() starts again from the files.
+        io.Fonts->ClearTexData();
+        io.Fonts->ClearInputData();
+    }
     ImGui::NewFrame();
     const Translator tr(translations_, model.language);
     const DrawContext ctx{

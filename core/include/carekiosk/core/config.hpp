@@ -42,6 +42,9 @@ struct DatedMessage {
     bool operator==(const DatedMessage&) const = default;
 };
 
+enum class KioskRenderer { Software, Gpu };
+const char* rendererName(KioskRenderer renderer);
+
 struct KioskConfig {
     // Enrolment (written by carekiosk-provision, not edited by hand).
     std::string serverUrl;        // https://host:port of the collector
@@ -68,6 +71,11 @@ struct KioskConfig {
     int idleResetSeconds = 45;        // any screen returns to welcome after this
     int storageCapMegabytes = 200;    // the outbox refuses new check-ins at this size
     bool fullscreen = true;
+    // How frames are drawn. Software (the default): SDL's software renderer,
+    // no GPU driver loaded; the UI draws a 1080p frame in a few milliseconds
+    // and draws nothing at rest. Gpu: an accelerated SDL renderer with vsync,
+    // for panels too large for that (falls back to software if none starts).
+    KioskRenderer renderer = KioskRenderer::Software;
     bool allowExit = false;    // the admin panel offers "Exit app" only when true
     std::string adminPinHash;  // libsodium crypto_pwhash_str of the admin PIN; empty = none
 
