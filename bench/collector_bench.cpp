@@ -9,8 +9,10 @@
 //       baseline bench/run times with curl.
 //   bench_collector ingest  --server URL --ca PEM --codes C1,C2,.. --rows N
 //       One thread per enrolment code (a kiosk each) enrols and posts N/threads
-//       rows in batches of 500 at the same time; reports rows/s. Baseline: the
-//       same rows inserted into a bare SQLite table in one transaction.
+//       rows in batches of 500 at the same time, each kiosk's rows 40 to an
+//       hour, oldest first, as a busy kiosk's outbox sends them; reports
+//       rows/s. Baseline: rows with the same sites and hours inserted into a
+//       bare SQLite table of the collector's layout in one transaction.
 //   bench_collector summary --rows N --sites S --work DIR
 //       Writes N check-ins spread over a year and S sites straight into a
 //       collector database, then times a year of weekly summaries for one site
@@ -64,8 +66,17 @@ std::string hexId(std::mt19937_64& random) {
     return id;
 }
 
-core::CheckIn someCheckIn(std::mt19937_64& random, const std::string& site) {
-    core::CheckIn c{static_cast<int>(random() % 5) + 1, site, 1, kHour, {}};
+// The hour of a kiosk's `n`th check-in in the ingest run: a busy kiosk's
+// outbox, oldest first, kIngestPerHour check-ins an hour. The baseline stores
+// rows with the same hours.
+constexpr std::int64_t kIngestPerHour = 40;
+std::int64_t ingestHour(std::int64_t n) {
+    return kHour - 30 * 86400 + (n / kIngestPerHour) * 3600;
+}
+
+core::CheckIn someCheckIn(std::mt19937_64& random, const std::string& site,
+                          std::int64_t hour = kHour) {
+    core::CheckIn c{static_cast<int>(random() % 5) + 1, site, 1, hour, {}};
     if (random() % 3 == 0) {
         c.reasons = {"workload"};
     }
@@ -184,7 +195,8 @@ void insertCheckIns(sqlite3* db, std::int64_t rows, std::mt19937_64& random, Sit
     sqlite3_finalize(insert);
 }
 
-int bareInsert(std::int64_t rows, const std::filesystem::path& path, double& seconds) {
+int bareInsert(std::int64_t rows, std::int64_t perKiosk, const std::filesystem::path& path,
+               double& seconds) {
     std::filesystem::remove(path);
     sqlite3* db = nullptr;
     if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
@@ -192,16 +204,16 @@ int bareInsert(std::int64_t rows, const std::filesystem::path& path, double& sec
     }
     sqlite3_exec(db,
                  "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;"
-                 "CREATE TABLE checkins (id BLOB PRIMARY KEY NOT NULL, site_id TEXT NOT NULL, "
-                 "score INTEGER NOT NULL, question_set_version INTEGER NOT NULL, "
-                 "hour_bucket INTEGER NOT NULL, team TEXT NOT NULL DEFAULT '') WITHOUT ROWID;"
-                 "CREATE INDEX checkins_by_site_hour ON checkins(site_id, hour_bucket);",
+                 "CREATE TABLE checkins (site_id TEXT NOT NULL, hour_bucket INTEGER NOT NULL, "
+                 "id BLOB NOT NULL, score INTEGER NOT NULL, question_set_version INTEGER NOT "
+                 "NULL, team TEXT NOT NULL DEFAULT '', PRIMARY KEY (site_id, hour_bucket, id)) "
+                 "WITHOUT ROWID;",
                  nullptr, nullptr, nullptr);
     std::mt19937_64 random(7);
     const auto start = Clock::now();
     insertCheckIns(
         db, rows, random, [](std::int64_t) { return std::string("bench"); },
-        [](std::int64_t) { return kHour; });
+        [&](std::int64_t i) { return ingestHour(i % perKiosk); });
     seconds = secondsSince(start);
     sqlite3_close(db);
     return 0;
@@ -232,7 +244,7 @@ int ingest(const std::string& server, const std::string& ca, const std::vector<s
             for (std::int64_t sent = 0; sent < perKiosk;) {
                 core::Batch batch{hexId(random), {}};
                 for (std::size_t r = 0; r < kRowsPerBatch && sent < perKiosk; ++r, ++sent) {
-                    batch.checkIns.push_back(someCheckIn(random, "bench"));
+                    batch.checkIns.push_back(someCheckIn(random, "bench", ingestHour(sent)));
                 }
                 upload::HttpRequest request;
                 request.method = "POST";
@@ -253,7 +265,7 @@ int ingest(const std::string& server, const std::string& ca, const std::vector<s
     }
     const double seconds = secondsSince(start);
     double bareSeconds = 0;
-    if (int rc = bareInsert(stored.load(), work / "bare.db", bareSeconds); rc != 0) {
+    if (int rc = bareInsert(stored.load(), perKiosk, work / "bare.db", bareSeconds); rc != 0) {
         return rc;
     }
     std::printf(

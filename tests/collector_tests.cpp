@@ -6,10 +6,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
+#include <thread>
 
 #include "carekiosk/collector/anonymity.hpp"
 #include "carekiosk/collector/charts.hpp"
@@ -941,4 +944,60 @@ TEST_CASE(
     CHECK(after[0].perScore == before[0].perScore);
     CHECK(after[0].reasons == before[0].reasons);
     CHECK(after[1].perScore == before[1].perScore);
+}
+
+TEST_CASE("batches stored at once share commits, yet each is stored once and fails alone") {
+    testing::TempDir dir;
+    core::SystemClock clock;
+    core::SystemRandom random;
+    auto store = collector::Store::open(dir / "c.db", clock, random).value();
+    REQUIRE(store->createSite("leeds", "Leeds office"));
+    REQUIRE(store->createSite("york", "York office"));
+    const auto kiosk = store->enroll(store->createEnrollCode("leeds").value()).value();
+    const collector::Device device{kiosk.deviceId, "leeds"};
+
+    // Eight kiosks' threads at once: each sends its 25 batches twice (a lost
+    // acknowledgement), and one batch carries a row for another site.
+    constexpr int kThreads = 8;
+    constexpr int kBatches = 25;
+    std::atomic<int> stored{0};
+    std::atomic<int> duplicates{0};
+    std::atomic<int> refused{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int b = 0; b < kBatches; ++b) {
+                char id[33];
+                std::snprintf(id, sizeof id, "%016x%016x", t + 1, b + 1);
+                auto batch = batchOf(id, {{1 + (b % 5), kDay1Morning}, {3, kDay2Morning}});
+                if (t == 3 && b == 7) {
+                    batch.checkIns[1].siteId = "york";
+                }
+                for (int attempt = 0; attempt < 2; ++attempt) {
+                    auto result = store->storeBatch(device, batch);
+                    if (!result) {
+                        ++refused;
+                    } else if (result->duplicate) {
+                        ++duplicates;
+                    } else {
+                        stored += result->stored;
+                    }
+                }
+            }
+        });
+    }
+    for (auto& thread : threads) {
+        thread.join();
+    }
+    const int good = kThreads * kBatches - 1;
+    CHECK(refused == 2);        // the bad batch, both times, and nothing else
+    CHECK(duplicates == good);  // every good batch's second sending
+    CHECK(stored == good * 2);  // two rows each, once
+    CHECK(testing::queryStrings(dir / "c.db", "SELECT count(*) FROM checkins")[0] ==
+          std::to_string(good * 2));
+    CHECK(testing::queryStrings(dir / "c.db",
+                                "SELECT count(*) FROM checkins WHERE site_id = "
+                                "'york'")[0] == "0");
+    CHECK(testing::queryStrings(dir / "c.db", "SELECT sum(count) FROM day_scores")[0] ==
+          std::to_string(good * 2));
 }

@@ -696,6 +696,17 @@ Result<std::unique_ptr<Server>> Server::create(Store& store, const ServerOptions
     impl->http->set_payload_max_length(kMaxBodyBytes);
     impl->http->set_read_timeout(options.readTimeoutSeconds, 0);
     impl->http->set_write_timeout(options.readTimeoutSeconds, 0);
+    // A kiosk draining a backlog posts batch after batch on one connection;
+    // httplib's default closes it after 5 requests, and each reconnection is
+    // a new TLS handshake.
+    impl->http->set_keep_alive_max_count(1000);
+    // httplib gives each open connection a thread until it closes: enough of
+    // them that kiosks uploading at once are served at once (their batches
+    // then share commits, see Store::storeBatch).
+    const int workers = options.workerThreads;
+    impl->http->new_task_queue = [workers] {
+        return new httplib::ThreadPool(static_cast<std::size_t>(workers));
+    };
     impl->routes();
     return std::unique_ptr<Server>(new Server(std::move(impl)));
 }

@@ -49,6 +49,8 @@ struct ServerOptions {
     // A client that sends nothing for this long is disconnected, so slow or
     // stalled clients cannot hold the server's threads.
     int readTimeoutSeconds = 20;
+    // Connections served at once (one thread each while open); more wait.
+    int workerThreads = 32;
 };
 
 class Server {

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -150,8 +151,11 @@ class Store {
     Status setSetting(const std::string& key, const std::string& value);
     Result<std::string> setting(const std::string& key);
 
-    // Stores a batch exactly once per batch id, in one transaction. Every row
-    // must belong to the device's site (ErrorCode::InvalidInput otherwise).
+    // Stores a batch exactly once per batch id, durably: it returns after the
+    // transaction holding the batch has committed. Concurrent calls share one
+    // transaction (group commit), each batch under its own savepoint, so one
+    // bad batch fails alone. Every row must belong to the device's site
+    // (ErrorCode::InvalidInput otherwise).
     Result<StoreResult> storeBatch(const Device& device, const core::Batch& batch);
 
     // The raw per-day counts of one site over [fromDay, toDay] (days since
@@ -176,12 +180,29 @@ class Store {
   private:
     Store(storage::Database db, const core::Clock& clock, core::RandomSource& random)
         : db_(std::move(db)), clock_(clock), random_(random) {}
+    // A storeBatch call waiting for its group's commit.
+    struct PendingBatch {
+        const Device& device;
+        const core::Batch& batch;
+        Result<StoreResult> result = StoreResult{};
+        bool done = false;
+    };
+    // Writes `group` in one transaction and sets each one's result. Takes mutex_.
+    void writeGroup(const std::vector<PendingBatch*>& group);
+    // Inserts one batch inside the open transaction. Needs mutex_.
+    Result<StoreResult> insertBatchLocked(const Device& device, const core::Batch& batch);
     Result<bool> siteExistsLocked(const std::string& siteId);
     Result<SiteConfig> siteConfigLocked(const std::string& siteId);
     Result<std::vector<core::DatedMessage>> currentMessagesLocked(const std::string& siteId);
 
     std::mutex mutex_;
     storage::Database db_;
+    // Group commit (storeBatch): batches waiting, and whether one thread is
+    // writing a group. Guarded by queueMutex_, never held with mutex_ waiting.
+    std::mutex queueMutex_;
+    std::condition_variable queueDone_;
+    std::vector<PendingBatch*> queue_;
+    bool writing_ = false;
     const core::Clock& clock_;
     core::RandomSource& random_;
 };
