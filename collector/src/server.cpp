@@ -700,6 +700,9 @@ Result<std::unique_ptr<Server>> Server::create(Store& store, const ServerOptions
     // httplib's default closes it after 5 requests, and each reconnection is
     // a new TLS handshake.
     impl->http->set_keep_alive_max_count(1000);
+    // httplib writes a response's headers and body separately; with Nagle's
+    // algorithm on, the body waits for the client's delayed ACK (40 ms).
+    impl->http->set_tcp_nodelay(true);
     // httplib gives each open connection a thread until it closes: enough of
     // them that kiosks uploading at once are served at once (their batches
     // then share commits, see Store::storeBatch).

@@ -257,7 +257,18 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
             return s.error();
         }
     }
-    return std::unique_ptr<Store>(new Store(std::move(db).value(), clock, random));
+    // A second connection for the reads every request makes (who holds this
+    // token?) and for summaries: in WAL mode they read the last commit while a
+    // group of batches is being written, instead of queueing behind it.
+    auto reader = storage::Database::open(path, kMigrations);
+    if (!reader) {
+        return reader.error();
+    }
+    if (auto s = reader->exec("PRAGMA cache_size=-16384"); !s) {
+        return s.error();
+    }
+    return std::unique_ptr<Store>(
+        new Store(std::move(db).value(), std::move(reader).value(), clock, random));
 }
 
 Result<bool> Store::siteExistsLocked(const std::string& siteId) {
@@ -527,9 +538,9 @@ Result<core::EnrollResponse> Store::enroll(const std::string& code) {
 Result<std::optional<Device>> Store::authenticateDevice(const std::string& token) {
     // Looking up by hash of a 256-bit random token leaks nothing useful through
     // timing: an attacker would need a preimage of the stored hash.
-    std::lock_guard lock(mutex_);
-    auto stmt =
-        db_.prepare("SELECT device_id, site_id FROM devices WHERE token_hash = ? AND revoked = 0");
+    std::lock_guard lock(readerMutex_);
+    auto stmt = reader_.prepare(
+        "SELECT device_id, site_id FROM devices WHERE token_hash = ? AND revoked = 0");
     if (!stmt) {
         return stmt.error();
     }
@@ -554,8 +565,9 @@ Result<Store::Caller> Store::identify(const std::string& token) {
         caller.device = device.value();
         return caller;
     }
-    std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("SELECT role FROM api_tokens WHERE token_hash = ? AND revoked = 0");
+    std::lock_guard lock(readerMutex_);
+    auto stmt =
+        reader_.prepare("SELECT role FROM api_tokens WHERE token_hash = ? AND revoked = 0");
     if (!stmt) {
         return stmt.error();
     }
@@ -571,7 +583,7 @@ Result<Store::Caller> Store::identify(const std::string& token) {
                 caller.role = role;
             }
         }
-        auto sites = db_.prepare(
+        auto sites = reader_.prepare(
             "SELECT site_id FROM api_token_sites WHERE token_hash = ? ORDER BY site_id");
         if (!sites) {
             return sites.error();
@@ -1119,17 +1131,17 @@ Result<StoreResult> Store::insertBatchLocked(const Device& device, const core::B
 
 Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::int64_t fromDay,
                                                 std::int64_t toDay) {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(readerMutex_);
     // Keyed by (team, day); buddy requests carry no team and count under "".
     std::map<std::pair<std::string, std::int64_t>, DayCounts> days;
     // From the rollups kept on ingest, not from the check-ins themselves.
-    auto scores = db_.prepare(
+    auto scores = reader_.prepare(
         "SELECT team, day, score, count FROM day_scores WHERE site_id = ? AND day >= ? AND "
         "day <= ?");
-    auto reasons = db_.prepare(
+    auto reasons = reader_.prepare(
         "SELECT team, day, reason, count FROM day_reasons WHERE site_id = ? AND day >= ? AND "
         "day <= ?");
-    auto buddies = db_.prepare(
+    auto buddies = reader_.prepare(
         "SELECT day, count FROM buddy_counts WHERE site_id = ? AND day >= ? AND day <= ?");
     if (!scores || !reasons || !buddies) {
         return !scores ? scores.error() : !reasons ? reasons.error() : buddies.error();
@@ -1181,9 +1193,9 @@ Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::
 }
 
 Result<std::vector<std::string>> Store::teams(const std::string& siteId) {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(readerMutex_);
     // From the rollups: a few rows per day, where the check-ins are millions.
-    auto stmt = db_.prepare(
+    auto stmt = reader_.prepare(
         "SELECT DISTINCT team FROM day_scores WHERE site_id = ? AND team != '' ORDER BY team");
     if (!stmt) {
         return stmt.error();

@@ -8,8 +8,9 @@
 // Secrets (device tokens, API tokens, enrolment codes) are stored as BLAKE2b
 // hashes; the plain value is returned once, when it is created.
 //
-// Thread-safety: every method may be called from any thread (one connection,
-// guarded by a mutex).
+// Thread-safety: every method may be called from any thread. Writes go through
+// one connection under a mutex; token lookups and summaries read the last
+// commit through a second connection, so they never wait for a write.
 
 #include <algorithm>
 #include <chrono>
@@ -178,8 +179,9 @@ class Store {
     const core::Clock& clock() const { return clock_; }
 
   private:
-    Store(storage::Database db, const core::Clock& clock, core::RandomSource& random)
-        : db_(std::move(db)), clock_(clock), random_(random) {}
+    Store(storage::Database db, storage::Database reader, const core::Clock& clock,
+          core::RandomSource& random)
+        : db_(std::move(db)), reader_(std::move(reader)), clock_(clock), random_(random) {}
     // A storeBatch call waiting for its group's commit.
     struct PendingBatch {
         const Device& device;
@@ -196,7 +198,10 @@ class Store {
     Result<std::vector<core::DatedMessage>> currentMessagesLocked(const std::string& siteId);
 
     std::mutex mutex_;
-    storage::Database db_;
+    storage::Database db_;  // writes, and reads that must see them at once
+    // Reads of committed state on the request path (tokens) and summaries.
+    std::mutex readerMutex_;
+    storage::Database reader_;
     // Group commit (storeBatch): batches waiting, and whether one thread is
     // writing a group. Guarded by queueMutex_, never held with mutex_ waiting.
     std::mutex queueMutex_;
