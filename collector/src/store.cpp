@@ -1063,14 +1063,18 @@ Result<StoreResult> Store::insertBatchLocked(const Device& device, const core::B
     // per (day, team, score) and per (day, team, reason).
     std::map<std::tuple<std::int64_t, std::string, int>, std::int64_t> scoreCounts;
     std::map<std::tuple<std::int64_t, std::string, std::string>, std::int64_t> reasonCounts;
-    for (const auto& c : batch.checkIns) {
+    // Every row's random key in one call: one system call per batch, not per row.
+    constexpr std::size_t kKeyBytes = 16;
+    std::vector<std::uint8_t> keys(batch.checkIns.size() * kKeyBytes);
+    random_.fill(keys);
+    for (std::size_t row = 0; row < batch.checkIns.size(); ++row) {
+        const core::CheckIn& c = batch.checkIns[row];
+        const std::span<const std::uint8_t> key(keys.data() + row * kKeyBytes, kKeyBytes);
         const std::int64_t day = c.hourBucket / 86400;
         ++scoreCounts[{day, c.team, c.score}];
         for (const auto& reason : c.reasons) {
             ++reasonCounts[{day, c.team, reason}];
         }
-        std::array<std::uint8_t, 16> key{};
-        random_.fill(key);
         insert->reset();
         insert->bindBlob(1, key)
             .bind(2, c.siteId)
