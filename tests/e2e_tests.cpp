@@ -10,6 +10,7 @@
 #include <map>
 #include <sstream>
 
+#include "carekiosk/collector/store.hpp"
 #include "carekiosk/core/config.hpp"
 #include "carekiosk/kiosk/kiosk_app.hpp"
 #include "carekiosk/kiosk/tap_driver.hpp"
@@ -235,4 +236,32 @@ TEST_CASE("carekiosk --screenshots writes every screen in every language for a p
     // The tour ran on its own database: the kiosk's outbox was never created.
     CHECK_FALSE(std::filesystem::exists(dir / "kiosk.db"));
     CHECK_FALSE(std::filesystem::exists(shots / "screenshot-tour.db"));
+}
+
+TEST_CASE("admin commands run while the collector runs lose nothing and corrupt nothing") {
+    // The collector holds two connections to its database, and so does each
+    // admin command. Opening the second must not unlock the first (closing any
+    // descriptor on the file drops the process's locks): an admin command that
+    // then found the database unlocked took itself for its last user and
+    // deleted the write-ahead log under the running collector, whose later
+    // commits went nowhere.
+    testing::TempDir dir;
+    const std::string db = (dir / "c.db").string();
+    core::SystemClock clock;
+    core::SystemRandom random;
+    auto server = collector::Store::open(db, clock, random).value();
+    REQUIRE(server->createSite("leeds", "Leeds office"));
+    for (int round = 0; round < 3; ++round) {
+        INFO("round " << round);
+        const auto code = testing::runOk(
+            {CAREKIOSK_COLLECTOR_BIN, "admin", "enroll-code", "--db", db, "--site", "leeds"});
+        auto enrolled = server->enroll(code);
+        REQUIRE(enrolled);
+        core::Batch batch{std::string(31, 'a') + std::to_string(round),
+                          {{4, "leeds", 1, 1795845600, {}}}};
+        REQUIRE(server->storeBatch({enrolled->deviceId, "leeds"}, batch));
+    }
+    CHECK(testing::queryStrings(db, "SELECT count(*) FROM devices")[0] == "3");
+    CHECK(testing::queryStrings(db, "SELECT count(*) FROM checkins")[0] == "3");
+    CHECK(testing::queryStrings(db, "PRAGMA quick_check")[0] == "ok");
 }

@@ -566,8 +566,7 @@ Result<Store::Caller> Store::identify(const std::string& token) {
         return caller;
     }
     std::lock_guard lock(readerMutex_);
-    auto stmt =
-        reader_.prepare("SELECT role FROM api_tokens WHERE token_hash = ? AND revoked = 0");
+    auto stmt = reader_.prepare("SELECT role FROM api_tokens WHERE token_hash = ? AND revoked = 0");
     if (!stmt) {
         return stmt.error();
     }

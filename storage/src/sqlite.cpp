@@ -50,7 +50,12 @@ Result<Database> Database::open(const std::filesystem::path& path,
     // Created 0600 before SQLite opens it, so no other user can read
     // check-ins or tokens at any moment; SQLite gives its -wal and -shm files
     // the database file's mode. A file that came looser is tightened.
-    if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) {
+    // O_EXCL: only a file that does not exist yet is opened here. Closing a
+    // descriptor drops every POSIX lock this process holds on the file, so
+    // opening and closing a database another connection of ours has open
+    // (the kiosk's worker, the collector's reader) would silently unlock it
+    // under that connection, and another process could then corrupt it.
+    if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) {
         ::close(fd);
     }
     for (const char* suffix : {"", "-wal", "-shm"}) {
