@@ -26,11 +26,17 @@ void JsonReader::fail(const std::string& key, const std::string& message) {
     }
 }
 
+void JsonReader::markRead(const char* key) {
+    if (std::find(seen_.begin(), seen_.end(), key) == seen_.end()) {
+        seen_.emplace_back(key);
+    }
+}
+
 const nlohmann::json* JsonReader::find(const char* key, bool required) {
     if (error_) {
         return nullptr;
     }
-    seen_.insert(key);
+    markRead(key);
     auto it = object_.find(key);
     if (it == object_.end() || it->is_null()) {
         if (required) {
@@ -175,7 +181,7 @@ void JsonReader::rejectUnknownFields() {
         return;
     }
     for (const auto& item : object_.items()) {
-        if (!seen_.count(item.key())) {
+        if (std::find(seen_.begin(), seen_.end(), item.key()) == seen_.end()) {
             fail(item.key(), "is not a known field; remove it");
             return;
         }
