@@ -625,13 +625,23 @@ TEST_CASE("the admin panel counts buddy requests and dates the oldest waiting ch
     CHECK_THAT(oldest->value, Catch::Contains("5 h ago") || Catch::Contains("6 h ago"));
 }
 
-TEST_CASE("in quiet hours the kiosk shows a dim clock, and a touch wakes it to welcome") {
-    KioskFixture f;
-    // Quiet from a minute ago for two hours, in the kiosk's own time zone.
+namespace {
+
+// A kiosk in quiet hours (from a minute ago for two hours, in its own time
+// zone), showing its dim clock.
+std::unique_ptr<kiosk::KioskApp> quietKiosk(KioskFixture& f) {
     const int now = kiosk::localMinuteOfDay(system_clock::now());
     f.config.quietHours = core::QuietHours{(now + 1439) % 1440, (now + 120) % 1440};
     auto app = f.app(1280, 800);
     REQUIRE(kiosk::waitForScreen(*app, ui::Screen::Quiet, kDeadline()));
+    return app;
+}
+
+}  // namespace
+
+TEST_CASE("in quiet hours the kiosk shows a dim clock, and a touch wakes it to welcome") {
+    KioskFixture f;
+    auto app = quietKiosk(f);
     REQUIRE(kiosk::pumpUntil(
         *app, [&] { return app->settled(); }, kDeadline()));
     REQUIRE(app->saveScreenshot(std::filesystem::path(CAREKIOSK_SCREENSHOT_DIR) / "quiet.png"));
@@ -648,10 +658,7 @@ TEST_CASE("simulated check-ins at night wake the dim clock first as a person doe
     // `carekiosk --simulate-checkins` and the screenshot tour run at any hour
     // (the deploy README test runs them against a site with quiet hours).
     KioskFixture f;
-    const int now = kiosk::localMinuteOfDay(system_clock::now());
-    f.config.quietHours = core::QuietHours{(now + 1439) % 1440, (now + 120) % 1440};
-    auto app = f.app(1280, 800);
-    REQUIRE(kiosk::waitForScreen(*app, ui::Screen::Quiet, kDeadline()));
+    auto app = quietKiosk(f);
     REQUIRE(kiosk::driveCheckIn(*app, 2, kiosk::PointerKind::Mouse));
     CHECK(f.outbox.pendingCount().value() == 1);
 }
