@@ -6,6 +6,7 @@
 #include <set>
 
 #include "carekiosk/storage/outbox.hpp"
+#include "carekiosk/storage/wal_checkpointer.hpp"
 #include "support/test_support.hpp"
 
 using namespace carekiosk;
@@ -442,4 +443,42 @@ TEST_CASE("a missing directory is reported, not mistaken for damage") {
     REQUIRE_FALSE(r);
     CHECK(r.error().code == core::ErrorCode::Storage);
     CHECK_THAT(r.error().message, Catch::Contains("writable"));
+}
+
+TEST_CASE(
+    "the collector's write-ahead log is copied into the database off the commit path, "
+    "and stays bounded under a steady stream of commits") {
+    testing::TempDir dir;
+    const auto path = dir / "server.db";
+    auto db = storage::Database::open(path, {});
+    REQUIRE(db);
+    REQUIRE(db->exec("CREATE TABLE t (b BLOB NOT NULL)"));
+    auto checkpointer = storage::WalCheckpointer::start(db.value(), {});
+    REQUIRE(checkpointer);
+    auto insert = db->prepare("INSERT INTO t (b) VALUES (zeroblob(3000))");
+    REQUIRE(insert);
+    // Commits of about eight pages each, 3.5 times the restart size in all.
+    constexpr int kCommits = 7000;
+    for (int i = 0; i < kCommits; ++i) {
+        REQUIRE(db->exec("BEGIN"));
+        for (int row = 0; row < 10; ++row) {
+            insert->reset();
+            REQUIRE(insert->run());
+        }
+        REQUIRE(db->exec("COMMIT"));
+    }
+    REQUIRE(checkpointer.value()->waitForCheckpoints(
+        1, std::chrono::steady_clock::now() + std::chrono::seconds(30)));
+    // The rows reached the database file itself...
+    const auto rowBytes = std::uintmax_t{kCommits} * 10 * 3000;
+    const auto checkpointedBefore = checkpointer.value()->checkpoints();
+    REQUIRE(checkpointer.value()->waitForCheckpoints(
+        checkpointedBefore + 1, std::chrono::steady_clock::now() + std::chrono::seconds(30)));
+    CHECK(std::filesystem::file_size(path) > rowBytes / 2);
+    // ...and the log did not keep every page ever written.
+    const auto walLimit = std::uintmax_t{storage::WalCheckpointer::kPagesBeforeRestart +
+                                         4 * storage::WalCheckpointer::kPagesPerCheckpoint} *
+                          4120;  // a page and its frame header
+    CHECK(std::filesystem::file_size(path.string() + "-wal") < walLimit);
+    CHECK(db->queryInt("SELECT count(*) FROM t").value() == kCommits * 10);
 }

@@ -252,13 +252,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
         return db.error();
     }
     // A collector is a server: 64 MiB of page cache (SQLite's default is 2)
-    // keeps the pages that batches and summaries touch out of read() calls,
-    // and checkpointing every 16k WAL pages (not 1k) writes a page that many
-    // batches changed to the database file once instead of many times.
-    for (const char* pragma : {"PRAGMA cache_size=-65536", "PRAGMA wal_autocheckpoint=16384"}) {
-        if (auto s = db->exec(pragma); !s) {
-            return s.error();
-        }
+    // keeps the pages that batches and summaries touch out of read() calls.
+    if (auto s = db->exec("PRAGMA cache_size=-65536"); !s) {
+        return s.error();
     }
     // A second connection for the reads every request makes (who holds this
     // token?) and for summaries: in WAL mode they read the last commit while a
@@ -270,8 +266,16 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
     if (auto s = reader->exec("PRAGMA cache_size=-16384"); !s) {
         return s.error();
     }
-    return std::unique_ptr<Store>(
+    std::unique_ptr<Store> store(
         new Store(std::move(db).value(), std::move(reader).value(), clock, random));
+    // Checkpoints off the commit path: no kiosk's batch waits while the log
+    // is copied into the database file.
+    auto checkpointer = storage::WalCheckpointer::start(store->db_, kMigrations);
+    if (!checkpointer) {
+        return checkpointer.error();
+    }
+    store->checkpointer_ = std::move(checkpointer).value();
+    return store;
 }
 
 Result<bool> Store::siteExistsLocked(const std::string& siteId) {

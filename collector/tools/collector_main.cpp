@@ -47,6 +47,14 @@ int serve(const std::string& dbPath, const std::string& listen, const std::strin
                      listen.c_str());
         return 2;
     }
+    // Stop cleanly on SIGINT/SIGTERM: block them before any thread starts (the
+    // store starts one), so that every thread inherits the mask and only the
+    // waiter below receives them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     core::SystemClock clock;
     collector::SodiumRandom random;
     auto store = collector::Store::open(dbPath, clock, random);
@@ -61,12 +69,6 @@ int serve(const std::string& dbPath, const std::string& listen, const std::strin
     if (!port) {
         return fail(port.error());
     }
-    // Stop cleanly on SIGINT/SIGTERM: block them here, and let one thread wait.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::atomic<bool> finished{false};
     std::thread waiter([&] {
         int signal = 0;
@@ -186,6 +188,14 @@ int main(int argc, char** argv) {
     if (serveCmd->parsed()) {
         return serve(dbPath, listen, cert, key, minGroup, silentAfterMinutes);
     }
+    // Stop cleanly on SIGINT/SIGTERM: block them before any thread starts (the
+    // store starts one), so that every thread inherits the mask and only the
+    // waiter below receives them.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     core::SystemClock clock;
     collector::SodiumRandom random;
     auto store = collector::Store::open(dbPath, clock, random);

@@ -28,6 +28,7 @@
 #include "carekiosk/core/result.hpp"
 #include "carekiosk/core/wire.hpp"
 #include "carekiosk/storage/sqlite.hpp"
+#include "carekiosk/storage/wal_checkpointer.hpp"
 
 namespace carekiosk::collector {
 
@@ -208,6 +209,8 @@ class Store {
     std::condition_variable queueDone_;
     std::vector<PendingBatch*> queue_;
     bool writing_ = false;
+    // Declared last: stopped first, while the connections it uses are open.
+    std::unique_ptr<storage::WalCheckpointer> checkpointer_;
     const core::Clock& clock_;
     core::RandomSource& random_;
 };
