@@ -554,7 +554,7 @@ class ShapeCanvas {
         if (withBackend) {
             ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
         } else {
-            renderDrawData(renderer_, *ImGui::GetDrawData());
+            stats_ = renderDrawData(renderer_, *ImGui::GetDrawData());
         }
         SDL_RenderPresent(renderer_);
         std::vector<Uint32> pixels(static_cast<std::size_t>(kWidth) * kHeight);
@@ -564,8 +564,10 @@ class ShapeCanvas {
     }
 
     SDL_Renderer* renderer() const { return renderer_; }
+    const DrawDataStats& stats() const { return stats_; }
 
   private:
+    DrawDataStats stats_;
     SDL_Surface* surface_ = nullptr;
     SDL_Renderer* renderer_ = nullptr;
     ImGuiContext* context_ = nullptr;
@@ -592,6 +594,9 @@ TEST_CASE("the fast fill path draws what the ImGui backend draws") {
     SDL_SetRenderDrawColor(canvas.renderer(), 1, 2, 3, 4);
     const auto ours = canvas.draw(false);
 
+    // Our path took its shortcut: the background, the buttons, the face, the
+    // mouth and the rectangles were filled as spans (six fans at least).
+    CHECK(canvas.stats().fansAsSpans >= 6);
     // The shapes are there, in their colours, in both (not two blank frames).
     for (const auto* pixels : {&reference, &ours}) {
         CHECK(pixelAt(*pixels, 160, 70) == 0x286E5A);   // rounded button

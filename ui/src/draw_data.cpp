@@ -104,28 +104,37 @@ class CommandRenderer {
     CommandRenderer(SDL_Renderer* renderer, ImVec2 whiteUv)
         : renderer_(renderer), whiteUv_(whiteUv) {}
 
-    void draw(const Triangles& tris, bool fontAtlas) {
+    // Draws one command's triangles; with `spans`, its solid fans as spans.
+    void draw(const Triangles& tris, bool spans) {
+        if (!spans) {
+            submitTriangles(tris, 0, tris.indexCount);
+            return;
+        }
         std::size_t pending = 0;  // the first index not yet submitted
         std::size_t at = 0;
         const FanFinder finder(tris, whiteUv_);
         while (at + 3 <= tris.indexCount) {
-            const std::size_t end = fontAtlas ? finder.fanEnd(at) : at;
+            const std::size_t end = finder.fanEnd(at);
             if (end == at) {
                 at += 3;
                 continue;
             }
             submitTriangles(tris, pending, at);  // what came before keeps its place
             fillFan(tris, at, end);
+            ++stats_.fansAsSpans;
             pending = at = end;
         }
         submitTriangles(tris, pending, tris.indexCount);
     }
+
+    const DrawDataStats& stats() const { return stats_; }
 
   private:
     void submitTriangles(const Triangles& tris, std::size_t from, std::size_t to) {
         if (to <= from) {
             return;
         }
+        ++stats_.triangleRuns;
         const auto* base = reinterpret_cast<const char*>(tris.vertices);
         constexpr int kStride = sizeof(ImDrawVert);
         SDL_RenderGeometryRaw(
@@ -174,11 +183,12 @@ class CommandRenderer {
     ImVec2 whiteUv_;
     std::vector<ImVec2> polygon_;  // reused: a frame has hundreds of fans
     std::vector<SDL_Rect> rects_;
+    DrawDataStats stats_;
 };
 
 }  // namespace
 
-void renderDrawData(SDL_Renderer* renderer, const ImDrawData& drawData) {
+DrawDataStats renderDrawData(SDL_Renderer* renderer, const ImDrawData& drawData) {
     const ImFontAtlas* atlas = ImGui::GetIO().Fonts;
     // Clip rects are projected as the ImGui backend projects them: a scale set
     // with SDL_RenderSetScale already applies to every coordinate we pass.
@@ -192,7 +202,7 @@ void renderDrawData(SDL_Renderer* renderer, const ImDrawData& drawData) {
     const auto fbHeight =
         static_cast<float>(static_cast<int>(drawData.DisplaySize.y * clipScale.y));
     if (fbWidth <= 0 || fbHeight <= 0) {
-        return;
+        return {};
     }
 
     // Put back what we change, as the ImGui backend does.
@@ -207,6 +217,12 @@ void renderDrawData(SDL_Renderer* renderer, const ImDrawData& drawData) {
     SDL_GetRenderDrawColor(renderer, &oldColour[0], &oldColour[1], &oldColour[2], &oldColour[3]);
     SDL_RenderSetViewport(renderer, nullptr);
 
+    // Spans only where they pay and match: SDL's software renderer. A GPU
+    // draws fans cheaply, and rasterises with rules of its own that the
+    // spans' edges would not meet exactly.
+    SDL_RendererInfo info{};
+    const bool software =
+        SDL_GetRendererInfo(renderer, &info) == 0 && (info.flags & SDL_RENDERER_SOFTWARE) != 0;
     CommandRenderer commands(renderer, atlas->TexUvWhitePixel);
     for (int n = 0; n < drawData.CmdListsCount; ++n) {
         const ImDrawList* list = drawData.CmdLists[n];
@@ -233,7 +249,7 @@ void renderDrawData(SDL_Renderer* renderer, const ImDrawData& drawData) {
                                  list->VtxBuffer.Size - static_cast<int>(cmd.VtxOffset),
                                  list->IdxBuffer.Data + cmd.IdxOffset, cmd.ElemCount,
                                  static_cast<SDL_Texture*>(cmd.GetTexID())};
-            commands.draw(tris, cmd.GetTexID() == atlas->TexID);
+            commands.draw(tris, software && cmd.GetTexID() == atlas->TexID);
         }
     }
 
@@ -241,6 +257,7 @@ void renderDrawData(SDL_Renderer* renderer, const ImDrawData& drawData) {
     SDL_RenderSetClipRect(renderer, hadClip ? &oldClip : nullptr);
     SDL_SetRenderDrawBlendMode(renderer, oldBlend);
     SDL_SetRenderDrawColor(renderer, oldColour[0], oldColour[1], oldColour[2], oldColour[3]);
+    return commands.stats();
 }
 
 }  // namespace carekiosk::ui

@@ -9,7 +9,8 @@
 // walking its whole bounding box, and a fan's triangles each span most of the
 // shape, so a rounded button cost tens of times its area; spans cost its area
 // once. Everything else (text, anti-aliased fringes, strokes) goes to
-// SDL_RenderGeometryRaw as ImGui emitted it, in the same order.
+// SDL_RenderGeometryRaw as ImGui emitted it, in the same order. On any other
+// renderer (a GPU's) everything goes as triangles, as the backend sends it.
 //
 // Thread: the thread that owns `renderer` and the current ImGui context.
 
@@ -18,9 +19,15 @@
 
 namespace carekiosk::ui {
 
+// What renderDrawData did, for tests and benchmarks.
+struct DrawDataStats {
+    int fansAsSpans = 0;   // solid fans drawn as spans
+    int triangleRuns = 0;  // SDL_RenderGeometryRaw calls
+};
+
 // Draws `drawData` (from ImGui::GetDrawData() after ImGui::Render()) with the
 // current context's font atlas. Restores the renderer's clip rect, viewport
 // and draw blend mode and colour. Borrows everything; owns nothing.
-void renderDrawData(SDL_Renderer* renderer, const ImDrawData& drawData);
+DrawDataStats renderDrawData(SDL_Renderer* renderer, const ImDrawData& drawData);
 
 }  // namespace carekiosk::ui
