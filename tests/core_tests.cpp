@@ -1,5 +1,6 @@
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <random>
 
 #include "carekiosk/core/checkin.hpp"
 #include "carekiosk/core/config.hpp"
@@ -256,4 +257,58 @@ TEST_CASE("the welcome message is the newest dated one in range, else the standi
     CHECK(core::messageForDay(c, 105) == "early");  // "later" has ended
     CHECK(core::messageForDay(c, 115) == "standing");
     CHECK(core::messageForDay(c, 130) == "future");
+}
+
+TEST_CASE("the fast batch decoder and the tree decoder agree, valid or not") {
+    std::mt19937_64 random(11);
+    const std::vector<std::string> reasons{"health", "home", "team", "workload"};  // sorted
+    int fastAccepted = 0;
+    for (int round = 0; round < 300; ++round) {
+        core::Batch batch{std::string(31, 'a') + "0123456789abcdef" [round % 16], {}};
+        const auto rows = 1 + random() % 20;
+        for (std::size_t r = 0; r < rows; ++r) {
+            core::CheckIn c{static_cast<int>(random() % 5) + 1,
+                            "leeds",
+                            1,
+                            1795845600 + static_cast<std::int64_t>(random() % 500) * 3600,
+                            {}};
+            for (const auto& reason : reasons) {
+                if (random() % 3 == 0) {
+                    c.reasons.push_back(reason);
+                }
+            }
+            c.team = random() % 2 ? "ops" : "";
+            batch.checkIns.push_back(c);
+        }
+        std::string text = core::encodeBatch(batch);
+        // Every third body is broken somewhere: a byte changed to one that
+        // makes a different JSON value, key or type.
+        if (round % 3 == 1) {
+            const char swaps[] = {'0', '9', '"', ',', 'x', ' ', '-', '.', '}', ']', 'n'};
+            text[random() % text.size()] = swaps[random() % sizeof swaps];
+        }
+        auto fast = core::decodeBatch(text);
+        auto tree = core::detail::decodeBatchFromTree(text);
+        INFO(text);
+        REQUIRE(static_cast<bool>(fast) == static_cast<bool>(tree));
+        if (fast) {
+            CHECK(fast->batchId == tree->batchId);
+            CHECK(fast->checkIns == tree->checkIns);
+            fastAccepted += round % 3 == 1 ? 0 : 1;
+        } else {
+            CHECK(fast.error().message == tree.error().message);
+            CHECK(fast.error().field == tree.error().field);
+        }
+    }
+    CHECK(fastAccepted == 200);  // every unbroken body decodes
+    // What the tree decoder takes and the fast path leaves to it: a key given
+    // twice (the last wins) and a null team (as if absent).
+    const std::string twice =
+        R"({"batch_id": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "batch_id": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+            "checkins": [{"score": 3, "site_id": "leeds", "question_set_version": 1,
+                          "hour": 1795845600, "team": null}]})";
+    auto decoded = core::decodeBatch(twice);
+    REQUIRE(decoded);
+    CHECK(decoded->batchId == std::string(32, 'b'));
+    CHECK(decoded->checkIns[0].team.empty());
 }

@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "carekiosk/core/calendar.hpp"
 #include "json_reader.hpp"
@@ -50,7 +52,212 @@ std::string encodeBatch(const Batch& batch) {
     return json{{"batch_id", batch.batchId}, {"checkins", std::move(rows)}}.dump();
 }
 
+namespace {
+
+// The collector's hot path: a batch decoded straight from the parser's events
+// (no JSON tree: a batch is 500 objects). It accepts only plainly valid
+// batches, checked as decodeBatchFromTree checks them, and gives up on
+// anything else (an unknown or repeated key, a null, a wrong type, a value out
+// of range), so that decodeBatchFromTree finds the error and words it.
+class FastBatchDecoder : public nlohmann::json_sax<json> {
+  public:
+    std::optional<Batch> decode(std::string_view text) {
+        if (!json::sax_parse(text.begin(), text.end(), this) || expect_ != Expect::Done ||
+            !valid()) {
+            return std::nullopt;
+        }
+        return std::move(batch_);
+    }
+
+    bool null() override { return false; }
+    bool boolean(bool) override { return false; }
+    bool number_float(double, const string_t&) override { return false; }
+    bool binary(binary_t&) override { return false; }
+    bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+        return false;
+    }
+    bool number_unsigned(number_unsigned_t value) override {
+        return value <= static_cast<number_unsigned_t>(std::numeric_limits<long long>::max()) &&
+               number_integer(static_cast<number_integer_t>(value));
+    }
+    bool number_integer(number_integer_t value) override {
+        // Only these three keys take numbers; each is expected inside a row.
+        switch (expect_) {
+            case Expect::Score:
+                if (value < kMinScore || value > kMaxScore) {
+                    return false;
+                }
+                batch_.checkIns.back().score = static_cast<int>(value);
+                break;
+            case Expect::QuestionSetVersion:
+                if (value < 1 || value > 1000000) {
+                    return false;
+                }
+                batch_.checkIns.back().questionSetVersion = static_cast<int>(value);
+                break;
+            case Expect::Hour:
+                if (value < kMinHour || value > kMaxHour) {
+                    return false;
+                }
+                batch_.checkIns.back().hourBucket = value;
+                break;
+            default:
+                return false;
+        }
+        expect_ = Expect::RowKey;
+        return true;
+    }
+    bool string(string_t& value) override {
+        switch (expect_) {
+            case Expect::BatchId:
+                batch_.batchId = std::move(value);
+                expect_ = Expect::RootKey;
+                return true;
+            case Expect::SiteId:
+                batch_.checkIns.back().siteId = std::move(value);
+                expect_ = Expect::RowKey;
+                return true;
+            case Expect::Team:
+                batch_.checkIns.back().team = std::move(value);
+                expect_ = Expect::RowKey;
+                return true;
+            case Expect::ReasonOrEnd:
+                batch_.checkIns.back().reasons.push_back(std::move(value));
+                return true;
+            default:
+                return false;
+        }
+    }
+    bool start_object(std::size_t) override {
+        if (expect_ == Expect::RootObject) {
+            expect_ = Expect::RootKey;
+            return true;
+        }
+        if (expect_ == Expect::RowOrEnd && batch_.checkIns.size() < kMaxRowsPerBatch) {
+            batch_.checkIns.emplace_back();
+            rowKeys_ = 0;
+            expect_ = Expect::RowKey;
+            return true;
+        }
+        return false;
+    }
+    bool end_object() override {
+        if (expect_ == Expect::RowKey) {
+            expect_ = Expect::RowOrEnd;
+            return (rowKeys_ & kRequiredRowKeys) == kRequiredRowKeys;
+        }
+        if (expect_ == Expect::RootKey) {
+            expect_ = Expect::Done;
+            return rootKeys_ == 3;
+        }
+        return false;
+    }
+    bool start_array(std::size_t) override {
+        if (expect_ == Expect::Checkins) {
+            expect_ = Expect::RowOrEnd;
+            return true;
+        }
+        if (expect_ == Expect::Reasons) {
+            expect_ = Expect::ReasonOrEnd;
+            return true;
+        }
+        return false;
+    }
+    bool end_array() override {
+        if (expect_ == Expect::RowOrEnd) {
+            expect_ = Expect::RootKey;
+            return true;
+        }
+        if (expect_ == Expect::ReasonOrEnd) {
+            expect_ = Expect::RowKey;
+            return true;
+        }
+        return false;
+    }
+    bool key(string_t& name) override {
+        if (expect_ == Expect::RootKey) {
+            return take(name == "batch_id", 1, rootKeys_, Expect::BatchId) ||
+                   take(name == "checkins", 2, rootKeys_, Expect::Checkins);
+        }
+        if (expect_ == Expect::RowKey) {
+            return take(name == "score", 1, rowKeys_, Expect::Score) ||
+                   take(name == "site_id", 2, rowKeys_, Expect::SiteId) ||
+                   take(name == "question_set_version", 4, rowKeys_, Expect::QuestionSetVersion) ||
+                   take(name == "hour", 8, rowKeys_, Expect::Hour) ||
+                   take(name == "reasons", 16, rowKeys_, Expect::Reasons) ||
+                   take(name == "team", 32, rowKeys_, Expect::Team);
+        }
+        return false;
+    }
+
+  private:
+    enum class Expect {
+        RootObject,
+        RootKey,
+        BatchId,
+        Checkins,
+        RowOrEnd,
+        RowKey,
+        Score,
+        SiteId,
+        QuestionSetVersion,
+        Hour,
+        Reasons,
+        ReasonOrEnd,
+        Team,
+        Done
+    };
+    static constexpr unsigned kRequiredRowKeys = 1 | 2 | 4 | 8;
+
+    // A key seen once: its bit goes into `seen` and `next` is expected.
+    bool take(bool matches, unsigned bit, unsigned& seen, Expect next) {
+        if (!matches || (seen & bit) != 0) {
+            return false;
+        }
+        seen |= bit;
+        expect_ = next;
+        return true;
+    }
+
+    // What decodeBatchFromTree checks beyond the types.
+    bool valid() const {
+        if (batch_.batchId.size() > kBatchIdLength ||
+            !validateBatchId(batch_.batchId, "batch_id") || batch_.checkIns.empty()) {
+            return false;
+        }
+        for (const CheckIn& c : batch_.checkIns) {
+            if (c.siteId.size() > 64 || c.team.size() > 32 || c.reasons.size() > kMaxReasons) {
+                return false;
+            }
+            for (auto it = c.reasons.begin(); it != c.reasons.end(); ++it) {
+                if (!validateOptionId(*it, "reasons") ||
+                    std::find(c.reasons.begin(), it, *it) != it) {
+                    return false;
+                }
+            }
+            if (!validateCheckIn(c)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    Expect expect_ = Expect::RootObject;
+    unsigned rootKeys_ = 0;
+    unsigned rowKeys_ = 0;
+    Batch batch_;
+};
+
+}  // namespace
+
 Result<Batch> decodeBatch(std::string_view text) {
+    if (auto batch = FastBatchDecoder().decode(text)) {
+        return std::move(batch).value();
+    }
+    return detail::decodeBatchFromTree(text);
+}
+
+Result<Batch> detail::decodeBatchFromTree(std::string_view text) {
     auto root = parseObject(text, "the batch body");
     if (!root) {
         return root.error();

@@ -28,7 +28,15 @@ struct Batch {
     std::vector<CheckIn> checkIns;
 };
 std::string encodeBatch(const Batch& batch);
+// Errors name the field and the fix. Valid batches take a fast path that
+// builds no JSON tree; anything else is decoded by detail::decodeBatchFromTree,
+// which words the error.
 Result<Batch> decodeBatch(std::string_view json);
+namespace detail {
+// decodeBatch without its fast path: the same results, for every input (the
+// fuzz harness fuzz_batch and a test compare the two).
+Result<Batch> decodeBatchFromTree(std::string_view json);
+}  // namespace detail
 
 // The collector's answer to a batch: it repeats the batch id so the kiosk only
 // deletes rows for the batch that was actually stored.
