@@ -188,14 +188,6 @@ int main(int argc, char** argv) {
     if (serveCmd->parsed()) {
         return serve(dbPath, listen, cert, key, minGroup, silentAfterMinutes);
     }
-    // Stop cleanly on SIGINT/SIGTERM: block them before any thread starts (the
-    // store starts one), so that every thread inherits the mask and only the
-    // waiter below receives them.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     core::SystemClock clock;
     collector::SodiumRandom random;
     auto store = collector::Store::open(dbPath, clock, random);

@@ -209,7 +209,7 @@ class Store {
     std::condition_variable queueDone_;
     std::vector<PendingBatch*> queue_;
     bool writing_ = false;
-    // Declared last: stopped first, while the connections it uses are open.
+    // Declared after the connections: stopped before they close.
     std::unique_ptr<storage::WalCheckpointer> checkpointer_;
     const core::Clock& clock_;
     core::RandomSource& random_;
