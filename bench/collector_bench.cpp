@@ -43,6 +43,7 @@
 
 using namespace carekiosk;
 using bench::Clock;
+using bench::hexId;
 using bench::percentile;
 
 namespace {
@@ -58,13 +59,6 @@ long peakRssKb() {
     rusage usage{};
     getrusage(RUSAGE_SELF, &usage);
     return usage.ru_maxrss;
-}
-
-std::string hexId(std::mt19937_64& random) {
-    char id[33];
-    std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(random()),
-                  static_cast<unsigned long long>(random()));
-    return id;
 }
 
 // The hour of a kiosk's `n`th check-in in the ingest run: a busy kiosk's

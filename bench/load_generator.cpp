@@ -41,6 +41,7 @@
 
 using namespace carekiosk;
 using bench::Clock;
+using bench::hexId;
 
 namespace {
 
@@ -69,13 +70,6 @@ struct Kiosk {
 std::string siteName(int s) {
     char id[16];
     std::snprintf(id, sizeof id, "site-%03d", s);
-    return id;
-}
-
-std::string hexId(std::mt19937_64& random) {
-    char id[33];
-    std::snprintf(id, sizeof id, "%016llx%016llx", static_cast<unsigned long long>(random()),
-                  static_cast<unsigned long long>(random()));
     return id;
 }
 
@@ -134,12 +128,11 @@ class Tally {
   public:
     explicit Tally(int sites) : acknowledged_(static_cast<std::size_t>(sites)) {}
 
-    void acknowledged(int site, std::int64_t rows, double ms, bool duplicate) {
+    void acknowledged(int site, std::int64_t rows, double ms) {
         std::lock_guard lock(mutex_);
         acknowledged_[static_cast<std::size_t>(site)] += rows;
         latencies_.push_back(ms);
         ++batches_;
-        duplicates_ += duplicate ? 1 : 0;
     }
     void resent(double ms, bool duplicate) {
         std::lock_guard lock(mutex_);
@@ -159,7 +152,6 @@ class Tally {
         return latencies_;
     }
     long batches() const { return batches_; }
-    long duplicates() const { return duplicates_; }
     long resends() const { return resends_; }
     long resendsNotDuplicate() const { return resendsNotDuplicate_; }
     long failedTries() const { return failedTries_; }
@@ -170,7 +162,6 @@ class Tally {
     std::vector<std::int64_t> acknowledged_;
     std::vector<double> latencies_;
     long batches_ = 0;
-    long duplicates_ = 0;  // first acknowledgements that said "duplicate" (a retried try)
     long resends_ = 0;
     long resendsNotDuplicate_ = 0;
     std::atomic<long> failedTries_{0};
@@ -179,16 +170,12 @@ class Tally {
 
 // Sends `batch` until a collector acknowledges it, starting with collector
 // `first` and moving on after each failed try. Returns the acknowledgement.
-std::optional<core::BatchAck> sendBatch(const Settings& settings, const std::string& token,
-                                        const std::string& body, std::size_t first, Tally& tally,
-                                        double& ms) {
-    upload::TlsOptions tls;
-    tls.caFile = settings.ca;
+std::optional<core::BatchAck> sendBatch(const Settings& settings, upload::HttpSender& sender,
+                                        const std::string& token, const std::string& body,
+                                        std::size_t first, Tally& tally, double& ms) {
     for (int attempt = 0; attempt < kTries; ++attempt) {
         const auto& server =
             settings.servers[(first + static_cast<std::size_t>(attempt)) % settings.servers.size()];
-        // A new connection per upload, as a kiosk whose last one idled out.
-        auto sender = upload::makeCurlSender(tls);
         upload::HttpRequest request;
         request.method = "POST";
         request.url = server + "/v1/batches";
@@ -196,7 +183,7 @@ std::optional<core::BatchAck> sendBatch(const Settings& settings, const std::str
         request.contentEncoding = "gzip";
         request.body = body;
         const auto start = Clock::now();
-        auto answer = sender->send(request);
+        auto answer = sender.send(request);
         ms = bench::millisecondsSince(start);
         if (answer && answer->status == 200) {
             if (auto ack = core::decodeBatchAck(answer->body)) {
@@ -231,6 +218,10 @@ void runUpload(const Settings& settings, const std::vector<Kiosk>& kiosks, int k
         }
         checkIns.push_back(std::move(c));
     }
+    // A new connection per upload, as a kiosk whose last one idled out.
+    upload::TlsOptions tls;
+    tls.caFile = settings.ca;
+    auto sender = upload::makeCurlSender(tls);
     for (std::size_t first = 0; first < checkIns.size(); first += kRowsPerBatch) {
         core::Batch batch{hexId(random), {}};
         const auto end = std::min(checkIns.size(), first + kRowsPerBatch);
@@ -243,17 +234,19 @@ void runUpload(const Settings& settings, const std::vector<Kiosk>& kiosks, int k
         }
         const std::size_t server = static_cast<std::size_t>(k + n) % settings.servers.size();
         double ms = 0;
-        auto ack = sendBatch(settings, kiosk.token, body.value(), server, tally, ms);
+        auto ack = sendBatch(settings, *sender, kiosk.token, body.value(), server, tally, ms);
         if (!ack) {
             tally.countNeverAcknowledged();
             continue;
         }
-        tally.acknowledged(site, static_cast<std::int64_t>(batch.checkIns.size()), ms,
-                           ack->duplicate);
+        // A first acknowledgement may say "duplicate" (an earlier try was
+        // stored but its answer lost): the rows count once either way.
+        tally.acknowledged(site, static_cast<std::int64_t>(batch.checkIns.size()), ms);
         // Now and then the acknowledgement is "lost": the same batch again,
         // to the other collector.
         if (std::uniform_real_distribution<double>(0, 1)(random) < settings.resend) {
-            auto again = sendBatch(settings, kiosk.token, body.value(), server + 1, tally, ms);
+            auto again =
+                sendBatch(settings, *sender, kiosk.token, body.value(), server + 1, tally, ms);
             if (again) {
                 tally.resent(ms, again->duplicate);
             } else {
