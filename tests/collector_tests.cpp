@@ -2,6 +2,7 @@
 #include <httplib.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -871,6 +872,88 @@ TEST_CASE("a client that stalls mid-request is disconnected, and others are serv
     ::close(fd);
     server.value()->stop();
     serving.join();
+}
+
+namespace {
+
+// A collector bound to a loopback port by the test, not yet accepting.
+struct BoundCollector {
+    testing::TempDir dir;
+    core::SystemClock clock;
+    core::SystemRandom random;
+    std::unique_ptr<collector::Store> store;
+    std::unique_ptr<collector::Server> server;
+    int port = 0;
+
+    explicit BoundCollector(int wantedPort = 0) {
+        store = std::move(collector::Store::open(dir / "c.db", clock, random)).value();
+        collector::ServerOptions options;
+        options.certFile = testing::TestCa::serverCert();
+        options.keyFile = testing::TestCa::serverKey();
+        options.port = wantedPort;
+        server = std::move(collector::Server::create(*store, options)).value();
+    }
+};
+
+sockaddr_in loopback(int port) {
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    return address;
+}
+
+}  // namespace
+
+TEST_CASE("fifty kiosks connecting at once all get through without a retry") {
+    // The collector is bound but not accepting yet, as when its accept loop is
+    // busy: only the kernel's listen backlog holds connections. With httplib's
+    // backlog of 5, the rest had their SYNs dropped and waited for the retry
+    // one second later, or longer.
+    BoundCollector c;
+    auto port = c.server->bind();
+    REQUIRE(port);
+    const auto address = loopback(port.value());
+    std::vector<int> sockets;
+    for (int i = 0; i < 50; ++i) {
+        const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+        REQUIRE(fd >= 0);
+        sockets.push_back(fd);
+        const int rc = ::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address);
+        REQUIRE((rc == 0 || errno == EINPROGRESS));
+    }
+    // A dropped SYN is sent again after one second; the deadline is shorter,
+    // so a connection that needed the retry is counted as not through.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(900);
+    std::size_t connected = 0;
+    for (int fd : sockets) {
+        while (std::chrono::steady_clock::now() < deadline) {
+            pollfd p{fd, POLLOUT, 0};
+            if (::poll(&p, 1, 10) == 1) {
+                int error = 0;
+                socklen_t length = sizeof error;
+                ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &length);
+                connected += error == 0 ? 1 : 0;
+                break;
+            }
+        }
+    }
+    CHECK(connected == sockets.size());
+    for (int fd : sockets) {
+        ::close(fd);
+    }
+}
+
+TEST_CASE("a second collector on a port already in use refuses to start and says why") {
+    BoundCollector first;
+    auto port = first.server->bind();
+    REQUIRE(port);
+    BoundCollector second(port.value());
+    auto taken = second.server->bind();
+    REQUIRE_FALSE(taken);
+    CHECK_THAT(taken.error().message,
+               Catch::Contains("cannot listen on 127.0.0.1:" + std::to_string(port.value())) &&
+                   Catch::Contains("another collector"));
 }
 
 TEST_CASE("the collector speaks TLS 1.2 or later only") {

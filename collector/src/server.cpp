@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
 #include <nlohmann/json.hpp>
 
 #include "carekiosk/collector/anonymity.hpp"
@@ -21,6 +22,8 @@ namespace {
 
 constexpr std::size_t kMaxBodyBytes = 4 * 1024 * 1024;
 constexpr int kMaxSummaryDays = 3660;
+// Connections the kernel holds for accept(); it caps this at net.core.somaxconn.
+constexpr int kListenBacklog = 1024;
 
 int httpStatusFor(const Error& error) {
     switch (error.code) {
@@ -114,6 +117,8 @@ struct Server::Impl {
     std::unique_ptr<httplib::SSLServer> http;
     FailureLimiter limiter;
     bool bound = false;
+    // The listening socket, as httplib made it (set by socketOptions below).
+    int listenFd = -1;
 
     Impl(Store& s, ServerOptions o) : store(s), options(std::move(o)) {}
 
@@ -710,6 +715,16 @@ Result<std::unique_ptr<Server>> Server::create(Store& store, const ServerOptions
     impl->http->new_task_queue = [workers] {
         return new httplib::ThreadPool(static_cast<std::size_t>(workers));
     };
+    // httplib's own socket options add SO_REUSEPORT, with which a second
+    // collector started on the same port binds too and the kernel splits the
+    // kiosks between them; ours keep SO_REUSEADDR only, so that start fails
+    // and says so. The socket is remembered for its backlog (Server::bind).
+    Impl* self = impl.get();
+    impl->http->set_socket_options([self](int fd) {
+        const int yes = 1;
+        ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+        self->listenFd = fd;
+    });
     impl->routes();
     return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
@@ -731,6 +746,13 @@ Result<int> Server::bind() {
                              std::to_string(impl_->options.port) +
                              "; is another collector running, or is the address wrong?",
                          "listen");
+    }
+    // httplib listens with a backlog of 5: when more kiosks than that connect
+    // at once (a site's kiosks after a power cut, a load balancer's burst), the
+    // kernel drops their SYNs and each waits a whole second to try again.
+    // listen() on a listening socket only changes its backlog.
+    if (impl_->listenFd >= 0) {
+        ::listen(impl_->listenFd, kListenBacklog);
     }
     impl_->bound = true;
     return port;
