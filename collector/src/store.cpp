@@ -256,6 +256,13 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
     if (auto s = db->exec("PRAGMA cache_size=-65536"); !s) {
         return s.error();
     }
+    // Each batch in a group commit is a savepoint (Store::writeGroup), whose
+    // undo journal SQLite writes to a temporary file once it passes 64 KiB:
+    // a write() per page for data that is thrown away at RELEASE. In memory
+    // it costs a batch's changed pages, a few hundred KiB at most.
+    if (auto s = db->exec("PRAGMA temp_store=MEMORY"); !s) {
+        return s.error();
+    }
     // A second connection for the reads every request makes (who holds this
     // token?) and for summaries: in WAL mode they read the last commit while a
     // group of batches is being written, instead of queueing behind it.

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <mutex>
 #include <utility>
 
 namespace carekiosk::storage {
@@ -47,6 +48,12 @@ core::Error Database::lastError(const std::string& what) const {
 
 Result<Database> Database::open(const std::filesystem::path& path,
                                 std::span<const Migration> migrations) {
+    // SQLite keeps memory statistics by default, which takes a process-wide
+    // mutex on every allocation: each bound string and each finished statement.
+    // Nothing here reads those statistics. This only takes effect before
+    // SQLite's first use in the process; later it is refused, harmlessly.
+    static std::once_flag noMemoryStatistics;
+    std::call_once(noMemoryStatistics, [] { sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0); });
     // Created 0600 before SQLite opens it, so no other user can read
     // check-ins or tokens at any moment; SQLite gives its -wal and -shm files
     // the database file's mode. A file that came looser is tightened.
