@@ -12,8 +12,9 @@
 //       rows in batches of 500 at the same time, each kiosk's rows 40 to an
 //       hour, oldest first, as a busy kiosk's outbox sends them; reports
 //       rows/s. The gzip JSON bodies are made before timing starts (kiosks are
-//       other machines). Baseline: rows with the same sites and hours inserted into a
-//       bare SQLite table of the collector's layout in one transaction.
+//       other machines). Baseline: the same number of check-ins with the same
+//       sites, hours and share of reasons inserted into bare SQLite tables of
+//       the collector's layout (checkins, checkin_reasons) in one transaction.
 //   bench_collector summary --rows N --sites S --work DIR
 //       Writes N check-ins spread over a year and S sites straight into a
 //       collector database, then times a year of weekly summaries for one site
@@ -166,27 +167,43 @@ int drain(const std::string& server, const std::string& ca, const std::string& c
 
 // Inserts `rows` check-ins into the open database's checkins table in one
 // transaction: a random key each, a score, the site from `siteOf(i)` and the
-// hour from `hourOf(i)`. The same statement the baseline and the summary fill use.
+// hour from `hourOf(i)`; with `withReasons`, one in three also gets a row in
+// checkin_reasons, as someCheckIn gives one in three a reason. The same
+// statements the baseline and the summary fill use.
 template <typename SiteOf, typename HourOf>
 void insertCheckIns(sqlite3* db, std::int64_t rows, std::mt19937_64& random, SiteOf siteOf,
-                    HourOf hourOf) {
+                    HourOf hourOf, bool withReasons) {
     sqlite3_stmt* insert = nullptr;
     sqlite3_prepare_v2(db,
                        "INSERT INTO checkins (id, site_id, score, question_set_version, "
                        "hour_bucket) VALUES (?, ?, ?, 1, ?)",
                        -1, &insert, nullptr);
+    sqlite3_stmt* insertReason = nullptr;
+    sqlite3_prepare_v2(db,
+                       "INSERT INTO checkin_reasons (site_id, hour_bucket, checkin_id, reason) "
+                       "VALUES (?, ?, ?, 'workload')",
+                       -1, &insertReason, nullptr);
     sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
     for (std::int64_t i = 0; i < rows; ++i) {
         const std::uint64_t key[2] = {random(), random()};
         const std::string site = siteOf(i);
+        const std::int64_t hour = hourOf(i);
         sqlite3_bind_blob(insert, 1, key, sizeof key, SQLITE_TRANSIENT);
         sqlite3_bind_text(insert, 2, site.c_str(), -1, SQLITE_TRANSIENT);
         sqlite3_bind_int(insert, 3, static_cast<int>(random() % 5) + 1);
-        sqlite3_bind_int64(insert, 4, hourOf(i));
+        sqlite3_bind_int64(insert, 4, hour);
         sqlite3_step(insert);
         sqlite3_reset(insert);
+        if (withReasons && random() % 3 == 0) {
+            sqlite3_bind_text(insertReason, 1, site.c_str(), -1, SQLITE_TRANSIENT);
+            sqlite3_bind_int64(insertReason, 2, hour);
+            sqlite3_bind_blob(insertReason, 3, key, sizeof key, SQLITE_TRANSIENT);
+            sqlite3_step(insertReason);
+            sqlite3_reset(insertReason);
+        }
     }
     sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_finalize(insertReason);
     sqlite3_finalize(insert);
 }
 
@@ -202,13 +219,16 @@ int bareInsert(std::int64_t rows, std::int64_t perKiosk, const std::filesystem::
                  "CREATE TABLE checkins (site_id TEXT NOT NULL, hour_bucket INTEGER NOT NULL, "
                  "id BLOB NOT NULL, score INTEGER NOT NULL, question_set_version INTEGER NOT "
                  "NULL, team TEXT NOT NULL DEFAULT '', PRIMARY KEY (site_id, hour_bucket, id)) "
-                 "WITHOUT ROWID;",
+                 "WITHOUT ROWID;"
+                 "CREATE TABLE checkin_reasons (site_id TEXT NOT NULL, hour_bucket INTEGER NOT "
+                 "NULL, checkin_id BLOB NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (site_id, "
+                 "hour_bucket, checkin_id, reason)) WITHOUT ROWID;",
                  nullptr, nullptr, nullptr);
     std::mt19937_64 random(7);
     const auto start = Clock::now();
     insertCheckIns(
         db, rows, random, [](std::int64_t) { return std::string("bench"); },
-        [&](std::int64_t i) { return ingestHour(i % perKiosk); });
+        [&](std::int64_t i) { return ingestHour(i % perKiosk); }, true);
     seconds = secondsSince(start);
     sqlite3_close(db);
     return 0;
@@ -320,7 +340,8 @@ int summary(std::int64_t rows, int sites, const std::filesystem::path& work) {
         },
         [&](std::int64_t) {
             return yearStart + static_cast<std::int64_t>(random() % (364 * 24)) * 3600;
-        });
+        },
+        false);
     // The rollups the collector keeps on ingest, built as its migration does.
     sqlite3_exec(db,
                  "INSERT INTO day_scores (site_id, day, team, score, count) "
