@@ -30,11 +30,13 @@ namespace {
 
 struct Fixture {
     testing::TempDir dir;
-    testing::TestCollector collector{dir / "collector.db"};
+    testing::TestDatabase db{dir.path()};
+    testing::TestCollector collector{db.location()};
     std::unique_ptr<upload::HttpSender> http = testing::makeTestSender();
 
     Fixture() { REQUIRE(collector.store().createSite("leeds", "Leeds office")); }
-    std::filesystem::path dbPath() const { return dir / "collector.db"; }
+    // The first column of `sql`'s rows, straight from the collector's database.
+    std::vector<std::string> query(const std::string& sql) const { return db.query(sql); }
 
     core::EnrollResponse enrol(const std::string& site = "leeds") {
         auto code = collector.store().createEnrollCode(site);
@@ -133,13 +135,11 @@ TEST_CASE("reasons are stored with their check-in, and a re-sent batch adds none
         auto answer = f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken);
         REQUIRE(answer.status == 200);
     }
-    CHECK(testing::queryStrings(f.dbPath(), "SELECT reason FROM checkin_reasons ORDER BY reason") ==
+    CHECK(f.query("SELECT reason FROM checkin_reasons ORDER BY reason") ==
           std::vector<std::string>{"commute", "workload"});
     // Both reasons point at the same stored check-in, the one with score 2.
-    CHECK(testing::queryStrings(f.dbPath(),
-                                "SELECT DISTINCT c.score FROM checkin_reasons r "
-                                "JOIN checkins c ON c.id = r.checkin_id") ==
-          std::vector<std::string>{"2"});
+    CHECK(f.query("SELECT DISTINCT c.score FROM checkin_reasons r "
+                  "JOIN checkins c ON c.id = r.checkin_id") == std::vector<std::string>{"2"});
 }
 
 TEST_CASE("the summary gives per-day counts, means and per-score counts to a manager") {
@@ -237,7 +237,8 @@ TEST_CASE("a collector will not start with a smallest group below 3") {
     testing::TempDir dir;
     core::SystemClock clock;
     core::SystemRandom random;
-    auto store = collector::Store::open(dir / "c.db", clock, random);
+    auto store =
+        collector::Store::connect(testing::TestDatabase(dir.path()).location(), clock, random);
     REQUIRE(store);
     collector::ServerOptions options{
         testing::TestCa::serverCert(), testing::TestCa::serverKey(), "127.0.0.1", 0, 2, {}};
@@ -294,7 +295,8 @@ TEST_CASE("enrolment codes work once, and unknown or expired codes say so") {
     testing::TempDir dir;
     testing::ManualClock clock(system_clock::time_point(seconds(1795845600)));
     testing::SeededRandom random;
-    auto store = collector::Store::open(dir / "c.db", clock, random);
+    auto store =
+        collector::Store::connect(testing::TestDatabase(dir.path()).location(), clock, random);
     REQUIRE(store);
     auto& s = *store.value();
     REQUIRE(s.createSite("leeds", "Leeds office"));
@@ -342,16 +344,17 @@ TEST_CASE("secrets are stored only as hashes, and check-ins without time or devi
                    core::encodeBatch(batchOf(std::string(32, '6'), {{4, kDay1Morning}})),
                    device.deviceToken)
                 .status == 200);
-    const auto hashes = testing::queryStrings(
-        f.dir / "collector.db",
-        "SELECT token_hash FROM devices UNION ALL SELECT token_hash FROM api_tokens");
+    const auto hashes =
+        f.query("SELECT token_hash FROM devices UNION ALL SELECT token_hash FROM api_tokens");
     const std::set<std::string> stored(hashes.begin(), hashes.end());
     CHECK(stored.count(device.deviceToken) == 0);
     CHECK(stored.count(manager) == 0);
     CHECK(stored.count(collector::hashSecret(device.deviceToken)) == 1);
 
-    const auto columns = testing::queryStrings(f.dir / "collector.db",
-                                               "SELECT name FROM pragma_table_info('checkins')");
+    const auto columns = f.query(
+        f.db.isPostgres()
+            ? "SELECT column_name FROM information_schema.columns WHERE table_name = 'checkins'"
+            : "SELECT name FROM pragma_table_info('checkins')");
     const std::set<std::string> names(columns.begin(), columns.end());
     CHECK(names == std::set<std::string>{"id", "site_id", "score", "question_set_version",
                                          "hour_bucket", "team"});
@@ -679,7 +682,7 @@ TEST_CASE("a manager token for some sites reads and posts for those only") {
     REQUIRE(blank);
     CHECK(blank->status == 400);
     CHECK_THAT(blank->body, Catch::Contains("text must be 1-300 printable characters"));
-    CHECK(testing::queryStrings(f.dbPath(), "SELECT site_id || ': ' || text FROM messages") ==
+    CHECK(f.query("SELECT site_id || ': ' || text FROM messages") ==
           std::vector<std::string>{"leeds: Hello", "leeds: Booths are now on floor 2."});
 
     // Scopes name real sites, and only managers take one.
@@ -800,8 +803,8 @@ TEST_CASE("hostile bodies get 413 or a 400 that names the field, and nothing is 
     auto deep = refused(std::string(100000, '[') + std::string(100000, ']'));
     CHECK(deep.status == 400);
 
-    CHECK(testing::queryStrings(f.dbPath(), "SELECT count(*) FROM checkins")[0] == "0");
-    CHECK(testing::queryStrings(f.dbPath(), "SELECT count(*) FROM batches")[0] == "0");
+    CHECK(f.query("SELECT count(*) FROM checkins")[0] == "0");
+    CHECK(f.query("SELECT count(*) FROM batches")[0] == "0");
     // The collector still serves after all of that.
     CHECK(f.post("/v1/batches",
                  core::encodeBatch(batchOf(std::string(32, 'd'), {{4, kDay1Morning}})),
@@ -813,7 +816,8 @@ TEST_CASE("a client that stalls mid-request is disconnected, and others are serv
     testing::TempDir dir;
     core::SystemClock clock;
     core::SystemRandom random;
-    auto store = collector::Store::open(dir / "c.db", clock, random);
+    auto store =
+        collector::Store::connect(testing::TestDatabase(dir.path()).location(), clock, random);
     REQUIRE(store);
     collector::ServerOptions options;
     options.certFile = testing::TestCa::serverCert();
@@ -886,7 +890,9 @@ struct BoundCollector {
     int port = 0;
 
     explicit BoundCollector(int wantedPort = 0) {
-        store = std::move(collector::Store::open(dir / "c.db", clock, random)).value();
+        store = std::move(collector::Store::connect(testing::TestDatabase(dir.path()).location(),
+                                                    clock, random))
+                    .value();
         collector::ServerOptions options;
         options.certFile = testing::TestCa::serverCert();
         options.keyFile = testing::TestCa::serverKey();
@@ -991,7 +997,8 @@ TEST_CASE("the collector speaks TLS 1.2 or later only") {
 
 TEST_CASE(
     "summaries read per-day rollups kept on ingest, and an older database gets them "
-    "built from its check-ins") {
+    "built from its check-ins",
+    "[sqlite]") {
     testing::TempDir dir;
     core::SystemClock clock;
     core::SystemRandom random;
@@ -1033,7 +1040,8 @@ TEST_CASE("batches stored at once share commits, yet each is stored once and fai
     testing::TempDir dir;
     core::SystemClock clock;
     core::SystemRandom random;
-    auto store = collector::Store::open(dir / "c.db", clock, random).value();
+    testing::TestDatabase db(dir.path());
+    auto store = collector::Store::connect(db.location(), clock, random).value();
     REQUIRE(store->createSite("leeds", "Leeds office"));
     REQUIRE(store->createSite("york", "York office"));
     const auto kiosk = store->enroll(store->createEnrollCode("leeds").value()).value();
@@ -1076,11 +1084,8 @@ TEST_CASE("batches stored at once share commits, yet each is stored once and fai
     CHECK(refused == 2);        // the bad batch, both times, and nothing else
     CHECK(duplicates == good);  // every good batch's second sending
     CHECK(stored == good * 2);  // two rows each, once
-    CHECK(testing::queryStrings(dir / "c.db", "SELECT count(*) FROM checkins")[0] ==
-          std::to_string(good * 2));
-    CHECK(testing::queryStrings(dir / "c.db",
-                                "SELECT count(*) FROM checkins WHERE site_id = "
-                                "'york'")[0] == "0");
-    CHECK(testing::queryStrings(dir / "c.db", "SELECT sum(count) FROM day_scores")[0] ==
-          std::to_string(good * 2));
+    CHECK(db.query("SELECT count(*) FROM checkins")[0] == std::to_string(good * 2));
+    CHECK(db.query("SELECT count(*) FROM checkins WHERE site_id = "
+                   "'york'")[0] == "0");
+    CHECK(db.query("SELECT sum(count) FROM day_scores")[0] == std::to_string(good * 2));
 }

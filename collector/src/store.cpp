@@ -13,8 +13,8 @@ namespace carekiosk::collector {
 
 using core::ErrorCode;
 using core::makeError;
+using sql::Transaction;
 using storage::Migration;
-using storage::Transaction;
 
 namespace {
 
@@ -206,6 +206,108 @@ constexpr Migration kMigrations[] = {
     )sql"},
 };
 
+// The same tables in PostgreSQL, as SQLite's schema stands after step 10,
+// for a database of its own (a collector never moves from one to the other).
+// Text that is sorted is compared bytewise (COLLATE "C"), as SQLite does.
+// Append new steps; never edit a released one.
+constexpr Migration kPostgresMigrations[] = {
+    {1, R"sql(
+        CREATE TABLE sites (
+            site_id TEXT COLLATE "C" PRIMARY KEY,
+            name TEXT NOT NULL,
+            question_set_version INTEGER NOT NULL DEFAULT 1,
+            config_json TEXT,
+            config_version INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE enroll_codes (
+            code_hash TEXT PRIMARY KEY,
+            site_id TEXT COLLATE "C" NOT NULL REFERENCES sites(site_id),
+            expires_at BIGINT NOT NULL,
+            used INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE devices (
+            device_id TEXT COLLATE "C" PRIMARY KEY,
+            site_id TEXT COLLATE "C" NOT NULL REFERENCES sites(site_id),
+            token_hash TEXT NOT NULL UNIQUE,
+            revoked INTEGER NOT NULL DEFAULT 0,
+            last_seen BIGINT,
+            heartbeat TEXT,
+            unenrolled INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE api_tokens (
+            token_hash TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('manager', 'coordinator', 'facilities', 'admin')),
+            name TEXT NOT NULL,
+            revoked INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE api_token_sites (
+            token_hash TEXT NOT NULL REFERENCES api_tokens(token_hash),
+            site_id TEXT COLLATE "C" NOT NULL REFERENCES sites(site_id),
+            PRIMARY KEY (token_hash, site_id)
+        );
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        -- Only the id, to acknowledge a re-sent batch without storing it twice,
+        -- whichever collector it reaches: the primary key decides, not a lock.
+        CREATE TABLE batches (batch_id TEXT PRIMARY KEY);
+        -- As in SQLite: a random key inside (site, hour), no receive time, no
+        -- device, no serial number.
+        CREATE TABLE checkins (
+            site_id TEXT COLLATE "C" NOT NULL,
+            hour_bucket BIGINT NOT NULL,
+            id BYTEA NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            question_set_version INTEGER NOT NULL,
+            team TEXT COLLATE "C" NOT NULL DEFAULT '',
+            PRIMARY KEY (site_id, hour_bucket, id)
+        );
+        CREATE TABLE checkin_reasons (
+            site_id TEXT COLLATE "C" NOT NULL,
+            hour_bucket BIGINT NOT NULL,
+            checkin_id BYTEA NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (site_id, hour_bucket, checkin_id, reason)
+        );
+        CREATE TABLE buddy_requests (
+            id TEXT COLLATE "C" PRIMARY KEY,
+            site_id TEXT COLLATE "C" NOT NULL REFERENCES sites(site_id),
+            kind TEXT NOT NULL,
+            times TEXT NOT NULL,
+            sealed BYTEA NOT NULL,
+            handled_day BIGINT
+        );
+        CREATE TABLE messages (
+            id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+            site_id TEXT COLLATE "C" NOT NULL REFERENCES sites(site_id),
+            text TEXT NOT NULL,
+            from_day BIGINT NOT NULL,
+            to_day BIGINT NOT NULL
+        );
+        CREATE INDEX messages_by_site ON messages(site_id, to_day);
+        CREATE TABLE buddy_counts (
+            site_id TEXT COLLATE "C" NOT NULL REFERENCES sites(site_id),
+            day BIGINT NOT NULL,
+            count BIGINT NOT NULL,
+            PRIMARY KEY (site_id, day)
+        );
+        CREATE TABLE day_scores (
+            site_id TEXT COLLATE "C" NOT NULL,
+            day BIGINT NOT NULL,
+            team TEXT COLLATE "C" NOT NULL,
+            score INTEGER NOT NULL,
+            count BIGINT NOT NULL,
+            PRIMARY KEY (site_id, day, team, score)
+        );
+        CREATE TABLE day_reasons (
+            site_id TEXT COLLATE "C" NOT NULL,
+            day BIGINT NOT NULL,
+            team TEXT COLLATE "C" NOT NULL,
+            reason TEXT COLLATE "C" NOT NULL,
+            count BIGINT NOT NULL,
+            PRIMARY KEY (site_id, day, team, reason)
+        );
+    )sql"},
+};
+
 // No 0/O, 1/I/L: codes are read aloud and typed by facilities staff.
 constexpr char kCodeAlphabet[] = "23456789ABCDEFGHJKMNPQRSTUVWXYZ";
 constexpr std::size_t kCodeLength = 12;  // about 59 bits
@@ -273,11 +375,14 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
     if (auto s = reader->exec("PRAGMA cache_size=-16384"); !s) {
         return s.error();
     }
-    std::unique_ptr<Store> store(
-        new Store(std::move(db).value(), std::move(reader).value(), clock, random));
+    auto writer = std::make_unique<sql::SqliteConnection>(std::move(db).value());
+    storage::Database& writerDb = writer->database();
+    std::unique_ptr<Store> store(new Store(
+        std::move(writer), std::make_unique<sql::SqliteConnection>(std::move(reader).value()),
+        clock, random));
     // Checkpoints off the commit path: no kiosk's batch waits while the log
     // is copied into the database file.
-    auto checkpointer = storage::WalCheckpointer::start(store->db_, kMigrations);
+    auto checkpointer = storage::WalCheckpointer::start(writerDb, kMigrations);
     if (!checkpointer) {
         return checkpointer.error();
     }
@@ -285,8 +390,97 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
     return store;
 }
 
+namespace {
+
+// Brings a PostgreSQL database to the newest schema. Several collectors may
+// start at once against one database: an advisory lock held for the
+// transaction lets one migrate while the others wait, then find nothing to do.
+Status migratePostgres(sql::Connection& db) {
+    auto tx = Transaction::begin(db);
+    if (!tx) {
+        return tx.error();
+    }
+    if (auto s = db.exec("SELECT pg_advisory_xact_lock(7305879473263247360);"
+                         "CREATE TABLE IF NOT EXISTS carekiosk_schema (version INTEGER NOT NULL)");
+        !s) {
+        return s;
+    }
+    auto current = db.prepare("SELECT COALESCE(MAX(version), 0) FROM carekiosk_schema");
+    if (!current) {
+        return current.error();
+    }
+    auto row = current->step();
+    if (!row) {
+        return row.error();
+    }
+    const auto version = current->columnInt(0);
+    const int latest = std::size(kPostgresMigrations);
+    if (version > latest) {
+        return makeError(ErrorCode::Storage,
+                         db.describe() + " was written by a newer carekiosk (schema " +
+                             std::to_string(version) + ", this build knows " +
+                             std::to_string(latest) + "); install the newer version",
+                         "db");
+    }
+    for (const auto& m : kPostgresMigrations) {
+        if (m.version <= version) {
+            continue;
+        }
+        if (auto s = db.exec(m.sql); !s) {
+            return s;
+        }
+        if (auto s = db.exec("INSERT INTO carekiosk_schema (version) VALUES (" +
+                             std::to_string(m.version) + ")");
+            !s) {
+            return s;
+        }
+    }
+    return tx->commit();
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Store>> Store::openPostgres(const std::string& uri, const core::Clock& clock,
+                                                   core::RandomSource& random) {
+    if (sodium_init() < 0) {
+        return makeError(ErrorCode::Internal, "libsodium could not be initialised");
+    }
+    auto writer = sql::connectPostgres(uri);
+    if (!writer) {
+        return writer.error();
+    }
+    if (auto s = migratePostgres(*writer.value()); !s) {
+        return s.error();
+    }
+    // As with SQLite, token lookups and summaries have a connection of their own.
+    auto reader = sql::connectPostgres(uri);
+    if (!reader) {
+        return reader.error();
+    }
+    return std::unique_ptr<Store>(
+        new Store(std::move(writer).value(), std::move(reader).value(), clock, random));
+}
+
+Result<std::unique_ptr<Store>> Store::connect(const std::string& location, const core::Clock& clock,
+                                              core::RandomSource& random) {
+    if (location.starts_with("postgresql://") || location.starts_with("postgres://")) {
+        return openPostgres(location, clock, random);
+    }
+    if (location.starts_with("sqlite:")) {
+        return open(location.substr(7), clock, random);
+    }
+    if (location.find("://") != std::string::npos) {
+        return makeError(ErrorCode::InvalidInput,
+                         "--db " + location +
+                             " is neither a file nor a postgresql:// address; give "
+                             "sqlite:PATH, a path, or postgresql://USER@HOST:PORT/DATABASE",
+                         "db");
+    }
+    return open(location, clock, random);
+}
+
 Result<bool> Store::siteExistsLocked(const std::string& siteId) {
-    auto stmt = db_.prepare("SELECT 1 FROM sites WHERE site_id = ?");
+    auto stmt = db_->prepare("SELECT 1 FROM sites WHERE site_id = ?");
     if (!stmt) {
         return stmt.error();
     }
@@ -296,7 +490,7 @@ Result<bool> Store::siteExistsLocked(const std::string& siteId) {
 
 Result<std::vector<std::pair<std::string, std::string>>> Store::listSites() {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("SELECT site_id, name FROM sites ORDER BY site_id");
+    auto stmt = db_->prepare("SELECT site_id, name FROM sites ORDER BY site_id");
     if (!stmt) {
         return stmt.error();
     }
@@ -334,7 +528,7 @@ Status Store::createSite(const std::string& siteId, const std::string& name) {
         return makeError(ErrorCode::InvalidInput,
                          "site " + siteId + " already exists; choose another id", "site");
     }
-    auto stmt = db_.prepare("INSERT INTO sites (site_id, name) VALUES (?, ?)");
+    auto stmt = db_->prepare("INSERT INTO sites (site_id, name) VALUES (?, ?)");
     if (!stmt) {
         return stmt.error();
     }
@@ -361,7 +555,7 @@ Result<std::string> Store::createEnrollCode(const std::string& siteId,
         code.push_back(kCodeAlphabet[random_.uniform(alphabetSize)]);
     }
     auto stmt =
-        db_.prepare("INSERT INTO enroll_codes (code_hash, site_id, expires_at) VALUES (?, ?, ?)");
+        db_->prepare("INSERT INTO enroll_codes (code_hash, site_id, expires_at) VALUES (?, ?, ?)");
     if (!stmt) {
         return stmt.error();
     }
@@ -414,14 +608,14 @@ Result<std::string> Store::createApiToken(ApiRole role, const std::string& name,
     }
     const std::string token = core::randomHex(random_, kTokenBytes);
     std::lock_guard lock(mutex_);
-    auto tx = Transaction::begin(db_);
+    auto tx = Transaction::begin(*db_);
     if (!tx) {
         return tx.error();
     }
-    auto stmt = db_.prepare("INSERT INTO api_tokens (token_hash, role, name) VALUES (?, ?, ?)");
-    auto scope = db_.prepare(
-        "INSERT OR IGNORE INTO api_token_sites (token_hash, site_id) "
-        "VALUES (?, ?)");
+    auto stmt = db_->prepare("INSERT INTO api_tokens (token_hash, role, name) VALUES (?, ?, ?)");
+    auto scope = db_->prepare(
+        "INSERT INTO api_token_sites (token_hash, site_id) "
+        "VALUES (?, ?) ON CONFLICT DO NOTHING");
     if (!stmt || !scope) {
         return !stmt ? stmt.error() : scope.error();
     }
@@ -446,14 +640,14 @@ Result<std::string> Store::createManagerToken(const std::string& name) {
 
 Status Store::revokeDevice(const std::string& deviceId) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("UPDATE devices SET revoked = 1 WHERE device_id = ?");
+    auto stmt = db_->prepare("UPDATE devices SET revoked = 1 WHERE device_id = ?");
     if (!stmt) {
         return stmt.error();
     }
     if (auto s = stmt->bind(1, deviceId).run(); !s) {
         return s;
     }
-    if (sqlite3_changes(db_.handle()) == 0) {
+    if (db_->changes() == 0) {
         return makeError(ErrorCode::NotFound,
                          "no kiosk " + deviceId + "; see `carekiosk-collector admin list-devices`",
                          "device");
@@ -463,14 +657,14 @@ Status Store::revokeDevice(const std::string& deviceId) {
 
 Status Store::revokeApiToken(const std::string& token) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("UPDATE api_tokens SET revoked = 1 WHERE token_hash = ?");
+    auto stmt = db_->prepare("UPDATE api_tokens SET revoked = 1 WHERE token_hash = ?");
     if (!stmt) {
         return stmt.error();
     }
     if (auto s = stmt->bind(1, hashSecret(token)).run(); !s) {
         return s;
     }
-    if (sqlite3_changes(db_.handle()) == 0) {
+    if (db_->changes() == 0) {
         return makeError(ErrorCode::NotFound, "that token is not known to this collector", "token");
     }
     return {};
@@ -479,11 +673,11 @@ Status Store::revokeApiToken(const std::string& token) {
 Result<core::EnrollResponse> Store::enroll(const std::string& code) {
     const std::string codeHash = hashSecret(normalizeCode(code));
     std::lock_guard lock(mutex_);
-    auto tx = Transaction::begin(db_);
+    auto tx = Transaction::begin(*db_);
     if (!tx) {
         return tx.error();
     }
-    auto find = db_.prepare(
+    auto find = db_->prepare(
         "SELECT c.site_id, c.expires_at, c.used, s.name, s.question_set_version, "
         "(SELECT value FROM settings WHERE key = 'buddy_public_key') "
         "FROM enroll_codes c JOIN sites s ON s.site_id = c.site_id WHERE c.code_hash = ?");
@@ -527,14 +721,24 @@ Result<core::EnrollResponse> Store::enroll(const std::string& code) {
     }
     response.deviceId = "kiosk-" + core::randomHex(random_, 8);
     response.deviceToken = core::randomHex(random_, kTokenBytes);
-    auto consume = db_.prepare("UPDATE enroll_codes SET used = 1 WHERE code_hash = ?");
+    // `AND used = 0`, checked below: with several collectors on one database,
+    // two kiosks may present the same code at once; the second update waits
+    // for the first commit and then changes nothing.
+    auto consume =
+        db_->prepare("UPDATE enroll_codes SET used = 1 WHERE code_hash = ? AND used = 0");
     auto insert =
-        db_.prepare("INSERT INTO devices (device_id, site_id, token_hash) VALUES (?, ?, ?)");
+        db_->prepare("INSERT INTO devices (device_id, site_id, token_hash) VALUES (?, ?, ?)");
     if (!consume || !insert) {
         return (!consume ? consume.error() : insert.error());
     }
     if (auto s = consume->bind(1, codeHash).run(); !s) {
         return s.error();
+    }
+    if (db_->changes() == 0) {
+        return makeError(ErrorCode::Unauthorized,
+                         "this enrolment code was already used; each code enrols one kiosk, ask "
+                         "for a new one",
+                         "code");
     }
     if (auto s = insert->bind(1, response.deviceId)
                      .bind(2, response.siteId)
@@ -553,7 +757,7 @@ Result<std::optional<Device>> Store::authenticateDevice(const std::string& token
     // Looking up by hash of a 256-bit random token leaks nothing useful through
     // timing: an attacker would need a preimage of the stored hash.
     std::lock_guard lock(readerMutex_);
-    auto stmt = reader_.prepare(
+    auto stmt = reader_->prepare(
         "SELECT device_id, site_id FROM devices WHERE token_hash = ? AND revoked = 0");
     if (!stmt) {
         return stmt.error();
@@ -580,7 +784,8 @@ Result<Store::Caller> Store::identify(const std::string& token) {
         return caller;
     }
     std::lock_guard lock(readerMutex_);
-    auto stmt = reader_.prepare("SELECT role FROM api_tokens WHERE token_hash = ? AND revoked = 0");
+    auto stmt =
+        reader_->prepare("SELECT role FROM api_tokens WHERE token_hash = ? AND revoked = 0");
     if (!stmt) {
         return stmt.error();
     }
@@ -596,7 +801,7 @@ Result<Store::Caller> Store::identify(const std::string& token) {
                 caller.role = role;
             }
         }
-        auto sites = reader_.prepare(
+        auto sites = reader_->prepare(
             "SELECT site_id FROM api_token_sites WHERE token_hash = ? ORDER BY site_id");
         if (!sites) {
             return sites.error();
@@ -618,7 +823,7 @@ Result<Store::Caller> Store::identify(const std::string& token) {
 
 Status Store::recordHeartbeat(const Device& device, const core::Heartbeat& heartbeat) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("UPDATE devices SET last_seen = ?, heartbeat = ? WHERE device_id = ?");
+    auto stmt = db_->prepare("UPDATE devices SET last_seen = ?, heartbeat = ? WHERE device_id = ?");
     if (!stmt) {
         return stmt.error();
     }
@@ -630,7 +835,7 @@ Status Store::recordHeartbeat(const Device& device, const core::Heartbeat& heart
 
 Result<std::vector<FleetRow>> Store::fleetRows() {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare(
+    auto stmt = db_->prepare(
         "SELECT d.device_id, d.site_id, d.revoked, d.unenrolled, d.last_seen, d.heartbeat, "
         "s.config_version FROM devices d JOIN sites s ON s.site_id = d.site_id "
         "ORDER BY d.site_id, d.device_id");
@@ -668,7 +873,7 @@ Result<std::vector<FleetRow>> Store::fleetRows() {
 
 Status Store::unenrollDevice(const Device& device) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("UPDATE devices SET revoked = 1, unenrolled = 1 WHERE device_id = ?");
+    auto stmt = db_->prepare("UPDATE devices SET revoked = 1, unenrolled = 1 WHERE device_id = ?");
     if (!stmt) {
         return stmt.error();
     }
@@ -686,7 +891,7 @@ Result<SiteConfig> Store::setSiteConfig(const std::string& siteId, const std::st
                          "site " + siteId + " does not exist; create it with admin create-site",
                          "site");
     }
-    auto stmt = db_.prepare(
+    auto stmt = db_->prepare(
         "UPDATE sites SET config_json = ?, config_version = config_version + 1 WHERE site_id = ?");
     if (!stmt) {
         return stmt.error();
@@ -711,26 +916,30 @@ Result<std::int64_t> Store::postMessage(const core::PostedMessage& message) {
     if (!exists.value()) {
         return makeError(ErrorCode::NotFound, "site " + message.siteId + " does not exist", "site");
     }
-    auto tx = Transaction::begin(db_);
+    auto tx = Transaction::begin(*db_);
     if (!tx) {
         return tx.error();
     }
-    auto insert =
-        db_.prepare("INSERT INTO messages (site_id, text, from_day, to_day) VALUES (?, ?, ?, ?)");
+    auto insert = db_->prepare(
+        "INSERT INTO messages (site_id, text, from_day, to_day) VALUES (?, ?, ?, ?) "
+        "RETURNING id");
     auto bump =
-        db_.prepare("UPDATE sites SET config_version = config_version + 1 WHERE site_id = ?");
+        db_->prepare("UPDATE sites SET config_version = config_version + 1 WHERE site_id = ?");
     if (!insert || !bump) {
         return !insert ? insert.error() : bump.error();
     }
-    if (auto s = insert->bind(1, message.siteId)
-                     .bind(2, message.text)
-                     .bind(3, message.fromDay)
-                     .bind(4, message.toDay)
-                     .run();
-        !s) {
+    auto inserted = insert->bind(1, message.siteId)
+                        .bind(2, message.text)
+                        .bind(3, message.fromDay)
+                        .bind(4, message.toDay)
+                        .step();
+    if (!inserted) {
+        return inserted.error();
+    }
+    const auto id = insert->columnInt(0);
+    if (auto s = insert->run(); !s) {  // to the statement's end
         return s.error();
     }
-    const auto id = sqlite3_last_insert_rowid(db_.handle());
     if (auto s = bump->bind(1, message.siteId).run(); !s) {
         return s.error();
     }
@@ -742,7 +951,7 @@ Result<std::int64_t> Store::postMessage(const core::PostedMessage& message) {
 
 Result<std::vector<core::DatedMessage>> Store::currentMessagesLocked(const std::string& siteId) {
     // Ended messages are no longer sent; a kiosk only needs today's and later ones.
-    auto stmt = db_.prepare(
+    auto stmt = db_->prepare(
         "SELECT text, from_day, to_day FROM messages WHERE site_id = ? AND to_day >= ? "
         "ORDER BY from_day, id");
     if (!stmt) {
@@ -763,7 +972,7 @@ Result<std::vector<core::DatedMessage>> Store::currentMessagesLocked(const std::
 }
 
 Result<SiteConfig> Store::siteConfigLocked(const std::string& siteId) {
-    auto stmt = db_.prepare("SELECT config_version, config_json FROM sites WHERE site_id = ?");
+    auto stmt = db_->prepare("SELECT config_version, config_json FROM sites WHERE site_id = ?");
     if (!stmt) {
         return stmt.error();
     }
@@ -837,13 +1046,13 @@ Result<std::vector<std::string>> Store::storeBuddyRequests(const Device& device,
         }
     }
     std::lock_guard lock(mutex_);
-    auto tx = Transaction::begin(db_);
+    auto tx = Transaction::begin(*db_);
     if (!tx) {
         return tx.error();
     }
-    auto insert = db_.prepare(
-        "INSERT OR IGNORE INTO buddy_requests (id, site_id, kind, times, sealed) "
-        "VALUES (?, ?, ?, ?, ?)");
+    auto insert = db_->prepare(
+        "INSERT INTO buddy_requests (id, site_id, kind, times, sealed) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
     if (!insert) {
         return insert.error();
     }
@@ -865,13 +1074,13 @@ Result<std::vector<std::string>> Store::storeBuddyRequests(const Device& device,
             return s.error();
         }
         // A retried upload is acknowledged again but counted once.
-        inserted += sqlite3_changes(db_.handle());
+        inserted += static_cast<int>(db_->changes());
         ids.push_back(r.id);
     }
     if (inserted > 0) {
-        auto count = db_.prepare(
+        auto count = db_->prepare(
             "INSERT INTO buddy_counts (site_id, day, count) VALUES (?, ?, ?) "
-            "ON CONFLICT (site_id, day) DO UPDATE SET count = count + excluded.count");
+            "ON CONFLICT (site_id, day) DO UPDATE SET count = buddy_counts.count + excluded.count");
         if (!count) {
             return count.error();
         }
@@ -893,9 +1102,9 @@ Result<std::vector<std::string>> Store::storeBuddyRequests(const Device& device,
 
 Result<core::BuddyRequestList> Store::buddyInbox(const std::string& siteId) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare(
+    auto stmt = db_->prepare(
         "SELECT id, site_id, kind, times, sealed FROM buddy_requests "
-        "WHERE handled_day IS NULL AND (? = '' OR site_id = ?) ORDER BY id");
+        "WHERE handled_day IS NULL AND (CAST(? AS TEXT) = '' OR site_id = ?) ORDER BY id");
     if (!stmt) {
         return stmt.error();
     }
@@ -920,11 +1129,11 @@ Result<core::BuddyRequestList> Store::buddyInbox(const std::string& siteId) {
 
 Result<int> Store::markBuddyRequestsHandled(const std::vector<std::string>& ids) {
     std::lock_guard lock(mutex_);
-    auto tx = Transaction::begin(db_);
+    auto tx = Transaction::begin(*db_);
     if (!tx) {
         return tx.error();
     }
-    auto stmt = db_.prepare(
+    auto stmt = db_->prepare(
         "UPDATE buddy_requests SET handled_day = ? WHERE id = ? AND handled_day IS NULL");
     if (!stmt) {
         return stmt.error();
@@ -935,7 +1144,7 @@ Result<int> Store::markBuddyRequestsHandled(const std::vector<std::string>& ids)
         if (auto s = stmt->bind(1, dayNumber(clock_.now())).bind(2, id).run(); !s) {
             return s.error();
         }
-        marked += sqlite3_changes(db_.handle());
+        marked += static_cast<int>(db_->changes());
     }
     if (auto s = tx->commit(); !s) {
         return s.error();
@@ -945,19 +1154,21 @@ Result<int> Store::markBuddyRequestsHandled(const std::vector<std::string>& ids)
 
 Result<int> Store::purgeHandledBuddyRequests(int retentionDays) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("DELETE FROM buddy_requests WHERE handled_day < ?");
+    auto stmt = db_->prepare("DELETE FROM buddy_requests WHERE handled_day < ?");
     if (!stmt) {
         return stmt.error();
     }
     if (auto s = stmt->bind(1, dayNumber(clock_.now()) - retentionDays).run(); !s) {
         return s.error();
     }
-    return sqlite3_changes(db_.handle());
+    return static_cast<int>(db_->changes());
 }
 
 Status Store::setSetting(const std::string& key, const std::string& value) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)");
+    auto stmt = db_->prepare(
+        "INSERT INTO settings (key, value) VALUES (?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
     if (!stmt) {
         return stmt.error();
     }
@@ -966,7 +1177,7 @@ Status Store::setSetting(const std::string& key, const std::string& value) {
 
 Result<std::string> Store::setting(const std::string& key) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_.prepare("SELECT value FROM settings WHERE key = ?");
+    auto stmt = db_->prepare("SELECT value FROM settings WHERE key = ?");
     if (!stmt) {
         return stmt.error();
     }
@@ -1025,23 +1236,40 @@ void Store::writeGroup(const std::vector<PendingBatch*>& group) {
             pending->result = error;
         }
     };
-    auto tx = Transaction::begin(db_);
+    // In batch id order: with several collectors on one PostgreSQL database,
+    // two groups holding the same re-sent batch then lock its id in the same
+    // order, so neither waits for the other in a circle.
+    std::vector<PendingBatch*> ordered(group);
+    std::sort(ordered.begin(), ordered.end(), [](const PendingBatch* a, const PendingBatch* b) {
+        return a->batch.batchId < b->batch.batchId;
+    });
+    auto tx = Transaction::begin(*db_);
     if (!tx) {
         return failAll(tx.error());
     }
-    for (PendingBatch* pending : group) {
+    Rollups rollups;
+    for (PendingBatch* pending : ordered) {
         // A savepoint per batch: one that fails leaves no rows behind and
         // does not take the others down with it.
-        if (auto s = db_.exec("SAVEPOINT batch"); !s) {
+        if (auto s = db_->exec("SAVEPOINT batch"); !s) {
             return failAll(s.error());
         }
-        pending->result = insertBatchLocked(pending->device, pending->batch);
+        Rollups mine;
+        pending->result = insertBatchLocked(pending->batch, mine);
         if (!pending->result) {
-            (void)db_.exec("ROLLBACK TO batch");
+            (void)db_->exec("ROLLBACK TO batch");
+        } else {
+            rollups.add(mine);
         }
-        if (auto s = db_.exec("RELEASE batch"); !s) {
+        if (auto s = db_->exec("RELEASE batch"); !s) {
             return failAll(s.error());
         }
+    }
+    // The group's per-day counts last, each rollup row once and in key order:
+    // fewer statements than per batch, and collectors sharing a database
+    // update the rows they both touch in the same order.
+    if (auto s = addRollupsLocked(rollups); !s) {
+        return failAll(s.error());
     }
     // Acknowledge only after our own commit: until then every result waits.
     if (auto s = tx->commit(); !s) {
@@ -1049,83 +1277,33 @@ void Store::writeGroup(const std::vector<PendingBatch*>& group) {
     }
 }
 
-Result<StoreResult> Store::insertBatchLocked(const Device& device, const core::Batch& batch) {
-    auto mark = db_.prepare("INSERT OR IGNORE INTO batches (batch_id) VALUES (?)");
-    if (!mark) {
-        return mark.error();
+void Store::Rollups::add(const Rollups& other) {
+    for (const auto& [key, count] : other.scores) {
+        scores[key] += count;
     }
-    if (auto s = mark->bind(1, batch.batchId).run(); !s) {
-        return s.error();
+    for (const auto& [key, count] : other.reasons) {
+        reasons[key] += count;
     }
-    if (sqlite3_changes(db_.handle()) == 0) {
-        return StoreResult{0, true};  // seen before: acknowledge again, store nothing
-    }
-    auto insert = db_.prepare(
-        "INSERT INTO checkins (id, site_id, score, question_set_version, hour_bucket, team) "
-        "VALUES (?, ?, ?, ?, ?, ?)");
-    if (!insert) {
-        return insert.error();
-    }
-    auto insertReason = db_.prepare(
-        "INSERT INTO checkin_reasons (site_id, hour_bucket, checkin_id, reason) "
-        "VALUES (?, ?, ?, ?)");
-    if (!insertReason) {
-        return insertReason.error();
-    }
-    // The batch's per-day counts, added to the rollups below in one statement
-    // per (day, team, score) and per (day, team, reason).
-    std::map<std::tuple<std::int64_t, std::string, int>, std::int64_t> scoreCounts;
-    std::map<std::tuple<std::int64_t, std::string, std::string>, std::int64_t> reasonCounts;
-    // Every row's random key in one call: one system call per batch, not per row.
-    constexpr std::size_t kKeyBytes = 16;
-    std::vector<std::uint8_t> keys(batch.checkIns.size() * kKeyBytes);
-    random_.fill(keys);
-    for (std::size_t row = 0; row < batch.checkIns.size(); ++row) {
-        const core::CheckIn& c = batch.checkIns[row];
-        const std::span<const std::uint8_t> key(keys.data() + row * kKeyBytes, kKeyBytes);
-        const std::int64_t day = c.hourBucket / 86400;
-        ++scoreCounts[{day, c.team, c.score}];
-        for (const auto& reason : c.reasons) {
-            ++reasonCounts[{day, c.team, reason}];
-        }
-        insert->reset();
-        insert->bindBlob(1, key)
-            .bind(2, c.siteId)
-            .bind(3, c.score)
-            .bind(4, c.questionSetVersion)
-            .bind(5, c.hourBucket)
-            .bind(6, c.team);
-        if (auto s = insert->run(); !s) {
-            return s.error();
-        }
-        // After the check-in row: each reason refers to it.
-        for (const auto& reason : c.reasons) {
-            insertReason->reset();
-            if (auto s = insertReason->bind(1, c.siteId)
-                             .bind(2, c.hourBucket)
-                             .bindBlob(3, key)
-                             .bind(4, reason)
-                             .run();
-                !s) {
-                return s.error();
-            }
-        }
-    }
-    auto addScore = db_.prepare(
+}
+
+Status Store::addRollupsLocked(const Rollups& rollups) {
+    auto addScore = db_->prepare(
         "INSERT INTO day_scores (site_id, day, team, score, count) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (site_id, day, team, score) DO UPDATE SET count = count + excluded.count");
-    auto addReason = db_.prepare(
+        "ON CONFLICT (site_id, day, team, score) DO UPDATE SET count = day_scores.count + "
+        "excluded.count");
+    auto addReason = db_->prepare(
         "INSERT INTO day_reasons (site_id, day, team, reason, count) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (site_id, day, team, reason) DO UPDATE SET count = count + excluded.count");
+        "ON CONFLICT (site_id, day, team, reason) DO UPDATE SET count = day_reasons.count + "
+        "excluded.count");
     if (!addScore || !addReason) {
         return !addScore ? addScore.error() : addReason.error();
     }
     // Binds (site, day, team, score or reason, count) and runs `stmt` for each.
-    auto addAll = [&](storage::Statement& stmt, const auto& counts) -> Status {
+    auto addAll = [](sql::Statement& stmt, const auto& counts) -> Status {
         for (const auto& [key, count] : counts) {
-            const auto& [day, team, what] = key;
+            const auto& [site, day, team, what] = key;
             stmt.reset();
-            if (auto s = stmt.bind(1, device.siteId)
+            if (auto s = stmt.bind(1, site)
                              .bind(2, day)
                              .bind(3, team)
                              .bind(4, what)
@@ -1137,11 +1315,101 @@ Result<StoreResult> Store::insertBatchLocked(const Device& device, const core::B
         }
         return {};
     };
-    if (auto s = addAll(addScore.value(), scoreCounts); !s) {
+    if (auto s = addAll(addScore.value(), rollups.scores); !s) {
+        return s;
+    }
+    return addAll(addReason.value(), rollups.reasons);
+}
+
+Result<StoreResult> Store::insertBatchLocked(const core::Batch& batch, Rollups& rollups) {
+    auto mark = db_->prepare("INSERT INTO batches (batch_id) VALUES (?) ON CONFLICT DO NOTHING");
+    if (!mark) {
+        return mark.error();
+    }
+    if (auto s = mark->bind(1, batch.batchId).run(); !s) {
         return s.error();
     }
-    if (auto s = addAll(addReason.value(), reasonCounts); !s) {
-        return s.error();
+    if (db_->changes() == 0) {
+        return StoreResult{0, true};  // seen before: acknowledge again, store nothing
+    }
+    // Every row's random key in one call: one system call per batch, not per row.
+    constexpr std::size_t kKeyBytes = 16;
+    std::vector<std::uint8_t> keys(batch.checkIns.size() * kKeyBytes);
+    random_.fill(keys);
+    const auto keyOf = [&](std::size_t row) {
+        return std::span<const std::uint8_t>(keys.data() + row * kKeyBytes, kKeyBytes);
+    };
+    // Rows go in kRowsPerInsert at a time, one statement each: on PostgreSQL
+    // every statement is a round trip to the server, and a batch holds up to
+    // 500 check-ins. The last, shorter chunk has a statement of its own.
+    constexpr std::size_t kRowsPerInsert = 50;
+    const auto valuesFor = [](std::size_t rows, const char* one) {
+        std::string sql;
+        for (std::size_t i = 0; i < rows; ++i) {
+            sql += (i == 0 ? "" : ", ");
+            sql += one;
+        }
+        return sql;
+    };
+    const auto insertRows = [&](std::size_t rows) {
+        return db_->prepare(
+            "INSERT INTO checkins (id, site_id, score, question_set_version, hour_bucket, team) "
+            "VALUES " +
+            valuesFor(rows, "(?, ?, ?, ?, ?, ?)"));
+    };
+    const auto insertReasons = [&](std::size_t rows) {
+        return db_->prepare(
+            "INSERT INTO checkin_reasons (site_id, hour_bucket, checkin_id, reason) VALUES " +
+            valuesFor(rows, "(?, ?, ?, ?)"));
+    };
+    for (std::size_t first = 0; first < batch.checkIns.size(); first += kRowsPerInsert) {
+        const std::size_t count = std::min(kRowsPerInsert, batch.checkIns.size() - first);
+        auto insert = insertRows(count);
+        if (!insert) {
+            return insert.error();
+        }
+        std::size_t reasonCount = 0;
+        for (std::size_t row = first; row < first + count; ++row) {
+            const core::CheckIn& c = batch.checkIns[row];
+            const int p = static_cast<int>((row - first) * 6);
+            insert->bindBlob(p + 1, keyOf(row))
+                .bind(p + 2, c.siteId)
+                .bind(p + 3, c.score)
+                .bind(p + 4, c.questionSetVersion)
+                .bind(p + 5, c.hourBucket)
+                .bind(p + 6, c.team);
+            const std::int64_t day = c.hourBucket / 86400;
+            ++rollups.scores[{c.siteId, day, c.team, c.score}];
+            for (const auto& reason : c.reasons) {
+                ++rollups.reasons[{c.siteId, day, c.team, reason}];
+            }
+            reasonCount += c.reasons.size();
+        }
+        if (auto s = insert->run(); !s) {
+            return s.error();
+        }
+        // After their check-in rows: each reason refers to one.
+        if (reasonCount == 0) {
+            continue;
+        }
+        auto reasons = insertReasons(reasonCount);
+        if (!reasons) {
+            return reasons.error();
+        }
+        int p = 0;
+        for (std::size_t row = first; row < first + count; ++row) {
+            const core::CheckIn& c = batch.checkIns[row];
+            for (const auto& reason : c.reasons) {
+                reasons->bind(p + 1, c.siteId)
+                    .bind(p + 2, c.hourBucket)
+                    .bindBlob(p + 3, keyOf(row))
+                    .bind(p + 4, reason);
+                p += 4;
+            }
+        }
+        if (auto s = reasons->run(); !s) {
+            return s.error();
+        }
     }
     return StoreResult{static_cast<int>(batch.checkIns.size()), false};
 }
@@ -1152,13 +1420,13 @@ Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::
     // Keyed by (team, day); buddy requests carry no team and count under "".
     std::map<std::pair<std::string, std::int64_t>, DayCounts> days;
     // From the rollups kept on ingest, not from the check-ins themselves.
-    auto scores = reader_.prepare(
+    auto scores = reader_->prepare(
         "SELECT team, day, score, count FROM day_scores WHERE site_id = ? AND day >= ? AND "
         "day <= ?");
-    auto reasons = reader_.prepare(
+    auto reasons = reader_->prepare(
         "SELECT team, day, reason, count FROM day_reasons WHERE site_id = ? AND day >= ? AND "
         "day <= ?");
-    auto buddies = reader_.prepare(
+    auto buddies = reader_->prepare(
         "SELECT day, count FROM buddy_counts WHERE site_id = ? AND day >= ? AND day <= ?");
     if (!scores || !reasons || !buddies) {
         return !scores ? scores.error() : !reasons ? reasons.error() : buddies.error();
@@ -1167,7 +1435,7 @@ Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::
     reasons->bind(1, siteId).bind(2, fromDay).bind(3, toDay);
     buddies->bind(1, siteId).bind(2, fromDay).bind(3, toDay);
     // Steps `stmt` to its end, handing each row to `onRow`.
-    auto each = [](storage::Statement& stmt, auto onRow) -> Status {
+    auto each = [](sql::Statement& stmt, auto onRow) -> Status {
         while (true) {
             auto row = stmt.step();
             if (!row) {
@@ -1212,7 +1480,7 @@ Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::
 Result<std::vector<std::string>> Store::teams(const std::string& siteId) {
     std::lock_guard lock(readerMutex_);
     // From the rollups: a few rows per day, where the check-ins are millions.
-    auto stmt = reader_.prepare(
+    auto stmt = reader_->prepare(
         "SELECT DISTINCT team FROM day_scores WHERE site_id = ? AND team != '' ORDER BY team");
     if (!stmt) {
         return stmt.error();

@@ -57,7 +57,7 @@ int serve(const std::string& dbPath, const std::string& listen, const std::strin
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     core::SystemClock clock;
     collector::SodiumRandom random;
-    auto store = collector::Store::open(dbPath, clock, random);
+    auto store = collector::Store::connect(dbPath, clock, random);
     if (!store) {
         return fail(store.error());
     }
@@ -94,6 +94,10 @@ int serve(const std::string& dbPath, const std::string& listen, const std::strin
 
 }  // namespace
 
+constexpr const char* kDbHelp =
+    "where the data lives: a SQLite file (PATH or sqlite:PATH) or a PostgreSQL database "
+    "(postgresql://USER@HOST:PORT/DATABASE, shared by several collectors)";
+
 int main(int argc, char** argv) {
     CLI::App app{"carekiosk collector: receives kiosk batches and serves managers' summaries"};
     app.require_subcommand(1);
@@ -103,7 +107,7 @@ int main(int argc, char** argv) {
     std::string listen = "127.0.0.1:8443";
     std::string cert;
     std::string key;
-    serveCmd->add_option("--db", dbPath, "SQLite database file")->required();
+    serveCmd->add_option("--db", dbPath, kDbHelp)->required();
     serveCmd->add_option("--listen", listen, "HOST:PORT to listen on (port 0 picks a free one)");
     serveCmd->add_option("--cert", cert, "PEM certificate chain")->required();
     serveCmd->add_option("--key", key, "PEM private key")->required();
@@ -123,17 +127,17 @@ int main(int argc, char** argv) {
     std::string name;
     int hours = 24;
     auto* createSite = admin->add_subcommand("create-site", "Create a site");
-    createSite->add_option("--db", dbPath, "SQLite database file")->required();
+    createSite->add_option("--db", dbPath, kDbHelp)->required();
     createSite->add_option("--site", site, "site id: lowercase letters, digits, - and _")
         ->required();
     createSite->add_option("--name", name, "name people see, e.g. \"Leeds office\"")->required();
     auto* enrollCode = admin->add_subcommand("enroll-code", "Issue a one-time enrolment code");
-    enrollCode->add_option("--db", dbPath, "SQLite database file")->required();
+    enrollCode->add_option("--db", dbPath, kDbHelp)->required();
     enrollCode->add_option("--site", site, "site the kiosk will belong to")->required();
     enrollCode->add_option("--hours", hours, "hours until the code expires")
         ->check(CLI::Range(1, 24 * 30));
     auto* managerToken = admin->add_subcommand("manager-token", "Create a manager API token");
-    managerToken->add_option("--db", dbPath, "SQLite database file")->required();
+    managerToken->add_option("--db", dbPath, kDbHelp)->required();
     managerToken->add_option("--name", name, "who the token is for")->required();
 
     std::string role;
@@ -141,7 +145,7 @@ int main(int argc, char** argv) {
         admin->add_subcommand("token",
                               "Create an API token: manager (summaries), facilities (fleet view), "
                               "coordinator (buddy inbox) or admin");
-    tokenCmd->add_option("--db", dbPath, "SQLite database file")->required();
+    tokenCmd->add_option("--db", dbPath, kDbHelp)->required();
     tokenCmd->add_option("--role", role, "manager, facilities, coordinator or admin")
         ->required()
         ->check(CLI::IsMember({"manager", "facilities", "coordinator", "admin"}));
@@ -157,7 +161,7 @@ int main(int argc, char** argv) {
         "Set a site's config (question set, reasons, resources, \"you said, we did\", "
         "languages, quiet hours, timings) from a TOML file; its kiosks fetch it on their next "
         "upload");
-    siteConfig->add_option("--db", dbPath, "SQLite database file")->required();
+    siteConfig->add_option("--db", dbPath, kDbHelp)->required();
     siteConfig->add_option("site", site, "site id")->required();
     siteConfig
         ->add_option("--file", configFile, "TOML file (see provisioning/site-config.example.toml)")
@@ -167,15 +171,15 @@ int main(int argc, char** argv) {
         "set-buddy-key",
         "Set the organisation's public key for buddy requests (base64, from carekiosk-report "
         "keygen); kiosks receive it when they enrol");
-    buddyKeyCmd->add_option("--db", dbPath, "SQLite database file")->required();
+    buddyKeyCmd->add_option("--db", dbPath, kDbHelp)->required();
     buddyKeyCmd->add_option("--public-key", buddyKey, "base64 crypto_box public key")->required();
 
     auto* listDevices = admin->add_subcommand("list-devices", "List enrolled kiosks");
-    listDevices->add_option("--db", dbPath, "SQLite database file")->required();
+    listDevices->add_option("--db", dbPath, kDbHelp)->required();
     std::string device;
     std::string token;
     auto* revoke = admin->add_subcommand("revoke", "Revoke a kiosk or an API token");
-    revoke->add_option("--db", dbPath, "SQLite database file")->required();
+    revoke->add_option("--db", dbPath, kDbHelp)->required();
     auto* deviceOption = revoke->add_option("--device", device, "kiosk device id to revoke");
     auto* tokenOption = revoke->add_option("--token", token, "API token to revoke");
     deviceOption->excludes(tokenOption);
@@ -190,7 +194,7 @@ int main(int argc, char** argv) {
     }
     core::SystemClock clock;
     collector::SodiumRandom random;
-    auto store = collector::Store::open(dbPath, clock, random);
+    auto store = collector::Store::connect(dbPath, clock, random);
     if (!store) {
         return fail(store.error());
     }

@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -45,9 +46,80 @@ std::filesystem::path TestCa::dir() {
     return dir;
 }
 
-TestCollector::TestCollector(const std::filesystem::path& dbPath, const std::string& certFile,
+bool testingPostgres() {
+    const char* store = std::getenv("CAREKIOSK_TEST_STORE");
+    return store && std::string(store) == "postgres";
+}
+
+namespace {
+
+// The run's PostgreSQL server, without a database name.
+std::string postgresServer() {
+    if (const char* url = std::getenv("CAREKIOSK_TEST_POSTGRES_URL"); url && *url) {
+        return url;
+    }
+    if (const char* dir = std::getenv("CAREKIOSK_TEST_POSTGRES_DIR"); dir && *dir) {
+        std::ifstream in(std::filesystem::path(dir) / "url");
+        std::string url;
+        if (std::getline(in, url) && !url.empty()) {
+            return url;
+        }
+    }
+    throw std::runtime_error(
+        "--store postgres needs a PostgreSQL server: run the tests through ctest (its "
+        "postgres_start fixture starts one) or start one with scripts/postgres start DIR and "
+        "set CAREKIOSK_TEST_POSTGRES_URL to what it prints");
+}
+
+}  // namespace
+
+TestDatabase::TestDatabase(const std::filesystem::path& dir) {
+    if (!testingPostgres()) {
+        location_ = (dir / "collector.db").string();
+        return;
+    }
+    postgres_ = true;
+    const std::string server = postgresServer();
+    auto admin = collector::sql::connectPostgres(server + "/postgres");
+    if (!admin) {
+        throw std::runtime_error(admin.error().message);
+    }
+    // A name no other test of the run takes: the temporary directory's own.
+    std::string name = "t_" + dir.filename().string();
+    for (char& c : name) {
+        c = std::isalnum(static_cast<unsigned char>(c)) ? static_cast<char>(std::tolower(c)) : '_';
+    }
+    if (auto made = admin.value()->exec("CREATE DATABASE " + name); !made) {
+        throw std::runtime_error(made.error().message);
+    }
+    location_ = server + "/" + name;
+}
+
+std::vector<std::string> TestDatabase::query(const std::string& sql) const {
+    if (!postgres_) {
+        return queryStrings(location_, sql);
+    }
+    auto db = collector::sql::connectPostgres(location_);
+    if (!db) {
+        throw std::runtime_error(db.error().message);
+    }
+    auto stmt = db.value()->prepare(sql);
+    if (!stmt) {
+        throw std::runtime_error("bad test query: " + stmt.error().message);
+    }
+    std::vector<std::string> out;
+    auto status = collector::sql::forEachRow(stmt.value(), [&] {
+        out.push_back(stmt->columnIsNull(0) ? std::string() : stmt->columnText(0));
+    });
+    if (!status) {
+        throw std::runtime_error(status.error().message);
+    }
+    return out;
+}
+
+TestCollector::TestCollector(const std::string& db, const std::string& certFile,
                              const std::string& keyFile) {
-    auto store = collector::Store::open(dbPath, clock_, random_);
+    auto store = collector::Store::connect(db, clock_, random_);
     if (!store) {
         throw std::runtime_error(store.error().message);
     }

@@ -80,9 +80,32 @@ core::KioskConfig offlineKioskConfig(const TempDir& dir);
 
 // A real collector (Store + HTTPS Server) on 127.0.0.1, on a free port, served
 // from a background thread. Stopped and joined on destruction.
+// The database a collector test stores into: a SQLite file in `dir`, or,
+// when the suite runs with `--store postgres` (ctest's "postgres:" tests), a
+// new database of its own on the run's PostgreSQL server (scripts/postgres,
+// started by ctest's postgres_start fixture; its address from
+// $CAREKIOSK_TEST_POSTGRES_URL, or DIR/url for $CAREKIOSK_TEST_POSTGRES_DIR).
+class TestDatabase {
+  public:
+    explicit TestDatabase(const std::filesystem::path& dir);
+    // What `carekiosk-collector --db` and Store::connect take.
+    const std::string& location() const { return location_; }
+    bool isPostgres() const { return postgres_; }
+    // Runs `sql` and returns the first column of each row as text.
+    std::vector<std::string> query(const std::string& sql) const;
+
+  private:
+    std::string location_;
+    bool postgres_ = false;
+};
+
+// True when this run stores into PostgreSQL (see TestDatabase).
+bool testingPostgres();
+
 class TestCollector {
   public:
-    explicit TestCollector(const std::filesystem::path& dbPath,
+    // `db`: a SQLite path, or a TestDatabase's location.
+    explicit TestCollector(const std::string& db,
                            const std::string& certFile = TestCa::serverCert(),
                            const std::string& keyFile = TestCa::serverKey());
     ~TestCollector();

@@ -1,6 +1,9 @@
 #pragma once
-// The collector's SQLite store: sites, enrolment codes, devices, API tokens,
-// and the check-ins themselves.
+// The collector's store: sites, enrolment codes, devices, API tokens, and the
+// check-ins themselves, in SQLite (the embedded default: one file, one
+// collector process) or PostgreSQL (several collector processes on one
+// database). The same code runs on both through sql::Connection, so they
+// behave the same; the collector's tests run against each.
 //
 // Privacy by construction: a stored check-in is score, site, question-set
 // version and hour bucket under a random key. No receive time, no device, no
@@ -11,18 +14,24 @@
 // Thread-safety: every method may be called from any thread. Writes go through
 // one connection under a mutex; token lookups and summaries read the last
 // commit through a second connection, so they never wait for a write.
+// Several processes: on PostgreSQL, what must happen once (a batch id, an
+// enrolment code) is decided by unique keys and conditional updates inside
+// transactions, never by this process's locks.
 
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
+#include "carekiosk/collector/sql.hpp"
 #include "carekiosk/collector/summary.hpp"
 #include "carekiosk/core/clock.hpp"
 #include "carekiosk/core/result.hpp"
@@ -74,11 +83,23 @@ inline constexpr std::chrono::hours kDefaultCodeLifetime{24};
 
 class Store {
   public:
-    // Opens or creates the database and migrates it. `clock` and `random` must
-    // outlive the Store.
+    // Opens or creates the SQLite database at `path` and migrates it. `clock`
+    // and `random` must outlive the Store.
     static Result<std::unique_ptr<Store>> open(const std::filesystem::path& path,
                                                const core::Clock& clock,
                                                core::RandomSource& random);
+    // Connects to the PostgreSQL database at `uri` (postgresql://...) and
+    // migrates it; other collectors may use it at the same time. The database
+    // must exist; its tables are created.
+    static Result<std::unique_ptr<Store>> openPostgres(const std::string& uri,
+                                                       const core::Clock& clock,
+                                                       core::RandomSource& random);
+    // The `--db` option: `sqlite:PATH` or a plain path opens SQLite,
+    // `postgresql://...` PostgreSQL. Anything else with "://" is refused,
+    // naming the field `db`.
+    static Result<std::unique_ptr<Store>> connect(const std::string& location,
+                                                  const core::Clock& clock,
+                                                  core::RandomSource& random);
 
     // Admin operations.
     Status createSite(const std::string& siteId, const std::string& name);
@@ -180,8 +201,8 @@ class Store {
     const core::Clock& clock() const { return clock_; }
 
   private:
-    Store(storage::Database db, storage::Database reader, const core::Clock& clock,
-          core::RandomSource& random)
+    Store(std::unique_ptr<sql::Connection> db, std::unique_ptr<sql::Connection> reader,
+          const core::Clock& clock, core::RandomSource& random)
         : db_(std::move(db)), reader_(std::move(reader)), clock_(clock), random_(random) {}
     // A storeBatch call waiting for its group's commit.
     struct PendingBatch {
@@ -190,26 +211,38 @@ class Store {
         Result<StoreResult> result = StoreResult{};
         bool done = false;
     };
+    // Per-day counts to add to the rollups, keyed by (site, day, team, score
+    // or reason).
+    struct Rollups {
+        std::map<std::tuple<std::string, std::int64_t, std::string, int>, std::int64_t> scores;
+        std::map<std::tuple<std::string, std::int64_t, std::string, std::string>, std::int64_t>
+            reasons;
+        void add(const Rollups& other);
+    };
     // Writes `group` in one transaction and sets each one's result. Takes mutex_.
     void writeGroup(const std::vector<PendingBatch*>& group);
-    // Inserts one batch inside the open transaction. Needs mutex_.
-    Result<StoreResult> insertBatchLocked(const Device& device, const core::Batch& batch);
+    // Inserts one batch inside the open transaction (its rows are for one
+    // site, checked by storeBatch) and adds its counts to `rollups` (applied
+    // by the caller). Needs mutex_.
+    Result<StoreResult> insertBatchLocked(const core::Batch& batch, Rollups& rollups);
+    // Adds `rollups` to day_scores and day_reasons. Needs mutex_.
+    Status addRollupsLocked(const Rollups& rollups);
     Result<bool> siteExistsLocked(const std::string& siteId);
     Result<SiteConfig> siteConfigLocked(const std::string& siteId);
     Result<std::vector<core::DatedMessage>> currentMessagesLocked(const std::string& siteId);
 
     std::mutex mutex_;
-    storage::Database db_;  // writes, and reads that must see them at once
+    std::unique_ptr<sql::Connection> db_;  // writes, and reads that must see them at once
     // Reads of committed state on the request path (tokens) and summaries.
     std::mutex readerMutex_;
-    storage::Database reader_;
+    std::unique_ptr<sql::Connection> reader_;
     // Group commit (storeBatch): batches waiting, and whether one thread is
     // writing a group. Guarded by queueMutex_, never held with mutex_ waiting.
     std::mutex queueMutex_;
     std::condition_variable queueDone_;
     std::vector<PendingBatch*> queue_;
     bool writing_ = false;
-    // Declared after the connections: stopped before they close.
+    // SQLite only. Declared after the connections: stopped before they close.
     std::unique_ptr<storage::WalCheckpointer> checkpointer_;
     const core::Clock& clock_;
     core::RandomSource& random_;
