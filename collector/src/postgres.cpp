@@ -13,6 +13,9 @@ namespace {
 using core::ErrorCode;
 using core::makeError;
 
+// Rows per INSERT: 500 check-ins in 10 round trips rather than 500.
+constexpr std::size_t kRowsPerInsert = 50;
+
 // What a failed call says, with the server's own words and where it ran.
 core::Error pgError(const std::string& what, const std::string& detail, const std::string& where) {
     std::string message = detail;
@@ -142,6 +145,7 @@ class PostgresConnection final : public Connection {
     std::int64_t changes() const override { return changes_; }
     Status begin() override { return exec("BEGIN"); }
     std::string describe() const override { return where_; }
+    std::size_t rowsPerInsert() const override { return kRowsPerInsert; }
 
     PGconn* handle() { return conn_; }
     const std::string& where() const { return where_; }

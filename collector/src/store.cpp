@@ -7,6 +7,7 @@
 #include <array>
 #include <cctype>
 #include <map>
+#include <optional>
 #include <tuple>
 
 namespace carekiosk::collector {
@@ -1228,6 +1229,58 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
     return std::move(mine.result);
 }
 
+namespace {
+
+// Runs `insert` (an "INSERT INTO table (columns)" without VALUES) for `count`
+// rows of `columns` values each, db.rowsPerInsert() rows to a statement;
+// `bindRow(stmt, p, i)` binds row i's values as parameters p + 1 onwards.
+template <typename BindRow>
+Status insertRows(sql::Connection& db, const std::string& insert, int columns, std::size_t count,
+                  BindRow bindRow) {
+    const std::size_t perStatement = db.rowsPerInsert();
+    const auto statementFor = [&](std::size_t rows) {
+        std::string one = "(";
+        for (int c = 0; c < columns; ++c) {
+            one += c == 0 ? "?" : ", ?";
+        }
+        one += ")";
+        std::string sql = insert + " VALUES ";
+        for (std::size_t i = 0; i < rows; ++i) {
+            sql += (i == 0 ? "" : ", ") + one;
+        }
+        return db.prepare(sql);
+    };
+    std::optional<sql::Statement> full;  // prepared once, for every full chunk
+    for (std::size_t first = 0; first < count; first += perStatement) {
+        const std::size_t rows = std::min(perStatement, count - first);
+        std::optional<sql::Statement> last;
+        if (rows == perStatement && !full) {
+            auto made = statementFor(rows);
+            if (!made) {
+                return made.error();
+            }
+            full.emplace(std::move(made).value());
+        } else if (rows != perStatement) {
+            auto made = statementFor(rows);
+            if (!made) {
+                return made.error();
+            }
+            last.emplace(std::move(made).value());
+        }
+        sql::Statement& stmt = last ? *last : *full;
+        stmt.reset();
+        for (std::size_t i = 0; i < rows; ++i) {
+            bindRow(stmt, static_cast<int>(i) * columns, first + i);
+        }
+        if (auto s = stmt.run(); !s) {
+            return s;
+        }
+    }
+    return {};
+}
+
+}  // namespace
+
 void Store::writeGroup(const std::vector<PendingBatch*>& group) {
     std::lock_guard lock(mutex_);
 
@@ -1339,77 +1392,47 @@ Result<StoreResult> Store::insertBatchLocked(const core::Batch& batch, Rollups& 
     const auto keyOf = [&](std::size_t row) {
         return std::span<const std::uint8_t>(keys.data() + row * kKeyBytes, kKeyBytes);
     };
-    // Rows go in kRowsPerInsert at a time, one statement each: on PostgreSQL
-    // every statement is a round trip to the server, and a batch holds up to
-    // 500 check-ins. The last, shorter chunk has a statement of its own.
-    constexpr std::size_t kRowsPerInsert = 50;
-    const auto valuesFor = [](std::size_t rows, const char* one) {
-        std::string sql;
-        for (std::size_t i = 0; i < rows; ++i) {
-            sql += (i == 0 ? "" : ", ");
-            sql += one;
+    for (std::size_t row = 0; row < batch.checkIns.size(); ++row) {
+        const core::CheckIn& c = batch.checkIns[row];
+        const std::int64_t day = c.hourBucket / 86400;
+        ++rollups.scores[{c.siteId, day, c.team, c.score}];
+        for (const auto& reason : c.reasons) {
+            ++rollups.reasons[{c.siteId, day, c.team, reason}];
         }
-        return sql;
-    };
-    const auto insertRows = [&](std::size_t rows) {
-        return db_->prepare(
-            "INSERT INTO checkins (id, site_id, score, question_set_version, hour_bucket, team) "
-            "VALUES " +
-            valuesFor(rows, "(?, ?, ?, ?, ?, ?)"));
-    };
-    const auto insertReasons = [&](std::size_t rows) {
-        return db_->prepare(
-            "INSERT INTO checkin_reasons (site_id, hour_bucket, checkin_id, reason) VALUES " +
-            valuesFor(rows, "(?, ?, ?, ?)"));
-    };
-    for (std::size_t first = 0; first < batch.checkIns.size(); first += kRowsPerInsert) {
-        const std::size_t count = std::min(kRowsPerInsert, batch.checkIns.size() - first);
-        auto insert = insertRows(count);
-        if (!insert) {
-            return insert.error();
-        }
-        std::size_t reasonCount = 0;
-        for (std::size_t row = first; row < first + count; ++row) {
+    }
+    auto rows = insertRows(
+        *db_, "INSERT INTO checkins (id, site_id, score, question_set_version, hour_bucket, team)",
+        6, batch.checkIns.size(), [&](sql::Statement& stmt, int p, std::size_t row) {
             const core::CheckIn& c = batch.checkIns[row];
-            const int p = static_cast<int>((row - first) * 6);
-            insert->bindBlob(p + 1, keyOf(row))
+            stmt.bindBlob(p + 1, keyOf(row))
                 .bind(p + 2, c.siteId)
                 .bind(p + 3, c.score)
                 .bind(p + 4, c.questionSetVersion)
                 .bind(p + 5, c.hourBucket)
                 .bind(p + 6, c.team);
-            const std::int64_t day = c.hourBucket / 86400;
-            ++rollups.scores[{c.siteId, day, c.team, c.score}];
-            for (const auto& reason : c.reasons) {
-                ++rollups.reasons[{c.siteId, day, c.team, reason}];
-            }
-            reasonCount += c.reasons.size();
+        });
+    if (!rows) {
+        return rows.error();
+    }
+    // After their check-in rows: each reason refers to one.
+    std::vector<std::pair<std::size_t, const std::string*>> reasons;
+    for (std::size_t row = 0; row < batch.checkIns.size(); ++row) {
+        for (const auto& reason : batch.checkIns[row].reasons) {
+            reasons.emplace_back(row, &reason);
         }
-        if (auto s = insert->run(); !s) {
-            return s.error();
-        }
-        // After their check-in rows: each reason refers to one.
-        if (reasonCount == 0) {
-            continue;
-        }
-        auto reasons = insertReasons(reasonCount);
-        if (!reasons) {
-            return reasons.error();
-        }
-        int p = 0;
-        for (std::size_t row = first; row < first + count; ++row) {
-            const core::CheckIn& c = batch.checkIns[row];
-            for (const auto& reason : c.reasons) {
-                reasons->bind(p + 1, c.siteId)
-                    .bind(p + 2, c.hourBucket)
-                    .bindBlob(p + 3, keyOf(row))
-                    .bind(p + 4, reason);
-                p += 4;
-            }
-        }
-        if (auto s = reasons->run(); !s) {
-            return s.error();
-        }
+    }
+    auto reasonRows =
+        insertRows(*db_, "INSERT INTO checkin_reasons (site_id, hour_bucket, checkin_id, reason)",
+                   4, reasons.size(), [&](sql::Statement& stmt, int p, std::size_t i) {
+                       const auto& [row, reason] = reasons[i];
+                       const core::CheckIn& c = batch.checkIns[row];
+                       stmt.bind(p + 1, c.siteId)
+                           .bind(p + 2, c.hourBucket)
+                           .bindBlob(p + 3, keyOf(row))
+                           .bind(p + 4, *reason);
+                   });
+    if (!reasonRows) {
+        return reasonRows.error();
     }
     return StoreResult{static_cast<int>(batch.checkIns.size()), false};
 }

@@ -90,6 +90,10 @@ class Connection {
     virtual Status begin() = 0;
     // Where the data lives, for messages: a file path or host/database.
     virtual std::string describe() const = 0;
+    // How many rows one INSERT should carry when many go in at once: 1 for
+    // SQLite, in process, where one statement prepared once and run per row
+    // is cheapest; more for PostgreSQL, where each statement is a round trip.
+    virtual std::size_t rowsPerInsert() const = 0;
 };
 
 // BEGIN on begin(); ROLLBACK on destruction unless commit() succeeded.
@@ -132,6 +136,7 @@ class SqliteConnection final : public Connection {
     std::int64_t changes() const override;
     Status begin() override;
     std::string describe() const override;
+    std::size_t rowsPerInsert() const override { return 1; }
     // The SQLite connection itself, for SQLite-only work (checkpoints, pragmas).
     storage::Database& database() { return db_; }
 
