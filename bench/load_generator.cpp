@@ -2,7 +2,7 @@
 // database, and a check that every check-in they had acknowledged is stored
 // exactly once. bench/load starts the collectors and runs this.
 //
-//   bench_load --servers URL[,URL..] --ca PEM --db PATH [--kiosks 2000]
+//   bench_load --servers URL[,URL..] --ca PEM --db PATH|postgresql://.. [--kiosks 2000]
 //              [--sites 50] [--uploads 3] [--seconds 60] [--per-upload 8]
 //              [--resend 0.05] [--threads 64]
 //
@@ -19,8 +19,6 @@
 // nothing. At the end the stored check-ins are counted per site and compared
 // with what the collectors acknowledged. Prints one JSON object; exits 1 if a
 // check-in is missing or stored twice, or a batch never got acknowledged.
-#include <sqlite3.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <atomic>
@@ -80,8 +78,7 @@ struct StoredCounts {
     std::vector<std::int64_t> rollups;
 };
 
-std::optional<StoredCounts> storedCounts(const std::string& path, int sites,
-                                         collector::Store& store) {
+std::optional<StoredCounts> storedCounts(int sites, collector::Store& store) {
     StoredCounts counts{std::vector<std::int64_t>(static_cast<std::size_t>(sites)),
                         std::vector<std::int64_t>(static_cast<std::size_t>(sites))};
     for (int s = 0; s < sites; ++s) {
@@ -96,25 +93,14 @@ std::optional<StoredCounts> storedCounts(const std::string& path, int sites,
             }
         }
     }
-    sqlite3* db = nullptr;
-    sqlite3_stmt* stmt = nullptr;
-    if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK ||
-        sqlite3_prepare_v2(db, "SELECT site_id, count(*) FROM checkins GROUP BY site_id", -1, &stmt,
-                           nullptr) != SQLITE_OK) {
-        std::fprintf(stderr, "bench_load: cannot count the rows in %s\n", path.c_str());
-        sqlite3_close(db);
-        return std::nullopt;
-    }
-    while (sqlite3_step(stmt) == SQLITE_ROW) {
-        const std::string site = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-        for (int s = 0; s < sites; ++s) {
-            if (site == siteName(s)) {
-                counts.rows[static_cast<std::size_t>(s)] = sqlite3_column_int64(stmt, 1);
-            }
+    for (int s = 0; s < sites; ++s) {
+        auto rows = store.storedCheckIns(siteName(s));
+        if (!rows) {
+            std::fprintf(stderr, "bench_load: %s\n", rows.error().message.c_str());
+            return std::nullopt;
         }
+        counts.rows[static_cast<std::size_t>(s)] = rows.value();
     }
-    sqlite3_finalize(stmt);
-    sqlite3_close(db);
     return counts;
 }
 
@@ -300,7 +286,9 @@ int main(int argc, char** argv) {
     Settings settings;
     cli.add_option("--servers", settings.servers, "collector URLs")->required()->delimiter(',');
     cli.add_option("--ca", settings.ca, "the collectors' CA (PEM)")->required();
-    cli.add_option("--db", settings.db, "the database the collectors share")->required();
+    cli.add_option("--db", settings.db,
+                   "the database the collectors share: a SQLite path or postgresql://...")
+        ->required();
     cli.add_option("--kiosks", settings.kiosks)->check(CLI::Range(1, 100000));
     cli.add_option("--sites", settings.sites)->check(CLI::Range(1, 1000));
     cli.add_option("--uploads", settings.uploads, "uploads per kiosk")->check(CLI::Range(1, 1000));
@@ -319,7 +307,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> codes;
     StoredCounts before;  // what earlier runs left in the database
     {
-        auto store = collector::Store::open(settings.db, clock, systemRandom);
+        auto store = collector::Store::connect(settings.db, clock, systemRandom);
         if (!store) {
             return fail(store.error().message);
         }
@@ -338,7 +326,7 @@ int main(int argc, char** argv) {
             }
             codes.push_back(code.value());
         }
-        auto counted = storedCounts(settings.db, settings.sites, *store.value());
+        auto counted = storedCounts(settings.sites, *store.value());
         if (!counted) {
             return 1;
         }
@@ -393,11 +381,11 @@ int main(int argc, char** argv) {
     std::int64_t stored = 0;
     std::int64_t expected = 0;
     {
-        auto store = collector::Store::open(settings.db, clock, systemRandom);
+        auto store = collector::Store::connect(settings.db, clock, systemRandom);
         if (!store) {
             return fail(store.error().message);
         }
-        auto after = storedCounts(settings.db, settings.sites, *store.value());
+        auto after = storedCounts(settings.sites, *store.value());
         if (!after) {
             return 1;
         }

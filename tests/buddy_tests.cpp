@@ -54,7 +54,8 @@ void askForBuddy(kiosk::AppController& controller, const std::string& name,
 
 TEST_CASE(
     "a buddy request is sealed on the kiosk, reaches the coordinator, and no database "
-    "holds it in plain text") {
+    "holds it in plain text",
+    "[sqlite]") {
     testing::TempDir dir;
     testing::TestCollector collector(dir / "collector.db");
     auto& store = collector.store();
@@ -138,8 +139,9 @@ struct InboxStore {
     testing::TempDir dir;
     testing::ManualClock clock{system_clock::time_point(seconds(1795845600))};
     testing::SeededRandom random;
+    testing::TestDatabase db{dir.path()};
     std::unique_ptr<collector::Store> store =
-        collector::Store::open(dir / "c.db", clock, random).value();
+        collector::Store::connect(db.location(), clock, random).value();
     collector::Device device = enrolKiosk(*store);
     const std::string sealed = std::string(2 * 60, 'a');
 

@@ -1500,6 +1500,19 @@ Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::
     return out;
 }
 
+Result<std::int64_t> Store::storedCheckIns(const std::string& siteId) {
+    std::lock_guard lock(readerMutex_);
+    auto stmt = reader_->prepare("SELECT count(*) FROM checkins WHERE site_id = ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    auto row = stmt->bind(1, siteId).step();
+    if (!row) {
+        return row.error();
+    }
+    return stmt->columnInt(0);
+}
+
 Result<std::vector<std::string>> Store::teams(const std::string& siteId) {
     std::lock_guard lock(readerMutex_);
     // From the rollups: a few rows per day, where the check-ins are millions.

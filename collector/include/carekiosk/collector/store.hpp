@@ -186,6 +186,10 @@ class Store {
     // as they are: summarize() applies the smallest-group rule.
     Result<std::vector<DayCounts>> dayCounts(const std::string& siteId, std::int64_t fromDay,
                                              std::int64_t toDay);
+    // How many check-ins the site has stored: a count of the rows themselves,
+    // not of the rollups, for operators and load tests checking that nothing
+    // was lost or stored twice. Not served to managers.
+    Result<std::int64_t> storedCheckIns(const std::string& siteId);
     // The team tags the site's check-ins carry, sorted ("" left out).
     Result<std::vector<std::string>> teams(const std::string& siteId);
 
