@@ -36,7 +36,8 @@ std::string admin(const std::vector<std::string>& args) {
 
 TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     testing::TempDir dir;
-    const std::string db = (dir / "collector.db").string();
+    const testing::TestDatabase database(dir.path());  // SQLite, or PostgreSQL with --store
+    const std::string db = database.location();
     admin({"create-site", "--db", db, "--site", "leeds", "--name", "Leeds office"});
     const std::string code = admin({"enroll-code", "--db", db, "--site", "leeds"});
     const std::string managerToken = admin({"manager-token", "--db", db, "--name", "Ana"});
@@ -127,9 +128,8 @@ TEST_CASE("50 check-ins travel from the touchscreen to the manager's summary") {
     }
     CHECK(testing::queryStrings(config->databasePath, "SELECT count(*) FROM checkins")[0] == "0");
     // The reasons arrived with their check-ins (10 with workload; 6 with team and commute).
-    CHECK(testing::queryStrings(db,
-                                "SELECT reason || '=' || count(*) FROM checkin_reasons "
-                                "GROUP BY reason ORDER BY reason") ==
+    CHECK(database.query("SELECT reason || '=' || count(*) FROM checkin_reasons "
+                         "GROUP BY reason ORDER BY reason") ==
           std::vector<std::string>{"commute=6", "team=6", "workload=10"});
 
     // The manager's view, through the report CLI.
