@@ -1457,19 +1457,7 @@ Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::
     scores->bind(1, siteId).bind(2, fromDay).bind(3, toDay);
     reasons->bind(1, siteId).bind(2, fromDay).bind(3, toDay);
     buddies->bind(1, siteId).bind(2, fromDay).bind(3, toDay);
-    // Steps `stmt` to its end, handing each row to `onRow`.
-    auto each = [](sql::Statement& stmt, auto onRow) -> Status {
-        while (true) {
-            auto row = stmt.step();
-            if (!row) {
-                return row.error();
-            }
-            if (!row.value()) {
-                return {};
-            }
-            onRow();
-        }
-    };
+    const auto each = [](sql::Statement& stmt, auto onRow) { return sql::forEachRow(stmt, onRow); };
     auto status = each(scores.value(), [&] {
         const auto score = scores->columnInt(2);
         days[{scores->columnText(0), scores->columnInt(1)}]
