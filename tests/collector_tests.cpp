@@ -1089,3 +1089,34 @@ TEST_CASE("batches stored at once share commits, yet each is stored once and fai
                    "'york'")[0] == "0");
     CHECK(db.query("SELECT sum(count) FROM day_scores")[0] == std::to_string(good * 2));
 }
+
+TEST_CASE("a collector whose PostgreSQL connections are cut serves again without a restart",
+          "[postgres]") {
+    Fixture f;
+    REQUIRE(f.db.isPostgres());
+    const auto device = f.enrol();
+    REQUIRE(f.post("/v1/batches",
+                   core::encodeBatch(batchOf(std::string(32, 'a'), {{4, kDay1Morning}})),
+                   device.deviceToken)
+                .status == 200);
+    // The database server drops every connection the collector holds, as a
+    // restart or failover of PostgreSQL would.
+    const auto cut = f.query(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()");
+    REQUIRE(cut == std::vector<std::string>{"2"});
+    // A kiosk retries a batch that got a 5xx; within a few tries it is stored,
+    // once, with the first one still there.
+    const auto batch = batchOf(std::string(32, 'b'), {{2, kDay1Morning}, {5, kDay1Morning}});
+    int tries = 0;
+    int status = 0;
+    while (status != 200 && tries < 4) {
+        status = static_cast<int>(
+            f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken).status);
+        ++tries;
+        CHECK((status == 200 || status >= 500));
+    }
+    CHECK(status == 200);
+    CHECK(f.query("SELECT count(*) FROM checkins") == std::vector<std::string>{"3"});
+    CHECK(f.query("SELECT count(*) FROM batches") == std::vector<std::string>{"2"});
+}
