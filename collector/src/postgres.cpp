@@ -39,9 +39,11 @@ class PostgresConnection;
 
 class PostgresStatement final : public StatementImpl {
   public:
-    PostgresStatement(PostgresConnection& connection, std::string name, int parameters)
+    PostgresStatement(PostgresConnection& connection, std::string name, int parameters,
+                      std::string what)
         : connection_(connection),
           name_(std::move(name)),
+          what_(std::move(what)),
           values_(static_cast<std::size_t>(parameters)),
           binary_(static_cast<std::size_t>(parameters), 0) {}
     ~PostgresStatement() override { PQclear(result_); }
@@ -87,6 +89,7 @@ class PostgresStatement final : public StatementImpl {
 
     PostgresConnection& connection_;
     std::string name_;
+    std::string what_;  // the statement's first words, for errors
     std::vector<std::string> values_;
     std::vector<int> binary_;
     PGresult* result_ = nullptr;
@@ -138,8 +141,8 @@ class PostgresConnection final : public Connection {
             PQclear(described);
             known = prepared_.emplace(key, Prepared{name, parameters}).first;
         }
-        return Statement(std::make_unique<PostgresStatement>(*this, known->second.name,
-                                                             known->second.parameters));
+        return Statement(std::make_unique<PostgresStatement>(
+            *this, known->second.name, known->second.parameters, firstWords(sql)));
     }
 
     std::int64_t changes() const override { return changes_; }
@@ -176,6 +179,7 @@ class PostgresConnection final : public Connection {
         return {};
     }
 
+  public:
     static std::string firstWords(std::string_view sql) {
         std::string words(sql.substr(0, 40));
         for (char& c : words) {
@@ -184,6 +188,7 @@ class PostgresConnection final : public Connection {
         return "\"" + words + (sql.size() > 40 ? "...\"" : "\"");
     }
 
+  private:
     PGconn* conn_;
     std::string where_;
     std::map<std::string, Prepared> prepared_;
@@ -204,7 +209,7 @@ Result<bool> PostgresStatement::step() {
         const auto status = PQresultStatus(result_);
         if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
             auto error =
-                pgError("a statement failed", PQresultErrorMessage(result_), connection_.where());
+                pgError("cannot run " + what_, PQresultErrorMessage(result_), connection_.where());
             PQclear(result_);
             result_ = nullptr;
             return error;
