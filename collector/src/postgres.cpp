@@ -13,8 +13,9 @@ namespace {
 using core::ErrorCode;
 using core::makeError;
 
-// Rows per INSERT: 500 check-ins in 10 round trips rather than 500.
-constexpr std::size_t kRowsPerInsert = 50;
+// Rows per INSERT: a batch of 500 check-ins in 2 round trips rather than 500
+// (250 ingested 15-25 % faster than 50 in bench_collector ingest).
+constexpr std::size_t kRowsPerInsert = 250;
 
 // What a failed call says, with the server's own words and where it ran.
 core::Error pgError(const std::string& what, const std::string& detail, const std::string& where) {
