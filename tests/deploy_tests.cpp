@@ -35,7 +35,8 @@ namespace {
 
 struct Fixture {
     testing::TempDir dir;
-    testing::TestCollector collector{dir / "collector.db"};
+    testing::TestDatabase db{dir.path()};
+    testing::TestCollector collector{db.location()};
     std::unique_ptr<upload::HttpSender> http = testing::makeTestSender();
 
     Fixture() { REQUIRE(collector.store().createSite("leeds", "Leeds office")); }
@@ -287,7 +288,8 @@ TEST_CASE("a silent, backlogged, outdated or failing kiosk is flagged (clock inj
     testing::TempDir dir;
     testing::ManualClock clock{system_clock::time_point(seconds(1795845600))};
     testing::SeededRandom random;
-    auto store = collector::Store::open(dir / "c.db", clock, random);
+    auto store =
+        collector::Store::connect(testing::TestDatabase(dir.path()).location(), clock, random);
     REQUIRE(store);
     REQUIRE(store.value()->createSite("leeds", "Leeds office"));
     const auto code = store.value()->createEnrollCode("leeds").value();
@@ -476,8 +478,7 @@ TEST_CASE("unenroll uploads what is pending first, then the collector revokes th
         auto outcome = provisioning::unenroll(f.dir / "kiosk.json", *f.http, random, clock);
         REQUIRE(outcome);
         CHECK(outcome->uploaded == 3);
-        CHECK(testing::queryStrings(f.dir / "collector.db", "SELECT count(*) FROM checkins") ==
-              std::vector<std::string>{"3"});
+        CHECK(f.db.query("SELECT count(*) FROM checkins") == std::vector<std::string>{"3"});
         // The token no longer works and is gone from the file.
         CHECK_FALSE(f.collector.store().authenticateDevice(config.deviceToken).value());
         const std::string text = readFile(f.dir / "kiosk.json");

@@ -34,8 +34,9 @@ enum class Fault {
 
 class FaultyCollector {
   public:
-    explicit FaultyCollector(const std::filesystem::path& dbPath)
-        : store_(collector::Store::open(dbPath, clock_, random_).value()),
+    // `db`: a SQLite path or a TestDatabase's location.
+    explicit FaultyCollector(const std::string& db)
+        : store_(collector::Store::connect(db, clock_, random_).value()),
           server_(testing::TestCa::serverCert().c_str(), testing::TestCa::serverKey().c_str()) {
         REQUIRE(store_->createSite("leeds", "Leeds office"));
         device_ = store_->enroll(store_->createEnrollCode("leeds").value()).value();
@@ -149,7 +150,8 @@ class FaultyCollector {
 
 struct Fixture {
     testing::TempDir dir;
-    FaultyCollector collector{dir / "collector.db"};
+    testing::TestDatabase db{dir.path()};
+    FaultyCollector collector{db.location()};
     testing::SeededRandom random;
     core::SystemClock clock;
     storage::Outbox outbox = storage::Outbox::open(dir / "kiosk.db", random).value();
