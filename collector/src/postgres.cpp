@@ -26,6 +26,15 @@ core::Error pgError(const std::string& what, const std::string& detail, const st
     return makeError(ErrorCode::Storage, what + ": " + message + " [" + where + "]");
 }
 
+// A statement's first words, quoted, to say which one failed.
+std::string firstWords(std::string_view sql) {
+    std::string words(sql.substr(0, 40));
+    for (char& c : words) {
+        c = c == '\n' ? ' ' : c;
+    }
+    return "\"" + words + (sql.size() > 40 ? "...\"" : "\"");
+}
+
 int hexValue(char c) {
     if (c >= '0' && c <= '9') {
         return c - '0';
@@ -180,16 +189,6 @@ class PostgresConnection final : public Connection {
         return {};
     }
 
-  public:
-    static std::string firstWords(std::string_view sql) {
-        std::string words(sql.substr(0, 40));
-        for (char& c : words) {
-            c = c == '\n' ? ' ' : c;
-        }
-        return "\"" + words + (sql.size() > 40 ? "...\"" : "\"");
-    }
-
-  private:
     PGconn* conn_;
     std::string where_;
     std::map<std::string, Prepared> prepared_;
