@@ -1250,29 +1250,24 @@ Status insertRows(sql::Connection& db, const std::string& insert, int columns, s
         }
         return db.prepare(sql);
     };
-    std::optional<sql::Statement> full;  // prepared once, for every full chunk
+    // Every chunk but the last is full, so at most two statements are prepared.
+    std::optional<sql::Statement> stmt;
+    std::size_t preparedRows = 0;
     for (std::size_t first = 0; first < count; first += perStatement) {
         const std::size_t rows = std::min(perStatement, count - first);
-        std::optional<sql::Statement> last;
-        if (rows == perStatement && !full) {
+        if (rows != preparedRows) {
             auto made = statementFor(rows);
             if (!made) {
                 return made.error();
             }
-            full.emplace(std::move(made).value());
-        } else if (rows != perStatement) {
-            auto made = statementFor(rows);
-            if (!made) {
-                return made.error();
-            }
-            last.emplace(std::move(made).value());
+            stmt.emplace(std::move(made).value());
+            preparedRows = rows;
         }
-        sql::Statement& stmt = last ? *last : *full;
-        stmt.reset();
+        stmt->reset();
         for (std::size_t i = 0; i < rows; ++i) {
-            bindRow(stmt, static_cast<int>(i) * columns, first + i);
+            bindRow(*stmt, static_cast<int>(i) * columns, first + i);
         }
-        if (auto s = stmt.run(); !s) {
+        if (auto s = stmt->run(); !s) {
             return s;
         }
     }
@@ -1457,20 +1452,19 @@ Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::
     scores->bind(1, siteId).bind(2, fromDay).bind(3, toDay);
     reasons->bind(1, siteId).bind(2, fromDay).bind(3, toDay);
     buddies->bind(1, siteId).bind(2, fromDay).bind(3, toDay);
-    const auto each = [](sql::Statement& stmt, auto onRow) { return sql::forEachRow(stmt, onRow); };
-    auto status = each(scores.value(), [&] {
+    auto status = sql::forEachRow(scores.value(), [&] {
         const auto score = scores->columnInt(2);
         days[{scores->columnText(0), scores->columnInt(1)}]
             .perScore[static_cast<std::size_t>(score - 1)] = static_cast<int>(scores->columnInt(3));
     });
     if (status) {
-        status = each(reasons.value(), [&] {
+        status = sql::forEachRow(reasons.value(), [&] {
             days[{reasons->columnText(0), reasons->columnInt(1)}].reasons[reasons->columnText(2)] =
                 static_cast<int>(reasons->columnInt(3));
         });
     }
     if (status) {
-        status = each(buddies.value(), [&] {
+        status = sql::forEachRow(buddies.value(), [&] {
             days[{std::string(), buddies->columnInt(0)}].buddyRequests =
                 static_cast<int>(buddies->columnInt(1));
         });
