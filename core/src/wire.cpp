@@ -21,6 +21,7 @@ namespace {
 // Hour buckets are accepted from 2020 to 2100: anything else is a broken clock.
 constexpr long long kMinHour = 1577836800;  // 2020-01-01T00:00Z
 constexpr long long kMaxHour = 4102444800;  // 2100-01-01T00:00Z
+constexpr std::size_t kMaxTeamLength = 32;
 
 Status validateBatchId(const std::string& id, const std::string& field) {
     bool ok = id.size() == kBatchIdLength;
@@ -226,7 +227,8 @@ class FastBatchDecoder : public nlohmann::json_sax<json> {
             return false;
         }
         for (const CheckIn& c : batch_.checkIns) {
-            if (c.siteId.size() > 64 || c.team.size() > 32 || c.reasons.size() > kMaxReasons) {
+            // The site id's length is validateCheckIn's, below.
+            if (c.team.size() > kMaxTeamLength || c.reasons.size() > kMaxReasons) {
                 return false;
             }
             for (auto it = c.reasons.begin(); it != c.reasons.end(); ++it) {
@@ -288,7 +290,7 @@ Result<Batch> detail::decodeBatchFromTree(std::string_view text) {
         c.hourBucket = row.integer("hour", kMinHour, kMaxHour);
         // Kiosks older than reasons send none; that is the same as none chosen.
         c.reasons = row.optionalIdList("reasons", kMaxReasons).value_or(std::vector<std::string>{});
-        c.team = row.optionalString("team", 32).value_or("");
+        c.team = row.optionalString("team", kMaxTeamLength).value_or("");
         row.rejectUnknownFields();
         if (!row.ok()) {
             return row.error();
@@ -740,7 +742,7 @@ Result<SiteSummary> decodeSiteSummary(std::string_view text) {
     JsonReader reader(root.value(), "");
     SiteSummary summary;
     summary.siteId = reader.string("site_id", 64);
-    summary.team = reader.optionalString("team", 32).value_or("");
+    summary.team = reader.optionalString("team", kMaxTeamLength).value_or("");
     summary.period = reader.string("period", 5);
     summary.from = reader.string("from", 10);
     summary.to = reader.string("to", 10);
