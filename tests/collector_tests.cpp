@@ -19,6 +19,7 @@
 #include "carekiosk/collector/charts.hpp"
 #include "carekiosk/collector/failure_limiter.hpp"
 #include "carekiosk/collector/report_format.hpp"
+#include "carekiosk/collector/sql.hpp"
 #include "carekiosk/core/wire.hpp"
 #include "carekiosk/upload/http_sender.hpp"
 #include "support/test_support.hpp"
@@ -1119,4 +1120,12 @@ TEST_CASE("a collector whose PostgreSQL connections are cut serves again without
     CHECK(status == 200);
     CHECK(f.query("SELECT count(*) FROM checkins") == std::vector<std::string>{"3"});
     CHECK(f.query("SELECT count(*) FROM batches") == std::vector<std::string>{"2"});
+}
+
+TEST_CASE("PostgreSQL gets numbered placeholders, and a question mark inside quotes stays") {
+    CHECK(collector::sql::numberPlaceholders(
+              "SELECT a FROM t WHERE b = ? AND c = '?' AND d IN (?, ?) AND e = 'it''s ?'") ==
+          "SELECT a FROM t WHERE b = $1 AND c = '?' AND d IN ($2, $3) AND e = 'it''s ?'");
+    CHECK(collector::sql::numberPlaceholders("VALUES (?, ?), (?, ?)") ==
+          "VALUES ($1, $2), ($3, $4)");
 }
