@@ -6,11 +6,8 @@
 //
 // The kiosk runs on SDL's offscreen driver and software renderer (set in the
 // environment by bench/run); each run is stopped with SIGTERM once it is ready.
-#include <poll.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -23,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "support/notify_socket.hpp"
+
 extern char** environ;
 
 namespace {
@@ -30,22 +29,15 @@ namespace {
 using Clock = std::chrono::steady_clock;
 
 // One start: milliseconds until READY=1, or a negative number on failure.
-double timeOneStart(const std::string& kiosk, const std::string& config, const std::string& size,
-                    const std::string& socketPath) {
-    std::filesystem::remove(socketPath);
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, socketPath.c_str(), sizeof address.sun_path - 1);
-    if (fd < 0 || ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-        std::perror("bench_startup: notify socket");
-        return -1;
-    }
+double timeOneStart(const std::string& kiosk, const std::string& config, const std::string& size) {
+    // A fresh socket per start, in a short directory under /tmp (its path must fit
+    // in sun_path; see tests/support/notify_socket.hpp).
+    const carekiosk::testing::NotifySocket notify;
     std::vector<std::string> env;
     for (char** e = environ; *e; ++e) {
         env.emplace_back(*e);
     }
-    env.push_back("NOTIFY_SOCKET=" + socketPath);
+    env.push_back("NOTIFY_SOCKET=" + notify.path());
     std::vector<char*> envp;
     for (auto& e : env) {
         envp.push_back(e.data());
@@ -61,19 +53,13 @@ double timeOneStart(const std::string& kiosk, const std::string& config, const s
     pid_t pid = 0;
     if (posix_spawn(&pid, kiosk.c_str(), nullptr, nullptr, argv.data(), envp.data()) != 0) {
         std::perror("bench_startup: spawn");
-        ::close(fd);
         return -1;
     }
     double ms = -1;
     const auto deadline = start + std::chrono::seconds(30);
     while (Clock::now() < deadline) {
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, 1000) <= 0) {
-            continue;
-        }
-        char message[512] = {};
-        const auto n = ::recv(fd, message, sizeof message - 1, 0);
-        if (n > 0 && std::strstr(message, "READY=1")) {
+        const auto message = notify.receive(std::chrono::milliseconds(1000));
+        if (message && message->find("READY=1") != std::string::npos) {
             ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
             break;
         }
@@ -81,8 +67,6 @@ double timeOneStart(const std::string& kiosk, const std::string& config, const s
     ::kill(pid, SIGTERM);
     int status = 0;
     ::waitpid(pid, &status, 0);
-    ::close(fd);
-    std::filesystem::remove(socketPath);
     return ms;
 }
 
@@ -100,12 +84,15 @@ int main(int argc, char** argv) {
     cli.add_option("--runs", runs, "starts to time (the median is printed)")
         ->check(CLI::Range(1, 1000));
     CLI11_PARSE(cli, argc, argv);
-    const std::string socketPath = (std::filesystem::temp_directory_path() /
-                                    ("carekiosk-notify-" + std::to_string(::getpid())))
-                                       .string();
     std::vector<double> times;
     for (int i = 0; i < runs; ++i) {
-        const double ms = timeOneStart(kiosk, config, size, socketPath);
+        double ms = -1;
+        try {
+            ms = timeOneStart(kiosk, config, size);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "bench_startup: %s\n", e.what());
+            return 1;
+        }
         if (ms < 0) {
             std::fprintf(stderr, "bench_startup: the kiosk did not report ready within 30 s\n");
             return 1;

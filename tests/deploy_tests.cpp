@@ -1,10 +1,7 @@
 // Facilities' side: enrolment with a pin and the site's config, heartbeats and
 // the fleet view, remote site configs, unenrolment, the systemd install and
 // its watchdog. Real TLS collector on 127.0.0.1, real SQLite, real SDL.
-#include <poll.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <httplib.h>
@@ -25,6 +22,7 @@
 #include "carekiosk/provisioning/unenroll.hpp"
 #include "carekiosk/storage/outbox.hpp"
 #include "carekiosk/upload/site_sync.hpp"
+#include "support/notify_socket.hpp"
 #include "support/test_support.hpp"
 
 using namespace carekiosk;
@@ -550,14 +548,10 @@ TEST_CASE("install --root writes a unit that systemd-analyze verify accepts") {
 
 TEST_CASE("the kiosk tells systemd it is ready and pings the watchdog from its main loop") {
     testing::TempDir dir;
-    const auto socketPath = dir / "notify.sock";
-    const int fd = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    REQUIRE(fd >= 0);
-    sockaddr_un address{};
-    address.sun_family = AF_UNIX;
-    std::snprintf(address.sun_path, sizeof address.sun_path, "%s", socketPath.c_str());
-    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    ::setenv("NOTIFY_SOCKET", socketPath.c_str(), 1);
+    // In /tmp, not under the scratch directory: sun_path holds 108 bytes, and the
+    // build tree's path is as long as wherever the checkout lives.
+    testing::NotifySocket notify;
+    ::setenv("NOTIFY_SOCKET", notify.path().c_str(), 1);
     ::setenv("WATCHDOG_USEC", "400000", 1);  // ping at least every 0.2 s
     core::SystemClock clock;
     testing::SeededRandom random;
@@ -584,21 +578,21 @@ TEST_CASE("the kiosk tells systemd it is ready and pings the watchdog from its m
     while (watchdogPings < 3 && steady_clock::now() < deadline) {
         // The loop is idle (no input): only the watchdog makes it wake up.
         app.value()->pump(milliseconds(50));
-        pollfd p{fd, POLLIN, 0};
-        while (::poll(&p, 1, 0) > 0) {
-            char buffer[256];
-            const auto n = ::recv(fd, buffer, sizeof buffer, 0);
-            if (n <= 0) {
-                break;
-            }
-            messages.emplace_back(buffer, static_cast<std::size_t>(n));
+        while (auto message = notify.receive(milliseconds(0))) {
+            messages.push_back(*message);
             watchdogPings += messages.back() == "WATCHDOG=1" ? 1 : 0;
         }
     }
-    ::close(fd);
     REQUIRE_FALSE(messages.empty());
     CHECK_THAT(messages.front(), Catch::StartsWith("READY=1"));
     CHECK(watchdogPings >= 3);
+}
+
+TEST_CASE("a Unix socket path that does not fit in sun_path is refused, not truncated") {
+    const std::string longPath = "/tmp/" + std::string(120, 'x') + "/notify.sock";
+    CHECK_THROWS_WITH(testing::unixAddress(longPath), Catch::Contains("must be under 108"));
+    const auto fits = testing::unixAddress("/tmp/carekiosk-notify-abcdef/notify.sock");
+    CHECK(std::string(fits.sun_path) == "/tmp/carekiosk-notify-abcdef/notify.sock");
 }
 
 TEST_CASE("a manager's \"you said, we did\" message reaches the kiosks' welcome screen") {
