@@ -44,7 +44,7 @@ inline sockaddr_un unixAddress(const std::string& path) {
 }
 
 class NotifySocket {
-public:
+  public:
     // Makes the directory and binds the socket; throws std::runtime_error with the
     // reason when either fails.
     NotifySocket() {
@@ -57,7 +57,8 @@ public:
         path_ = dir_ + "/notify.sock";
         fd_ = ::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
         const sockaddr_un address = unixAddress(path_);
-        if (fd_ < 0 || ::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
+        if (fd_ < 0 ||
+            ::bind(fd_, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
             const std::string reason = std::strerror(errno);
             cleanUp();
             throw std::runtime_error("cannot bind a notify socket at " + path_ + ": " + reason);
@@ -84,7 +85,7 @@ public:
         return std::string(buffer, static_cast<std::size_t>(n));
     }
 
-private:
+  private:
     void cleanUp() {
         if (fd_ >= 0) {
             ::close(fd_);
