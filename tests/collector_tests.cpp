@@ -32,17 +32,19 @@ namespace {
 struct Fixture {
     testing::TempDir dir;
     testing::TestDatabase db{dir.path()};
-    testing::TestCollector collector{db.location()};
+    // A fixed now (2026-12-01 12:00Z): every November day below is released.
+    testing::ManualClock clock{testing::testNow()};
+    testing::TestCollector collector{db.location(), clock};
     std::unique_ptr<upload::HttpSender> http = testing::makeTestSender();
 
     Fixture() { REQUIRE(collector.store().createSite("leeds", "Leeds office")); }
     // The first column of `sql`'s rows, straight from the collector's database.
     std::vector<std::string> query(const std::string& sql) const { return db.query(sql); }
 
-    core::EnrollResponse enrol(const std::string& site = "leeds") {
+    core::EnrollResponse enrol(const std::string& site = "leeds", const std::string& team = {}) {
         auto code = collector.store().createEnrollCode(site);
         REQUIRE(code);
-        auto device = collector.store().enroll(code.value());
+        auto device = collector.store().enroll(code.value(), team);
         REQUIRE(device);
         return device.value();
     }
@@ -57,10 +59,12 @@ struct Fixture {
     }
 };
 
-// 2026-11-28 06:00Z and 11:00Z, and 2026-11-29 05:00Z.
+// 2026-11-28 06:00Z and 11:00Z, and 2026-11-29 05:00Z; Tuesday 2026-12-01 09:00Z
+// (the fixture's today).
 constexpr std::int64_t kDay1Morning = 1795845600;
 constexpr std::int64_t kDay1Afternoon = kDay1Morning + 5 * 3600;
 constexpr std::int64_t kDay2Morning = kDay1Morning + 23 * 3600;
+constexpr std::int64_t kTuesdayMorning = testing::kTestNow - 3 * 3600;
 
 // A browser on the collector's HTML pages: TLS checked against the test CA,
 // and the session cookie of its last sign-in.
@@ -87,6 +91,13 @@ struct Browser {
     httplib::SSLClient client;
     httplib::Headers session;
 };
+
+// One period as the API gives it, to compare two answers.
+std::string periodJson(const core::PeriodSummary& period) {
+    core::SiteSummary one;
+    one.periods = {period};
+    return core::encodeSiteSummary(one);
+}
 
 core::Batch batchOf(const std::string& id,
                     std::initializer_list<std::pair<int, std::int64_t>> rows) {
@@ -166,36 +177,40 @@ TEST_CASE("the summary gives per-day counts, means and per-score counts to a man
     auto summary = core::decodeSiteSummary(response.body);
     REQUIRE(summary);
     CHECK(summary->minGroup == 5);
-    REQUIRE(summary->periods.size() == 3);
+    CHECK(summary->releasedThrough == "2026-11-30");
+    CHECK(summary->nextRelease == "2026-12-02T06:00:00+00:00");
+    CHECK(summary->timeZone == "UTC");
+    // Day 3's two people wait, unpublished, until enough join them.
+    REQUIRE(summary->periods.size() == 2);
 
     CHECK(summary->periods[0].period == day1);
     CHECK(summary->periods[0].count == 11);
-    CHECK(summary->periods[0].mean == Approx(49.0 / 11));
+    CHECK(summary->periods[0].mean.value_or(0) == Approx(49.0 / 11));
     CHECK(summary->periods[0].perScore == std::array<int, 5>{0, 0, 0, 6, 5});
 
-    // One person chose Struggling: the distribution is withheld, count and mean stay.
+    // One person chose Struggling: the distribution and the mean are withheld
+    // (6 people averaging 2.67 could only be five 3s and a 1).
     CHECK(summary->periods[1].count == 6);
-    CHECK(summary->periods[1].mean == Approx(16.0 / 6));
+    CHECK_FALSE(summary->periods[1].mean.has_value());
     CHECK(summary->periods[1].perScoreHidden);
     CHECK(summary->periods[1].perScore == std::array<int, 5>{});
     CHECK(response.body.find("\"per_score\":[1,") == std::string::npos);
-
-    // Two people: nothing about that day is given.
-    CHECK(summary->periods[2].suppressed);
-    CHECK(summary->periods[2].count == 0);
+    CHECK(response.body.find("2.66") == std::string::npos);
 
     const std::string csv = collector::formatSummaryCsv(summary.value());
     CHECK_THAT(csv, Catch::StartsWith("period,start,end,count,mean,change,score_1"));
     CHECK_THAT(csv, Catch::Contains(day1 + "," + day1 + "," + day1 + ",11,4.45,,0,0,0,6,5,0,no,"));
-    CHECK_THAT(csv, Catch::Contains(",6,2.67,-1.79,,,,,,0,no,\r\n"));
-    CHECK_THAT(csv, Catch::Contains(day3 + "," + day3 + "," + day3 + ",<5,,,,,,,,,,\r\n"));
+    CHECK_THAT(csv, Catch::Contains(",6,,,,,,,,0,no,\r\n"));
+    CHECK(csv.find(day3) == std::string::npos);
     const std::string table = collector::formatSummaryTable(summary.value());
-    CHECK_THAT(table, Catch::Contains("total") && Catch::Contains("17   3.82"));
+    CHECK_THAT(table, Catch::Contains("total") && Catch::Contains("17   4.45"));
     CHECK_THAT(table, Catch::Contains("fewer than 5 people, and any that would let one be worked "
                                       "out, are withheld"));
+    CHECK_THAT(table,
+               Catch::Contains("The next day's figures appear on 2026-12-02 at 06:00 (UTC)"));
 }
 
-TEST_CASE("reasons named by a small group are withheld, and a withheld day shows none") {
+TEST_CASE("reasons named by a small group are withheld, and a small day waits for company") {
     Fixture f;
     const auto device = f.enrol();
     core::Batch batch{std::string(32, '4'), {}};
@@ -208,30 +223,46 @@ TEST_CASE("reasons named by a small group are withheld, and a withheld day shows
     add(2, kDay1Morning, {"team", "workload"});
     add(1, kDay1Morning, {});
     add(3, kDay2Morning, {"workload"});  // day 2: only 3 people
-    // The day before, in the same week: withheld with day 2, the smaller of
-    // the days left, so the week's figures minus day 1's reveal 9 people, and 9
-    // naming workload, not day 2's 3.
-    add(6, kDay1Morning - 86400, {"workload"});
     REQUIRE(f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken).status == 200);
     const auto managerToken = f.collector.store().createManagerToken("Ana").value();
     const auto from = core::formatDate(kDay1Morning / 86400);
-    const auto to = core::formatDate(kDay2Morning / 86400);
-    auto response = f.get("/v1/summary?site=leeds&from=" + from + "&to=" + to, managerToken);
-    REQUIRE(response.status == 200);
-    auto summary = core::decodeSiteSummary(response.body);
-    REQUIRE(summary);
-    REQUIRE(summary->periods.size() == 2);
-    const auto& day1 = summary->periods[0].reasons;
+    const auto to = core::formatDate(kDay2Morning / 86400 + 3);
+    const auto read = [&] {
+        auto response = f.get("/v1/summary?site=leeds&from=" + from + "&to=" + to, managerToken);
+        REQUIRE(response.status == 200);
+        auto summary = core::decodeSiteSummary(response.body);
+        REQUIRE(summary);
+        return std::make_pair(response.body, summary.value());
+    };
+    auto [body, summary] = read();
+    REQUIRE(summary.periods.size() == 1);
+    const auto& day1 = summary.periods[0].reasons;
     CHECK(day1.at("workload") == 7);
     CHECK(day1.at("commute") == 5);
     CHECK_FALSE(day1.at("team").has_value());  // two people: withheld
-    CHECK(response.body.find("\"team\":null") != std::string::npos);
-    CHECK(summary->periods[1].suppressed);
-    CHECK(summary->periods[1].reasons.empty());
-    const std::string csv = collector::formatSummaryCsv(summary.value());
+    CHECK(body.find("\"team\":null") != std::string::npos);
+    const std::string csv = collector::formatSummaryCsv(summary);
     CHECK_THAT(csv, Catch::Contains(",workload=7 commute=5 team=<5\r\n"));
-    const std::string table = collector::formatSummaryTable(summary.value());
+    const std::string table = collector::formatSummaryTable(summary);
     CHECK_THAT(table, Catch::Contains("workload 7, commute 5, team <5"));
+
+    // Two more people on Tuesday: with day 2's three they are five, and are
+    // published together as Tuesday's, the morning after.
+    core::Batch later{std::string(32, '5'), {}};
+    for (int i = 0; i < 2; ++i) {
+        later.checkIns.push_back({2, "leeds", 1, kTuesdayMorning, {}});
+    }
+    REQUIRE(f.post("/v1/batches", core::encodeBatch(later), device.deviceToken).status == 200);
+    CHECK(read().second.periods.size() == 1);  // Tuesday is not over yet
+    f.clock.advance(hours(24));
+    auto [afterBody, after] = read();
+    REQUIRE(after.periods.size() == 2);
+    CHECK(after.periods[1].period == "2026-12-01");
+    CHECK(after.periods[1].count == 5);
+    INFO(afterBody);
+    CHECK_FALSE(after.periods[1].reasons.at("workload").has_value());  // named by three
+    // Day 1 reads exactly as it did.
+    CHECK(periodJson(after.periods[0]) == periodJson(summary.periods[0]));
 }
 
 TEST_CASE("a collector will not start with a smallest group below 3") {
@@ -513,28 +544,26 @@ TEST_CASE(
         auto decoded = core::decodeSiteSummary(answer.body);
         REQUIRE(decoded);
         for (const auto& p : decoded->periods) {
-            CHECK((p.suppressed || p.count >= 5));
+            CHECK(p.count >= 5);
             CHECK_FALSE((p.reasons.count("team") && p.reasons.at("team").has_value()));
         }
         by[period] = decoded.value();
     }
-    // By month: all 27. By week: W48's 13; W47 (4 people) and W46 withheld, or
-    // 27 - 13 - 10 would give W47's 4.
+    // W47's four waited and were published with Monday 23rd's six; Wednesday's
+    // two still wait. So nothing subtracts to a small group: by month 25, by
+    // week 10 and 15, by day 10, 10 and 5.
     REQUIRE(by["month"].periods.size() == 1);
-    CHECK(by["month"].periods[0].count == 27);
-    REQUIRE(by["week"].periods.size() == 3);
-    CHECK(by["week"].periods[0].suppressed);
-    CHECK(by["week"].periods[1].suppressed);
-    CHECK(by["week"].periods[2].count == 13);
-    // By day: Monday's 6; Wednesday (2) and Tuesday withheld, or 13 - 6 - 5 = 2.
-    // W46's only day is withheld too, or it would rebuild W46.
-    std::vector<std::string> shownDays;
-    for (const auto& p : by["day"].periods) {
-        if (!p.suppressed) {
-            shownDays.push_back(p.period + "=" + std::to_string(p.count));
-        }
+    CHECK(by["month"].periods[0].count == 25);
+    std::vector<std::string> weeks;
+    for (const auto& p : by["week"].periods) {
+        weeks.push_back(p.period + "=" + std::to_string(p.count));
     }
-    CHECK(shownDays == std::vector<std::string>{"2026-11-23=6"});
+    CHECK(weeks == std::vector<std::string>{"2026-W46=10", "2026-W48=15"});
+    std::vector<std::string> days;
+    for (const auto& p : by["day"].periods) {
+        days.push_back(p.period + "=" + std::to_string(p.count));
+    }
+    CHECK(days == std::vector<std::string>{"2026-11-09=10", "2026-11-23=10", "2026-11-24=5"});
 
     // The API serves the same CSV the report CLI writes.
     auto apiCsv = f.get(
@@ -545,11 +574,10 @@ TEST_CASE(
         f.get("/v1/summary?site=leeds&from=2026-11-02&to=2026-11-29&format=xml", manager).status ==
         400);
     const auto csv = collector::formatSummaryCsv(by["week"]);
-    CHECK_THAT(csv, Catch::Contains("2026-W47,2026-11-16,2026-11-22,<5,,,,,,,,,,\r\n"));
-    CHECK_THAT(csv, Catch::Contains("2026-W48,2026-11-23,2026-11-29,13,"));
+    CHECK(csv.find("2026-W47") == std::string::npos);
+    CHECK_THAT(csv, Catch::Contains("2026-W48,2026-11-23,2026-11-29,15,"));
     CHECK_THAT(csv, Catch::Contains("workload=6 team=<5"));
     const auto table = collector::formatSummaryTable(by["day"]);
-    CHECK_THAT(table, Catch::Contains("2026-11-25         <5"));
     CHECK_THAT(table, Catch::Contains("workload 6, team <5"));
     CHECK(table.find("          2  ") == std::string::npos);
     for (const auto& [period, summary] : by) {
@@ -560,35 +588,39 @@ TEST_CASE(
         CHECK(svg.find(": 4 responses") == std::string::npos);
         CHECK(svg.find(": 2 responses") == std::string::npos);
     }
-    CHECK_THAT(collector::trendSvg(by["week"]), Catch::Contains("2026-W47: withheld"));
 
     Browser browser(f.collector.url());
     browser.signIn(manager);
     auto page = browser.get("/?site=leeds&period=week&from=2026-11-02&to=2026-11-29");
     REQUIRE(page);
     REQUIRE(page->status == 200);
-    CHECK_THAT(page->body, Catch::Contains("Responses<b>13</b>"));
-    CHECK_THAT(page->body, Catch::Contains("Weeks withheld<b>2</b>"));
+    CHECK_THAT(page->body, Catch::Contains("Responses<b>25</b>"));
+    CHECK_THAT(page->body, Catch::Contains("Figures are released up to 2026-11-30."));
     CHECK(page->body.find(">team<") == std::string::npos);
     CHECK(page->body.find(": 4 responses") == std::string::npos);
 }
 
 TEST_CASE(
-    "a team's summary comes from its kiosks' check-ins, and a small team is withheld "
-    "where the site minus the other teams would reveal it") {
+    "a team's summary comes from its kiosks' check-ins, and a small team waits where the "
+    "site minus the other teams would reveal it") {
     Fixture f;
-    const auto device = f.enrol();
-    core::Batch batch{std::string(32, '9'), {}};
+    std::map<std::string, core::EnrollResponse> kiosks;
+    for (const char* team : {"finance", "ops", "sales"}) {
+        kiosks[team] = f.enrol("leeds", team);
+    }
+    int batches = 0;
     auto add = [&](int n, int score, const std::string& team) {
         const auto hour = core::parseDate("2026-11-24", "date").value() * 86400 + 9 * 3600;
+        core::Batch batch{std::string(31, 'a') + std::to_string(batches++), {}};
         for (int i = 0; i < n; ++i) {
             batch.checkIns.push_back({score, "leeds", 1, hour, {}, team});
         }
+        REQUIRE(f.post("/v1/batches", core::encodeBatch(batch), kiosks[team].deviceToken).status ==
+                200);
     };
     add(8, 4, "finance");
     add(2, 2, "ops");  // a team of 2 that day
     add(6, 5, "sales");
-    REQUIRE(f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken).status == 200);
     const auto manager = f.collector.store().createManagerToken("Ana").value();
     auto day = [&](const std::string& team) {
         auto answer = f.get("/v1/summary?site=leeds&from=2026-11-24&to=2026-11-24" +
@@ -597,21 +629,32 @@ TEST_CASE(
         REQUIRE(answer.status == 200);
         auto summary = core::decodeSiteSummary(answer.body);
         REQUIRE(summary);
-        REQUIRE(summary->periods.size() == 1);
         CHECK(summary->team == team);
-        return summary->periods[0];
+        return summary->periods;
     };
-    CHECK(day("").count == 16);
-    CHECK(day("ops").suppressed);
-    // The site's 16 minus finance's 8 would leave sales + ops: sales (6, the
-    // smaller) is withheld with ops, so 16 - 8 = 8 describes two teams together.
-    CHECK(day("sales").suppressed);
-    CHECK(day("finance").count == 8);
-    CHECK(day("finance").mean == Approx(4.0));
+    // Ops' two wait for company: the site shows finance and sales only, so
+    // the site minus the teams shown is 0, not ops' 2.
+    REQUIRE(day("").size() == 1);
+    CHECK(day("")[0].count == 14);
+    CHECK(day("ops").empty());
+    REQUIRE(day("sales").size() == 1);
+    CHECK(day("sales")[0].count == 6);
+    REQUIRE(day("finance").size() == 1);
+    CHECK(day("finance")[0].count == 8);
+    CHECK(day("finance")[0].mean.value_or(0) == Approx(4.0));
     auto bad =
         f.get("/v1/summary?site=leeds&from=2026-11-24&to=2026-11-24&team=Fin%20ance", manager);
     CHECK(bad.status == 400);
     CHECK_THAT(core::errorMessageFromBody(bad.body), Catch::Contains("team"));
+    auto unknown = f.get("/v1/summary?site=leeds&from=2026-11-24&to=2026-11-24&team=hr", manager);
+    CHECK(unknown.status == 404);
+    CHECK(core::errorMessageFromBody(unknown.body) ==
+          "site leeds has no team hr; its teams are finance, ops, sales");
+    // A kiosk can only speak for its own team.
+    core::Batch forged{std::string(32, 'f'), {{3, "leeds", 1, kDay1Morning, {}, "hr"}}};
+    auto refused = f.post("/v1/batches", core::encodeBatch(forged), kiosks["sales"].deviceToken);
+    CHECK(refused.status == 400);
+    CHECK_THAT(refused.body, Catch::Contains("\"field\":\"checkins[0].team\""));
     // The dashboard offers the site's teams and draws the one picked.
     Browser browser(f.collector.url());
     browser.signIn(manager);
@@ -619,11 +662,11 @@ TEST_CASE(
     REQUIRE(finance);
     CHECK_THAT(finance->body, Catch::Contains("<h1>Leeds office, team finance</h1>"));
     CHECK_THAT(finance->body, Catch::Contains("<option value=\"ops\">ops</option>"));
+    CHECK(finance->body.find("<option value=\"hr\">") == std::string::npos);
     CHECK_THAT(finance->body, Catch::Contains("Responses<b>8</b>"));
     auto ops = browser.get("/?site=leeds&team=ops&from=2026-11-24&to=2026-11-24");
     REQUIRE(ops);
     CHECK_THAT(ops->body, Catch::Contains("Responses<b>0</b>"));
-    CHECK_THAT(ops->body, Catch::Contains("Days withheld<b>1</b>"));
 }
 
 TEST_CASE("a manager token for some sites reads and posts for those only") {
@@ -734,13 +777,14 @@ TEST_CASE("the managers' dashboard draws only what the smallest-group rule lets 
     REQUIRE(page->status == 200);
     const std::string& html = page->body;
     CHECK_THAT(html, Catch::Contains("Leeds office") && Catch::Contains("<svg"));
-    // Responses and the mean count only the days shown (11 + 6), never the withheld day's 3.
+    // Responses count the released days (11 + 6); day 3's three wait, unpublished.
     CHECK_THAT(html, Catch::Contains("Responses<b>17</b>"));
-    CHECK_THAT(html, Catch::Contains("Days withheld<b>1</b>"));
-    CHECK_THAT(html, Catch::Contains(day3 + ": withheld"));
+    CHECK_THAT(html, Catch::Contains("Days with a mean<b>1</b>"));
     CHECK(html.find(day3 + ": 3") == std::string::npos);
     // The distribution comes from day 1 only (day 2's is hidden): Good 6, Great 5, Okay 0.
     CHECK_THAT(html, Catch::Contains("From the 11 responses"));
+    // When the next figures appear, in the site's time.
+    CHECK_THAT(html, Catch::Contains("The next day's figures appear on 2026-12-02 at 06:00 (UTC)"));
     // Reasons: workload (6) and team (5) shown; health (1 person) never appears.
     CHECK_THAT(html, Catch::Contains(">workload<") && Catch::Contains(">team<"));
     CHECK(html.find("health") == std::string::npos);
@@ -1001,7 +1045,7 @@ TEST_CASE(
     "built from its check-ins",
     "[sqlite]") {
     testing::TempDir dir;
-    core::SystemClock clock;
+    testing::ManualClock clock{testing::testNow()};
     core::SystemRandom random;
     std::vector<collector::DayCounts> before;
     {
@@ -1025,6 +1069,16 @@ TEST_CASE(
         REQUIRE(sqlite3_open((dir / "c.db").c_str(), &db) == SQLITE_OK);
         REQUIRE(sqlite3_exec(db,
                              "DROP TABLE day_scores; DROP TABLE day_reasons; "
+                             // and what schema 11 added
+                             "DROP TABLE released_scores; DROP TABLE released_reasons; "
+                             "DROP TABLE released_buddies; DROP TABLE release_decisions; "
+                             "DROP TABLE release_reasons_shown; "
+                             "ALTER TABLE sites DROP COLUMN time_zone; "
+                             "ALTER TABLE sites DROP COLUMN release_minute; "
+                             "ALTER TABLE sites DROP COLUMN released_through; "
+                             "ALTER TABLE devices DROP COLUMN team; "
+                             "ALTER TABLE devices DROP COLUMN enrolled_at; "
+                             "ALTER TABLE buddy_counts DROP COLUMN waiting; "
                              "PRAGMA user_version = 8;",
                              nullptr, nullptr, nullptr) == SQLITE_OK);
         sqlite3_close(db);
@@ -1039,7 +1093,7 @@ TEST_CASE(
 
 TEST_CASE("batches stored at once share commits, yet each is stored once and fails alone") {
     testing::TempDir dir;
-    core::SystemClock clock;
+    testing::ManualClock clock{testing::testNow()};
     core::SystemRandom random;
     testing::TestDatabase db(dir.path());
     auto store = collector::Store::connect(db.location(), clock, random).value();

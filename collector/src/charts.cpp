@@ -66,14 +66,11 @@ SummaryTotals totalsOf(const core::SiteSummary& summary) {
     SummaryTotals totals;
     double weighted = 0;
     for (const auto& p : summary.periods) {
-        if (p.suppressed) {
-            ++totals.periodsWithheld;
-            continue;
-        }
         ++totals.periodsShown;
         totals.responses += p.count;
-        weighted += p.mean * p.count;
-        if (!p.perScoreHidden) {
+        if (p.mean) {
+            weighted += *p.mean * p.count;
+            ++totals.periodsWithMean;
             for (std::size_t s = 0; s < totals.perScore.size(); ++s) {
                 totals.perScore[s] += p.perScore[s];
             }
@@ -86,7 +83,7 @@ SummaryTotals totalsOf(const core::SiteSummary& summary) {
         }
         totals.buddyRequests += p.buddyRequests.value_or(0);
     }
-    totals.mean = totals.responses > 0 ? weighted / totals.responses : 0.0;
+    totals.mean = totals.distributionResponses > 0 ? weighted / totals.distributionResponses : 0.0;
     return totals;
 }
 
@@ -138,28 +135,25 @@ std::string trendSvg(const core::SiteSummary& summary) {
     for (std::size_t i = 0; i < slots.size(); ++i) {
         const auto it = byStart.find(core::formatDate(slots[i].first));
         const core::PeriodSummary* p = it == byStart.end() ? nullptr : it->second;
-        if (p && p->suppressed) {
-            svg += "<rect x=\"" + number(x(i) - slot * 0.35) + "\" y=\"" +
-                   number(kTop + plotH - 6) + "\" width=\"" + number(slot * 0.7) +
-                   "\" height=\"6\" class=\"withheld\"><title>" + p->period +
-                   ": withheld (too few people to show)</title></rect>\n";
-        } else if (p && p->count > 0) {
+        if (p && p->count > 0) {
             const double h = plotH * p->count / maxCount;
             svg += "<rect x=\"" + number(x(i) - slot * 0.35) + "\" y=\"" +
                    number(kTop + plotH - h) + "\" width=\"" + number(slot * 0.7) + "\" height=\"" +
-                   number(h) + "\" class=\"bar\"><title>" + p->period + ": " +
-                   std::to_string(p->count) + " responses, mean " + number(p->mean) +
+                   number(h) + "\" class=\"" + (p->mean ? "bar" : "withheld") + "\"><title>" +
+                   p->period + ": " + std::to_string(p->count) + " responses, " +
+                   (p->mean ? "mean " + number(*p->mean)
+                            : std::string("mean withheld (a face picked by too few people)")) +
                    "</title></rect>\n";
-            if (p->drop) {
-                const double y = yMean(p->mean);
+            if (p->drop && p->mean) {
+                const double y = yMean(*p->mean);
                 markers += "<path d=\"M" + number(x(i) - 7) + " " + number(y + 10) + " L" +
                            number(x(i) + 7) + " " + number(y + 10) + " L" + number(x(i)) + " " +
                            number(y + 22) + " Z\" class=\"drop\"><title>" + p->period +
                            ": the mean fell markedly</title></path>\n";
             }
         }
-        if (p && !p->suppressed && p->count > 0) {
-            line += (line.empty() ? "M" : " L") + number(x(i)) + " " + number(yMean(p->mean));
+        if (p && p->mean) {
+            line += (line.empty() ? "M" : " L") + number(x(i)) + " " + number(yMean(*p->mean));
         } else if (!line.empty()) {
             svg += "<path d=\"" + line + "\" class=\"line\"/>\n";
             line.clear();

@@ -22,6 +22,24 @@ std::string signedNumber(double value) {
 
 }  // namespace
 
+std::string releaseNote(const core::SiteSummary& summary) {
+    // "2026-12-02T06:00:00+00:00" -> "2026-12-02 at 06:00".
+    const std::string next =
+        summary.nextRelease.size() >= 16
+            ? summary.nextRelease.substr(0, 10) + " at " + summary.nextRelease.substr(11, 5)
+            : summary.nextRelease;
+    const std::string zone = summary.timeZone.empty() ? "" : " (" + summary.timeZone + ")";
+    std::string note = summary.releasedThrough.empty()
+                           ? "No figures are released yet."
+                           : "Figures are released up to " + summary.releasedThrough + ".";
+    if (!next.empty()) {
+        note += " The next day's figures appear on " + next + zone +
+                ": each day is published once, the morning after, and never changes.";
+    }
+    return note + " A team's check-ins are published once there are at least " +
+           std::to_string(summary.minGroup) + " of them, with the day they reach that number.";
+}
+
 std::string renderDashboardHtml(const core::SiteSummary& summary,
                                 const std::vector<SiteChoice>& sites,
                                 const std::vector<std::string>& teams, const std::string& notice,
@@ -35,7 +53,7 @@ std::string renderDashboardHtml(const core::SiteSummary& summary,
     const auto totals = totalsOf(summary);
     const core::PeriodSummary* latest = nullptr;
     for (const auto& p : summary.periods) {
-        if (!p.suppressed && p.count > 0) {
+        if (p.mean) {
             latest = &p;
         }
     }
@@ -62,6 +80,7 @@ form.pick textarea{font:inherit;font-size:1rem;padding:.35rem .5rem;width:100%;b
             "</h1>\n";
     page += "<p class=\"lead\">" + summary.from + " to " + summary.to + ". Groups smaller than " +
             k + " are never shown, so no answer can be traced to a person.</p>\n";
+    page += "<p class=\"note\" id=\"release\">" + releaseNote(summary) + "</p>\n";
     page += "<form class=\"pick\" method=\"get\" action=\"/\"><label>Site<select name=\"site\">";
     for (const auto& site : sites) {
         page += "<option value=\"" + html::escape(site.id) + "\"" +
@@ -93,35 +112,36 @@ form.pick textarea{font:inherit;font-size:1rem;padding:.35rem .5rem;width:100%;b
     for (const auto& p : summary.periods) {
         if (p.drop) {
             page += "<div class=\"alert\" role=\"alert\"><b>" + html::escape(p.period) +
-                    ": the mean score fell markedly</b> (" + number(p.mean) +
+                    ": the mean score fell markedly</b> (" + number(p.mean.value_or(0)) +
                     ", at least half a point below the " + std::to_string(kBaselinePeriods) + " " +
                     per + "s before). A conversation may help.</div>\n";
         }
     }
     page += "<div class=\"cards\"><div class=\"card\">Responses<b>" +
             std::to_string(totals.responses) + "</b></div><div class=\"card\">Mean score<b>" +
-            (totals.responses > 0 ? number(totals.mean) : std::string("-")) + "</b></div>";
+            (totals.distributionResponses > 0 ? number(totals.mean) : std::string("-")) +
+            "</b></div>";
     page +=
         "<div class=\"card\">Latest " + per + "<b>" +
-        (latest ? number(latest->mean) +
+        (latest ? number(latest->mean.value_or(0)) +
                       (latest->change ? " (" + signedNumber(*latest->change) + ")" : std::string())
                 : std::string("-")) +
         "</b></div>";
     std::string periodTitle = per;
     periodTitle[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(periodTitle[0])));
-    page += "<div class=\"card\">" + periodTitle + "s shown<b>" +
+    page += "<div class=\"card\">" + periodTitle + "s with figures<b>" +
             std::to_string(totals.periodsShown) + "</b></div><div class=\"card\">" + periodTitle +
-            "s withheld<b>" + std::to_string(totals.periodsWithheld) + "</b></div>";
+            "s with a mean<b>" + std::to_string(totals.periodsWithMean) + "</b></div>";
     page += "<div class=\"card\">Buddy requests<b>" + std::to_string(totals.buddyRequests) +
             "</b></div></div>\n";
     page += "<div class=\"panel\"><h2>Trend</h2>" + trendSvg(summary) +
             "<p class=\"note\">Line: the mean score per " + per +
-            " (1 struggling to 5 great). Bars: responses. Grey marks: withheld, too few people. "
-            "Red marker: a marked drop.</p></div>\n";
+            " (1 struggling to 5 great). Bars: responses; grey where the mean is withheld "
+            "because a face was picked by too few people. Red marker: a marked drop.</p></div>\n";
     page += "<div class=\"panel\"><h2>How people felt</h2>" + distributionSvg(summary) +
             "<p class=\"note\">From the " + std::to_string(totals.distributionResponses) +
-            " responses in " + per + "s where every face was picked by at least " + k +
-            " people or by none.</p></div>\n";
+            " responses in " + per + "s whose faces can be shown without singling anyone out " +
+            "(weeks and months show more than days).</p></div>\n";
     page += "<div class=\"panel\"><h2>Reasons named most</h2>" + reasonsSvg(summary);
     page += "<p class=\"note\">A reason named by fewer than " + k + " people in a " + per +
             " is not counted for it.</p></div>\n";

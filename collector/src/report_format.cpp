@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "carekiosk/collector/charts.hpp"
+#include "carekiosk/collector/dashboard.hpp"
 #include "carekiosk/collector/summary.hpp"
 
 namespace carekiosk::collector {
@@ -52,10 +53,6 @@ std::string formatChange(const std::optional<double>& change) {
     return buffer;
 }
 
-std::string formatOptional(const core::SiteSummary& summary, const std::optional<int>& value) {
-    return value ? std::to_string(*value) : withheld(summary);
-}
-
 }  // namespace
 
 std::string formatSummaryTable(const core::SiteSummary& summary) {
@@ -63,7 +60,7 @@ std::string formatSummaryTable(const core::SiteSummary& summary) {
                       (summary.team.empty() ? std::string() : ", team " + summary.team) + ", by " +
                       summary.period + ", " + summary.from + " to " + summary.to + "\n";
     if (summary.periods.empty()) {
-        return out + "No check-ins in this period.\n";
+        return out + "No figures released for this period.\n" + releaseNote(summary) + "\n";
     }
     char line[240];
     std::snprintf(line, sizeof line, "%-10s  %9s  %5s  %6s  %5s %5s %5s %5s %5s  %6s\n",
@@ -73,34 +70,27 @@ std::string formatSummaryTable(const core::SiteSummary& summary) {
     bool anyWithheld = false;
     bool anyDrop = false;
     for (const auto& p : summary.periods) {
-        if (p.suppressed) {
-            anyWithheld = true;
-            std::snprintf(line, sizeof line, "%-10s  %9s  %5s  %6s  %5s %5s %5s %5s %5s  %6s\n",
-                          p.period.c_str(), withheld(summary).c_str(), "-", "", "-", "-", "-", "-",
-                          "-", "-");
-            out += line;
-            continue;
-        }
         std::string scores[core::kScoreCount];
         for (std::size_t s = 0; s < core::kScoreCount; ++s) {
             scores[s] = p.perScoreHidden ? "-" : std::to_string(p.perScore[s]);
         }
-        anyWithheld = anyWithheld || p.perScoreHidden || !p.buddyRequests;
+        anyWithheld = anyWithheld || p.perScoreHidden;
         anyDrop = anyDrop || p.drop;
         std::snprintf(line, sizeof line, "%-10s  %9d  %5s  %6s  %5s %5s %5s %5s %5s  %6s%s\n",
-                      p.period.c_str(), p.count, formatMean(p.mean).c_str(),
+                      p.period.c_str(), p.count, p.mean ? formatMean(*p.mean).c_str() : "-",
                       formatChange(p.change).c_str(), scores[0].c_str(), scores[1].c_str(),
                       scores[2].c_str(), scores[3].c_str(), scores[4].c_str(),
-                      formatOptional(summary, p.buddyRequests).c_str(), p.drop ? "  DROP" : "");
+                      p.buddyRequests ? std::to_string(*p.buddyRequests).c_str() : "",
+                      p.drop ? "  DROP" : "");
         out += line;
     }
     const auto totals = totalsOf(summary);
     std::snprintf(line, sizeof line, "%-10s  %9d  %5s\n", "total", totals.responses,
-                  formatMean(totals.mean).c_str());
+                  totals.distributionResponses > 0 ? formatMean(totals.mean).c_str() : "-");
     out += line;
     bool anyReasons = false;
     for (const auto& p : summary.periods) {
-        if (!p.suppressed && !p.reasons.empty()) {
+        if (!p.reasons.empty()) {
             if (!anyReasons) {
                 out += "\nReasons named (a check-in may name several):\n";
                 anyReasons = true;
@@ -119,9 +109,10 @@ std::string formatSummaryTable(const core::SiteSummary& summary) {
         out += "Figures for fewer than " + std::to_string(summary.minGroup) +
                " people, and any that would let one be worked out, are withheld (- or <" +
                std::to_string(summary.minGroup) +
-               "), so no one can be singled out; the total counts the periods shown.\n";
+               "), so no one can be singled out; the total mean is over the periods whose faces "
+               "are shown.\n";
     }
-    return out;
+    return out + releaseNote(summary) + "\n";
 }
 
 std::string formatSummaryCsv(const core::SiteSummary& summary) {
@@ -130,15 +121,13 @@ std::string formatSummaryCsv(const core::SiteSummary& summary) {
         "buddy_requests,drop,reasons\r\n";
     for (const auto& p : summary.periods) {
         out += p.period + "," + p.start + "," + p.end + ",";
-        if (p.suppressed) {
-            out += withheld(summary) + ",,,,,,,,,,\r\n";
-            continue;
-        }
-        out += std::to_string(p.count) + "," + formatMean(p.mean) + "," + formatChange(p.change);
+        out += std::to_string(p.count) + "," + (p.mean ? formatMean(*p.mean) : std::string()) +
+               "," + formatChange(p.change);
         for (int n : p.perScore) {
             out += "," + (p.perScoreHidden ? std::string() : std::to_string(n));
         }
-        out += "," + formatOptional(summary, p.buddyRequests) + "," + (p.drop ? "yes" : "no");
+        out += "," + (p.buddyRequests ? std::to_string(*p.buddyRequests) : std::string()) + "," +
+               (p.drop ? "yes" : "no");
         // One cell: "workload=7 team=<5" (ids have no spaces, commas or '=').
         out += "," + formatReasons(summary, p, "=", " ") + "\r\n";
     }

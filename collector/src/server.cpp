@@ -267,7 +267,7 @@ struct Server::Impl {
                 if (!request) {
                     return sendError(res, request.error());
                 }
-                auto response = store.enroll(request->code);
+                auto response = store.enroll(request->code, request->team);
                 if (!response) {
                     return sendError(res, response.error());
                 }
@@ -352,6 +352,22 @@ struct Server::Impl {
                 if (!team.empty()) {
                     if (auto valid = core::validateOptionId(team, "team"); !valid) {
                         return sendError(res, valid.error());
+                    }
+                    auto teams = store.teams(site);
+                    if (!teams) {
+                        return sendError(res, teams.error());
+                    }
+                    if (std::find(teams->begin(), teams->end(), team) == teams->end()) {
+                        std::string known;
+                        for (const auto& t : teams.value()) {
+                            known += (known.empty() ? "" : ", ") + t;
+                        }
+                        return sendError(res,
+                                         makeError(ErrorCode::NotFound,
+                                                   "site " + site + " has no team " + team +
+                                                       (known.empty() ? "; it has no teams"
+                                                                      : "; its teams are " + known),
+                                                   "team"));
                     }
                 }
                 auto summary = store.summary(SummaryQuery{site, period.value(), from.value(),

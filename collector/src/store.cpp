@@ -205,6 +205,71 @@ constexpr Migration kMigrations[] = {
         ALTER TABLE checkins_v10 RENAME TO checkins;
         ALTER TABLE checkin_reasons_v10 RENAME TO checkin_reasons;
     )sql"},
+    {11, R"sql(
+        -- Release instead of live recomputation (release.hpp). Each site has a
+        -- time zone, its days are its local days, and a day's figures are
+        -- released once, the morning after, at release_minute local time;
+        -- released_through is the newest released day (-1: none yet).
+        ALTER TABLE sites ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
+        ALTER TABLE sites ADD COLUMN release_minute INTEGER NOT NULL DEFAULT 360;
+        ALTER TABLE sites ADD COLUMN released_through INTEGER NOT NULL DEFAULT -1;
+        -- A kiosk's check-ins carry exactly the team it was enrolled with, and
+        -- no hour long before its enrolment. NULL: enrolled before this.
+        ALTER TABLE devices ADD COLUMN team TEXT;
+        ALTER TABLE devices ADD COLUMN enrolled_at INTEGER;
+        -- How much of each per-day count waits to be released (pooled until a
+        -- team's waiting check-ins reach the smallest group).
+        ALTER TABLE day_scores ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+        UPDATE day_scores SET waiting = count;
+        ALTER TABLE day_reasons ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+        UPDATE day_reasons SET waiting = count;
+        ALTER TABLE buddy_counts ADD COLUMN waiting INTEGER NOT NULL DEFAULT 0;
+        UPDATE buddy_counts SET waiting = count;
+        CREATE INDEX day_scores_waiting ON day_scores(site_id, day) WHERE waiting > 0;
+        CREATE INDEX day_reasons_waiting ON day_reasons(site_id, day) WHERE waiting > 0;
+        -- What was released: per team and release day (never changed after).
+        CREATE TABLE released_scores (
+            site_id TEXT NOT NULL,
+            day INTEGER NOT NULL,
+            team TEXT NOT NULL,
+            score INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (site_id, day, team, score)
+        ) WITHOUT ROWID;
+        CREATE TABLE released_reasons (
+            site_id TEXT NOT NULL,
+            day INTEGER NOT NULL,
+            team TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (site_id, day, team, reason)
+        ) WITHOUT ROWID;
+        CREATE TABLE released_buddies (
+            site_id TEXT NOT NULL,
+            day INTEGER NOT NULL,
+            count INTEGER NOT NULL,
+            PRIMARY KEY (site_id, day)
+        ) WITHOUT ROWID;
+        -- What each released cell with check-ins shows (disclosure.hpp): level
+        -- 0 day, 1 week, 2 month; team '*' for the whole site. A reason's
+        -- count is shown where it has a row in release_reasons_shown.
+        CREATE TABLE release_decisions (
+            site_id TEXT NOT NULL,
+            team TEXT NOT NULL,
+            level INTEGER NOT NULL,
+            first_day INTEGER NOT NULL,
+            scores_shown INTEGER NOT NULL,
+            PRIMARY KEY (site_id, first_day, level, team)
+        ) WITHOUT ROWID;
+        CREATE TABLE release_reasons_shown (
+            site_id TEXT NOT NULL,
+            team TEXT NOT NULL,
+            level INTEGER NOT NULL,
+            first_day INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            PRIMARY KEY (site_id, first_day, level, team, reason)
+        ) WITHOUT ROWID;
+    )sql"},
 };
 
 // The same tables in PostgreSQL, as SQLite's schema stands after step 10,
@@ -305,6 +370,60 @@ constexpr Migration kPostgresMigrations[] = {
             reason TEXT COLLATE "C" NOT NULL,
             count BIGINT NOT NULL,
             PRIMARY KEY (site_id, day, team, reason)
+        );
+    )sql"},
+    {2, R"sql(
+        -- As SQLite's step 11: site time zones and releases.
+        ALTER TABLE sites ADD COLUMN time_zone TEXT NOT NULL DEFAULT 'UTC';
+        ALTER TABLE sites ADD COLUMN release_minute INTEGER NOT NULL DEFAULT 360;
+        ALTER TABLE sites ADD COLUMN released_through BIGINT NOT NULL DEFAULT -1;
+        ALTER TABLE devices ADD COLUMN team TEXT COLLATE "C";
+        ALTER TABLE devices ADD COLUMN enrolled_at BIGINT;
+        ALTER TABLE day_scores ADD COLUMN waiting BIGINT NOT NULL DEFAULT 0;
+        UPDATE day_scores SET waiting = count;
+        ALTER TABLE day_reasons ADD COLUMN waiting BIGINT NOT NULL DEFAULT 0;
+        UPDATE day_reasons SET waiting = count;
+        ALTER TABLE buddy_counts ADD COLUMN waiting BIGINT NOT NULL DEFAULT 0;
+        UPDATE buddy_counts SET waiting = count;
+        CREATE INDEX day_scores_waiting ON day_scores(site_id, day) WHERE waiting > 0;
+        CREATE INDEX day_reasons_waiting ON day_reasons(site_id, day) WHERE waiting > 0;
+        CREATE TABLE released_scores (
+            site_id TEXT COLLATE "C" NOT NULL,
+            day BIGINT NOT NULL,
+            team TEXT COLLATE "C" NOT NULL,
+            score INTEGER NOT NULL,
+            count BIGINT NOT NULL,
+            PRIMARY KEY (site_id, day, team, score)
+        );
+        CREATE TABLE released_reasons (
+            site_id TEXT COLLATE "C" NOT NULL,
+            day BIGINT NOT NULL,
+            team TEXT COLLATE "C" NOT NULL,
+            reason TEXT COLLATE "C" NOT NULL,
+            count BIGINT NOT NULL,
+            PRIMARY KEY (site_id, day, team, reason)
+        );
+        CREATE TABLE released_buddies (
+            site_id TEXT COLLATE "C" NOT NULL,
+            day BIGINT NOT NULL,
+            count BIGINT NOT NULL,
+            PRIMARY KEY (site_id, day)
+        );
+        CREATE TABLE release_decisions (
+            site_id TEXT COLLATE "C" NOT NULL,
+            team TEXT COLLATE "C" NOT NULL,
+            level INTEGER NOT NULL,
+            first_day BIGINT NOT NULL,
+            scores_shown INTEGER NOT NULL,
+            PRIMARY KEY (site_id, first_day, level, team)
+        );
+        CREATE TABLE release_reasons_shown (
+            site_id TEXT COLLATE "C" NOT NULL,
+            team TEXT COLLATE "C" NOT NULL,
+            level INTEGER NOT NULL,
+            first_day BIGINT NOT NULL,
+            reason TEXT COLLATE "C" NOT NULL,
+            PRIMARY KEY (site_id, first_day, level, team, reason)
         );
     )sql"},
 };
@@ -671,7 +790,12 @@ Status Store::revokeApiToken(const std::string& token) {
     return {};
 }
 
-Result<core::EnrollResponse> Store::enroll(const std::string& code) {
+Result<core::EnrollResponse> Store::enroll(const std::string& code, const std::string& team) {
+    if (!team.empty()) {
+        if (auto valid = core::validateOptionId(team, "team"); !valid) {
+            return valid.error();
+        }
+    }
     const std::string codeHash = hashSecret(normalizeCode(code));
     std::lock_guard lock(mutex_);
     auto tx = Transaction::begin(*db_);
@@ -727,8 +851,9 @@ Result<core::EnrollResponse> Store::enroll(const std::string& code) {
     // for the first commit and then changes nothing.
     auto consume =
         db_->prepare("UPDATE enroll_codes SET used = 1 WHERE code_hash = ? AND used = 0");
-    auto insert =
-        db_->prepare("INSERT INTO devices (device_id, site_id, token_hash) VALUES (?, ?, ?)");
+    auto insert = db_->prepare(
+        "INSERT INTO devices (device_id, site_id, token_hash, team, enrolled_at) "
+        "VALUES (?, ?, ?, ?, ?)");
     if (!consume || !insert) {
         return (!consume ? consume.error() : insert.error());
     }
@@ -744,6 +869,8 @@ Result<core::EnrollResponse> Store::enroll(const std::string& code) {
     if (auto s = insert->bind(1, response.deviceId)
                      .bind(2, response.siteId)
                      .bind(3, hashSecret(response.deviceToken))
+                     .bind(4, team)
+                     .bind(5, unixSeconds(clock_.now()))
                      .run();
         !s) {
         return s.error();
@@ -759,7 +886,8 @@ Result<std::optional<Device>> Store::authenticateDevice(const std::string& token
     // timing: an attacker would need a preimage of the stored hash.
     std::lock_guard lock(readerMutex_);
     auto stmt = reader_->prepare(
-        "SELECT device_id, site_id FROM devices WHERE token_hash = ? AND revoked = 0");
+        "SELECT device_id, site_id, team, enrolled_at FROM devices WHERE token_hash = ? AND "
+        "revoked = 0");
     if (!stmt) {
         return stmt.error();
     }
@@ -771,7 +899,12 @@ Result<std::optional<Device>> Store::authenticateDevice(const std::string& token
     if (!row.value()) {
         return std::optional<Device>{};
     }
-    return std::optional<Device>(Device{stmt->columnText(0), stmt->columnText(1)});
+    Device device{stmt->columnText(0), stmt->columnText(1)};
+    if (!stmt->columnIsNull(2)) {
+        device.team = stmt->columnText(2);
+    }
+    device.enrolledAt = stmt->columnIsNull(3) ? 0 : stmt->columnInt(3);
+    return std::optional<Device>(std::move(device));
 }
 
 Result<Store::Caller> Store::identify(const std::string& token) {
@@ -1080,16 +1213,21 @@ Result<std::vector<std::string>> Store::storeBuddyRequests(const Device& device,
     }
     if (inserted > 0) {
         auto count = db_->prepare(
-            "INSERT INTO buddy_counts (site_id, day, count) VALUES (?, ?, ?) "
-            "ON CONFLICT (site_id, day) DO UPDATE SET count = buddy_counts.count + excluded.count");
+            "INSERT INTO buddy_counts (site_id, day, count, waiting) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (site_id, day) DO UPDATE SET count = buddy_counts.count + "
+            "excluded.count, waiting = buddy_counts.waiting + excluded.waiting");
         if (!count) {
             return count.error();
         }
-        const auto today =
-            std::chrono::floor<std::chrono::days>(clock_.now()).time_since_epoch().count();
+        auto zone = siteZoneLocked(device.siteId);
+        if (!zone) {
+            return zone.error();
+        }
+        const auto today = zone->localDay(unixSeconds(clock_.now()));
         if (auto s = count->bind(1, device.siteId)
                          .bind(2, static_cast<std::int64_t>(today))
                          .bind(3, static_cast<std::int64_t>(inserted))
+                         .bind(4, static_cast<std::int64_t>(inserted))
                          .run();
             !s) {
             return s.error();
@@ -1191,15 +1329,55 @@ Result<std::string> Store::setting(const std::string& key) {
 }
 
 Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& batch) {
+    // What a kiosk may claim is bound by what it was enrolled as: its site,
+    // its team, and hours between its enrolment (less the longest time a
+    // kiosk may hold check-ins offline) and an hour past the collector's clock.
+    const std::int64_t now = unixSeconds(clock_.now());
+    const std::int64_t latest = now + std::chrono::seconds(kMaxClockAhead).count();
+    const std::int64_t earliest =
+        device.enrolledAt > 0 ? device.enrolledAt - std::chrono::seconds(kMaxOfflineAge).count()
+                              : 0;
+    std::optional<std::string> team = device.team;
     for (std::size_t i = 0; i < batch.checkIns.size(); ++i) {
-        if (batch.checkIns[i].siteId != device.siteId) {
-            const std::string field = "checkins[" + std::to_string(i) + "].site_id";
+        const core::CheckIn& c = batch.checkIns[i];
+        const std::string row = "checkins[" + std::to_string(i) + "]";
+        if (c.siteId != device.siteId) {
             return makeError(ErrorCode::InvalidInput,
-                             field + " is " + batch.checkIns[i].siteId +
-                                 " but this kiosk is "
-                                 "enrolled at " +
+                             row + ".site_id is " + c.siteId + " but this kiosk is enrolled at " +
                                  device.siteId + "; re-enrol it at the new site",
-                             field);
+                             row + ".site_id");
+        }
+        if (!team) {
+            team = c.team;  // enrolled before teams were kept: the first batch binds it
+        }
+        if (c.team != *team) {
+            return makeError(
+                ErrorCode::InvalidInput,
+                row + ".team is \"" + c.team + "\" but this kiosk was enrolled " +
+                    (team->empty() ? std::string("without a team")
+                                   : "with team \"" + *team + "\"") +
+                    "; re-enrol it with carekiosk-provision enroll --team to change it",
+                row + ".team");
+        }
+        if (c.hourBucket > latest) {
+            return makeError(ErrorCode::InvalidInput,
+                             row +
+                                 ".hour is more than an hour ahead of the collector's clock; "
+                                 "set the kiosk's clock (it should keep network time)",
+                             row + ".hour");
+        }
+        if (c.hourBucket < earliest) {
+            return makeError(ErrorCode::InvalidInput,
+                             row + ".hour is more than " +
+                                 std::to_string(kMaxOfflineAge.count() / 24) +
+                                 " days before this kiosk was enrolled; its clock was wrong "
+                                 "when the check-in was made",
+                             row + ".hour");
+        }
+    }
+    if (!device.team && team) {
+        if (auto s = bindDeviceTeam(device.deviceId, *team); !s) {
+            return s.error();
         }
     }
     PendingBatch mine{device, batch};
@@ -1295,6 +1473,18 @@ void Store::writeGroup(const std::vector<PendingBatch*>& group) {
     if (!tx) {
         return failAll(tx.error());
     }
+    // Each site's time zone, for the local days of its rows.
+    std::map<std::string, core::TimeZone> zones;
+    for (PendingBatch* pending : ordered) {
+        if (zones.count(pending->device.siteId)) {
+            continue;
+        }
+        auto zone = siteZoneLocked(pending->device.siteId);
+        if (!zone) {
+            return failAll(zone.error());
+        }
+        zones.emplace(pending->device.siteId, zone.value());
+    }
     Rollups rollups;
     for (PendingBatch* pending : ordered) {
         // A savepoint per batch: one that fails leaves no rows behind and
@@ -1303,7 +1493,7 @@ void Store::writeGroup(const std::vector<PendingBatch*>& group) {
             return failAll(s.error());
         }
         Rollups mine;
-        pending->result = insertBatchLocked(pending->batch, mine);
+        pending->result = insertBatchLocked(pending->batch, zones.at(pending->device.siteId), mine);
         if (!pending->result) {
             (void)db_->exec("ROLLBACK TO batch");
         } else {
@@ -1336,13 +1526,15 @@ void Store::Rollups::add(const Rollups& other) {
 
 Status Store::addRollupsLocked(const Rollups& rollups) {
     auto addScore = db_->prepare(
-        "INSERT INTO day_scores (site_id, day, team, score, count) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (site_id, day, team, score) DO UPDATE SET count = day_scores.count + "
-        "excluded.count");
+        "INSERT INTO day_scores (site_id, day, team, score, count, waiting) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site_id, day, team, score) DO UPDATE SET "
+        "count = day_scores.count + excluded.count, "
+        "waiting = day_scores.waiting + excluded.waiting");
     auto addReason = db_->prepare(
-        "INSERT INTO day_reasons (site_id, day, team, reason, count) VALUES (?, ?, ?, ?, ?) "
-        "ON CONFLICT (site_id, day, team, reason) DO UPDATE SET count = day_reasons.count + "
-        "excluded.count");
+        "INSERT INTO day_reasons (site_id, day, team, reason, count, waiting) "
+        "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (site_id, day, team, reason) DO UPDATE SET "
+        "count = day_reasons.count + excluded.count, "
+        "waiting = day_reasons.waiting + excluded.waiting");
     if (!addScore || !addReason) {
         return !addScore ? addScore.error() : addReason.error();
     }
@@ -1356,6 +1548,7 @@ Status Store::addRollupsLocked(const Rollups& rollups) {
                              .bind(3, team)
                              .bind(4, what)
                              .bind(5, count)
+                             .bind(6, count)
                              .run();
                 !s) {
                 return s;
@@ -1369,7 +1562,8 @@ Status Store::addRollupsLocked(const Rollups& rollups) {
     return addAll(addReason.value(), rollups.reasons);
 }
 
-Result<StoreResult> Store::insertBatchLocked(const core::Batch& batch, Rollups& rollups) {
+Result<StoreResult> Store::insertBatchLocked(const core::Batch& batch, const core::TimeZone& zone,
+                                             Rollups& rollups) {
     auto mark = db_->prepare("INSERT INTO batches (batch_id) VALUES (?) ON CONFLICT DO NOTHING");
     if (!mark) {
         return mark.error();
@@ -1389,7 +1583,8 @@ Result<StoreResult> Store::insertBatchLocked(const core::Batch& batch, Rollups& 
     };
     for (std::size_t row = 0; row < batch.checkIns.size(); ++row) {
         const core::CheckIn& c = batch.checkIns[row];
-        const std::int64_t day = c.hourBucket / 86400;
+        // The site's own day: a check-in at 23:30 in New York counts that evening.
+        const std::int64_t day = zone.localDay(c.hourBucket);
         ++rollups.scores[{c.siteId, day, c.team, c.score}];
         for (const auto& reason : c.reasons) {
             ++rollups.reasons[{c.siteId, day, c.team, reason}];
@@ -1493,37 +1688,6 @@ Result<std::int64_t> Store::storedCheckIns(const std::string& siteId) {
         return row.error();
     }
     return stmt->columnInt(0);
-}
-
-Result<std::vector<std::string>> Store::teams(const std::string& siteId) {
-    std::lock_guard lock(readerMutex_);
-    // From the rollups: a few rows per day, where the check-ins are millions.
-    auto stmt = reader_->prepare(
-        "SELECT DISTINCT team FROM day_scores WHERE site_id = ? AND team != '' ORDER BY team");
-    if (!stmt) {
-        return stmt.error();
-    }
-    stmt->bind(1, siteId);
-    std::vector<std::string> teams;
-    while (true) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!row.value()) {
-            return teams;
-        }
-        teams.push_back(stmt->columnText(0));
-    }
-}
-
-Result<core::SiteSummary> Store::summary(const SummaryQuery& query) {
-    const auto [first, last] = summaryInputDays(query);
-    auto days = dayCounts(query.siteId, first, last);
-    if (!days) {
-        return days.error();
-    }
-    return summarize(query, days.value());
 }
 
 }  // namespace carekiosk::collector

@@ -9,6 +9,7 @@
 
 #include "carekiosk/collector/fast_random.hpp"
 #include "carekiosk/collector/fleet.hpp"
+#include "carekiosk/collector/release.hpp"
 #include "carekiosk/collector/server.hpp"
 #include "carekiosk/collector/site_config.hpp"
 #include "carekiosk/collector/store.hpp"
@@ -131,6 +132,10 @@ int main(int argc, char** argv) {
     createSite->add_option("--site", site, "site id: lowercase letters, digits, - and _")
         ->required();
     createSite->add_option("--name", name, "name people see, e.g. \"Leeds office\"")->required();
+    std::string timeZone = core::kDefaultTimeZone;
+    createSite->add_option("--time-zone", timeZone,
+                           "the site's IANA time zone, e.g. Europe/London (default UTC): its "
+                           "days and the morning release of their figures are local");
     auto* enrollCode = admin->add_subcommand("enroll-code", "Issue a one-time enrolment code");
     enrollCode->add_option("--db", dbPath, kDbHelp)->required();
     enrollCode->add_option("--site", site, "site the kiosk will belong to")->required();
@@ -199,10 +204,19 @@ int main(int argc, char** argv) {
         return fail(store.error());
     }
     if (createSite->parsed()) {
+        auto zone = core::TimeZone::named(timeZone, "--time-zone");
+        if (!zone) {
+            return fail(zone.error());
+        }
         if (auto s = store.value()->createSite(site, name); !s) {
             return fail(s.error());
         }
-        std::printf("created site %s (%s)\n", site.c_str(), name.c_str());
+        if (auto s = store.value()->setSiteCalendar(site, zone.value(),
+                                                    collector::kDefaultReleaseMinute);
+            !s) {
+            return fail(s.error());
+        }
+        std::printf("created site %s (%s, %s)\n", site.c_str(), name.c_str(), zone->name().c_str());
     } else if (enrollCode->parsed()) {
         auto code = store.value()->createEnrollCode(site, std::chrono::hours(hours));
         if (!code) {
@@ -249,13 +263,26 @@ int main(int argc, char** argv) {
         }
         std::ostringstream text;
         text << in.rdbuf();
-        auto content = collector::siteContentFromToml(text.str(), configFile);
-        if (!content) {
-            return fail(content.error());
+        auto file = collector::parseSiteConfigToml(text.str(), configFile);
+        if (!file) {
+            return fail(file.error());
         }
-        auto stored = store.value()->setSiteConfig(site, content.value());
+        auto stored = store.value()->setSiteConfig(site, file->contentJson);
         if (!stored) {
             return fail(stored.error());
+        }
+        if (file->timeZone || file->releaseMinute) {
+            auto current = store.value()->siteCalendar(site);
+            if (!current) {
+                return fail(current.error());
+            }
+            const auto zone = file->timeZone.value_or(current->zone);
+            const int minute = file->releaseMinute.value_or(current->releaseMinute);
+            if (auto s = store.value()->setSiteCalendar(site, zone, minute); !s) {
+                return fail(s.error());
+            }
+            std::printf("site %s: days in %s, released the next morning at %s\n", site.c_str(),
+                        zone.name().c_str(), core::formatMinuteOfDay(minute).c_str());
         }
         std::printf("site %s config is now version %d; kiosks fetch it on their next upload\n",
                     site.c_str(), stored->version);

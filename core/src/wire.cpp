@@ -546,7 +546,11 @@ Result<IdList> decodeIdList(std::string_view text) {
 }
 
 std::string encodeEnrollRequest(const EnrollRequest& request) {
-    return json{{"code", request.code}}.dump();
+    json body{{"code", request.code}};
+    if (!request.team.empty()) {
+        body["team"] = request.team;
+    }
+    return body.dump();
 }
 
 Result<EnrollRequest> decodeEnrollRequest(std::string_view text) {
@@ -557,12 +561,18 @@ Result<EnrollRequest> decodeEnrollRequest(std::string_view text) {
     JsonReader reader(root.value(), "");
     EnrollRequest request;
     request.code = reader.string("code", 64);
+    request.team = reader.optionalString("team", kMaxTeamLength).value_or("");
     reader.rejectUnknownFields();
     if (!reader.ok()) {
         return reader.error();
     }
     if (request.code.empty()) {
         return makeError(ErrorCode::InvalidInput, "code must not be empty", "code");
+    }
+    if (!request.team.empty()) {
+        if (auto valid = validateOptionId(request.team, "team"); !valid) {
+            return valid.error();
+        }
     }
     return request;
 }
@@ -612,37 +622,33 @@ Result<EnrollResponse> decodeEnrollResponse(std::string_view text) {
 std::string encodeSiteSummary(const SiteSummary& summary) {
     json periods = json::array();
     for (const auto& p : summary.periods) {
-        json row{{"period", p.period}, {"start", p.start}, {"end", p.end}};
-        if (p.suppressed) {
-            row.update({{"suppressed", true},
-                        {"count", nullptr},
-                        {"mean", nullptr},
-                        {"per_score", nullptr},
-                        {"reasons", nullptr},
-                        {"buddy_requests", nullptr},
-                        {"change", nullptr},
-                        {"drop", false}});
-            periods.push_back(std::move(row));
-            continue;
-        }
         json reasons = json::object();
         for (const auto& [reason, count] : p.reasons) {
             reasons[reason] = count ? json(*count) : json(nullptr);
         }
-        row.update({{"suppressed", false},
-                    {"count", p.count},
-                    {"mean", p.mean},
-                    {"per_score", p.perScoreHidden ? json(nullptr) : json(p.perScore)},
-                    {"reasons", std::move(reasons)},
-                    {"buddy_requests", p.buddyRequests ? json(*p.buddyRequests) : json(nullptr)},
-                    {"change", p.change ? json(*p.change) : json(nullptr)},
-                    {"drop", p.drop}});
-        periods.push_back(std::move(row));
+        periods.push_back(
+            json{{"period", p.period},
+                 {"start", p.start},
+                 {"end", p.end},
+                 {"count", p.count},
+                 {"mean", p.mean ? json(*p.mean) : json(nullptr)},
+                 {"per_score", p.perScoreHidden ? json(nullptr) : json(p.perScore)},
+                 {"reasons", std::move(reasons)},
+                 {"buddy_requests", p.buddyRequests ? json(*p.buddyRequests) : json(nullptr)},
+                 {"change", p.change ? json(*p.change) : json(nullptr)},
+                 {"drop", p.drop}});
     }
-    return json{
-        {"site_id", summary.siteId},    {"team", summary.team}, {"period", summary.period},
-        {"from", summary.from},         {"to", summary.to},     {"min_group", summary.minGroup},
-        {"periods", std::move(periods)}}
+    return json{{"site_id", summary.siteId},
+                {"team", summary.team},
+                {"period", summary.period},
+                {"from", summary.from},
+                {"to", summary.to},
+                {"min_group", summary.minGroup},
+                {"released_through",
+                 summary.releasedThrough.empty() ? json(nullptr) : json(summary.releasedThrough)},
+                {"next_release", summary.nextRelease},
+                {"time_zone", summary.timeZone},
+                {"periods", std::move(periods)}}
         .dump();
 }
 
@@ -661,7 +667,6 @@ Result<PeriodSummary> decodePeriodSummary(const json& object, const std::string&
     p.period = reader.string("period", 10);
     p.start = reader.string("start", 10);
     p.end = reader.string("end", 10);
-    p.suppressed = reader.optionalBoolean("suppressed").value_or(false);
     p.drop = reader.optionalBoolean("drop").value_or(false);
     if (!reader.ok()) {
         return reader.error();
@@ -676,9 +681,6 @@ Result<PeriodSummary> decodePeriodSummary(const json& object, const std::string&
     if (!reader.ok()) {
         return reader.error();
     }
-    if (p.suppressed) {
-        return p;
-    }
     auto bad = [&](const std::string& key, const std::string& what) {
         return makeError(ErrorCode::InvalidInput, path + "." + key + " must be " + what,
                          path + "." + key);
@@ -687,10 +689,12 @@ Result<PeriodSummary> decodePeriodSummary(const json& object, const std::string&
         return bad("count", "a whole number of check-ins");
     }
     p.count = object["count"].get<int>();
-    if (!hasMean || !object["mean"].is_number()) {
-        return bad("mean", "a number");
+    if (hasMean != hasScores || (hasMean && !object["mean"].is_number())) {
+        return bad("mean", "a number where per_score is given, else null");
     }
-    p.mean = object["mean"].get<double>();
+    if (hasMean) {
+        p.mean = object["mean"].get<double>();
+    }
     p.perScoreHidden = !hasScores;
     if (hasScores) {
         const auto& scores = object["per_score"];
@@ -748,6 +752,12 @@ Result<SiteSummary> decodeSiteSummary(std::string_view text) {
     summary.to = reader.string("to", 10);
     summary.minGroup =
         static_cast<int>(reader.optionalInteger("min_group", 0, 1000000).value_or(0));
+    reader.markRead("released_through");
+    if (root.value().contains("released_through") && !root.value()["released_through"].is_null()) {
+        summary.releasedThrough = reader.string("released_through", 10);
+    }
+    summary.nextRelease = reader.optionalString("next_release", 40).value_or("");
+    summary.timeZone = reader.optionalString("time_zone", 64).value_or("");
     const json* periods = reader.array("periods", 100000);
     reader.rejectUnknownFields();
     if (!reader.ok()) {

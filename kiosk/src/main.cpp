@@ -174,6 +174,12 @@ int main(int argc, char** argv) {
     cli.add_option("--screenshots", screenshots,
                    "walk every screen in every language by simulated taps, write DIR/<screen>-"
                    "<language>.png (at the --windowed size, default 1280x800) and exit");
+    int daysAgo = 0;
+    cli.add_option("--days-ago", daysAgo,
+                   "demo and test aid: the kiosk's clock runs N days behind, so its check-ins "
+                   "fall on a day whose figures the collector has already released (they are "
+                   "released the morning after their day)")
+        ->check(CLI::Range(0, 60));
     bool uploadOnly = false;
     cli.add_flag("--upload-and-exit", uploadOnly,
                  "send every pending check-in to the collector now, without opening a window");
@@ -212,7 +218,8 @@ int main(int argc, char** argv) {
         options.forceWindowed = true;
     }
     options.startUploader = screenshot.empty();
-    core::SystemClock clock;
+    core::SystemClock systemClock;
+    core::OffsetClock clock(systemClock, -std::chrono::hours(24) * daysAgo);
     core::SystemRandom random;
     auto app = kiosk::KioskApp::create(options, clock, random);
     if (!app) {

@@ -232,7 +232,7 @@ core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::Htt
     upload::HttpRequest request;
     request.method = "POST";
     request.url = server + "/v1/enroll";
-    request.body = core::encodeEnrollRequest({options.code});
+    request.body = core::encodeEnrollRequest({options.code, options.team});
     auto response = sender.send(request);
     if (!response) {
         return response.error();

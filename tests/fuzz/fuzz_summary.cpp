@@ -1,9 +1,11 @@
-// libFuzzer harness: the summary request and the smallest-group rule. The
+// libFuzzer harness: the summary request, releases and their audit. The
 // input's first line is the query (site&from&to&period, as GET /v1/summary
-// takes them); the bytes after it are day counts (6 bytes a day: the day's
-// offset in the range, then five score counts; some bytes also pick a team). Never a crash; an
-// accepted date must format back to the same text; and no figure that summarize() shows may
-// describe between 1 and k-1 people.
+// takes them); the bytes after it are uploads, 6 bytes each: the day (an
+// offset in a ten-week range), the team, a score and a count, a reason count,
+// and whether a release runs after it (up to which day). Never a crash; an
+// accepted date must format back to the same text; no figure a summary shows
+// may describe between 1 and k-1 people; and the audit must find no withheld
+// figure that everything released pins below k.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -15,6 +17,7 @@
 #include "carekiosk/core/calendar.hpp"
 #include "carekiosk/core/checkin.hpp"
 #include "carekiosk/core/wire.hpp"
+#include "support/release_model.hpp"
 
 using namespace carekiosk;
 
@@ -22,10 +25,27 @@ namespace {
 
 constexpr int kMinGroup = 5;
 constexpr std::int64_t kMaxDays = 400;
+constexpr std::int64_t kFirstDay = 20724;  // 2026-09-28, a Monday
+constexpr std::int64_t kDays = 70;
 
 void requireNoSmallGroup(int n) {
     if (n > 0 && n < kMinGroup) {
         std::abort();  // a shown figure describes a small group
+    }
+}
+
+void requireNoSmallFigure(const core::SiteSummary& summary) {
+    for (const auto& p : summary.periods) {
+        requireNoSmallGroup(p.count);
+        if (!p.perScoreHidden) {
+            for (int n : p.perScore) {
+                requireNoSmallGroup(n);
+            }
+        }
+        for (const auto& [reason, n] : p.reasons) {
+            requireNoSmallGroup(n.value_or(0));
+        }
+        requireNoSmallGroup(p.buddyRequests.value_or(0));
     }
 }
 
@@ -35,7 +55,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::string input(reinterpret_cast<const char*>(data), size);
     const auto newline = input.find('\n');
     const std::string query = input.substr(0, newline);
-    const std::string counts = newline == std::string::npos ? "" : input.substr(newline + 1);
+    const std::string uploads = newline == std::string::npos ? "" : input.substr(newline + 1);
     std::string parts[4];
     std::size_t start = 0;
     for (auto& part : parts) {
@@ -57,40 +77,35 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         to.value() - from.value() > kMaxDays) {
         return 0;
     }
-    // The first count byte picks the whole site or a team.
-    const std::string team = counts.empty() || counts[0] % 2 ? "" : "finance";
-    const collector::SummaryQuery summaryQuery{"site",     period.value(), from.value(),
-                                               to.value(), kMinGroup,      team};
-    const auto [first, last] = collector::summaryInputDays(summaryQuery);
-    std::vector<collector::DayCounts> days;
-    for (std::size_t i = 0; i + 6 <= counts.size(); i += 6) {
-        const auto* b = reinterpret_cast<const std::uint8_t*>(counts.data() + i);
-        collector::DayCounts day;
-        day.day = first + b[0] % (last - first + 1);
-        for (std::size_t s = 0; s < 5; ++s) {
-            day.perScore[s] = b[s + 1] % 12;
+    testing::ReleaseModel model(kMinGroup, {"finance", "ops"});
+    std::int64_t released = kFirstDay - 1;
+    for (std::size_t i = 0; i + 6 <= uploads.size() && i < 6 * 400; i += 6) {
+        const auto* b = reinterpret_cast<const std::uint8_t*>(uploads.data() + i);
+        const std::int64_t day = kFirstDay + b[0] % kDays;
+        const std::string team = b[1] % 3 == 0 ? "" : b[1] % 3 == 1 ? "finance" : "ops";
+        std::array<int, 5> scores{};
+        scores[b[2] % 5] = 1 + b[3] % 9;
+        std::map<std::string, int> reasons;
+        if (b[4] % 3 != 0) {
+            reasons["workload"] = std::min<int>(b[4] % 7, scores[b[2] % 5]);
         }
-        day.reasons["workload"] = b[1] % 7;
-        day.buddyRequests = b[2] % 4;
-        day.team = b[3] % 3 == 0 ? "" : b[3] % 3 == 1 ? "finance" : "ops";
-        days.push_back(day);
+        model.add(team, day, scores, reasons);
+        if (b[5] % 4 == 0) {
+            model.addBuddyRequests(day, 1 + b[5] % 3);
+        }
+        if (b[5] % 3 == 0) {
+            released = std::max(released, day - 1 + b[5] % 5);
+            model.releaseThrough(released);
+        }
     }
-    const auto summary = collector::summarize(summaryQuery, days);
-    for (const auto& p : summary.periods) {
-        if (p.suppressed) {
-            continue;
-        }
-        requireNoSmallGroup(p.count);
-        if (!p.perScoreHidden) {
-            for (int n : p.perScore) {
-                requireNoSmallGroup(n);
-            }
-        }
-        for (const auto& [reason, n] : p.reasons) {
-            requireNoSmallGroup(n.value_or(0));
-        }
-        requireNoSmallGroup(p.buddyRequests.value_or(0));
+    model.releaseThrough(kFirstDay + kDays);
+    for (const std::string team : {"", "finance", "ops"}) {
+        const auto summary = model.summary(period.value(), from.value(), to.value(), team);
+        requireNoSmallFigure(summary);
+        (void)core::encodeSiteSummary(summary);
     }
-    (void)core::encodeSiteSummary(summary);
+    if (!testing::pinnedFigures(model, kMinGroup).empty()) {
+        std::abort();  // the releases, taken together, pin a withheld figure
+    }
     return 0;
 }

@@ -122,7 +122,16 @@ std::vector<std::string> TestDatabase::query(const std::string& sql) const {
 
 TestCollector::TestCollector(const std::string& db, const std::string& certFile,
                              const std::string& keyFile) {
-    auto store = collector::Store::connect(db, clock_, random_);
+    start(db, systemClock_, certFile, keyFile);
+}
+
+TestCollector::TestCollector(const std::string& db, const core::Clock& clock) {
+    start(db, clock, TestCa::serverCert(), TestCa::serverKey());
+}
+
+void TestCollector::start(const std::string& db, const core::Clock& clock,
+                          const std::string& certFile, const std::string& keyFile) {
+    auto store = collector::Store::connect(db, clock, random_);
     if (!store) {
         throw std::runtime_error(store.error().message);
     }

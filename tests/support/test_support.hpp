@@ -3,6 +3,7 @@
 // randomness, the per-run test CA, child processes, and an in-process
 // collector on 127.0.0.1 over real TLS.
 
+#include <atomic>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -48,16 +49,31 @@ class SeededRandom final : public core::RandomSource {
     std::mt19937_64 engine_;
 };
 
-// A clock the test sets by hand.
+// A clock the test sets by hand. Safe to read from other threads (a
+// collector's) while the test moves it.
 class ManualClock final : public core::Clock {
   public:
-    explicit ManualClock(std::chrono::system_clock::time_point t) : now_(t) {}
-    std::chrono::system_clock::time_point now() const override { return now_; }
-    void advance(std::chrono::seconds s) { now_ += s; }
+    explicit ManualClock(std::chrono::system_clock::time_point t)
+        : nanos_(t.time_since_epoch().count()) {}
+    std::chrono::system_clock::time_point now() const override {
+        return std::chrono::system_clock::time_point(
+            std::chrono::system_clock::duration(nanos_.load()));
+    }
+    void advance(std::chrono::seconds s) {
+        nanos_ += std::chrono::duration_cast<std::chrono::system_clock::duration>(s).count();
+    }
+    void set(std::chrono::system_clock::time_point t) { nanos_ = t.time_since_epoch().count(); }
 
   private:
-    std::chrono::system_clock::time_point now_;
+    std::atomic<std::chrono::system_clock::rep> nanos_;
 };
+
+// A fixed "now" for collector tests, so that dates in them never age:
+// 2026-12-01T12:00:00Z (Unix seconds).
+inline constexpr std::int64_t kTestNow = 1796126400;
+inline std::chrono::system_clock::time_point testNow() {
+    return std::chrono::system_clock::time_point(std::chrono::seconds(kTestNow));
+}
 
 // Files made by scripts/make-ca for this ctest run (see tests/CMakeLists.txt).
 struct TestCa {
@@ -108,12 +124,16 @@ class TestCollector {
     explicit TestCollector(const std::string& db,
                            const std::string& certFile = TestCa::serverCert(),
                            const std::string& keyFile = TestCa::serverKey());
+    // With the store on `clock` (which must outlive the collector).
+    TestCollector(const std::string& db, const core::Clock& clock);
     ~TestCollector();
     std::string url() const { return "https://127.0.0.1:" + std::to_string(port_); }
     collector::Store& store() { return *store_; }
 
   private:
-    core::SystemClock clock_;
+    void start(const std::string& db, const core::Clock& clock, const std::string& certFile,
+               const std::string& keyFile);
+    core::SystemClock systemClock_;
     core::SystemRandom random_;
     std::unique_ptr<collector::Store> store_;
     std::unique_ptr<collector::Server> server_;

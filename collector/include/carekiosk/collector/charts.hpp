@@ -15,22 +15,22 @@ namespace carekiosk::collector {
 
 // The shown figures of a summary added up over its periods.
 struct SummaryTotals {
-    int responses = 0;  // check-ins in shown periods
-    double mean = 0.0;  // their mean (0 when none)
-    int periodsShown = 0;
-    int periodsWithheld = 0;
-    // Score counts from the periods whose distribution is shown, and how many
-    // check-ins those periods hold.
+    int responses = 0;     // check-ins in the periods listed (all released)
+    int periodsShown = 0;  // periods listed
+    // Score counts from the periods whose distribution (and mean) is shown,
+    // how many check-ins those periods hold, and their mean (0 when none).
     std::array<int, core::kScoreCount> perScore{};
     int distributionResponses = 0;
+    double mean = 0.0;
+    int periodsWithMean = 0;
     std::map<std::string, int> reasons;  // shown reason counts added up
     int buddyRequests = 0;               // shown buddy request counts added up
 };
 SummaryTotals totalsOf(const core::SiteSummary& summary);
 
-// The mean per period as a line (broken where a period is withheld), over the
-// number of responses as bars; withheld periods are grey marks; a period
-// flagged as a drop gets a red marker.
+// The mean per period as a line (broken where a period's mean is withheld),
+// over the number of responses as bars (grey where the mean is withheld); a
+// period flagged as a drop gets a red marker.
 std::string trendSvg(const core::SiteSummary& summary);
 // Responses per score (from SummaryTotals::perScore).
 std::string distributionSvg(const core::SiteSummary& summary);

@@ -19,6 +19,10 @@ struct SiteChoice {
     std::string name;
 };
 
+// One sentence for people: the newest day released and when the next one
+// appears, in the site's time zone (the dashboard and the report print it).
+std::string releaseNote(const core::SiteSummary& summary);
+
 // `sites`: every site the manager may pick (for the selector); `summary.siteId`
 // is the one shown. `teams`: the site's team tags (a selector when not empty);
 // `summary.team` is the one shown ("" for the whole site). `notice`: a line

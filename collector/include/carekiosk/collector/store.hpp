@@ -31,10 +31,12 @@
 #include <tuple>
 #include <vector>
 
+#include "carekiosk/collector/released.hpp"
 #include "carekiosk/collector/sql.hpp"
 #include "carekiosk/collector/summary.hpp"
 #include "carekiosk/core/clock.hpp"
 #include "carekiosk/core/result.hpp"
+#include "carekiosk/core/time_zone.hpp"
 #include "carekiosk/core/wire.hpp"
 #include "carekiosk/storage/sqlite.hpp"
 #include "carekiosk/storage/wal_checkpointer.hpp"
@@ -47,7 +49,21 @@ using core::Status;
 struct Device {
     std::string deviceId;
     std::string siteId;
+    // The team tag it was enrolled with: every check-in it sends carries
+    // exactly this ("" for none). nullopt: enrolled before the collector kept
+    // it; its first batch sets it.
+    std::optional<std::string> team = std::nullopt;
+    // When it was enrolled (Unix seconds); 0 when unknown (enrolled before the
+    // collector kept it).
+    std::int64_t enrolledAt = 0;
 };
+
+// How far back a kiosk's check-ins may reach: a kiosk that has been offline
+// (or was enrolled with check-ins already waiting) for longer is refused
+// rather than trusted with an hour far in the past.
+inline constexpr std::chrono::hours kMaxOfflineAge{24 * 90};
+// How far ahead of the collector's clock a check-in's hour may be.
+inline constexpr std::chrono::hours kMaxClockAhead{1};
 
 // What an API token may do (see server.hpp for each endpoint's role).
 enum class ApiRole { Manager, Coordinator, Facilities, Admin };
@@ -121,7 +137,9 @@ class Store {
     // Exchanges a code for a new device and its token. The code is consumed in
     // the same transaction, so it works exactly once. Unknown, used and expired
     // codes are ErrorCode::Unauthorized with a message that says which.
-    Result<core::EnrollResponse> enroll(const std::string& code);
+    // `team`: the kiosk's team tag ("" for none), which binds every check-in it
+    // sends (an option id; InvalidInput naming `team` otherwise).
+    Result<core::EnrollResponse> enroll(const std::string& code, const std::string& team = {});
 
     // nullopt when the token is unknown or revoked.
     Result<std::optional<Device>> authenticateDevice(const std::string& token);
@@ -150,6 +168,18 @@ class Store {
     // Replaces a site's config (the caller has validated it) and bumps its
     // version; returns the new version. NotFound for an unknown site.
     Result<SiteConfig> setSiteConfig(const std::string& siteId, const std::string& json);
+    // The site's time zone (an IANA name) and the time its days' figures are
+    // released the next morning (minutes past local midnight). Days already
+    // released keep their figures. NotFound for an unknown site.
+    Status setSiteCalendar(const std::string& siteId, const core::TimeZone& zone,
+                           int releaseMinute);
+    struct SiteCalendar {
+        core::TimeZone zone = core::TimeZone::utc();
+        int releaseMinute = 0;
+        std::int64_t releasedThrough = -1;  // the newest released day; -1: none
+    };
+    // The site's calendar as stored (nothing is released by reading it).
+    Result<SiteCalendar> siteCalendar(const std::string& siteId);
     // The site's config as kiosks fetch it: the stored content plus the
     // managers' messages that have not ended.
     Result<SiteConfig> siteConfig(const std::string& siteId);
@@ -182,19 +212,31 @@ class Store {
     Result<StoreResult> storeBatch(const Device& device, const core::Batch& batch);
 
     // The raw per-day counts of one site over [fromDay, toDay] (days since
-    // 1970), days without check-ins or buddy requests left out. Never served
-    // as they are: summarize() applies the smallest-group rule.
+    // 1970, local days of the site), days without check-ins or buddy requests
+    // left out. Never served: summaries come from what is released.
     Result<std::vector<DayCounts>> dayCounts(const std::string& siteId, std::int64_t fromDay,
                                              std::int64_t toDay);
     // How many check-ins the site has stored: a count of the rows themselves,
     // not of the rollups, for operators and load tests checking that nothing
     // was lost or stored twice. Not served to managers.
     Result<std::int64_t> storedCheckIns(const std::string& siteId);
-    // The team tags the site's check-ins carry, sorted ("" left out).
+    // The site's team tags, sorted ("" left out): those its kiosks were
+    // enrolled with, and any its released figures hold.
     Result<std::vector<std::string>> teams(const std::string& siteId);
 
-    // The summary for `query`, the smallest-group rule applied: the one way
-    // the collector's outputs get figures.
+    // Releases the site's days whose release time has passed by the store's
+    // clock (release.hpp), with smallest group `minGroup`: pools their check-
+    // ins, decides what each new cell shows, and keeps it all, in one
+    // transaction. Collectors sharing a database may call it at once: one
+    // does the work, the others find it done. Cheap when nothing is due.
+    Status release(const std::string& siteId, int minGroup);
+    // What the site has released over [fromDay, toDay]: the one source of
+    // summaries (summarize()). Releases what is due first.
+    Result<Released> released(const std::string& siteId, std::int64_t fromDay, std::int64_t toDay,
+                              int minGroup);
+
+    // The summary for `query`: summarize() over released(). The one way the
+    // collector's outputs get figures.
     Result<core::SiteSummary> summary(const SummaryQuery& query);
 
     Result<bool> siteExists(const std::string& siteId);
@@ -227,11 +269,18 @@ class Store {
     void writeGroup(const std::vector<PendingBatch*>& group);
     // Inserts one batch inside the open transaction (its rows are for one
     // site, checked by storeBatch) and adds its counts to `rollups` (applied
-    // by the caller). Needs mutex_.
-    Result<StoreResult> insertBatchLocked(const core::Batch& batch, Rollups& rollups);
+    // by the caller), on the local days of `zone`. Needs mutex_.
+    Result<StoreResult> insertBatchLocked(const core::Batch& batch, const core::TimeZone& zone,
+                                          Rollups& rollups);
     // Adds `rollups` to day_scores and day_reasons. Needs mutex_.
     Status addRollupsLocked(const Rollups& rollups);
     Result<bool> siteExistsLocked(const std::string& siteId);
+    // Store::release inside the writer lock.
+    Status releaseLocked(const std::string& siteId, int k);
+    // The site's time zone as the writer sees it. Needs mutex_.
+    Result<core::TimeZone> siteZoneLocked(const std::string& siteId);
+    // Sets the team of a kiosk enrolled before teams were kept, once.
+    Status bindDeviceTeam(const std::string& deviceId, const std::string& team);
     Result<SiteConfig> siteConfigLocked(const std::string& siteId);
     Result<std::vector<core::DatedMessage>> currentMessagesLocked(const std::string& siteId);
 

@@ -25,6 +25,19 @@ class SystemClock final : public Clock {
     }
 };
 
+// Another clock, shifted by a fixed amount (negative: behind). For demos and
+// tests that make check-ins on a day already past, as a kiosk that was
+// offline would.
+class OffsetClock final : public Clock {
+  public:
+    OffsetClock(const Clock& base, std::chrono::seconds offset) : base_(base), offset_(offset) {}
+    std::chrono::system_clock::time_point now() const override { return base_.now() + offset_; }
+
+  private:
+    const Clock& base_;
+    std::chrono::seconds offset_;
+};
+
 class RandomSource {
   public:
     virtual ~RandomSource() = default;

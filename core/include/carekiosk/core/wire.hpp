@@ -111,6 +111,9 @@ Result<PostedMessage> decodePostedMessage(std::string_view json);
 // POST /v1/enroll
 struct EnrollRequest {
     std::string code;
+    // The kiosk's team tag ("" for none): the collector binds every check-in
+    // the kiosk sends to it.
+    std::string team = {};
 };
 std::string encodeEnrollRequest(const EnrollRequest& request);
 Result<EnrollRequest> decodeEnrollRequest(std::string_view json);
@@ -133,25 +136,25 @@ std::string encodeEnrollResponse(const EnrollResponse& response);
 Result<EnrollResponse> decodeEnrollResponse(std::string_view json);
 
 // GET /v1/summary: one row per day, ISO week or week-aligned month (see
-// calendar.hpp) for one site, always whole periods.
-// On the wire a suppressed period has "suppressed": true and null count, mean,
-// per_score, reasons, buddy_requests and change; a period whose score counts
-// are hidden has "per_score": null; "reasons" maps each reason named in the
-// period to how many check-ins named it, or to null when that number is
-// withheld; "buddy_requests" is null when withheld.
+// calendar.hpp) for one site, always whole periods, and only periods whose
+// days the collector has released (see carekiosk/collector/release.hpp).
+// "count" is always given (released check-ins are pooled so it is 0 or at
+// least min_group); "per_score" and "mean" are both null where the score
+// counts are withheld; "reasons" maps each reason named in the period to how
+// many check-ins named it, or to null when that number is withheld;
+// "buddy_requests" is null for a team (buddy requests carry none).
 struct PeriodSummary {
     std::string period;  // "2026-03-02", "2026-W10" or "2026-03"
     std::string start;   // YYYY-MM-DD, first day
     std::string end;     // YYYY-MM-DD, last day
     int count = 0;
-    double mean = 0.0;
+    std::optional<double> mean;               // nullopt where the score counts are withheld
     std::array<int, kScoreCount> perScore{};  // perScore[0] is score 1
-    bool suppressed = false;                  // too few check-ins: nothing else is given
     bool perScoreHidden = false;              // the score counts are withheld
     // Check-ins that named each reason (one check-in may name several);
     // nullopt: withheld.
     std::map<std::string, std::optional<int>> reasons;
-    // Buddy requests that arrived in the period; nullopt: withheld.
+    // Buddy requests released in the period; nullopt: not given (a team's).
     std::optional<int> buddyRequests;
     // Mean minus the previous period's mean; nullopt when either is not shown.
     std::optional<double> change;
@@ -166,6 +169,11 @@ struct SiteSummary {
     int minGroup = 0;            // the smallest group the collector shows (0: not applied)
     std::vector<PeriodSummary> periods;
     std::string team = {};  // the team tag summarised; "" for the whole site
+    // The newest day released (YYYY-MM-DD); "" when none is yet.
+    std::string releasedThrough = {};
+    // When the next day's figures appear: RFC 3339 with the site's offset.
+    std::string nextRelease = {};
+    std::string timeZone = {};  // the site's IANA time zone; days are its local days
 };
 std::string encodeSiteSummary(const SiteSummary& summary);
 Result<SiteSummary> decodeSiteSummary(std::string_view json);
