@@ -301,14 +301,52 @@ TEST_CASE("the fast batch decoder and the tree decoder agree, valid or not") {
         }
     }
     CHECK(fastAccepted == 200);  // every unbroken body decodes
-    // What the tree decoder takes and the fast path leaves to it: a key given
-    // twice (the last wins) and a null team (as if absent).
-    const std::string twice =
-        R"({"batch_id": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "batch_id": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+    // What the fast path leaves to the tree decoder: a null team (taken as
+    // absent) and a key given twice (refused, naming it).
+    const std::string nullTeam =
+        R"({"batch_id": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
             "checkins": [{"score": 3, "site_id": "leeds", "question_set_version": 1,
                           "hour": 1795845600, "team": null}]})";
-    auto decoded = core::decodeBatch(twice);
+    auto decoded = core::decodeBatch(nullTeam);
     REQUIRE(decoded);
-    CHECK(decoded->batchId == std::string(32, 'b'));
     CHECK(decoded->checkIns[0].team.empty());
+    const std::string twice =
+        R"({"batch_id": "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "batch_id": "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb",
+            "checkins": []})";
+    CHECK_FALSE(core::decodeBatch(twice));
+}
+
+TEST_CASE("every decoder refuses a key given twice, naming it") {
+    // Each body is valid but for one key repeated (where a reader that keeps
+    // the first and one that keeps the last would disagree).
+    const auto twice = [](const auto& status, const std::string& key) {
+        INFO(key);
+        REQUIRE_FALSE(status);
+        CHECK(status.error().field == key);
+        CHECK_THAT(status.error().message, Catch::Contains("\"" + key + "\" twice"));
+    };
+    const std::string row =
+        R"({"score":4,"site_id":"leeds","question_set_version":1,"hour":1795845600,"reasons":[]})";
+    const std::string twiceScore =
+        R"({"score":1,"score":4,"site_id":"leeds","question_set_version":1,"hour":1795845600,"reasons":[]})";
+    twice(core::decodeBatch(R"({"batch_id":")" + std::string(32, 'a') + R"(","checkins":[)" +
+                            twiceScore + "]}"),
+          "score");
+    twice(core::decodeBatch(R"({"batch_id":")" + std::string(32, 'a') + R"(","checkins":[)" + row +
+                            R"(],"batch_id":")" + std::string(32, 'b') + "\"}"),
+          "batch_id");
+    twice(core::decodeBatchAck(R"({"batch_id":"x","batch_id":"y","stored":1,"duplicate":false})"),
+          "batch_id");
+    twice(core::decodeEnrollRequest(R"({"code":"A","code":"B"})"), "code");
+    twice(core::decodeIdList(R"({"ids":[],"ids":[]})"), "ids");
+    twice(core::decodeHeartbeat(R"({"version":"1","version":"2"})"), "version");
+    twice(core::decodePostedMessage(
+              R"({"site_id":"leeds","text":"a","text":"b","from":"2026-11-01","to":"2026-11-02"})"),
+          "text");
+    twice(core::decodeSiteSummary(R"({"site_id":"a","site_id":"b","period":"day","from":"x"})"),
+          "site_id");
+    twice(core::decodeSiteConfigResponse(R"({"version":1,"version":2,"content":{}})"), "version");
+    twice(core::decodeBuddyRequestList(R"({"requests":[],"requests":[]})"), "requests");
+    twice(core::parseKioskConfig(R"({"server_url":"https://a","server_url":"https://b"})"),
+          "server_url");
 }

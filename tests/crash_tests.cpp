@@ -22,8 +22,15 @@ const std::string kCollector = CAREKIOSK_COLLECTOR_BIN;
 const std::string kProvision = CAREKIOSK_PROVISION_BIN;
 const std::string kKiosk = CAREKIOSK_KIOSK_BIN;
 const std::string kDriver = CAREKIOSK_CRASH_DRIVER_BIN;
-constexpr std::int64_t kFirstHour = 1795845600;
 constexpr int kRounds = 50;
+
+// The first check-in's hour: 85 days ago, inside the 90 days before its
+// enrolment that the collector accepts from a kiosk (crash_driver puts five
+// check-ins in each hour from there on).
+std::int64_t firstHour() {
+    const auto now = duration_cast<seconds>(system_clock::now().time_since_epoch()).count();
+    return now / 3600 * 3600 - 85 * 24 * 3600;
+}
 
 }  // namespace
 
@@ -51,14 +58,15 @@ TEST_CASE("killing the kiosk and the collector at random never loses or duplicat
     const auto seed = std::random_device{}();
     INFO("random seed " << seed);
     std::mt19937 random(seed);
-    std::set<std::int64_t> thanked;
+    const std::int64_t hour0 = firstHour();  // of check-in 0
+    std::set<std::int64_t> thanked;          // check-in ids (crash_driver.cpp)
     std::set<std::int64_t> mayExist;  // the one check-in per kill that may be saved but unthanked
     std::int64_t nextIndex = 0;
     int collectorKills = 0;
     for (int round = 0; round < kRounds; ++round) {
         testing::ChildProcess kiosk({kDriver, "--config", config, "--first-hour",
-                                     std::to_string(kFirstHour + nextIndex * 3600), "--count",
-                                     "1000"});
+                                     std::to_string(hour0), "--first-index",
+                                     std::to_string(nextIndex), "--count", "1000"});
         REQUIRE(kiosk.readLine(steady_clock::now() + seconds(30)) == "ready");
         const auto start = steady_clock::now();
         const auto killAt = start + milliseconds(std::uniform_int_distribution(50, 1500)(random));
@@ -68,7 +76,7 @@ TEST_CASE("killing the kiosk and the collector at random never loses or duplicat
         const bool killCollector = round % 2 == 1;
         const auto collectorKillAt =
             start + milliseconds(std::uniform_int_distribution(0, 1500)(random));
-        std::int64_t last = kFirstHour + (nextIndex - 1) * 3600;
+        std::int64_t last = nextIndex - 1;
         auto readUntil = [&](steady_clock::time_point deadline) {
             for (auto line = kiosk.readLine(deadline); !line.empty();
                  line = kiosk.readLine(deadline)) {
@@ -90,8 +98,8 @@ TEST_CASE("killing the kiosk and the collector at random never loses or duplicat
             collector.reset();
             collector = startCollector(listen).first;
         }
-        mayExist.insert(last + 3600);
-        nextIndex = (last - kFirstHour) / 3600 + 2;  // leave the in-flight hour unused
+        mayExist.insert(last + 1);
+        nextIndex = last + 2;  // leave the in-flight id unused
     }
     REQUIRE(thanked.size() > 20);
     std::printf("crash test (seed %u): %zu check-ins thanked, %d kiosk and %d collector kills\n",
@@ -109,17 +117,20 @@ TEST_CASE("killing the kiosk and the collector at random never loses or duplicat
     CHECK(testing::queryStrings(db, "PRAGMA integrity_check") == std::vector<std::string>{"ok"});
     CHECK(testing::queryStrings(kioskDb, "SELECT count(*) FROM checkins")[0] == "0");
 
+    // Each row back to its id: five ids to an hour, told apart by the score.
     std::map<std::int64_t, int> atCollector;
-    for (const auto& hour : testing::queryStrings(db, "SELECT hour_bucket FROM checkins")) {
-        ++atCollector[std::stoll(hour)];
+    for (const auto& row :
+         testing::queryStrings(db, "SELECT ((hour_bucket - " + std::to_string(hour0) +
+                                       ") / 3600) * 5 + score - 1 FROM checkins")) {
+        ++atCollector[std::stoll(row)];
     }
-    for (auto hour : thanked) {
-        INFO("thanked check-in at hour " << hour);
-        CHECK(atCollector[hour] == 1);
+    for (auto id : thanked) {
+        INFO("thanked check-in " << id);
+        CHECK(atCollector[id] == 1);
     }
-    for (const auto& [hour, n] : atCollector) {
-        INFO("collector row at hour " << hour);
+    for (const auto& [id, n] : atCollector) {
+        INFO("collector row " << id);
         CHECK(n == 1);
-        CHECK((thanked.count(hour) == 1 || mayExist.count(hour) == 1));
+        CHECK((thanked.count(id) == 1 || mayExist.count(id) == 1));
     }
 }

@@ -515,13 +515,14 @@ TEST_CASE("check-ins never trigger an upload, only the schedule or Upload now do
     KioskFixture f;
     testing::TestCollector collector(f.dir / "collector.db");
     REQUIRE(collector.store().createSite("leeds", "Leeds office"));
+    // Placed in the finance team's area: enrolled with that team.
     const auto device =
-        collector.store().enroll(collector.store().createEnrollCode("leeds").value());
+        collector.store().enroll(collector.store().createEnrollCode("leeds").value(), "finance");
     REQUIRE(device);
     f.config.serverUrl = collector.url();
     f.config.deviceToken = device->deviceToken;
     f.config.uploadIntervalSeconds = 86400;  // the first scheduled try falls somewhere in a day
-    f.config.team = "finance";               // placed in the finance team's area
+    f.config.team = "finance";
     kiosk::KioskOptions options;
     options.config = f.config;
     options.width = 1280;

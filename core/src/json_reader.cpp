@@ -189,10 +189,39 @@ void JsonReader::rejectUnknownFields() {
 }
 
 Result<nlohmann::json> parseObject(std::string_view text, const std::string& what) {
-    auto parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+    // nlohmann keeps the last of two equal keys; a reader of the same text
+    // might take the first. Either way the sender meant two things at once:
+    // refuse it, naming the key. Each open object keeps the keys seen in it.
+    std::vector<std::vector<std::string>> open;
+    std::optional<std::string> repeated;
+    const nlohmann::json::parser_callback_t check = [&](int, nlohmann::json::parse_event_t event,
+                                                        nlohmann::json& parsed) {
+        using Event = nlohmann::json::parse_event_t;
+        if (event == Event::object_start) {
+            open.emplace_back();
+        } else if (event == Event::object_end && !open.empty()) {
+            open.pop_back();
+        } else if (event == Event::key && !open.empty() && !repeated) {
+            const auto name = parsed.get<std::string>();
+            auto& keys = open.back();
+            if (std::find(keys.begin(), keys.end(), name) != keys.end()) {
+                repeated = name;
+            } else {
+                keys.push_back(name);
+            }
+        }
+        return true;
+    };
+    auto parsed = nlohmann::json::parse(text, check, /*allow_exceptions=*/false);
     if (parsed.is_discarded()) {
         return makeError(ErrorCode::InvalidInput,
                          what + " is not valid JSON; check for a missing quote, comma or brace");
+    }
+    if (repeated) {
+        return makeError(
+            ErrorCode::InvalidInput,
+            what + " gives the key \"" + *repeated + "\" twice in one object; give each key once",
+            *repeated);
     }
     if (!parsed.is_object()) {
         return makeError(ErrorCode::InvalidInput, what + " must be a JSON object ({...})");

@@ -1,12 +1,14 @@
 // crash_driver: a headless kiosk for the crash test. It taps check-ins through
 // real SDL events into the real controller, storage and upload worker, and
-// prints "thanked <hour>" after each thank-you screen, so the test knows
+// prints "thanked <id>" after each thank-you screen, so the test knows
 // exactly which check-ins a person was thanked for before it kills us.
 //
-// Each check-in gets its own hour bucket (first-hour + i hours, through an
-// injected clock), which makes every row recognisable at the collector.
+// Check-in i has id first-index + i: it falls in hour first-hour + (id / 5)
+// hours (through an injected clock) with score id % 5 + 1, which makes every
+// row recognisable at the collector by its hour and score. Five to an hour
+// keeps thousands of them inside the hours a collector accepts from a kiosk.
 //
-// Usage: crash_driver --config FILE --first-hour UNIX --count N
+// Usage: crash_driver --config FILE --first-hour UNIX --first-index I --count N
 #include <atomic>
 #include <chrono>
 #include <cstdio>
@@ -39,12 +41,15 @@ class StepClock final : public core::Clock {
 int main(int argc, char** argv) {
     std::string configPath;
     std::int64_t firstHour = 0;
+    std::int64_t firstIndex = 0;
     int count = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!std::strcmp(argv[i], "--config")) {
             configPath = argv[i + 1];
         } else if (!std::strcmp(argv[i], "--first-hour")) {
             firstHour = std::atoll(argv[i + 1]);
+        } else if (!std::strcmp(argv[i], "--first-index")) {
+            firstIndex = std::atoll(argv[i + 1]);
         } else if (!std::strcmp(argv[i], "--count")) {
             count = std::atoi(argv[i + 1]);
         }
@@ -71,14 +76,15 @@ int main(int argc, char** argv) {
     std::printf("ready\n");
     std::fflush(stdout);
     for (int i = 0; i < count; ++i) {
-        const std::int64_t hour = firstHour + std::int64_t(i) * 3600;
-        clock.set(hour);
+        const std::int64_t id = firstIndex + i;
+        clock.set(firstHour + id / 5 * 3600);
         const auto kind = i % 2 ? kiosk::PointerKind::Mouse : kiosk::PointerKind::Touch;
-        if (auto done = kiosk::driveCheckIn(*app.value(), i % 5 + 1, kind); !done) {
+        if (auto done = kiosk::driveCheckIn(*app.value(), static_cast<int>(id % 5) + 1, kind);
+            !done) {
             std::fprintf(stderr, "crash_driver: %s\n", done.error().message.c_str());
             return 1;
         }
-        std::printf("thanked %lld\n", static_cast<long long>(hour));
+        std::printf("thanked %lld\n", static_cast<long long>(id));
         std::fflush(stdout);
         if (i % 3 == 2) {
             app.value()->uploadNow();
