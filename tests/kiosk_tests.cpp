@@ -663,3 +663,29 @@ TEST_CASE("simulated check-ins at night wake the dim clock first as a person doe
     REQUIRE(kiosk::driveCheckIn(*app, 2, kiosk::PointerKind::Mouse));
     CHECK(f.outbox.pendingCount().value() == 1);
 }
+
+TEST_CASE("the thank-you screen is the same, pixel for pixel, whatever the score") {
+    KioskFixture f;  // its config lists support resources
+    const auto shots = std::filesystem::path(CAREKIOSK_SCREENSHOT_DIR);
+    std::filesystem::create_directories(shots);
+    for (auto [w, h] : {std::pair{800, 480}, std::pair{1080, 1920}}) {
+        std::vector<std::string> pictures;
+        for (int score : {1, 2, 3, 5}) {
+            auto app = f.app(w, h);
+            tapWhenShown(*app, "welcome.start", kiosk::PointerKind::Touch);
+            tapWhenShown(*app, "pulse.face." + std::to_string(score), kiosk::PointerKind::Touch);
+            tapWhenShown(*app, "reasons.submit", kiosk::PointerKind::Touch);
+            REQUIRE(waitForTarget(*app, "thankyou.done"));
+            const auto path = shots / ("thankyou-score" + std::to_string(score) + "-" +
+                                       std::to_string(w) + "x" + std::to_string(h) + ".png");
+            REQUIRE(app->saveScreenshot(path));
+            std::ifstream in(path, std::ios::binary);
+            pictures.emplace_back(std::istreambuf_iterator<char>(in),
+                                  std::istreambuf_iterator<char>());
+        }
+        INFO(w << "x" << h);
+        for (const auto& picture : pictures) {
+            CHECK(picture == pictures.front());
+        }
+    }
+}

@@ -178,7 +178,6 @@ ui::ViewModel AppController::viewModel(ui::Flow::Clock::time_point now) const {
     model.buddyTimes = flow_.settings().buddyTimes;
     model.support = config_.supportResources;
     model.draft = flow_.draft();
-    model.savedScore = flow_.savedScore();
     model.breathingSeconds = flow_.breathingSeconds(now);
     if (model.screen == ui::Screen::AdminPin) {
         model.pinDigits = flow_.pinLength();

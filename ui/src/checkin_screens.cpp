@@ -140,14 +140,16 @@ void ThankYouScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameO
     const float textWidth = ctx.width - 2 * m;
     const float gap = ctx.metrics.bodyPx * 0.5f;
     float y = widgets::screenHeading(model, ctx, ctx.tr("thanks.title"), nullptr);
-    const bool supportFirst = model.savedScore >= 1 && model.savedScore <= 2;
+    // The same words, order and time on screen after every answer: nothing
+    // left up for the next person says how the last one felt. Support is
+    // offered to everyone, as a habit, not as a reaction to a low score.
     ImDrawList* draw = ImGui::GetWindowDrawList();
-    auto support = [&] {
-        if (model.support.empty()) {
-            return;
-        }
-        y += widgets::centeredText(ctx.tr(supportFirst ? "thanks.support_low" : "thanks.support"),
-                                   ctx.fonts.body, m, y, textWidth, ctx.palette.text) +
+    y += widgets::centeredText(ctx.tr("thanks.body"), ctx.fonts.body, m, y, textWidth,
+                               ctx.palette.mutedText) +
+         gap;
+    if (!model.support.empty()) {
+        y += widgets::centeredText(ctx.tr("thanks.support"), ctx.fonts.body, m, y, textWidth,
+                                   ctx.palette.text) +
              gap * 0.5f;
         // Measure, draw the card, then the text on it.
         const float h = supportCard(model, ctx, y, false);
@@ -155,17 +157,6 @@ void ThankYouScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameO
                             widgets::toU32(ctx.palette.card), gap);
         supportCard(model, ctx, y, true);
         y += h + gap;
-    };
-    if (supportFirst) {
-        support();
-        y += widgets::centeredText(ctx.tr("thanks.body"), ctx.fonts.small, m, y, textWidth,
-                                   ctx.palette.mutedText) +
-             gap;
-    } else {
-        y += widgets::centeredText(ctx.tr("thanks.body"), ctx.fonts.body, m, y, textWidth,
-                                   ctx.palette.mutedText) +
-             gap;
-        support();
     }
     const float buttonH = widgets::buttonHeight(ctx);
     const float bottomY = ctx.height - m - buttonH;

@@ -96,7 +96,6 @@ void Flow::show(Screen screen, Clock::time_point now) {
     pin_.clear();  // typed digits never outlive their screen
     if (screen == Screen::Welcome) {
         draft_ = Draft{};  // going back to the start discards what was entered
-        savedScore_ = 0;
     }
     screen_ = screen;
     shownAt_ = now;
@@ -196,7 +195,6 @@ Effect Flow::apply(const Action& action, Clock::time_point now) {
             break;
         case Screen::ThankYou:
             if (std::holds_alternative<StartBuddy>(action) && settings_.buddyOffered) {
-                savedScore_ = 0;
                 show(Screen::BuddyKind, now);
             } else if (std::holds_alternative<Dismiss>(action)) {
                 endSession(now);
@@ -297,7 +295,6 @@ void Flow::saved(Clock::time_point now) {
     const Saving what = std::exchange(saving_, Saving::None);
     if (what == Saving::CheckIn) {
         lastCheckInSaved_ = now;
-        savedScore_ = draft_.score;
     }
     draft_ = Draft{};  // stored now; nothing entered stays in memory
     show(what == Saving::Buddy ? Screen::BuddySent : Screen::ThankYou, now);
@@ -317,8 +314,10 @@ std::optional<Flow::Clock::time_point> Flow::nextDeadline() const {
         case Screen::Quiet:
             return std::nullopt;
         case Screen::ThankYou:
-            // A low score with support resources on screen waits for reading.
-            if (savedScore_ <= 2 && settings_.hasSupportResources) {
+            // Support resources on screen wait for reading, after every
+            // check-in alike: how long the screen stays says nothing about
+            // the answer.
+            if (settings_.hasSupportResources) {
                 return lastActivity_ + settings_.idleReset;
             }
             return lastActivity_ + settings_.thankYou;

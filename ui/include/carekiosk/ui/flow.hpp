@@ -161,7 +161,6 @@ class Flow {
     const Draft& draft() const { return draft_; }
     const FlowSettings& settings() const { return settings_; }
     // The score of the check-in just saved (shown on thank-you); 0 otherwise.
-    int savedScore() const { return savedScore_; }
     // Seconds since the breathing exercise started (0 on other screens).
     float breathingSeconds(Clock::time_point now) const;
 
@@ -205,7 +204,6 @@ class Flow {
     bool quiet_ = false;
     std::optional<Clock::time_point> lastCheckInSaved_;
     enum class Saving { None, CheckIn, Buddy } saving_ = Saving::None;
-    int savedScore_ = 0;
     Draft draft_;
     std::string pin_;
 };

@@ -37,7 +37,6 @@ struct ViewModel {
     std::vector<std::string> buddyTimes;
     std::vector<core::SupportResource> support;
     Draft draft;                 // what this person has entered so far
-    int savedScore = 0;          // on thank-you: the score just saved
     float breathingSeconds = 0;  // on the breathing screen: time since start
     // PIN pad: how many digits are typed (never the digits) and any message.
     std::size_t pinDigits = 0;
