@@ -67,6 +67,29 @@ constexpr Migration kMigrations[] = {
         -- The kiosk's optional team tag, copied from its config into each check-in.
         ALTER TABLE checkins ADD COLUMN team TEXT NOT NULL DEFAULT '';
     )sql"},
+    {6, R"sql(
+        -- Check-ins without the foreign key and the index on batch_id: every
+        -- commit rewrites the table in key order (Outbox::rewriteInKeyOrder),
+        -- and a table that is no foreign key's child is emptied by SQLite's
+        -- truncate path, which zeroes every page it frees. The code keeps the
+        -- batch ids consistent (a batch row first, its rows deleted with it).
+        CREATE TABLE checkins_v6 (
+            id BLOB PRIMARY KEY NOT NULL,
+            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+            site_id TEXT NOT NULL,
+            question_set_version INTEGER NOT NULL,
+            hour_bucket INTEGER NOT NULL,
+            batch_id TEXT,
+            reasons TEXT NOT NULL DEFAULT '',
+            team TEXT NOT NULL DEFAULT ''
+        ) WITHOUT ROWID;
+        INSERT INTO checkins_v6 (id, score, site_id, question_set_version, hour_bucket, batch_id,
+                                 reasons, team)
+            SELECT id, score, site_id, question_set_version, hour_bucket, batch_id, reasons, team
+            FROM checkins ORDER BY id;
+        DROP TABLE checkins;
+        ALTER TABLE checkins_v6 RENAME TO checkins;
+    )sql"},
 };
 
 std::string joinIds(const std::vector<std::string>& ids) {
@@ -98,7 +121,7 @@ constexpr std::size_t kRowKeyBytes = 16;
 }  // namespace
 
 Result<Outbox> Outbox::open(const std::filesystem::path& path, core::RandomSource& random) {
-    auto db = Database::open(path, kMigrations);
+    auto db = Database::open(path, kMigrations, Journal::NoHistory);
     if (!db) {
         return db.error();
     }
@@ -128,7 +151,7 @@ Result<Outbox::Recovered> Outbox::openOrRecover(const std::filesystem::path& pat
                                                 const core::Clock& clock) {
     std::string reason;
     {
-        auto db = Database::open(path, kMigrations);
+        auto db = Database::open(path, kMigrations, Journal::NoHistory);
         if (db) {
             auto intact = db->quickCheck();
             if (intact && intact.value()) {
@@ -151,7 +174,7 @@ Result<Outbox::Recovered> Outbox::openOrRecover(const std::filesystem::path& pat
                                "the database " + path.string() +
                                    " is damaged and cannot be moved aside: " + ec.message());
     }
-    for (const char* extra : {"-wal", "-shm"}) {
+    for (const char* extra : {"-wal", "-shm", "-journal"}) {
         const auto from = path.string() + extra;
         if (std::filesystem::exists(from, ec)) {
             std::filesystem::rename(from, aside + extra, ec);
@@ -206,8 +229,48 @@ Status Outbox::add(const CheckIn& checkIn) {
         .bind(5, checkIn.hourBucket)
         .bind(6, joinIds(checkIn.reasons))
         .bind(7, checkIn.team);
-    // A single INSERT in autocommit mode: durable when run() returns.
-    return explainFull(stmt->run());
+    return explainFull(commitWritten(stmt.value()));
+}
+
+Status Outbox::commitWritten(Statement& insert) {
+    auto tx = Transaction::begin(db_);
+    if (!tx) {
+        return tx.error();
+    }
+    if (auto s = insert.run(); !s) {
+        return s;
+    }
+    if (auto s = rewriteInKeyOrder(); !s) {
+        return s;
+    }
+    // Durable when commit() returns: the person is thanked only after this.
+    return tx->commit();
+}
+
+Status Outbox::rewriteInKeyOrder() {
+    // SQLite puts a new row's cell at the free end of its page, so the cells'
+    // places in a page would give the order rows were written: the order
+    // people came in. Rewritten in key order (random) after every addition,
+    // within the same transaction, the pages hold them in no order of time,
+    // and secure_delete zeroes what they replaced. It costs a copy of the rows
+    // waiting, a few hundred bytes each, per check-in.
+    for (const char* table : {"checkins", "buddy_requests"}) {
+        const std::string t = table;
+        const std::string steps[] = {
+            "CREATE TEMP TABLE IF NOT EXISTS rewrite_" + t + " AS SELECT * FROM main." + t +
+                " WHERE 0",
+            "INSERT INTO temp.rewrite_" + t + " SELECT * FROM main." + t,
+            "DELETE FROM main." + t,
+            "INSERT INTO main." + t + " SELECT * FROM temp.rewrite_" + t + " ORDER BY id",
+            "DELETE FROM temp.rewrite_" + t,
+        };
+        for (const auto& step : steps) {
+            if (auto s = db_.exec(step.c_str()); !s) {
+                return s;
+            }
+        }
+    }
+    return {};
 }
 
 Status Outbox::explainFull(Status inserted) {
@@ -273,6 +336,11 @@ Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
             !s) {
             return s.error();
         }
+    }
+    // The rows just updated moved within their pages, in key order but among
+    // the others: rewrite them all, as after every change of the rows.
+    if (auto s = rewriteInKeyOrder(); !s) {
+        return s.error();
     }
     // Persist the assignment before anyone sends it.
     if (auto s = tx->commit(); !s) {
@@ -436,7 +504,7 @@ Status Outbox::addBuddyRequest(const core::BuddyRequest& request, const ContactS
         .bind(4, joinIds(request.times))
         .bindBlob(5, std::span<const std::uint8_t>(
                          reinterpret_cast<const std::uint8_t*>(contact.data()), contact.size()));
-    return explainFull(stmt->run());
+    return explainFull(commitWritten(stmt.value()));
 }
 
 Result<std::int64_t> Outbox::pendingBuddyRequests() {

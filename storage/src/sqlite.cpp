@@ -47,7 +47,7 @@ core::Error Database::lastError(const std::string& what) const {
 }
 
 Result<Database> Database::open(const std::filesystem::path& path,
-                                std::span<const Migration> migrations) {
+                                std::span<const Migration> migrations, Journal journal) {
     // SQLite keeps memory statistics by default, which takes a process-wide
     // mutex on every allocation: each bound string and each finished statement.
     // Nothing here reads those statistics. This only takes effect before
@@ -65,7 +65,7 @@ Result<Database> Database::open(const std::filesystem::path& path,
     if (const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600); fd >= 0) {
         ::close(fd);
     }
-    for (const char* suffix : {"", "-wal", "-shm"}) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
         const std::string file = path.string() + suffix;
         struct stat info {};
         if (::stat(file.c_str(), &info) == 0 && (info.st_mode & 077) != 0) {
@@ -82,8 +82,10 @@ Result<Database> Database::open(const std::filesystem::path& path,
     }
     sqlite3_extended_result_codes(raw, 1);
     sqlite3_busy_timeout(raw, kBusyTimeoutMs);
-    // WAL + synchronous=FULL: a commit has reached the disk when it returns, and
-    // the upload thread can read while the UI thread writes.
+    // synchronous=FULL with either journal: a commit has reached the disk when
+    // it returns. WAL lets the upload thread read while the UI thread writes;
+    // TRUNCATE keeps no history (see Journal). Switching a WAL file to
+    // TRUNCATE checkpoints the log into the file and removes it.
     {
         auto mode = db.prepare("PRAGMA journal_mode=WAL");
         if (!mode) {
@@ -100,15 +102,38 @@ Result<Database> Database::open(const std::filesystem::path& path,
                                  "filesystem");
         }
     }
-    for (const char* pragma : {"PRAGMA synchronous=FULL", "PRAGMA foreign_keys=ON"}) {
-        if (auto s = db.exec(pragma); !s) {
-            return s.error();
+    if (journal == Journal::NoHistory) {
+        // Deleted rows and freed pages are overwritten with zeros; tables
+        // rewritten inside a transaction stay in memory; and every commit is
+        // checkpointed into the file and the log emptied (see emptyLogAfterCommit).
+        // Commits need no sync of their own (NORMAL): the checkpoint syncs the
+        // log and then the file before the commit returns.
+        for (const char* pragma : {"PRAGMA secure_delete=ON", "PRAGMA temp_store=MEMORY",
+                                   "PRAGMA synchronous=NORMAL", "PRAGMA wal_autocheckpoint=0"}) {
+            if (auto s = db.exec(pragma); !s) {
+                return s.error();
+            }
         }
+        sqlite3_wal_hook(raw, &Database::emptyLogAfterCommit, nullptr);
+    } else if (auto s = db.exec("PRAGMA synchronous=FULL"); !s) {
+        return s.error();
+    }
+    if (auto s = db.exec("PRAGMA foreign_keys=ON"); !s) {
+        return s.error();
     }
     if (auto s = db.migrate(migrations); !s) {
         return s.error();
     }
     return db;
+}
+
+int Database::emptyLogAfterCommit(void*, sqlite3* db, const char* name, int) {
+    // Called by SQLite after each commit, outside its locks (as its own
+    // autocheckpoint is). TRUNCATE waits, through the busy handler, for
+    // readers on older snapshots to finish, copies the log into the file,
+    // syncs both and empties the log. An error here fails the commit's
+    // statement, so no one is told "saved" for what is not yet on disk.
+    return sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
 }
 
 Status Database::migrate(std::span<const Migration> migrations) {

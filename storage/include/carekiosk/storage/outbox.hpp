@@ -2,8 +2,14 @@
 // The kiosk's durable outbox of check-ins.
 //
 // Contract:
-//   - add() returns only after the row is committed to disk (WAL, synchronous=FULL);
+//   - add() returns only after the row is committed to disk (synchronous=FULL);
 //     the UI thanks a person only after that.
+//   - The files keep no order of commits: a truncating rollback journal
+//     (Journal::NoHistory), secure_delete, and after every addition the rows
+//     waiting are rewritten in key order in the same transaction, so neither
+//     the journal, nor free pages, nor where a row sits in its page tells who
+//     came before whom (tested by "after a power cut the kiosk's files do not
+//     tell the order people came in").
 //   - nextBatch() assigns a batch id to pending rows and persists it *before* the
 //     first upload try, so a retry after a crash or timeout re-sends the same id
 //     and the collector can store it exactly once.
@@ -123,6 +129,11 @@ class Outbox {
     Result<core::Batch> loadBatch(const std::string& batchId);
     // Turns SQLITE_FULL at our own cap into a message that says what it is.
     Status explainFull(Status inserted);
+    // Runs `insert` and rewriteInKeyOrder() in one transaction and commits it.
+    Status commitWritten(Statement& insert);
+    // Rewrites the tables of check-ins and buddy requests in key order, inside
+    // the caller's transaction (see the file comment).
+    Status rewriteInKeyOrder();
 
     Database db_;
     core::RandomSource* random_;

@@ -27,14 +27,32 @@ struct Migration {
     const char* sql;  // run inside one transaction with the version bump
 };
 
+// How a database keeps its commits durable.
+enum class Journal {
+    // A write-ahead log (journal_mode=WAL): readers never wait for the writer.
+    // The log keeps every commit since the last checkpoint, in order.
+    WriteAhead,
+    // A write-ahead log emptied into the database after every commit (a
+    // TRUNCATE checkpoint from the connection's WAL hook, which also makes the
+    // commit durable: it syncs the log, then the database), with secure_delete
+    // and temporary tables in memory. The files hold the database as it is
+    // now and, during a commit, that one commit's pages: never a history of
+    // earlier commits. A commit waits (up to the busy timeout) for readers to
+    // let the checkpoint through, and reports an error if it cannot. For the
+    // kiosk's outbox, whose order of commits is the order people came in.
+    NoHistory,
+};
+
 class Database {
   public:
-    // Opens (creating if needed) with journal_mode=WAL, synchronous=FULL,
+    // Opens (creating if needed) with `journal`, synchronous=FULL,
     // foreign_keys=ON and a busy timeout, then runs `migrations` forward from the
     // file's user_version. A file newer than the migrations is refused. A file
-    // that is not a database or is damaged gives ErrorCode::Corrupt.
+    // that is not a database or is damaged gives ErrorCode::Corrupt. Every
+    // connection to one file must ask for the same journal.
     static Result<Database> open(const std::filesystem::path& path,
-                                 std::span<const Migration> migrations);
+                                 std::span<const Migration> migrations,
+                                 Journal journal = Journal::WriteAhead);
 
     Database(Database&& other) noexcept;
     Database& operator=(Database&& other) noexcept;
@@ -57,6 +75,8 @@ class Database {
   private:
     Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
     Status migrate(std::span<const Migration> migrations);
+    // The WAL hook of Journal::NoHistory connections.
+    static int emptyLogAfterCommit(void*, sqlite3* db, const char* name, int pages);
 
     sqlite3* db_ = nullptr;
     std::filesystem::path path_;
