@@ -50,7 +50,13 @@ using bench::percentile;
 
 namespace {
 
-constexpr std::int64_t kHour = 1795845600;  // 2026-11-28 06:00Z
+// Yesterday at this hour: the collector accepts a kiosk's hours from 90 days
+// before its enrolment to an hour ahead of its clock.
+const std::int64_t kHour =
+    std::chrono::duration_cast<std::chrono::hours>(
+        std::chrono::system_clock::now().time_since_epoch() - std::chrono::hours(24))
+        .count() *
+    3600;
 constexpr std::size_t kRowsPerBatch = 500;
 
 double secondsSince(Clock::time_point start) {

@@ -43,8 +43,14 @@ using bench::hexId;
 
 namespace {
 
-constexpr std::int64_t kFirstHour = 1795845600;  // 2026-11-28 06:00Z
-constexpr int kTries = 6;                        // per batch, across the collectors
+// A week ago at this hour: the collector accepts a kiosk's hours from 90 days
+// before its enrolment to an hour ahead of its clock.
+const std::int64_t kFirstHour =
+    std::chrono::duration_cast<std::chrono::hours>(
+        std::chrono::system_clock::now().time_since_epoch() - std::chrono::hours(24 * 7))
+        .count() *
+    3600;
+constexpr int kTries = 6;  // per batch, across the collectors
 constexpr std::size_t kRowsPerBatch = 500;
 
 struct Settings {
@@ -181,6 +187,12 @@ std::optional<core::BatchAck> sendBatch(const Settings& settings, upload::HttpSe
     return std::nullopt;
 }
 
+// The team tag kiosk `k` is enrolled with (and so carries on every check-in).
+std::string teamOf(int k) {
+    static const char* const kTeams[] = {"", "ops", "care"};
+    return kTeams[k % 3];
+}
+
 // One scheduled upload of kiosk `k` (its `n`th): the check-ins since the last.
 void runUpload(const Settings& settings, const std::vector<Kiosk>& kiosks, int k, int n,
                Tally& tally) {
@@ -189,7 +201,6 @@ void runUpload(const Settings& settings, const std::vector<Kiosk>& kiosks, int k
     std::mt19937_64 random(static_cast<std::uint64_t>(k) * 1000003u + static_cast<unsigned>(n));
     const int count =
         static_cast<int>(random() % static_cast<unsigned>(2 * settings.perUpload + 1));
-    static const char* const kTeams[] = {"", "ops", "care"};
     static const char* const kReasons[] = {"workload", "team", "health", "home", "commute"};
     std::vector<core::CheckIn> checkIns;
     for (int i = 0; i < count; ++i) {
@@ -198,7 +209,7 @@ void runUpload(const Settings& settings, const std::vector<Kiosk>& kiosks, int k
                         1,
                         kFirstHour + (n * 3 + static_cast<int>(random() % 3)) * 3600,
                         {}};
-        c.team = kTeams[k % 3];
+        c.team = teamOf(k);
         if (random() % 3 == 0) {
             c.reasons = {kReasons[random() % 5]};
         }
@@ -259,7 +270,8 @@ bool enrolAll(const Settings& settings, const std::vector<std::string>& codes,
                 request.url =
                     settings.servers[static_cast<std::size_t>(k) % settings.servers.size()] +
                     "/v1/enroll";
-                request.body = core::encodeEnrollRequest({codes[static_cast<std::size_t>(k)]});
+                request.body =
+                    core::encodeEnrollRequest({codes[static_cast<std::size_t>(k)], teamOf(k)});
                 auto answer = sender->send(request);
                 auto enrolled = answer && answer->status == 200
                                     ? core::decodeEnrollResponse(answer->body)

@@ -262,8 +262,10 @@ TEST_CASE("check gives each broken config field its own message with the fix") {
          "quiet_hours.start", "HH:MM"},
         {R"({"server_url": "https://c", )" + good + R"(, "pinned_public_key": "md5//x"})",
          "pinned_public_key", "sha256//"},
-        {R"({"server_url": "https://c", )" + good + R"(, "device_token": ""})", "device_token",
-         "enroll"},
+        {R"({"server_url": "https://c", "ca_file": "ca.pem", "device_id": "kiosk-1",
+            "device_token": "", "site_id": "leeds", "database": "kiosk.db"})",
+         "device_token", "enroll"},
+        {R"({"server_url": "https://c", )" + good + R"(, "site_id": "york"})", "site_id", "twice"},
         {R"({"server_url": "https://c", )" + good + "", "", "JSON"},
     };
     core::SystemClock clock;

@@ -37,6 +37,8 @@ struct PagesFound {
 
 class SqlitePages {
   public:
+    // `journal`: a rollback journal or a write-ahead log ("-wal"), told apart
+    // by its magic number; missing or empty files hold nothing.
     static PagesFound read(const std::string& database, const std::string& journal) {
         PagesFound found;
         const auto bytes = load(database);
@@ -72,9 +74,18 @@ class SqlitePages {
                 rowsOf(bytes, at, page == 1 ? 100 : 0, "database", page, found.rows);
             }
         }
-        // The journal: a header of one sector, then (page number, page, checksum) records.
         const auto log = load(journal);
-        if (log.size() >= 28) {
+        const auto magic = be(log, 0, 4);
+        if (log.size() >= 32 && (magic == 0x377f0682 || magic == 0x377f0683)) {
+            // A write-ahead log: a 32-byte header, then frames of a 24-byte
+            // header (the page number first) and the page.
+            for (std::size_t at = 32; at + 24 + pageSize <= log.size(); at += 24 + pageSize) {
+                const auto page = static_cast<std::uint32_t>(be(log, at, 4));
+                rowsOf(log, at + 24, page == 1 ? 100 : 0, "log", page, found.rows);
+            }
+        } else if (log.size() >= 28) {
+            // A rollback journal: a header of one sector, then (page number,
+            // page, checksum) records.
             std::size_t sector = be(log, 20, 4);
             sector = sector < 512 || sector > 65536 ? 512 : sector;
             for (std::size_t at = sector; at + 4 + pageSize + 4 <= log.size();
