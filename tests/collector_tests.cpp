@@ -219,9 +219,11 @@ TEST_CASE("reasons named by a small group are withheld, and a small day waits fo
             batch.checkIns.push_back({4, "leeds", 1, hour, reasons});
         }
     };
-    add(5, kDay1Morning, {"commute", "workload"});  // day 1: workload 7, commute 5, team 2
+    // Day 1, 15 people: workload 10, commute 5, team 2.
+    add(5, kDay1Morning, {"commute", "workload"});
     add(2, kDay1Morning, {"team", "workload"});
-    add(1, kDay1Morning, {});
+    add(3, kDay1Morning, {"workload"});
+    add(5, kDay1Morning, {});
     add(3, kDay2Morning, {"workload"});  // day 2: only 3 people
     REQUIRE(f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken).status == 200);
     const auto managerToken = f.collector.store().createManagerToken("Ana").value();
@@ -237,14 +239,17 @@ TEST_CASE("reasons named by a small group are withheld, and a small day waits fo
     auto [body, summary] = read();
     REQUIRE(summary.periods.size() == 1);
     const auto& day1 = summary.periods[0].reasons;
-    CHECK(day1.at("workload") == 7);
+    CHECK(day1.at("workload") == 10);
     CHECK(day1.at("commute") == 5);
-    CHECK_FALSE(day1.at("team").has_value());  // two people: withheld
-    CHECK(body.find("\"team\":null") != std::string::npos);
+    // Named by two: withheld, and left out as if nobody had named it (listed
+    // as withheld, it would say that somebody did).
+    CHECK(day1.count("team") == 0);
+    CHECK(body.find("\"team\":null") == std::string::npos);
+    CHECK(body.find("\"team\":2") == std::string::npos);
     const std::string csv = collector::formatSummaryCsv(summary);
-    CHECK_THAT(csv, Catch::Contains(",workload=7 commute=5 team=<5\r\n"));
+    CHECK_THAT(csv, Catch::Contains(",workload=10 commute=5\r\n"));
     const std::string table = collector::formatSummaryTable(summary);
-    CHECK_THAT(table, Catch::Contains("workload 7, commute 5, team <5"));
+    CHECK_THAT(table, Catch::Contains("workload 10, commute 5\n"));
 
     // Two more people on Tuesday: with day 2's three they are five, and are
     // published together as Tuesday's, the morning after.
@@ -260,7 +265,7 @@ TEST_CASE("reasons named by a small group are withheld, and a small day waits fo
     CHECK(after.periods[1].period == "2026-12-01");
     CHECK(after.periods[1].count == 5);
     INFO(afterBody);
-    CHECK_FALSE(after.periods[1].reasons.at("workload").has_value());  // named by three
+    CHECK(after.periods[1].reasons.count("workload") == 0);  // named by three: left out
     // Day 1 reads exactly as it did.
     CHECK(periodJson(after.periods[0]) == periodJson(summary.periods[0]));
 }
@@ -520,12 +525,12 @@ TEST_CASE(
         }
     };
     // November 2026 as a month is Mon 2 .. Sun 29 Nov.
-    add(10, 4, "2026-11-09");                       // W46: 10 people
-    add(4, 2, "2026-11-17");                        // W47: a 4-person week
-    add(5, 4, "2026-11-23", {"workload"});          // W48: Monday 6, with
-    add(1, 4, "2026-11-23", {"team", "workload"});  //   "team" named by one person,
-    add(5, 5, "2026-11-24");                        //   Tuesday 5,
-    add(2, 3, "2026-11-25");                        //   Wednesday 2
+    add(10, 4, "2026-11-09");               // W46: 10 people
+    add(4, 2, "2026-11-17");                // W47: a 4-person week
+    add(5, 4, "2026-11-23", {"workload"});  // W48: Monday 6, with
+    add(1, 4, "2026-11-23", {"team"});      //   "team" named by one person,
+    add(5, 5, "2026-11-24");                //   Tuesday 5,
+    add(2, 3, "2026-11-25");                //   Wednesday 2
     REQUIRE(f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken).status == 200);
     const auto manager = f.collector.store().createManagerToken("Ana").value();
 
@@ -545,7 +550,7 @@ TEST_CASE(
         REQUIRE(decoded);
         for (const auto& p : decoded->periods) {
             CHECK(p.count >= 5);
-            CHECK_FALSE((p.reasons.count("team") && p.reasons.at("team").has_value()));
+            CHECK(p.reasons.count("team") == 0);
         }
         by[period] = decoded.value();
     }
@@ -576,9 +581,9 @@ TEST_CASE(
     const auto csv = collector::formatSummaryCsv(by["week"]);
     CHECK(csv.find("2026-W47") == std::string::npos);
     CHECK_THAT(csv, Catch::Contains("2026-W48,2026-11-23,2026-11-29,15,"));
-    CHECK_THAT(csv, Catch::Contains("workload=6 team=<5"));
+    CHECK_THAT(csv, Catch::Contains(",workload=5\r\n"));  // 5 of 15; team left out
     const auto table = collector::formatSummaryTable(by["day"]);
-    CHECK_THAT(table, Catch::Contains("workload 6, team <5"));
+    CHECK_THAT(table, Catch::Contains("2026-11-23  workload 5\n"));
     CHECK(table.find("          2  ") == std::string::npos);
     for (const auto& [period, summary] : by) {
         const auto svg = collector::trendSvg(summary) + collector::distributionSvg(summary) +
@@ -750,7 +755,8 @@ TEST_CASE("the managers' dashboard draws only what the smallest-group rule lets 
     };
     add(6, 4, kDay1Morning, {"workload"});  // day 1: 6 x Good + 5 x Great, workload 6 times
     add(5, 5, kDay1Afternoon);
-    add(5, 3, kDay2Morning, {"team"});    // day 2: 5 x Okay + 1 x Struggling (distribution hidden)
+    add(5, 3, kDay2Morning, {"team"});    // day 2: 10 x Okay + 1 x Struggling (distribution hidden)
+    add(5, 3, kDay2Morning);              //   team named by 5, not by 6
     add(1, 1, kDay2Morning, {"health"});  // named by one person: withheld
     add(3, 2, kDay2Morning + 86400);      // day 3: only 3 people: withheld entirely
     REQUIRE(f.post("/v1/batches", core::encodeBatch(batch), device.deviceToken).status == 200);
@@ -777,8 +783,8 @@ TEST_CASE("the managers' dashboard draws only what the smallest-group rule lets 
     REQUIRE(page->status == 200);
     const std::string& html = page->body;
     CHECK_THAT(html, Catch::Contains("Leeds office") && Catch::Contains("<svg"));
-    // Responses count the released days (11 + 6); day 3's three wait, unpublished.
-    CHECK_THAT(html, Catch::Contains("Responses<b>17</b>"));
+    // Responses count the released days (11 + 11); day 3's three wait, unpublished.
+    CHECK_THAT(html, Catch::Contains("Responses<b>22</b>"));
     CHECK_THAT(html, Catch::Contains("Days with a mean<b>1</b>"));
     CHECK(html.find(day3 + ": 3") == std::string::npos);
     // The distribution comes from day 1 only (day 2's is hidden): Good 6, Great 5, Okay 0.

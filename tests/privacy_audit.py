@@ -17,17 +17,19 @@ The unknowns are what the attacker cannot see: for every team and for the
 untagged check-ins, every day, how many check-ins picked each score and how
 many named each reason (non-negative integers; a reason is named by at most
 as many check-ins as there are). Every published figure is an equation: a
-period's count, its score counts where shown, its reasons where shown (a
-reason missing from a period was named by nobody), and a period that does not
-appear in a released range had no check-ins released. Buddy requests are
-counted apart and are not modelled.
+period's count, its score counts where shown, its reasons where shown, and a
+period that does not appear in a released range had no check-ins released. A
+reason missing from a period is withheld or was named by nobody; a period
+whose score counts are null had some withheld. Buddy requests are counted
+apart and are not modelled.
 
 For every withheld figure (a score count or a reason's count of a period) it
 finds the smallest and the largest value consistent with all of that with
 scipy's MILP solver (HiGHS) and fails when both lie in [1, k-1]: the figure
 would be known to describe a small group. With "truth", it also fails when a
 withheld figure that is really at least 1 cannot reach k, which rules out any
-published sum or difference that pins a small group containing it.
+published sum or difference that pins a small group containing it. And a
+reason shown in a period must leave 0 or at least k who did not name it.
 Exit status 0 when nothing can be solved, 1 otherwise (printing each case).
 """
 import datetime
@@ -80,6 +82,7 @@ def main():
         return [(t, d) for t in members for d in days_between(start, end) if d in day_index]
 
     withheld = []  # (label, coefficients)
+    shown_small = []  # figures shown that describe a small group
     seen_periods = {}
     for summary in published["summaries"]:
         team = summary["team"]
@@ -99,12 +102,14 @@ def main():
             named = p["reasons"] or {}
             for r in reasons:
                 coef = {var[(t, d, "r:" + r)]: 1 for (t, d) in where}
-                if r not in named:
-                    rows.append((coef, 0, 0))
-                elif named[r] is None:
+                if named.get(r) is None:
                     withheld.append((label + "|r:" + r, coef))
                 else:
                     rows.append((coef, named[r], named[r]))
+                    rest = p["count"] - named[r]
+                    if 0 < rest < k:
+                        shown_small.append("%s|r:%s leaves %d who did not name it"
+                                           % (label, r, rest))
             seen_periods[label] = p
         # Periods of this kind inside the range asked for, fully released,
         # that do not appear: no check-ins released in them.
@@ -139,7 +144,7 @@ def main():
     bounds = Bounds(np.zeros(n), np.full(n, np.inf))
 
     truth = published.get("truth", {})
-    failures = []
+    failures = list(shown_small)
 
     def solve(coef, sign):
         c = np.zeros(n)

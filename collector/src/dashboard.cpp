@@ -143,8 +143,10 @@ form.pick textarea{font:inherit;font-size:1rem;padding:.35rem .5rem;width:100%;b
             " responses in " + per + "s whose faces can be shown without singling anyone out " +
             "(weeks and months show more than days).</p></div>\n";
     page += "<div class=\"panel\"><h2>Reasons named most</h2>" + reasonsSvg(summary);
-    page += "<p class=\"note\">A reason named by fewer than " + k + " people in a " + per +
-            " is not counted for it.</p></div>\n";
+    page += "<p class=\"note\">A reason is counted in a " + per +
+            " only where its number, and the number who did not name it, can be shown without "
+            "singling anyone out (at least " +
+            k + " each, or none).</p></div>\n";
     // "You said, we did": posted with the same cookie; SameSite=Strict keeps
     // other sites from posting it.
     page +=

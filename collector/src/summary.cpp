@@ -132,10 +132,13 @@ core::SiteSummary summarize(const SummaryQuery& query, const Released& released)
             p.perScore = cell.counts.perScore;
             p.mean = cell.mean();
         }
+        // Only the reasons whose count is shown are listed. A withheld one is
+        // left out like one nobody named: listed as withheld, it would say that
+        // somebody named it, a bound the rest of the table could turn into a
+        // small group.
         for (const auto& [reason, count] : cell.counts.reasons) {
-            if (count > 0) {
-                const bool shown = cell.decision && cell.decision->reasonsShown.count(reason);
-                p.reasons[reason] = shown ? std::optional<int>(count) : std::nullopt;
+            if (count > 0 && cell.decision && cell.decision->reasonsShown.count(reason)) {
+                p.reasons[reason] = count;
             }
         }
         if (series == kSiteSeries) {

@@ -68,7 +68,9 @@ struct MonthAtoms {
 
 // A measure: the values of one atom that a decision covers together, adding
 // up to the atom's count (the five score counts; one reason's "named" and
-// "not named"). The first `audited` values are the published figures.
+// "not named"). The first `audited` values are the figures a shown decision
+// publishes (all of them: a reason's count shown with the check-ins' count
+// also says how many did not name it).
 struct Measure {
     std::function<std::vector<int>(const DayCounts&)> values;
     std::size_t audited = 0;

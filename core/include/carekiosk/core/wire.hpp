@@ -140,8 +140,9 @@ Result<EnrollResponse> decodeEnrollResponse(std::string_view json);
 // days the collector has released (see carekiosk/collector/release.hpp).
 // "count" is always given (released check-ins are pooled so it is 0 or at
 // least min_group); "per_score" and "mean" are both null where the score
-// counts are withheld; "reasons" maps each reason named in the period to how
-// many check-ins named it, or to null when that number is withheld;
+// counts are withheld; "reasons" maps each reason whose count is shown to how
+// many check-ins named it (a reason withheld is left out, as one nobody named
+// is: otherwise its presence would say that somebody named it);
 // "buddy_requests" is null for a team (buddy requests carry none).
 struct PeriodSummary {
     std::string period;  // "2026-03-02", "2026-W10" or "2026-03"
