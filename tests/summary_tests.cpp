@@ -118,13 +118,14 @@ TEST_CASE("the smallest group never goes below 3, and zero counts are shown") {
     CHECK(collector::effectiveMinGroup(1) == 3);
     CHECK(collector::effectiveMinGroup(7) == 7);
     testing::ReleaseModel lowered(3);
-    lowered.add("", day("2026-11-24"), {0, 0, 0, 4, 0});
+    lowered.add("", day("2026-11-24"), {0, 0, 0, 5, 0});
     lowered.releaseThrough(day("2026-11-24"));
     const auto shown = lowered.summary(SummaryPeriod::Day, day("2026-11-24"), day("2026-11-24"));
     CHECK(shown.minGroup == 3);
     REQUIRE(shown.periods.size() == 1);
-    CHECK_FALSE(shown.periods[0].perScoreHidden);  // 4 >= 3; zeros are no small group
-    CHECK(shown.periods[0].perScore == std::array<int, 5>{0, 0, 0, 4, 0});
+    // 5 >= 3, and the day holds 2k - 1 = 5 check-ins: zeros are no small group.
+    CHECK_FALSE(shown.periods[0].perScoreHidden);
+    CHECK(shown.periods[0].perScore == std::array<int, 5>{0, 0, 0, 5, 0});
     testing::ReleaseModel strict(5);
     strict.add("", day("2026-11-24"), {0, 0, 0, 4, 0});
     strict.releaseThrough(day("2026-11-24"));
@@ -258,12 +259,12 @@ TEST_CASE(
     "the change is against the previous period, and a drop of half a point against the "
     "baseline raises the flag") {
     testing::ReleaseModel model(5);
-    // Four Mondays with a mean of 4 (8 people each), then 3.25, then 3.75.
+    // Four Mondays with a mean of 4 (10 people each), then 3.25, then 3.69.
     for (const char* monday : {"2026-10-05", "2026-10-12", "2026-10-19", "2026-10-26"}) {
-        model.add("", day(monday), {0, 0, 0, 8, 0});
+        model.add("", day(monday), {0, 0, 0, 10, 0});
     }
     model.add("", day("2026-11-02"), {0, 0, 15, 5, 0});  // 3.25
-    model.add("", day("2026-11-09"), {0, 0, 0, 8, 0});
+    model.add("", day("2026-11-09"), {0, 0, 0, 10, 0});
     model.add("", day("2026-11-16"), {0, 0, 0, 6, 0});
     model.add("", day("2026-11-17"), {0, 0, 5, 5, 0});  // the week: 3.69
     model.releaseThrough(day("2026-11-29"));
@@ -275,7 +276,7 @@ TEST_CASE(
     CHECK(fell.change.value_or(0) == Approx(-0.75));
     CHECK(fell.drop);
     CHECK(periodAt(s, "2026-W46").change.value_or(0) == Approx(0.75));
-    CHECK_FALSE(periodAt(s, "2026-W47").drop);  // 3.69 against (4+4+3.25+4)/4 = 3.81
+    CHECK_FALSE(periodAt(s, "2026-W47").drop);  // 3.69 against the pooled 3.7 before it
     CHECK(core::encodeSiteSummary(s).find("\"drop\":true") != std::string::npos);
     // The dashboard raises a banner and the trend chart a marker for it.
     const auto html =
@@ -386,4 +387,40 @@ TEST_CASE(
         }
         CHECK(pinned.empty());
     }
+}
+
+TEST_CASE(
+    "being withheld says nothing by itself: every split of a week's faces and reasons over two "
+    "small days publishes the same") {
+    // A careful reader who knows the rule replays it on every data set that
+    // adds up to what was shown (a tester's attack on an earlier version):
+    // Monday and Tuesday hold 5 each, scores 1 and 2 only, the week shows
+    // [5, 5, 0, 0, 0] and workload 5. Whatever the split, the answers are the
+    // same, so none of them tells Monday's share.
+    std::set<std::string> answers;
+    for (int a = 0; a <= 5; ++a) {
+        for (int r = 0; r <= 5; ++r) {
+            testing::ReleaseModel model(5);
+            const auto add = [&](std::int64_t d, int ones, int named) {
+                // `ones` of the 5 chose score 1, the rest 2; `named` named workload.
+                for (int i = 0; i < 5; ++i) {
+                    std::array<int, 5> scores{};
+                    scores[i < ones ? 0 : 1] = 1;
+                    model.add("", d, scores,
+                              i < named ? std::map<std::string, int>{{"workload", 1}}
+                                        : std::map<std::string, int>{});
+                }
+            };
+            add(day("2026-11-16"), a, r);
+            add(day("2026-11-17"), 5 - a, 5 - r);
+            model.releaseThrough(day("2026-11-30"));
+            std::string all;
+            for (auto period : {SummaryPeriod::Day, SummaryPeriod::Week, SummaryPeriod::Month}) {
+                all += core::encodeSiteSummary(
+                    model.summary(period, day("2026-11-02"), day("2026-11-29")));
+            }
+            answers.insert(all);
+        }
+    }
+    CHECK(answers.size() == 1);
 }

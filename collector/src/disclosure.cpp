@@ -274,6 +274,10 @@ bool settle(const Network& net, std::size_t audited, std::map<CellId, CellState>
 
 }  // namespace
 
+int minBreakdown(int k) {
+    return 2 * k - 1;
+}
+
 Measure scoresMeasure() {
     return {[](const DayCounts& counts) {
                 return std::vector<int>(counts.perScore.begin(), counts.perScore.end());
@@ -349,9 +353,13 @@ std::map<CellId, CellState> decideCells(const MonthAtoms& table, const Measure& 
             continue;  // not in this month
         }
         mine.insert(cell);
-        states[cell] = anySmall(net.edges[it->second].values, measure.audited, k)
-                           ? CellState::Withheld
-                           : CellState::Shown;
+        // A cell too small for a breakdown is withheld whatever its values,
+        // so that, for cells of that size, being withheld says nothing.
+        const int checkIns = totalOf(net, it->second);
+        states[cell] =
+            checkIns < minBreakdown(k) || anySmall(net.edges[it->second].values, measure.audited, k)
+                ? CellState::Withheld
+                : CellState::Shown;
     }
     std::vector<CellId> aheadHere;
     for (const auto& cell : ahead) {

@@ -78,6 +78,15 @@ struct Measure {
 Measure scoresMeasure();
 Measure reasonMeasure(const std::string& reason);
 
+// The fewest check-ins a cell must hold for its score counts or reasons to be
+// shown: 2k - 1. The rule withholds a figure that is small, so being withheld
+// would by itself tell a careful reader that a cell holds a small group; in a
+// cell of at least 2k - 1 that is no longer so, because a face picked by a few
+// could as well be one picked by all but a few (9 for k = 5: "1 to 4 chose
+// it" and "5 to 8 chose it" read the same). Smaller cells show their count
+// only, whatever their faces.
+int minBreakdown(int k);
+
 // Every cell of `table`'s month (site and teams; days, weeks, month).
 std::vector<CellId> cellsOf(const MonthAtoms& table);
 
