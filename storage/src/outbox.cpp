@@ -337,11 +337,8 @@ Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
             return s.error();
         }
     }
-    // The rows just updated moved within their pages, in key order but among
-    // the others: rewrite them all, as after every change of the rows.
-    if (auto s = rewriteInKeyOrder(); !s) {
-        return s.error();
-    }
+    // No rewrite here: the rows updated move within their pages in key
+    // order, which tells only which rows are in the batch, as batch_id does.
     // Persist the assignment before anyone sends it.
     if (auto s = tx->commit(); !s) {
         return s.error();

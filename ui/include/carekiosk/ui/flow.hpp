@@ -160,7 +160,6 @@ class Flow {
     const std::string& language() const { return language_; }
     const Draft& draft() const { return draft_; }
     const FlowSettings& settings() const { return settings_; }
-    // The score of the check-in just saved (shown on thank-you); 0 otherwise.
     // Seconds since the breathing exercise started (0 on other screens).
     float breathingSeconds(Clock::time_point now) const;
 
