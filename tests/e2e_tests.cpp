@@ -225,11 +225,11 @@ TEST_CASE("carekiosk --screenshots writes every screen in every language for a p
                                     "--screenshots", shots.string(), "--windowed", "800x480"});
     INFO(run.out << run.err);
     REQUIRE(run.exitCode == 0);
-    CHECK_THAT(run.out, Catch::Contains("wrote 34 screenshots (800x480)"));
+    CHECK_THAT(run.out, Catch::Contains("wrote 40 screenshots (800x480)"));
     for (const char* language : {"en", "cy", "pl"}) {
-        for (const char* screen :
-             {"welcome", "about", "breathing", "pulse", "reasons", "thank-you", "buddy-kind",
-              "buddy-when", "buddy-contact", "buddy-sent", "cooldown"}) {
+        for (const char* screen : {"welcome", "about", "breathing", "pulse", "reasons", "thank-you",
+                                   "buddy-kind", "buddy-when", "buddy-contact-hint",
+                                   "buddy-contact", "still-there", "buddy-sent", "cooldown"}) {
             const auto png = shots / (std::string(screen) + "-" + language + ".png");
             INFO(png);
             CHECK(std::filesystem::file_size(png) > 1000);

@@ -9,6 +9,7 @@
 #include "carekiosk/kiosk/kiosk_app.hpp"
 #include "carekiosk/kiosk/screen_tour.hpp"
 #include "carekiosk/kiosk/tap_driver.hpp"
+#include "carekiosk/ui/theme.hpp"
 #include "support/test_support.hpp"
 
 using namespace carekiosk;
@@ -18,10 +19,10 @@ namespace {
 
 core::KioskConfig testConfig(const testing::TempDir& dir) {
     core::KioskConfig c = testing::offlineKioskConfig(dir);
-    c.thankYouSeconds = 2;
     c.cooldownSeconds = 0;  // tests tap check-ins back to back
     // Real-looking site content, so layouts are tested with it on screen.
     c.youSaidWeDid = "You asked for quieter mornings: the kitchen now opens at 8:00.";
+    c.buddyReplyNote = "The coordinator replies within two working days.";
     c.supportResources = {{"Mental-health first aiders", "Ask at reception, or call ext. 2040"},
                           {"Employee assistance line", "0800 123 4567, free and confidential"},
                           {"Walking group", "Tuesdays and Thursdays, 12:30 at the front door"}};
@@ -53,6 +54,13 @@ std::vector<int> storedScores(const std::filesystem::path& db) {
     return scores;
 }
 
+// How many check-ins the uploader's next batch takes (it assigns them to it).
+std::size_t uploadable(storage::Outbox& outbox) {
+    auto batch = outbox.nextBatch();
+    REQUIRE(batch);
+    return batch.value() ? batch.value()->checkIns.size() : 0;
+}
+
 const auto kDeadline = [] { return steady_clock::now() + seconds(10); };
 
 // Pumps until `id` is on screen and the frame has settled.
@@ -76,16 +84,28 @@ void tapWhenShown(kiosk::KioskApp& app, const std::string& id, kiosk::PointerKin
     REQUIRE(kiosk::injectTap(app, id, kind));
 }
 
-// Every touch target of the last frame lies inside the window and is large.
+// Every touch target of the last frame lies inside the window and is large,
+// and on a portrait or tall panel within reach: in the lower two thirds. Only
+// the hidden admin corner and the areas where a touch anywhere will do may
+// reach the top.
 void checkTargetsFit(const kiosk::KioskApp& app, int w, int h) {
+    const float reachTop = ui::metricsFor(w, h).reachTop;
+    if (h > w || w >= 3840) {
+        REQUIRE(reachTop >= static_cast<float>(h) / 3 - 1);
+    }
     for (const auto& [id, r] : app.layout().targets()) {
-        INFO("target " << id);
+        INFO("target " << id << " at y " << r.y << " in " << w << "x" << h);
         CHECK(r.x >= 0);
         CHECK(r.y >= 0);
         CHECK(r.x + r.w <= static_cast<float>(w));
         CHECK(r.y + r.h <= static_cast<float>(h));
         CHECK(r.w >= 64);
         CHECK(r.h >= 64);
+        const bool anywhere =
+            id == "admin.corner" || id.rfind("quiet.wake", 0) == 0 || id == "stillthere.anywhere";
+        if (!anywhere) {
+            CHECK(r.y >= reachTop);
+        }
     }
 }
 
@@ -135,21 +155,66 @@ const ui::StatusLine* findLine(const ui::ViewModel& model, const std::string& la
 
 }  // namespace
 
-TEST_CASE("a chosen score is committed before the thank-you screen shows") {
+TEST_CASE("a face is committed when tapped, and uploads only once its reasons are closed") {
     KioskFixture f;
     auto controller = f.controller();
     const auto now = steady_clock::now();
     controller.apply(ui::StartCheckIn{}, now);
     CHECK(controller.apply(ui::ChooseScore{2}, now));
-    CHECK(controller.apply(ui::ToggleReason{"team"}, now));
-    CHECK(storedScores(f.config.databasePath).empty());  // nothing before Submit
-    CHECK(controller.apply(ui::SubmitCheckIn{}, now));
-    CHECK(controller.screen() == ui::Screen::ThankYou);
     // Read through a separate connection: the row is on disk, not just in memory.
     CHECK(storedScores(f.config.databasePath) == std::vector<int>{2});
+    CHECK(controller.screen() == ui::Screen::Reasons);
+    // Open: no batch takes it while reasons may follow.
+    CHECK(uploadable(f.outbox) == 0);
+    CHECK(controller.apply(ui::ToggleReason{"team"}, now));
+    CHECK(controller.apply(ui::SubmitCheckIn{}, now));
+    CHECK(controller.screen() == ui::Screen::ThankYou);
+    CHECK(storedScores(f.config.databasePath) == std::vector<int>{2});  // the same row
     CHECK(testing::queryStrings(f.config.databasePath, "SELECT reasons FROM checkins") ==
           std::vector<std::string>{"team"});
+    CHECK(uploadable(f.outbox) == 1);
     CHECK(controller.viewModel(now).siteName == "Leeds office");
+}
+
+TEST_CASE("a person who walks away after the face leaves it stored once, and nothing on screen") {
+    KioskFixture f;
+    auto controller = f.controller();
+    const auto now = steady_clock::now();
+    const ui::ViewModel fresh = controller.viewModel(now);
+    controller.apply(ui::StartCheckIn{}, now);
+    controller.apply(ui::ChooseScore{1}, now);
+    controller.apply(ui::ToggleReason{"health"}, now + seconds(2));
+    // Idle: first the prompt, with nothing of the person drawn under it.
+    CHECK(controller.tick(now + seconds(32)));
+    ui::ViewModel asking = controller.viewModel(now + seconds(32));
+    CHECK(asking.stillThere);
+    CHECK(asking.secondsLeft == 20);
+    // Then, unanswered, the check-in closes as it was saved, without the
+    // reasons never submitted, and the screen is as the next person expects.
+    CHECK(controller.tick(now + seconds(52)));
+    const ui::ViewModel after = controller.viewModel(now + seconds(52));
+    CHECK(after.screen == ui::Screen::Welcome);
+    CHECK_FALSE(after.stillThere);
+    CHECK(after.draft == fresh.draft);
+    CHECK(after.language == fresh.language);
+    CHECK(storedScores(f.config.databasePath) == std::vector<int>{1});
+    CHECK(testing::queryStrings(f.config.databasePath, "SELECT reasons FROM checkins") ==
+          std::vector<std::string>{""});
+    CHECK(uploadable(f.outbox) == 1);
+}
+
+TEST_CASE("a check-in left open by a crash is closed at the next start, never lost") {
+    KioskFixture f;
+    {
+        auto controller = f.controller();
+        const auto now = steady_clock::now();
+        controller.apply(ui::StartCheckIn{}, now);
+        controller.apply(ui::ChooseScore{5}, now);
+        CHECK(uploadable(f.outbox) == 0);
+    }  // the process ends with the reasons screen up
+    auto restarted = f.controller();
+    CHECK(storedScores(f.config.databasePath) == std::vector<int>{5});
+    CHECK(uploadable(f.outbox) == 1);
 }
 
 TEST_CASE("when the disk is full the person is told, never thanked") {
@@ -189,8 +254,9 @@ TEST_CASE("at the storage cap the screen says the answer was not saved, in the p
     const auto kind = kiosk::PointerKind::Touch;
     REQUIRE(kiosk::tapOn(*app, ui::Screen::Welcome, "welcome.language.cy", kind, deadline));
     REQUIRE(kiosk::tapOn(*app, ui::Screen::Welcome, "welcome.start", kind, deadline));
+    // The face is the answer: it is what cannot be saved, so the person
+    // learns at once, before giving any reasons.
     REQUIRE(kiosk::tapOn(*app, ui::Screen::Pulse, "pulse.face.4", kind, deadline));
-    REQUIRE(kiosk::tapOn(*app, ui::Screen::Reasons, "reasons.submit", kind, deadline));
     REQUIRE(kiosk::waitForScreen(*app, ui::Screen::SaveFailed, deadline));
     REQUIRE(waitForTarget(*app, "savefailed.ok"));
     CHECK(app->language() == "cy");
@@ -209,8 +275,12 @@ TEST_CASE("at the storage cap the screen says the answer was not saved, in the p
 TEST_CASE("a check-in by touch events and one by mouse events are both stored") {
     KioskFixture f;
     auto app = f.app(1280, 800);
-    REQUIRE(kiosk::driveCheckIn(*app, 5, kiosk::PointerKind::Touch));
-    REQUIRE(kiosk::driveCheckIn(*app, 1, kiosk::PointerKind::Mouse));
+    for (auto [score, kind] :
+         {std::pair{5, kiosk::PointerKind::Touch}, std::pair{1, kiosk::PointerKind::Mouse}}) {
+        auto driven = kiosk::driveCheckIn(*app, score, kind);
+        INFO((driven ? "" : driven.error().message));
+        REQUIRE(driven);
+    }
     CHECK(storedScores(f.config.databasePath) == std::vector<int>{1, 5});
     CHECK(app->screen() == ui::Screen::Welcome);
 }
@@ -225,10 +295,10 @@ TEST_CASE("back on the pulse screen stores nothing") {
     CHECK(storedScores(f.config.databasePath).empty());
 }
 
-TEST_CASE("the thank-you screen returns to welcome by itself") {
+TEST_CASE("left alone, the thank-you screen asks Still there? by itself, and Start over ends it") {
     KioskFixture f;
     // With support resources on it, it stays for reading as long as any screen
-    // (idle_reset_seconds), after every answer alike.
+    // (idle_reset_seconds), after every answer alike, then asks.
     f.config.idleResetSeconds = 3;
     auto app = f.app(1280, 800);
     tapWhenShown(*app, "welcome.start", kiosk::PointerKind::Touch);
@@ -236,9 +306,88 @@ TEST_CASE("the thank-you screen returns to welcome by itself") {
     tapWhenShown(*app, "reasons.skip", kiosk::PointerKind::Touch);
     REQUIRE(kiosk::pumpUntil(
         *app, [&] { return app->screen() == ui::Screen::ThankYou; }, kDeadline()));
-    // No tap: the timeout brings welcome back.
-    CHECK(kiosk::pumpUntil(
-        *app, [&] { return app->screen() == ui::Screen::Welcome; }, kDeadline()));
+    // No tap: the prompt comes by itself.
+    REQUIRE(waitForTarget(*app, "stillthere.more"));
+    CHECK_FALSE(app->layout().find("thankyou.done"));  // nothing under it is drawn
+    tapWhenShown(*app, "stillthere.restart", kiosk::PointerKind::Mouse);
+    CHECK(kiosk::waitForScreen(*app, ui::Screen::Welcome, kDeadline()));
+}
+
+TEST_CASE("the Still there? prompt shows nothing of the screen it covers") {
+    KioskFixture f;
+    const auto shots = std::filesystem::path(CAREKIOSK_SCREENSHOT_DIR);
+    std::filesystem::create_directories(shots);
+    for (auto [w, h] : {std::pair{800, 480}, std::pair{1080, 1920}}) {
+        std::vector<std::string> pictures;
+        // Two people, different faces and reasons; and a half-typed buddy form.
+        for (int person = 0; person < 3; ++person) {
+            auto app = f.app(w, h);
+            const auto kind = kiosk::PointerKind::Touch;
+            if (person < 2) {
+                tapWhenShown(*app, "welcome.start", kind);
+                tapWhenShown(*app, person == 0 ? "pulse.face.1" : "pulse.face.5", kind);
+                tapWhenShown(*app, person == 0 ? "reasons.workload" : "reasons.home", kind);
+            } else {
+                tapWhenShown(*app, "welcome.buddy", kind);
+                tapWhenShown(*app, "buddy.kind.walk", kind);
+                tapWhenShown(*app, "buddy.next", kind);
+                tapWhenShown(*app, "key.s", kind);
+            }
+            REQUIRE(kiosk::pumpUntil(
+                *app, [&] { return app->settled(); }, kDeadline()));
+            REQUIRE(app->askStillThere());
+            REQUIRE(waitForTarget(*app, "stillthere.more"));
+            checkTargetsFit(*app, w, h);
+            CHECK(app->layout().overflows().empty());
+            const auto path = shots / ("still-there-" + std::to_string(person) + "-" +
+                                       std::to_string(w) + "x" + std::to_string(h) + ".png");
+            REQUIRE(app->saveScreenshot(path));
+            std::ifstream in(path, std::ios::binary);
+            pictures.emplace_back(std::istreambuf_iterator<char>(in),
+                                  std::istreambuf_iterator<char>());
+            // "I need more time" brings the screen back as it was.
+            const auto before = app->screen();
+            tapWhenShown(*app, "stillthere.more", kind);
+            REQUIRE(kiosk::pumpUntil(
+                *app, [&] { return app->settled() && !app->layout().find("stillthere.more"); },
+                kDeadline()));
+            CHECK(app->screen() == before);
+        }
+        INFO(w << "x" << h);
+        for (const auto& picture : pictures) {
+            CHECK(picture == pictures.front());
+        }
+    }
+}
+
+TEST_CASE("one tap on Done never also taps what the next screen has under the finger") {
+    KioskFixture f;
+    auto app = f.app(1280, 800);
+    const auto kind = kiosk::PointerKind::Touch;
+    tapWhenShown(*app, "welcome.start", kind);
+    tapWhenShown(*app, "pulse.face.3", kind);
+    tapWhenShown(*app, "reasons.submit", kind);
+    REQUIRE(waitForTarget(*app, "thankyou.done"));
+    // Welcome's "What happens to my answer?" lies under Done: a second tap
+    // there would open it.
+    const auto done = app->layout().find("thankyou.done").value();
+    SECTION("a panel that reports each touch as a finger and as a mouse") {
+        REQUIRE(kiosk::injectTap(*app, "thankyou.done", kiosk::PointerKind::Touch));
+        REQUIRE(kiosk::injectTap(*app, "thankyou.done", kiosk::PointerKind::Mouse));
+    }
+    SECTION("a finger that bounces") {
+        REQUIRE(kiosk::injectTap(*app, "thankyou.done", kiosk::PointerKind::Touch));
+        REQUIRE(kiosk::injectTap(*app, "thankyou.done", kiosk::PointerKind::Touch));
+    }
+    REQUIRE(kiosk::waitForScreen(*app, ui::Screen::Welcome, kDeadline()));
+    REQUIRE(waitForTarget(*app, "welcome.about"));
+    const auto about = app->layout().find("welcome.about").value();
+    REQUIRE(done.centerX() > about.x);  // the test's premise: one lies over the other
+    REQUIRE(done.centerY() > about.y);
+    CHECK(app->screen() == ui::Screen::Welcome);
+    // The next deliberate tap works.
+    tapWhenShown(*app, "welcome.about", kind);
+    CHECK(kiosk::waitForScreen(*app, ui::Screen::About, kDeadline()));
 }
 
 TEST_CASE("an idle kiosk renders no frames in three idle seconds") {
@@ -317,7 +466,7 @@ void tourEveryLanguage(int w, int h) {
                 });
             INFO("tour in " << suffix << ": " << (status ? "" : status.error().message));
             REQUIRE(status);
-            CHECK(screens == 11);
+            CHECK(screens == 13);
             // The tour's taps really stored things: one check-in with its reason
             // and one buddy request, in separate tables.
             CHECK(testing::queryStrings(f.config.databasePath,
@@ -353,6 +502,10 @@ TEST_CASE("every screen in every language fits at 1920x1080, with large targets"
 
 TEST_CASE("every screen in every language fits at 1080x1920 portrait, with large targets") {
     tourEveryLanguage(1080, 1920);
+}
+
+TEST_CASE("every screen in every language fits at 3840x2160, a panel as tall as a person's reach") {
+    tourEveryLanguage(3840, 2160);
 }
 
 TEST_CASE("the admin PIN is checked against its hash and locks after five wrong tries") {
@@ -576,8 +729,9 @@ TEST_CASE("reload config applies a new question set, and a broken file changes n
                 ids.push_back(id.substr(8));
             }
         }
-        tapWhenShown(*app, "reasons.back", kiosk::PointerKind::Touch);
-        tapWhenShown(*app, "pulse.back", kiosk::PointerKind::Touch);
+        // The face is stored already; Skip completes it, Done ends the session.
+        tapWhenShown(*app, "reasons.skip", kiosk::PointerKind::Touch);
+        tapWhenShown(*app, "thankyou.done", kiosk::PointerKind::Touch);
         return ids;
     };
     CHECK(reasonsOnScreen() ==

@@ -141,6 +141,82 @@ TEST_CASE("a batch id is persisted before sending and reused after a restart") {
     CHECK(next.value()->checkIns.size() == 1);
 }
 
+TEST_CASE("a check-in held open is stored at once but batched only once it is closed") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    auto kiosk = storage::Outbox::open(dir / "kiosk.db", random).value();
+    // The uploader's own connection, as the upload worker opens it.
+    auto uploader = storage::Outbox::open(dir / "." / "kiosk.db", random).value();
+    REQUIRE(kiosk.add(checkIn(3)));
+    auto open = kiosk.addOpen(checkIn(1));
+    REQUIRE(open);
+    // On disk at once (a second reader sees it)...
+    CHECK(testing::queryStrings(dir / "kiosk.db", "SELECT score FROM checkins ORDER BY score") ==
+          std::vector<std::string>{"1", "3"});
+    // ...but the uploader leaves it out while reasons may follow.
+    auto first = uploader.nextBatch();
+    REQUIRE(first);
+    REQUIRE(first.value());
+    REQUIRE(first.value()->checkIns.size() == 1);
+    CHECK(first.value()->checkIns[0].score == 3);
+    REQUIRE(uploader.acknowledge(first.value()->batchId));
+    CHECK_FALSE(uploader.nextBatch().value());
+    REQUIRE(kiosk.reviseOpen(open.value(), 2));
+    REQUIRE(kiosk.closeOpen(open.value(), {"workload", "team"}));
+    auto second = uploader.nextBatch().value();
+    REQUIRE(second);
+    REQUIRE(second->checkIns.size() == 1);
+    CHECK(second->checkIns[0].score == 2);
+    CHECK(second->checkIns[0].reasons == std::vector<std::string>{"team", "workload"});
+    // Closed: further changes do nothing.
+    REQUIRE(kiosk.reviseOpen(open.value(), 5));
+    CHECK(uploader.nextBatch().value()->checkIns[0].score == 2);
+}
+
+TEST_CASE(
+    "a hold lives in memory only: a crash or restart releases the face, and the disk "
+    "never marks it") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    std::string key;
+    std::vector<std::string> rows;
+    {
+        auto kiosk = storage::Outbox::open(dir / "kiosk.db", random).value();
+        REQUIRE(kiosk.add(checkIn(4)));
+        key = kiosk.addOpen(checkIn(4)).value();
+        // A thief reading the file now finds two rows alike but for their
+        // random keys: nothing says which is the newest, or still open.
+        rows = testing::queryStrings(
+            dir / "kiosk.db",
+            "SELECT score || site_id || question_set_version || hour_bucket || reasons || team "
+            "|| coalesce(batch_id, '') FROM checkins");
+        REQUIRE(rows.size() == 2);
+        CHECK(rows[0] == rows[1]);
+    }  // the process ends with the reasons screen up
+    auto restarted = storage::Outbox::open(dir / "kiosk.db", random).value();
+    auto batch = restarted.nextBatch().value();
+    REQUIRE(batch);
+    CHECK(batch->checkIns.size() == 2);
+    // The old key means nothing to the new process.
+    REQUIRE(restarted.closeOpen(key, {"team"}));
+    CHECK(restarted.nextBatch().value()->checkIns[0].reasons.empty());
+}
+
+TEST_CASE("reasons never change a check-in another process has already put in a batch") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    auto kiosk = storage::Outbox::open(dir / "kiosk.db", random).value();
+    const std::string key = kiosk.addOpen(checkIn(2)).value();
+    // carekiosk --upload-and-exit in another process does not see the hold,
+    // and batches the row (as its SQL would).
+    REQUIRE(
+        kiosk.database().exec("INSERT INTO batches (batch_id) VALUES ('b1');"
+                              "UPDATE checkins SET batch_id = 'b1'"));
+    REQUIRE(kiosk.closeOpen(key, {"team"}));
+    CHECK(testing::queryStrings(dir / "kiosk.db", "SELECT reasons FROM checkins") ==
+          std::vector<std::string>{""});
+}
+
 TEST_CASE("batches are capped, and acknowledging one deletes only its rows") {
     testing::TempDir dir;
     testing::SeededRandom random;

@@ -21,320 +21,6 @@
 using namespace carekiosk::ui;
 using namespace std::chrono;
 
-namespace {
-
-FlowSettings settings() {
-    FlowSettings s;
-    s.thankYou = seconds(6);
-    s.idleReset = seconds(45);
-    s.cooldown = seconds(8);
-    s.defaultLanguage = "en";
-    s.languages = {"en", "cy", "pl"};
-    s.reasons = {"workload", "team", "health"};
-    s.buddyKinds = {"coffee", "walk"};
-    s.buddyTimes = {"mornings", "lunchtimes"};
-    return s;
-}
-const Flow::Clock::time_point t0{};
-
-// The check-in a Flow asks to save, if that is the effect.
-const SaveCheckIn* checkInToSave(const Effect& effect) {
-    return std::get_if<SaveCheckIn>(&effect);
-}
-
-bool noEffect(const Effect& effect) {
-    return std::holds_alternative<NoEffect>(effect);
-}
-
-// Welcome -> pulse -> score -> reasons.
-void toReasons(Flow& flow, int score, Flow::Clock::time_point now) {
-    flow.apply(StartCheckIn{}, now);
-    REQUIRE(flow.screen() == Screen::Pulse);
-    REQUIRE(noEffect(flow.apply(ChooseScore{score}, now)));
-    REQUIRE(flow.screen() == Screen::Reasons);
-}
-
-}  // namespace
-
-TEST_CASE("the check-in path: welcome, pulse, reasons, saved, thank you, welcome") {
-    Flow flow(settings());
-    CHECK(flow.screen() == Screen::Welcome);
-    CHECK_FALSE(flow.nextDeadline());  // welcome waits forever: nothing is timed
-    toReasons(flow, 4, t0);
-    flow.apply(ToggleReason{"workload"}, t0);
-    flow.apply(ToggleReason{"team"}, t0);
-    flow.apply(ToggleReason{"workload"}, t0);  // a second tap takes it back
-    flow.apply(ToggleReason{"parking"}, t0);   // not in this question set: ignored
-    const Effect effect = flow.apply(SubmitCheckIn{}, t0 + seconds(2));
-    const auto* save = checkInToSave(effect);
-    REQUIRE(save);
-    CHECK(save->score == 4);
-    CHECK(save->reasons == std::vector<std::string>{"team"});
-    CHECK(flow.screen() == Screen::Reasons);  // not thanked until saved
-    flow.saved(t0 + seconds(2));
-    CHECK(flow.screen() == Screen::ThankYou);
-    CHECK(flow.draft().score == 0);  // saved: nothing of it stays in memory
-    flow.apply(Dismiss{}, t0 + seconds(3));
-    CHECK(flow.screen() == Screen::Welcome);
-}
-
-TEST_CASE("skip submits the score without the reasons picked") {
-    Flow flow(settings());
-    toReasons(flow, 2, t0);
-    flow.apply(ToggleReason{"health"}, t0);
-    const Effect effect = flow.apply(SubmitCheckIn{true}, t0);
-    REQUIRE(checkInToSave(effect));
-    CHECK(checkInToSave(effect)->score == 2);
-    CHECK(checkInToSave(effect)->reasons.empty());
-}
-
-TEST_CASE("a question set without reasons saves straight from the faces") {
-    auto s = settings();
-    s.reasons.clear();
-    Flow flow(s);
-    flow.apply(StartCheckIn{}, t0);
-    REQUIRE(checkInToSave(flow.apply(ChooseScore{5}, t0)));
-    flow.saved(t0);
-    CHECK(flow.screen() == Screen::ThankYou);
-}
-
-TEST_CASE("back is possible at every step before submit, and nothing is saved") {
-    Flow flow(settings());
-    toReasons(flow, 3, t0);
-    CHECK(noEffect(flow.apply(GoBack{}, t0)));
-    CHECK(flow.screen() == Screen::Pulse);
-    CHECK(noEffect(flow.apply(GoBack{}, t0)));
-    CHECK(flow.screen() == Screen::Welcome);
-    flow.apply(StartBuddy{}, t0);
-    flow.apply(ChooseBuddyKind{"walk"}, t0);
-    flow.apply(Next{}, t0);
-    CHECK(flow.screen() == Screen::BuddyContact);
-    for (Screen expected : {Screen::BuddyWhen, Screen::BuddyKind, Screen::Welcome}) {
-        CHECK(noEffect(flow.apply(GoBack{}, t0)));
-        CHECK(flow.screen() == expected);
-    }
-    flow.apply(ShowAbout{}, t0);
-    CHECK(flow.screen() == Screen::About);
-    flow.apply(GoBack{}, t0);
-    CHECK(flow.screen() == Screen::Welcome);
-}
-
-TEST_CASE("a failed save shows the failure, never a thank-you") {
-    Flow flow(settings());
-    toReasons(flow, 2, t0);
-    REQUIRE(checkInToSave(flow.apply(SubmitCheckIn{}, t0)));
-    flow.saveFailed(t0);
-    CHECK(flow.screen() == Screen::SaveFailed);
-    CHECK(flow.tick(t0 + seconds(6)));
-    CHECK(flow.screen() == Screen::Welcome);
-}
-
-TEST_CASE("the thank-you screen returns to welcome by itself") {
-    Flow flow(settings());
-    toReasons(flow, 5, t0);
-    flow.apply(SubmitCheckIn{}, t0);
-    flow.saved(t0);
-    REQUIRE(flow.nextDeadline());
-    CHECK(*flow.nextDeadline() == t0 + seconds(6));
-    CHECK_FALSE(flow.tick(t0 + seconds(5)));
-    CHECK(flow.tick(t0 + seconds(6)));
-    CHECK(flow.screen() == Screen::Welcome);
-}
-
-TEST_CASE("after every check-in alike, the support resources stay up long enough to read") {
-    auto s = settings();
-    s.hasSupportResources = true;
-    for (int score = 1; score <= 5; ++score) {
-        Flow flow(s);
-        toReasons(flow, score, t0);
-        flow.apply(SubmitCheckIn{}, t0);
-        flow.saved(t0);
-        INFO("score " << score);
-        CHECK(*flow.nextDeadline() == t0 + seconds(45));
-        CHECK_FALSE(flow.tick(t0 + seconds(10)));
-    }
-}
-
-TEST_CASE("an abandoned screen resets to welcome after the idle time, and touches extend it") {
-    Flow flow(settings());
-    toReasons(flow, 2, t0);
-    flow.apply(ToggleReason{"team"}, t0);
-    flow.touched(t0 + seconds(30));
-    CHECK_FALSE(flow.tick(t0 + seconds(60)));
-    CHECK(flow.screen() == Screen::Reasons);
-    CHECK(flow.tick(t0 + seconds(75)));
-    CHECK(flow.screen() == Screen::Welcome);
-    // The next person starts from nothing.
-    CHECK(flow.draft().score == 0);
-    CHECK(flow.draft().reasons.empty());
-}
-
-TEST_CASE("the language resets to the site default when the flow returns to welcome") {
-    Flow flow(settings());
-    flow.apply(ChooseLanguage{"cy"}, t0);
-    CHECK(flow.language() == "cy");
-    flow.apply(ChooseLanguage{"de"}, t0);  // not offered here
-    CHECK(flow.language() == "cy");
-    flow.apply(ShowAbout{}, t0);
-    flow.apply(GoBack{}, t0);
-    CHECK(flow.language() == "cy");  // going back by choice keeps it
-    flow.apply(StartCheckIn{}, t0);
-    CHECK(flow.language() == "cy");  // kept through the flow
-    CHECK(flow.tick(t0 + seconds(45)));
-    CHECK(flow.screen() == Screen::Welcome);
-    CHECK(flow.language() == "en");
-    flow.apply(ChooseLanguage{"pl"}, t0 + seconds(50));
-    toReasons(flow, 4, t0 + seconds(50));
-    flow.apply(SubmitCheckIn{}, t0 + seconds(50));
-    flow.saved(t0 + seconds(50));
-    flow.apply(Dismiss{}, t0 + seconds(51));
-    CHECK(flow.language() == "en");
-}
-
-TEST_CASE("a check-in right after another meets a kind cooldown, then works") {
-    Flow flow(settings());
-    toReasons(flow, 4, t0);
-    flow.apply(SubmitCheckIn{}, t0);
-    flow.saved(t0);
-    flow.apply(Dismiss{}, t0 + seconds(1));
-    flow.apply(StartCheckIn{}, t0 + seconds(2));
-    CHECK(flow.screen() == Screen::Cooldown);  // no pulse, so nothing to stuff
-    flow.apply(Dismiss{}, t0 + seconds(3));
-    flow.apply(StartCheckIn{}, t0 + seconds(8));
-    CHECK(flow.screen() == Screen::Pulse);
-}
-
-TEST_CASE("stale taps are ignored, and only one save runs at a time") {
-    Flow flow(settings());
-    CHECK(noEffect(flow.apply(ChooseScore{3}, t0)));  // a face tap that arrives on welcome
-    CHECK(noEffect(flow.apply(SubmitCheckIn{}, t0)));
-    CHECK(flow.screen() == Screen::Welcome);
-    toReasons(flow, 3, t0);
-    REQUIRE(checkInToSave(flow.apply(SubmitCheckIn{}, t0)));
-    CHECK(noEffect(flow.apply(SubmitCheckIn{}, t0)));  // double tap while saving
-    CHECK(noEffect(flow.apply(GoBack{}, t0)));
-    CHECK_FALSE(flow.tick(t0 + hours(1)));  // no reset in the middle of a save
-    flow.saved(t0);
-    CHECK(flow.screen() == Screen::ThankYou);
-}
-
-TEST_CASE("a buddy request: kind, times, typed contact, send, and nothing kept") {
-    Flow flow(settings());
-    flow.apply(StartBuddy{}, t0);
-    CHECK(flow.screen() == Screen::BuddyKind);
-    flow.apply(ChooseBuddyKind{"tea"}, t0);  // not offered: ignored
-    CHECK(flow.screen() == Screen::BuddyKind);
-    flow.apply(ChooseBuddyKind{"walk"}, t0);
-    CHECK(flow.screen() == Screen::BuddyWhen);
-    flow.apply(ToggleBuddyTime{"lunchtimes"}, t0);
-    flow.apply(ToggleBuddyTime{"mornings"}, t0);
-    flow.apply(Next{}, t0);
-    CHECK(flow.screen() == Screen::BuddyContact);
-    CHECK(flow.draft().field == Field::FirstName);
-    CHECK(flow.draft().shift);                     // a name starts with a capital
-    CHECK(noEffect(flow.apply(SendBuddy{}, t0)));  // nothing typed yet
-    for (const char* key : {"S", "a", "m", "x"}) {
-        flow.apply(TypeText{key}, t0);
-    }
-    flow.apply(Backspace{}, t0);
-    CHECK(flow.draft().firstName == "Sam");
-    CHECK_FALSE(flow.draft().shift);               // shift was for one letter
-    CHECK(noEffect(flow.apply(SendBuddy{}, t0)));  // no contact yet
-    flow.apply(FocusField{Field::Contact}, t0);
-    for (const char* key : {"d", "e", "s", "k", " ", "4", "ł"}) {
-        flow.apply(TypeText{key}, t0);
-    }
-    flow.apply(Backspace{}, t0);  // removes the whole two-byte ł
-    CHECK(flow.draft().contact == "desk 4");
-    const Effect effect = flow.apply(SendBuddy{}, t0);
-    const auto* save = std::get_if<SaveBuddy>(&effect);
-    REQUIRE(save);
-    CHECK(save->kind == "walk");
-    CHECK(save->times == std::vector<std::string>{"lunchtimes", "mornings"});
-    CHECK(save->firstName == "Sam");
-    CHECK(save->contact == "desk 4");
-    flow.saved(t0);
-    CHECK(flow.screen() == Screen::BuddySent);
-    CHECK(flow.draft().firstName.empty());  // not kept once stored
-    CHECK(flow.draft().contact.empty());
-}
-
-TEST_CASE("typed text is capped, and a half-typed request is dropped by the idle reset") {
-    Flow flow(settings());
-    flow.apply(StartBuddy{}, t0);
-    flow.apply(ChooseBuddyKind{"coffee"}, t0);
-    flow.apply(Next{}, t0);
-    for (int i = 0; i < 100; ++i) {
-        flow.apply(TypeText{"a"}, t0);
-    }
-    CHECK(flow.draft().firstName.size() == kMaxFirstNameBytes);
-    CHECK(flow.tick(t0 + seconds(45)));
-    CHECK(flow.screen() == Screen::Welcome);
-    CHECK(flow.draft().firstName.empty());
-}
-
-TEST_CASE("a buddy request can follow a check-in, and shares nothing with it") {
-    Flow flow(settings());
-    toReasons(flow, 2, t0);
-    flow.apply(ToggleReason{"team"}, t0);
-    flow.apply(SubmitCheckIn{}, t0);
-    flow.saved(t0);
-    flow.apply(StartBuddy{}, t0);
-    CHECK(flow.screen() == Screen::BuddyKind);
-    CHECK(flow.draft().score == 0);
-    CHECK(flow.draft().reasons.empty());
-}
-
-TEST_CASE("the breathing exercise runs a minute, then waits, then resets") {
-    Flow flow(settings());
-    flow.apply(StartBreathing{}, t0);
-    CHECK(flow.screen() == Screen::Breathing);
-    CHECK(flow.breathingSeconds(t0 + seconds(30)) == Approx(30.0f));
-    CHECK_FALSE(flow.tick(t0 + seconds(59)));  // never cut short by the idle reset
-    CHECK_FALSE(flow.tick(t0 + seconds(100)));
-    CHECK(flow.tick(t0 + seconds(105)));
-    CHECK(flow.screen() == Screen::Welcome);
-    CHECK(flow.breathingSeconds(t0 + seconds(106)) == 0.0f);
-}
-
-TEST_CASE("the admin PIN pad: digits, delete, submit, and nothing kept after leaving") {
-    Flow flow(settings());
-    flow.apply(StartCheckIn{}, t0);
-    flow.apply(OpenAdmin{}, t0);
-    CHECK(flow.screen() == Screen::AdminPin);
-    CHECK(noEffect(flow.apply(SubmitPin{}, t0)));  // nothing typed: nothing to check
-    for (char key : {'1', '2', '9', '<', '3', 'x'}) {
-        flow.apply(PinKey{key}, t0);
-    }
-    CHECK(flow.pinLength() == 3);
-    const Effect submitted = flow.apply(SubmitPin{}, t0);
-    REQUIRE(std::holds_alternative<VerifyPin>(submitted));
-    CHECK(std::get<VerifyPin>(submitted).pin == "123");
-    flow.pinRejected(t0);
-    CHECK(flow.screen() == Screen::AdminPin);
-    CHECK(flow.pinLength() == 0);
-    flow.apply(PinKey{'7'}, t0);
-    flow.pinAccepted(t0);
-    CHECK(flow.screen() == Screen::Admin);
-    CHECK(flow.pinLength() == 0);
-    CHECK(std::holds_alternative<UploadNow>(flow.apply(RequestUpload{}, t0)));
-    CHECK(std::holds_alternative<ReloadConfig>(flow.apply(RequestReload{}, t0)));
-    CHECK(std::holds_alternative<Quit>(flow.apply(ExitApp{}, t0)));
-    flow.apply(Dismiss{}, t0);
-    CHECK(flow.screen() == Screen::Welcome);
-}
-
-TEST_CASE("an unattended admin panel returns to welcome after the idle time") {
-    Flow flow(settings());
-    flow.apply(OpenAdmin{}, t0);
-    flow.apply(PinKey{'1'}, t0);
-    flow.pinAccepted(t0);
-    CHECK_FALSE(flow.tick(t0 + seconds(44)));
-    CHECK(flow.tick(t0 + seconds(45)));
-    CHECK(flow.screen() == Screen::Welcome);
-    CHECK(noEffect(flow.apply(RequestUpload{}, t0 + seconds(46))));  // only from the panel
-}
-
 TEST_CASE("every shipped language has every English text") {
     auto translations = Translations::load(defaultTranslationsDir());
     REQUIRE(translations);
@@ -473,32 +159,78 @@ TEST_CASE("a press and release that arrive together become a tap over two frames
     ImGui::DestroyContext();
 }
 
-TEST_CASE("in quiet hours an idle welcome dims to the clock, a touch wakes it, and it returns") {
-    Flow flow(settings());
-    flow.setQuietHours(true, t0 + seconds(44));
-    CHECK(flow.screen() == Screen::Welcome);  // touched (started) less than 45 s ago
-    flow.setQuietHours(true, t0 + seconds(45));
-    CHECK(flow.screen() == Screen::Quiet);  // nobody has touched it for the idle time
-    flow.apply(Wake{}, t0 + seconds(1));
-    CHECK(flow.screen() == Screen::Welcome);
-    // Awake for the idle time after the last touch, then back to the clock.
-    flow.setQuietHours(true, t0 + seconds(30));
-    CHECK(flow.screen() == Screen::Welcome);
-    CHECK(flow.nextDeadline() == t0 + seconds(46));
-    CHECK(flow.tick(t0 + seconds(46)));
-    CHECK(flow.screen() == Screen::Quiet);
-    // A check-in during quiet hours works, and its end goes straight back to the clock.
-    flow.apply(Wake{}, t0 + seconds(60));
-    toReasons(flow, 4, t0 + seconds(61));
-    flow.apply(SubmitCheckIn{}, t0 + seconds(62));
-    flow.saved(t0 + seconds(62));
-    CHECK(flow.screen() == Screen::ThankYou);
-    CHECK(flow.tick(t0 + seconds(68)));
-    CHECK(flow.screen() == Screen::Quiet);
-    // Opening hours: the clock gives way to welcome at once.
-    flow.setQuietHours(false, t0 + seconds(100));
-    CHECK(flow.screen() == Screen::Welcome);
-    CHECK_FALSE(flow.nextDeadline());
+TEST_CASE("a touch reported twice, as a finger and as a mouse, is one tap") {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    PointerInput input;
+    using K = PointerEvent::Kind;
+    using S = PointerEvent::Source;
+    const PointerEvent::Time t{};
+    // The panel's two drivers report the same touch a few milliseconds apart.
+    input.push({K::Press, 100, 200, S::Finger, t});
+    input.push({K::Release, 100, 200, S::Finger, t + milliseconds(60)});
+    input.push({K::Press, 101, 199, S::Mouse, t + milliseconds(65)});
+    input.push({K::Release, 101, 199, S::Mouse, t + milliseconds(70)});
+    int presses = 0;
+    for (int frame = 0; frame < 6; ++frame) {
+        const bool wasDown = io.MouseDown[0];
+        input.applyToFrame(io);
+        presses += !wasDown && io.MouseDown[0] ? 1 : 0;
+    }
+    CHECK(presses == 1);
+    CHECK_FALSE(io.MouseDown[0]);
+    // A second tap a second later, by either, is a tap of its own.
+    input.push({K::Press, 100, 200, S::Mouse, t + seconds(1)});
+    input.push({K::Release, 100, 200, S::Mouse, t + seconds(1) + milliseconds(50)});
+    input.push({K::Press, 300, 200, S::Finger, t + seconds(1) + milliseconds(80)});  // elsewhere
+    input.push({K::Release, 300, 200, S::Finger, t + seconds(1) + milliseconds(90)});
+    for (int frame = 0; frame < 6; ++frame) {
+        const bool wasDown = io.MouseDown[0];
+        input.applyToFrame(io);
+        presses += !wasDown && io.MouseDown[0] ? 1 : 0;
+    }
+    CHECK(presses == 3);
+    ImGui::DestroyContext();
+}
+
+TEST_CASE("a press aimed at the last screen never lands on the next one") {
+    ImGui::CreateContext();
+    ImGuiIO& io = ImGui::GetIO();
+    PointerInput input;
+    using K = PointerEvent::Kind;
+    using S = PointerEvent::Source;
+    const PointerEvent::Time t = PointerEvent::Time{} + seconds(10);
+    input.push({K::Press, 50, 50, S::Finger, t});
+    input.push({K::Release, 50, 50, S::Finger, t + milliseconds(40)});
+    input.applyToFrame(io);
+    input.applyToFrame(io);
+    CHECK_FALSE(io.MouseDown[0]);
+    // That tap changed the screen; a second one was already queued behind it,
+    // and a third came straight after.
+    input.push({K::Press, 50, 50, S::Finger, t + milliseconds(60)});
+    input.push({K::Release, 50, 50, S::Finger, t + milliseconds(90)});
+    input.screenChanged(t + milliseconds(100));
+    input.push({K::Press, 50, 50, S::Finger, t + milliseconds(150)});
+    input.push({K::Release, 50, 50, S::Finger, t + milliseconds(180)});
+    CHECK(input.wouldDrop(52, 48, t + milliseconds(250)));
+    for (int frame = 0; frame < 6; ++frame) {
+        input.applyToFrame(io);
+        CHECK_FALSE(io.MouseDown[0]);
+    }
+    // A tap elsewhere on the new screen is a new one, taken at once.
+    CHECK_FALSE(input.wouldDrop(400, 300, t + milliseconds(250)));
+    input.push({K::Press, 400, 300, S::Finger, t + milliseconds(250)});
+    input.push({K::Release, 400, 300, S::Finger, t + milliseconds(260)});
+    input.applyToFrame(io);
+    CHECK(io.MouseDown[0]);
+    input.applyToFrame(io);
+    CHECK_FALSE(io.MouseDown[0]);
+    // Once the new screen has been up a moment, the same spot works again.
+    CHECK_FALSE(input.wouldDrop(50, 50, t + milliseconds(300)));
+    input.push({K::Press, 50, 50, S::Finger, t + milliseconds(400)});
+    input.applyToFrame(io);
+    CHECK(io.MouseDown[0]);
+    ImGui::DestroyContext();
 }
 
 namespace {

@@ -92,7 +92,7 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
     c.thankYouSeconds =
         static_cast<int>(reader.optionalInteger("thank_you_seconds", 2, 60).value_or(6));
     c.idleResetSeconds =
-        static_cast<int>(reader.optionalInteger("idle_reset_seconds", 10, 600).value_or(45));
+        static_cast<int>(reader.optionalInteger("idle_reset_seconds", 10, 600).value_or(30));
     c.storageCapMegabytes =
         static_cast<int>(reader.optionalInteger("storage_cap_mb", 1, 100000).value_or(200));
     c.fullscreen = reader.optionalBoolean("fullscreen").value_or(true);
@@ -119,6 +119,7 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
         }
     }
     c.youSaidWeDid = reader.optionalString("you_said_we_did", kMaxMessageLength).value_or("");
+    c.buddyReplyNote = reader.optionalString("buddy_reply_note", kMaxMessageLength).value_or("");
     if (const auto* messages = reader.optionalArray("messages", kMaxMessages)) {
         for (std::size_t i = 0; i < messages->size(); ++i) {
             const std::string path = "messages[" + std::to_string(i) + "]";
@@ -280,6 +281,7 @@ std::string serializeKioskConfig(const KioskConfig& c) {
                 {"buddy_times", c.buddyTimes},
                 {"support_resources", resources},
                 {"you_said_we_did", c.youSaidWeDid},
+                {"buddy_reply_note", c.buddyReplyNote},
                 {"messages", messagesJson(c.messages)},
                 {"cooldown_seconds", c.cooldownSeconds},
                 {"display_dpi", static_cast<int>(c.displayDpi)},

@@ -16,7 +16,12 @@ AppController::AppController(const core::KioskConfig& config, const ui::Translat
       outbox_(outbox),
       clock_(clock),
       flow_(flowSettingsFor(config, translations)),
-      gate_(config.adminPinHash) {}
+      gate_(config.adminPinHash) {
+    // A check-in this outbox still holds open (a controller before this one
+    // ended mid check-in) is complete as it was saved: its face. After a
+    // crash or a power cut there is none: holds live in memory only.
+    outbox_.closeAllOpen();
+}
 
 int localMinuteOfDay(std::chrono::system_clock::time_point t) {
     const std::time_t seconds = std::chrono::system_clock::to_time_t(t);
@@ -42,7 +47,10 @@ bool AppController::tick(ui::Flow::Clock::time_point now) {
         flow_.setQuietHours(config_.quietHours->contains(minute), now);
         const bool clockTurned = minute != clockMinute_;
         clockMinute_ = minute;
-        if (flow_.tick(now) || flow_.screen() != before) {
+        ui::Effect effect = ui::NoEffect{};
+        const bool changed = flow_.tick(now, &effect);
+        perform(effect, now);
+        if (changed || flow_.screen() != before) {
             return true;
         }
         return clockTurned && flow_.screen() == ui::Screen::Quiet;
@@ -50,7 +58,10 @@ bool AppController::tick(ui::Flow::Clock::time_point now) {
     if (flow_.quietHours()) {
         flow_.setQuietHours(false, now);  // quiet hours were removed from the config
     }
-    return flow_.tick(now) || flow_.screen() != before;
+    ui::Effect effect = ui::NoEffect{};
+    const bool changed = flow_.tick(now, &effect);
+    perform(effect, now);
+    return changed || flow_.screen() != before;
 }
 
 std::optional<ui::Flow::Clock::time_point> AppController::nextDeadline() const {
@@ -79,9 +90,38 @@ void AppController::save(const ui::Effect& effect, ui::Flow::Clock::time_point n
     core::Status saved;
     const char* what = "check-in";
     if (const auto* checkIn = std::get_if<ui::SaveCheckIn>(&effect)) {
-        saved = outbox_.add(
-            core::CheckIn{checkIn->score, config_.siteId, config_.questionSetVersion,
-                          core::hourBucketOf(clock_.now()), checkIn->reasons, config_.team});
+        const core::CheckIn row{checkIn->score,
+                                config_.siteId,
+                                config_.questionSetVersion,
+                                core::hourBucketOf(clock_.now()),
+                                checkIn->reasons,
+                                config_.team};
+        if (checkIn->open) {
+            auto id = outbox_.addOpen(row);
+            if (id) {
+                openCheckIn_ = id.value();
+            } else {
+                saved = id.error();
+            }
+        } else {
+            saved = outbox_.add(row);
+        }
+    } else if (const auto* revise = std::get_if<ui::ReviseCheckIn>(&effect)) {
+        saved = outbox_.reviseOpen(openCheckIn_, revise->score);
+    } else if (const auto* close = std::get_if<ui::CloseCheckIn>(&effect)) {
+        // The face was stored when tapped and stands whatever happens here:
+        // if the reasons cannot be added (a disk that filled since), the
+        // answer is still saved, so the person is thanked; the panel shows
+        // the error.
+        if (auto added = outbox_.closeOpen(openCheckIn_, close->reasons); !added) {
+            std::fprintf(stderr, "carekiosk: the reasons of a check-in could not be saved: %s\n",
+                         added.error().message.c_str());
+            openCheckIn_.clear();
+            flow_.saved(now);
+            lastSaveError_ = added.error();
+            return;
+        }
+        openCheckIn_.clear();
     } else if (const auto* buddy = std::get_if<ui::SaveBuddy>(&effect)) {
         what = "buddy request";
         // Sealed for the coordinator before it reaches the outbox: the kiosk
@@ -116,10 +156,7 @@ bool AppController::apply(const ui::Action& action, ui::Flow::Clock::time_point 
         pinMessage_.clear();
     }
     const ui::Effect effect = flow_.apply(action, now);
-    if (std::holds_alternative<ui::SaveCheckIn>(effect) ||
-        std::holds_alternative<ui::SaveBuddy>(effect)) {
-        save(effect, now);
-    } else if (const auto* verify = std::get_if<ui::VerifyPin>(&effect)) {
+    if (const auto* verify = std::get_if<ui::VerifyPin>(&effect)) {
         const auto verdict = gate_.check(verify->pin, now);
         pinMessage_ = gate_.describe(verdict, now);
         if (verdict == AdminGate::Verdict::Accepted) {
@@ -134,9 +171,30 @@ bool AppController::apply(const ui::Action& action, ui::Flow::Clock::time_point 
         reloadRequested_ = true;
     } else if (std::holds_alternative<ui::Quit>(effect)) {
         quitRequested_ = config_.allowExit;
+    } else {
+        perform(effect, now);
     }
     return flow_.screen() != before || flow_.pinLength() != digitsBefore ||
            flow_.language() != languageBefore || flow_.draft() != draftBefore;
+}
+
+void AppController::perform(const ui::Effect& effect, ui::Flow::Clock::time_point now) {
+    if (const auto* close = std::get_if<ui::CloseCheckIn>(&effect); close && !close->confirm) {
+        // Leaving or a timeout: the flow has moved on; the check-in is
+        // complete with its face (no reasons: none were submitted).
+        if (auto s = outbox_.closeOpen(openCheckIn_, close->reasons); !s) {
+            std::fprintf(stderr, "carekiosk: a check-in could not be closed: %s\n",
+                         s.error().message.c_str());
+        }
+        openCheckIn_.clear();
+        return;
+    }
+    if (std::holds_alternative<ui::SaveCheckIn>(effect) ||
+        std::holds_alternative<ui::ReviseCheckIn>(effect) ||
+        std::holds_alternative<ui::CloseCheckIn>(effect) ||
+        std::holds_alternative<ui::SaveBuddy>(effect)) {
+        save(effect, now);
+    }
 }
 
 void AppController::warnNearStorageCap() {
@@ -178,6 +236,9 @@ ui::ViewModel AppController::viewModel(ui::Flow::Clock::time_point now) const {
     model.buddyTimes = flow_.settings().buddyTimes;
     model.support = config_.supportResources;
     model.draft = flow_.draft();
+    model.stillThere = flow_.stillThere();
+    model.secondsLeft = flow_.secondsLeft(now);
+    model.buddyReplyNote = config_.buddyReplyNote;
     model.breathingSeconds = flow_.breathingSeconds(now);
     if (model.screen == ui::Screen::AdminPin) {
         model.pinDigits = flow_.pinLength();

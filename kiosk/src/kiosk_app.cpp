@@ -311,6 +311,25 @@ std::uint64_t KioskApp::uploadNow() {
     return parts_->worker ? parts_->worker->uploadNow() : 0;
 }
 
+bool KioskApp::tapWouldBeDropped(float x, float y) const {
+    return parts_->pointer.wouldDrop(x, y, std::chrono::steady_clock::now());
+}
+
+bool KioskApp::askStillThere() {
+    const bool shown = parts_->controller.askStillThere(std::chrono::steady_clock::now());
+    requestFrames();
+    return shown;
+}
+
+void KioskApp::noteScreenChange(std::chrono::steady_clock::time_point now) {
+    const auto& flow = parts_->controller.flow();
+    const std::pair<ui::Screen, bool> shown{flow.screen(), flow.stillThere()};
+    if (shown != shownScreen_) {
+        shownScreen_ = shown;
+        parts_->pointer.screenChanged(now);
+    }
+}
+
 void KioskApp::requestFrames() {
     framesDue_ = std::max(framesDue_, kFramesAfterEvent);
 }
@@ -343,9 +362,10 @@ void KioskApp::handleEvent(const SDL_Event& event) {
             const Kind kind = event.type == SDL_FINGERDOWN ? Kind::Press
                               : event.type == SDL_FINGERUP ? Kind::Release
                                                            : Kind::Move;
-            parts_->pointer.push({kind, x, y});
+            using Source = ui::PointerEvent::Source;
+            parts_->pointer.push({kind, x, y, Source::Finger, now});
             if (kind == Kind::Release) {
-                parts_->pointer.push({Kind::Leave, 0, 0});
+                parts_->pointer.push({Kind::Leave, 0, 0, Source::Finger, now});
             }
             parts_->controller.touched(now);
             requestFrames();
@@ -374,7 +394,7 @@ void KioskApp::handleEvent(const SDL_Event& event) {
             const Kind kind = event.type == SDL_MOUSEBUTTONDOWN ? Kind::Press
                               : event.type == SDL_MOUSEBUTTONUP ? Kind::Release
                                                                 : Kind::Move;
-            parts_->pointer.push({kind, x, y});
+            parts_->pointer.push({kind, x, y, ui::PointerEvent::Source::Mouse, now});
             parts_->controller.touched(now);
             requestFrames();
             break;
@@ -428,6 +448,7 @@ bool KioskApp::pump(std::chrono::milliseconds maxWait) {
     if (parts_->controller.tick(steady_clock::now())) {
         requestFrames();
     }
+    noteScreenChange(steady_clock::now());
     // A fetched site config is applied between people, never mid check-in.
     const auto screenNow = parts_->controller.screen();
     if (parts_->siteConfigWaiting &&
@@ -470,6 +491,7 @@ void KioskApp::drawFrame(const std::string& screenshotPath, core::Status* status
             requestFrames();
         }
     }
+    noteScreenChange(now);
     if (parts_->controller.takeUploadRequest()) {
         uploadNow();
     }

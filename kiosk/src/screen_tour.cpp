@@ -95,6 +95,8 @@ core::Status tourStaffScreens(KioskApp& app, const std::string& language, Pointe
         {Screen::BuddyKind, "buddy.kind.walk", Screen::BuddyWhen, nullptr},
         {Screen::BuddyWhen, "buddy.time.lunchtimes", Screen::BuddyWhen, "buddy-when"},
         {Screen::BuddyWhen, "buddy.next", Screen::BuddyContact, nullptr},
+        // Send with nothing typed: the labels say what is missing.
+        {Screen::BuddyContact, "buddy.send", Screen::BuddyContact, "buddy-contact-hint"},
         {Screen::BuddyContact, "key.s", Screen::BuddyContact, nullptr},
         {Screen::BuddyContact, "key.a", Screen::BuddyContact, nullptr},
         {Screen::BuddyContact, "key.m", Screen::BuddyContact, nullptr},
@@ -106,10 +108,30 @@ core::Status tourStaffScreens(KioskApp& app, const std::string& language, Pointe
         {Screen::BuddyContact, "key.space", Screen::BuddyContact, nullptr},
         {Screen::BuddyContact, "key.layer", Screen::BuddyContact, nullptr},
         {Screen::BuddyContact, "key.4", Screen::BuddyContact, "buddy-contact"},
+    };
+    if (auto s = run(app, steps, kind, stop); !s) {
+        return s;
+    }
+    // The prompt that idling brings, over the half-filled form; "I need more
+    // time" gives the form back as it was.
+    if (!app.askStillThere()) {
+        return makeError(ErrorCode::Internal, "the buddy form did not ask Still there?");
+    }
+    const auto promptDeadline = std::chrono::steady_clock::now() + kStepTimeout;
+    if (!pumpUntil(
+            app, [&] { return app.settled() && app.layout().find("stillthere.more"); },
+            promptDeadline)) {
+        return makeError(ErrorCode::Internal, "the Still there? prompt did not show");
+    }
+    if (auto s = stop("still-there"); !s) {
+        return s;
+    }
+    const std::vector<Step> finish = {
+        {Screen::BuddyContact, "stillthere.more", Screen::BuddyContact, nullptr},
         {Screen::BuddyContact, "buddy.send", Screen::BuddySent, "buddy-sent"},
         {Screen::BuddySent, "buddysent.ok", Screen::Welcome, nullptr},
     };
-    if (auto s = run(app, steps, kind, stop); !s) {
+    if (auto s = run(app, finish, kind, stop); !s) {
         return s;
     }
     // The session ended, so the language went back to the site's: choose again.
@@ -121,7 +143,7 @@ core::Status tourStaffScreens(KioskApp& app, const std::string& language, Pointe
     cooldown.insert(cooldown.end(),
                     {
                         {Screen::Welcome, "welcome.start", Screen::Cooldown, "cooldown"},
-                        {Screen::Cooldown, "cooldown.ok", Screen::Welcome, nullptr},
+                        {Screen::Cooldown, "cooldown.back", Screen::Welcome, nullptr},
                     });
     return run(app, cooldown, kind, stop);
 }

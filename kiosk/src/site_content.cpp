@@ -64,7 +64,6 @@ core::Result<ui::Translations> loadTranslationsFor(const core::KioskConfig& conf
 ui::FlowSettings flowSettingsFor(const core::KioskConfig& config,
                                  const ui::Translations& translations) {
     ui::FlowSettings s;
-    s.thankYou = std::chrono::seconds(config.thankYouSeconds);
     s.idleReset = std::chrono::seconds(config.idleResetSeconds);
     s.cooldown = std::chrono::seconds(config.cooldownSeconds);
     s.defaultLanguage = config.defaultLanguage;

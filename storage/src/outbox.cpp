@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <array>
 #include <ctime>
+#include <map>
+#include <mutex>
+#include <set>
 
 namespace carekiosk::storage {
 
@@ -91,6 +94,31 @@ constexpr Migration kMigrations[] = {
         ALTER TABLE checkins_v6 RENAME TO checkins;
     )sql"},
 };
+
+// Check-ins held open in this process, by database file, so that the
+// uploader's own connection (another Outbox on the same file) leaves them out
+// of batches. In memory only, on purpose: nothing on disk marks the newest
+// row for whoever takes the disk, and a crash or restart closes them (the
+// face was the answer).
+std::mutex gHeldMutex;
+std::map<std::string, std::set<std::string>> gHeld;  // file -> row keys (hex)
+
+// The held keys of `file` as an SQL condition on checkins.id ("" for none).
+// The keys are our own hex, so they can be written as blob literals.
+std::string notHeldCondition(const std::string& file) {
+    std::lock_guard lock(gHeldMutex);
+    auto it = gHeld.find(file);
+    if (it == gHeld.end() || it->second.empty()) {
+        return "";
+    }
+    std::string condition = " AND id NOT IN (";
+    bool first = true;
+    for (const auto& key : it->second) {
+        condition += (first ? "X'" : ", X'") + key + "'";
+        first = false;
+    }
+    return condition + ")";
+}
 
 std::string joinIds(const std::vector<std::string>& ids) {
     std::string joined;
@@ -211,11 +239,25 @@ Result<StorageUsage> Outbox::usage() {
 }
 
 Status Outbox::add(const CheckIn& checkIn) {
+    auto added = insertCheckIn(checkIn, false);
+    if (!added) {
+        return added.error();
+    }
+    return {};
+}
+
+Result<std::string> Outbox::addOpen(const CheckIn& checkIn) {
+    return insertCheckIn(checkIn, true);
+}
+
+Result<std::string> Outbox::insertCheckIn(const CheckIn& checkIn, bool hold) {
     if (auto valid = core::validateCheckIn(checkIn); !valid) {
-        return valid;
+        return valid.error();
     }
     std::array<std::uint8_t, kRowKeyBytes> key{};
     random_->fill(key);
+    const std::string hex =
+        core::toHex(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
     auto stmt = db_.prepare(
         "INSERT INTO checkins (id, score, site_id, question_set_version, hour_bucket, reasons, "
         "team) VALUES (?, ?, ?, ?, ?, ?, ?)");
@@ -229,7 +271,127 @@ Status Outbox::add(const CheckIn& checkIn) {
         .bind(5, checkIn.hourBucket)
         .bind(6, joinIds(checkIn.reasons))
         .bind(7, checkIn.team);
+    // Held before the commit, so the uploader can never see it unheld.
+    if (hold) {
+        holdOpen(hex);
+    }
+    if (auto s = explainFull(commitWritten(stmt.value())); !s) {
+        if (hold) {
+            releaseOpen(hex);
+        }
+        return s.error();
+    }
+    return hex;
+}
+
+Status Outbox::updateOpen(const std::string& openId, std::optional<int> score,
+                          const std::optional<std::vector<std::string>>& reasons) {
+    std::string key;
+    if (!core::fromHex(openId, key) || key.size() != kRowKeyBytes) {
+        return core::makeError(core::ErrorCode::InvalidInput, "not a check-in key: " + openId);
+    }
+    if (!holding_.count(openId)) {
+        return {};  // closed already (or held by another Outbox): nothing to add to
+    }
+    if (score && (*score < core::kMinScore || *score > core::kMaxScore)) {
+        return core::makeError(core::ErrorCode::InvalidInput, "score must be 1 to 5", "score");
+    }
+    if (reasons) {
+        for (const auto& reason : *reasons) {
+            if (auto valid = core::validateOptionId(reason, "reasons"); !valid) {
+                return valid;
+            }
+        }
+    }
+    // Never a row already in a batch (another process's uploader may have
+    // taken it): a batch's content is fixed once its id is assigned.
+    auto stmt = db_.prepare(
+        "UPDATE checkins SET score = coalesce(?, score), reasons = coalesce(?, reasons) "
+        "WHERE id = ? AND batch_id IS NULL");
+    if (!stmt) {
+        return stmt.error();
+    }
+    if (score) {
+        stmt->bind(1, *score);
+    }
+    if (reasons) {
+        std::vector<std::string> sorted = *reasons;
+        std::sort(sorted.begin(), sorted.end());
+        stmt->bind(2, joinIds(sorted));
+    }
+    stmt->bindBlob(3, std::span<const std::uint8_t>(
+                          reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
     return explainFull(commitWritten(stmt.value()));
+}
+
+Status Outbox::reviseOpen(const std::string& openId, int score) {
+    return updateOpen(openId, score, std::nullopt);
+}
+
+Status Outbox::closeOpen(const std::string& openId, const std::vector<std::string>& reasons) {
+    Status updated = reasons.empty() ? Status{} : updateOpen(openId, std::nullopt, reasons);
+    // Released even when the reasons could not be added: the face stands.
+    releaseOpen(openId);
+    return updated;
+}
+
+std::int64_t Outbox::closeAllOpen() {
+    const auto held = static_cast<std::int64_t>(holding_.size());
+    while (!holding_.empty()) {
+        const std::string key = *holding_.begin();  // a copy: releasing erases it
+        releaseOpen(key);
+    }
+    return held;
+}
+
+void Outbox::holdOpen(const std::string& key) {
+    std::lock_guard lock(gHeldMutex);
+    gHeld[fileKey_].insert(key);
+    holding_.insert(key);
+}
+
+void Outbox::releaseOpen(const std::string& key) {
+    std::lock_guard lock(gHeldMutex);
+    if (holding_.erase(key)) {
+        auto it = gHeld.find(fileKey_);
+        if (it != gHeld.end()) {
+            it->second.erase(key);
+            if (it->second.empty()) {
+                gHeld.erase(it);
+            }
+        }
+    }
+}
+
+Outbox::Outbox(Database db, core::RandomSource& random) : db_(std::move(db)), random_(&random) {
+    std::error_code ignored;
+    fileKey_ = std::filesystem::weakly_canonical(db_.path(), ignored).string();
+    if (fileKey_.empty()) {
+        fileKey_ = db_.path().string();
+    }
+}
+
+Outbox::Outbox(Outbox&& other) noexcept
+    : db_(std::move(other.db_)),
+      random_(other.random_),
+      capBytes_(other.capBytes_),
+      holding_(std::exchange(other.holding_, {})),
+      fileKey_(std::move(other.fileKey_)) {}
+
+Outbox& Outbox::operator=(Outbox&& other) noexcept {
+    if (this != &other) {
+        closeAllOpen();
+        db_ = std::move(other.db_);
+        random_ = other.random_;
+        capBytes_ = other.capBytes_;
+        holding_ = std::exchange(other.holding_, {});
+        fileKey_ = std::move(other.fileKey_);
+    }
+    return *this;
+}
+
+Outbox::~Outbox() {
+    closeAllOpen();  // the process (or this connection) that held them ends
 }
 
 Status Outbox::commitWritten(Statement& insert) {
@@ -311,7 +473,10 @@ Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
         }
     }
     if (batchId.empty()) {
-        auto pending = db_.queryInt("SELECT count(*) FROM checkins WHERE batch_id IS NULL");
+        // Check-ins held open (reasons may still follow) wait for closing.
+        const std::string notHeld = notHeldCondition(fileKey_);
+        auto pending = db_.queryInt(
+            ("SELECT count(*) FROM checkins WHERE batch_id IS NULL" + notHeld).c_str());
         if (!pending) {
             return pending.error();
         }
@@ -326,9 +491,10 @@ Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
         if (auto s = insert->bind(1, batchId).run(); !s) {
             return s.error();
         }
-        auto assign = db_.prepare(
-            "UPDATE checkins SET batch_id = ?1 WHERE id IN "
-            "(SELECT id FROM checkins WHERE batch_id IS NULL ORDER BY id LIMIT ?2)");
+        auto assign = db_.prepare(("UPDATE checkins SET batch_id = ?1 WHERE id IN "
+                                   "(SELECT id FROM checkins WHERE batch_id IS NULL" +
+                                   notHeld + " ORDER BY id LIMIT ?2)")
+                                      .c_str());
         if (!assign) {
             return assign.error();
         }

@@ -26,12 +26,23 @@ void AdminPinScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameO
                                ctx.width - 2 * m, ctx.palette.text);
     y += widgets::centeredText(model.pinMessage.empty() ? " " : model.pinMessage.c_str(),
                                ctx.fonts.small, m, y, ctx.width - 2 * m, ctx.palette.mutedText);
-    // A 3x4 keypad, as large as the space allows but never below the minimum target.
+    // A 3x4 keypad, as large as the space allows but never below the minimum
+    // target, within reach, and Cancel always: beside the keypad when there is
+    // room, else as a row of its own below it (a finger that rested on the
+    // corner by mistake must be able to leave at once).
     const float gap = std::max(8.0f, ctx.metrics.bodyPx * 0.3f);
     const float bottom = ctx.height - m;
-    const float keyH = std::max(ctx.metrics.minTarget, (bottom - y - 3 * gap) / 4);
-    const float keyW = std::max(ctx.metrics.minTarget, std::min(keyH * 1.6f, ctx.width / 5));
+    y = widgets::reachable(ctx, y);
+    const float minTarget = ctx.metrics.minTarget;
+    float keyH = std::max(minTarget, std::min(minTarget * 1.6f, (bottom - y - 3 * gap) / 4));
+    const float keyW = std::max(minTarget, std::min(keyH * 1.6f, ctx.width / 5));
     const float padX = (ctx.width - 3 * keyW - 2 * gap) / 2;
+    const bool cancelBeside = padX - m >= minTarget * 1.5f;
+    if (!cancelBeside) {
+        keyH = std::max(minTarget, std::min(keyH, (bottom - y - 4 * gap) / 5));
+    }
+    const float padH = 4 * keyH + 3 * gap + (cancelBeside ? 0 : keyH + gap);
+    y = std::max(y, bottom - padH);  // at the bottom, near the hands
     const char* keys = "123456789<0";
     for (int i = 0; i < 12; ++i) {
         const Rect r{padX + static_cast<float>(i % 3) * (keyW + gap),
@@ -49,12 +60,11 @@ void AdminPinScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameO
             out.actions.push_back(PinKey{key});
         }
     }
-    const float cancelW = std::max(ctx.metrics.minTarget * 1.5f, padX - 2 * m);
-    if (padX - m >= ctx.metrics.minTarget * 1.5f) {
-        if (widgets::touchButton("admin.cancel", "Cancel", Rect{m, bottom - keyH, cancelW, keyH},
-                                 ButtonKind::Secondary, ctx, out)) {
-            out.actions.push_back(Dismiss{});
-        }
+    const Rect cancel = cancelBeside ? Rect{m, y + 3 * (keyH + gap), padX - 2 * m, keyH}
+                                     : Rect{padX, y + 4 * (keyH + gap), 3 * keyW + 2 * gap, keyH};
+    widgets::checkFits("admin.cancel", cancel.y + cancel.h, bottom, out);
+    if (widgets::touchButton("admin.cancel", "Cancel", cancel, ButtonKind::Secondary, ctx, out)) {
+        out.actions.push_back(Dismiss{});
     }
 }
 

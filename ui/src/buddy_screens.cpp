@@ -1,5 +1,6 @@
 // The buddy request: what kind, when, and how to reach the person (typed on
-// the on-screen keyboard), with the consent line next to the Send button.
+// the on-screen keyboard, under a heading and permanent labels), with the
+// consent line and the site's note on when to expect a reply.
 #include <imgui.h>
 
 #include <algorithm>
@@ -26,7 +27,8 @@ int optionGrid(const std::string& idPrefix, const std::string& keyPrefix,
     }
     const int columns = 2;
     const float gridH = widgets::chipGridHeight(ids.size(), columns, ctx);
-    const float y = top + std::max(0.0f, (bottom - top - gridH) / 2 - ctx.metrics.bodyPx * 0.5f);
+    const float y = widgets::reachable(
+        ctx, top + std::max(0.0f, (bottom - top - gridH) / 2 - ctx.metrics.bodyPx * 0.5f));
     widgets::checkFits(idPrefix + "grid", y + gridH, bottom, out);
     return widgets::chipGrid(idPrefix, ids, labels, selected, columns,
                              Rect{m, y, ctx.width - 2 * m, gridH}, ctx, out);
@@ -56,8 +58,14 @@ void BuddyKindScreen::draw(const ViewModel& model, const DrawContext& ctx, Frame
 
 void BuddyWhenScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const {
     const float m = ctx.metrics.margin;
-    const float top = widgets::screenHeading(model, ctx, ctx.tr("buddy.when.title"),
-                                             ctx.tr("buddy.when.subtitle"));
+    float top = widgets::screenHeading(model, ctx, ctx.tr("buddy.when.title"),
+                                       ctx.tr("buddy.when.subtitle"));
+    // When to expect a reply, in the site's words, before the person commits.
+    if (!model.buddyReplyNote.empty()) {
+        top += widgets::centeredText(model.buddyReplyNote.c_str(), ctx.fonts.body, m,
+                                     top - ctx.metrics.bodyPx * 0.4f, ctx.width - 2 * m,
+                                     ctx.palette.text);
+    }
     const float buttonH = widgets::buttonHeight(ctx);
     const float bottomY = ctx.height - m - buttonH;
     std::vector<bool> selected;
@@ -85,11 +93,10 @@ void BuddyWhenScreen::draw(const ViewModel& model, const DrawContext& ctx, Frame
 
 namespace {
 
-// A tappable text field: the placeholder when empty, else the text's end (the
-// part being typed) with a caret when focused.
-void textField(const std::string& id, const std::string& text, const char* placeholder,
-               bool focused, Rect rect, const DrawContext& ctx, FrameOutput& out,
-               const Action& onTap) {
+// A tappable text field showing the end of its text (the part being typed),
+// with a caret when focused. Its label is drawn above it, never inside.
+void textField(const std::string& id, const std::string& text, bool focused, bool flagged,
+               Rect rect, const DrawContext& ctx, FrameOutput& out, const Action& onTap) {
     if (widgets::touchArea(id, rect, out)) {
         out.actions.push_back(onTap);
     }
@@ -98,19 +105,11 @@ void textField(const std::string& id, const std::string& text, const char* place
     const ImVec2 min(rect.x, rect.y);
     const ImVec2 max(rect.x + rect.w, rect.y + rect.h);
     draw->AddRectFilled(min, max, widgets::toU32(ctx.palette.field), rounding);
-    draw->AddRect(min, max, widgets::toU32(focused ? ctx.palette.accent : ctx.palette.mutedText),
-                  rounding, 0, focused ? std::max(3.0f, ctx.metrics.scale * 5) : 1.5f);
+    const bool strong = focused || flagged;
+    draw->AddRect(min, max, widgets::toU32(strong ? ctx.palette.accent : ctx.palette.mutedText),
+                  rounding, 0, strong ? std::max(3.0f, ctx.metrics.scale * 5) : 1.5f);
     const float pad = ctx.metrics.bodyPx * 0.4f;
     const float room = rect.w - 2 * pad;
-    if (text.empty()) {
-        ImFont* font = ctx.fonts.small;
-        draw->AddText(font, font->FontSize,
-                      ImVec2(rect.x + pad, rect.centerY() - font->FontSize / 2),
-                      widgets::toU32(ctx.palette.mutedText), placeholder, nullptr, room);
-        if (font->CalcTextSizeA(font->FontSize, FLT_MAX, 0.0f, placeholder).x > room) {
-            out.layout.addOverflow(id + ".placeholder");
-        }
-    }
     ImFont* font = ctx.fonts.body;
     const std::string shown = text + (focused ? "|" : "");
     // Show the end of long text: drop leading code points until it fits.
@@ -121,11 +120,26 @@ void textField(const std::string& id, const std::string& text, const char* place
             ++start;
         } while (start < end && (static_cast<unsigned char>(*start) & 0xC0) == 0x80);
     }
-    if (!text.empty() || focused) {
-        draw->AddText(font, font->FontSize,
-                      ImVec2(rect.x + pad, rect.centerY() - font->FontSize / 2),
-                      widgets::toU32(ctx.palette.text), start, end);
-    }
+    draw->AddText(font, font->FontSize, ImVec2(rect.x + pad, rect.centerY() - font->FontSize / 2),
+                  widgets::toU32(ctx.palette.text), start, end);
+}
+
+}  // namespace
+
+namespace {
+
+// The label above a field: its name, or, once Send was tapped with the field
+// empty, what is missing (in the accent colour, so it is seen, and in words,
+// so it is not colour alone). Returns whether the field is flagged.
+bool fieldLabel(const char* name, const char* missing, bool flag, Rect field,
+                const DrawContext& ctx) {
+    ImFont* font = ctx.fonts.small;
+    const float y = field.y - font->FontSize * 1.15f;
+    ImGui::GetWindowDrawList()->AddText(
+        font, font->FontSize, ImVec2(field.x, y),
+        widgets::toU32(flag ? ctx.palette.accent : ctx.palette.text), flag ? missing : name,
+        nullptr, field.w);
+    return flag;
 }
 
 }  // namespace
@@ -137,58 +151,110 @@ void BuddyContactScreen::draw(const ViewModel& model, const DrawContext& ctx,
     const float rowH = widgets::buttonHeight(ctx);
     const float textWidth = ctx.width - 2 * m;
     const Draft& draft = model.draft;
-    const bool landscape = ctx.width > ctx.height;
+    const bool tall = ctx.metrics.reachTop > 0;
+    // A short landscape panel needs every row: less margin above and below.
+    const float edge = tall ? m : std::max(gap, m * 0.4f);
+    const bool nameMissing = draft.firstName.find_first_not_of(' ') == std::string::npos;
+    const bool contactMissing = draft.contact.find_first_not_of(' ') == std::string::npos;
+    const bool ready = !nameMissing && !contactMissing;
+    ImFont* noteFont = tall ? ctx.fonts.body : ctx.fonts.small;
+    const float labelH = ctx.fonts.small->FontSize * 1.25f;
 
-    // Top: Back, the two fields and Send (portrait: fields on a row of their own).
-    float y = m;
+    // The heading, then who sees the name and contact (the site's note on
+    // when to expect a reply is on the screen before): text only, so on a
+    // tall panel it may use the top third.
+    const char* title = ctx.tr("buddy.contact.title");
+    const float titleH = widgets::textHeight(title, ctx.fonts.title, textWidth) + gap;
+    float y = edge + titleH;
+    const char* consent = ctx.tr("buddy.contact.consent");
+    const auto notes = [&](float at, bool draw) {
+        return draw ? widgets::centeredText(consent, noteFont, m, at, textWidth,
+                                            ctx.palette.mutedText)
+                    : widgets::textHeight(consent, noteFont, textWidth);
+    };
+
+    // The keyboard sits at the bottom, near the hands: four rows of ten key units.
+    const auto rows = keyboardRows(draft, ctx.tr);
+    const float bottom = ctx.height - edge;
+    const float unit = (textWidth - (kKeyboardColumns - 1) * gap) / kKeyboardColumns;
+    const float notesH = notes(0, false);
+    // Back and Send beside the fields; in portrait, on a row of their own
+    // below them (the fields need the width).
+    const bool stacked = ctx.height > ctx.width;
+    // Rows above the keyboard: labels and fields (and Back and Send).
+    const float controlsH = labelH + rowH + gap + (stacked ? rowH + gap : 0);
+    // On a tall panel the words go above the controls (the top third is for
+    // text); on a short one, between the fields and the keyboard.
+    float controlsY = tall ? widgets::reachable(ctx, y + notesH + gap) : y;
+    const float belowControls = tall ? 0 : notesH + gap;
+    const float keyH = std::max(
+        ctx.metrics.minKey,
+        std::min(rowH * 1.3f, (bottom - controlsY - controlsH - belowControls - 3 * gap) / 4));
+    const float keyboardH = 4 * keyH + 3 * gap;
+    const float keyboardY = bottom - keyboardH;
+    float titleY = edge;
+    if (tall) {
+        // Controls just above the keyboard, so the whole form is within reach,
+        // and the words just above them, read on the way down.
+        controlsY = std::max(controlsY, keyboardY - controlsH);
+        titleY = std::max(edge, controlsY - 2 * gap - notesH - titleH);
+        y = titleY + titleH;
+        notes(y, true);
+    }
+    widgets::centeredText(title, ctx.fonts.title, m, titleY, textWidth, ctx.palette.text);
+    widgets::checkFits("buddy.contact.form", controlsY + controlsH + belowControls, keyboardY, out);
+
+    // Labels above the fields, always shown (a placeholder would vanish at
+    // the first letter).
     const float sideW = std::max(ctx.metrics.minTarget * 1.5f, textWidth * 0.14f);
-    Rect back{m, y, sideW, rowH};
-    Rect send{ctx.width - m - sideW, y, sideW, rowH};
-    Rect fields{m + sideW + gap, y, textWidth - 2 * (sideW + gap), rowH};
-    if (!landscape) {
-        fields = Rect{m, y + rowH + gap, textWidth, rowH};
+    const float fieldsY = controlsY + labelH;
+    Rect fields{m + sideW + gap, fieldsY, textWidth - 2 * (sideW + gap), rowH};
+    Rect back{m, fieldsY, sideW, rowH};
+    Rect send{ctx.width - m - sideW, fieldsY, sideW, rowH};
+    if (stacked) {
+        fields = Rect{m, fieldsY, textWidth, rowH};
+        const float half = (textWidth - gap) / 2;
+        back = Rect{m, fieldsY + rowH + gap, half, rowH};
+        send = Rect{m + half + gap, fieldsY + rowH + gap, half, rowH};
     }
     const float fieldW = (fields.w - gap) / 2;
-    const bool ready = draft.firstName.find_first_not_of(' ') != std::string::npos &&
-                       draft.contact.find_first_not_of(' ') != std::string::npos;
+    const Rect nameRect{fields.x, fields.y, fieldW, rowH};
+    const Rect contactRect{fields.x + fieldW + gap, fields.y, fieldW, rowH};
+    const bool flagName =
+        fieldLabel(ctx.tr("buddy.contact.name"), ctx.tr("buddy.contact.name_needed"),
+                   draft.sendTried && nameMissing, nameRect, ctx);
+    const bool flagContact =
+        fieldLabel(ctx.tr("buddy.contact.contact"), ctx.tr("buddy.contact.contact_needed"),
+                   draft.sendTried && contactMissing, contactRect, ctx);
+    textField("buddy.field.name", draft.firstName, draft.field == Field::FirstName, flagName,
+              nameRect, ctx, out, FocusField{Field::FirstName});
+    textField("buddy.field.contact", draft.contact, draft.field == Field::Contact, flagContact,
+              contactRect, ctx, out, FocusField{Field::Contact});
     if (widgets::touchButton("buddy.back", ctx.tr("common.back"), back, ButtonKind::Secondary, ctx,
                              out)) {
         out.actions.push_back(GoBack{});
     }
-    textField("buddy.field.name", draft.firstName, ctx.tr("buddy.contact.name"),
-              draft.field == Field::FirstName, Rect{fields.x, fields.y, fieldW, rowH}, ctx, out,
-              FocusField{Field::FirstName});
-    textField("buddy.field.contact", draft.contact, ctx.tr("buddy.contact.contact"),
-              draft.field == Field::Contact, Rect{fields.x + fieldW + gap, fields.y, fieldW, rowH},
-              ctx, out, FocusField{Field::Contact});
     if (widgets::touchButton("buddy.send", ctx.tr("buddy.send"), send,
                              ready ? ButtonKind::Primary : ButtonKind::Secondary, ctx, out)) {
         out.actions.push_back(SendBuddy{});
     }
-    y = fields.y + rowH + gap;
-    y += widgets::centeredText(ctx.tr("buddy.contact.consent"), ctx.fonts.small, m, y, textWidth,
-                               ctx.palette.mutedText) +
-         gap;
+    if (!tall) {
+        notes(fieldsY + rowH + gap, true);
+    }
 
-    // The keyboard fills the rest: four rows of ten key units.
-    const auto rows = keyboardRows(draft, ctx.tr);
-    const float bottom = ctx.height - m;
-    const float keyH = std::min(rowH * 1.3f, (bottom - y - 3 * gap) / 4);
-    const float unit = (textWidth - (kKeyboardColumns - 1) * gap) / kKeyboardColumns;
-    const float keyboardH = 4 * keyH + 3 * gap;
-    y += std::max(0.0f, bottom - y - keyboardH);  // sit at the bottom, near the hands
+    float keyY = keyboardY;
     for (const auto& row : rows) {
         float x = m;
         for (const auto& key : row) {
             const float w = unit * key.width + gap * (key.width - 1);
-            if (widgets::touchButton(key.id, key.label.c_str(), Rect{x, y, w, keyH},
+            if (widgets::touchButton(key.id, key.label.c_str(), Rect{x, keyY, w, keyH},
                                      key.active ? ButtonKind::Primary : ButtonKind::Secondary, ctx,
                                      out)) {
                 out.actions.push_back(key.action);
             }
             x += w + gap;
         }
-        y += keyH + gap;
+        keyY += keyH + gap;
     }
 }
 

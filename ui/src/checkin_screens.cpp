@@ -40,6 +40,7 @@ void PulseScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutp
     const float cellH = 2 * radius + wordH + ctx.metrics.bodyPx * 0.6f;
     // Centre the row in the space between the title and the Back button.
     y += std::max(0.0f, (ctx.height - y - backH - m - cellH) / 2 - ctx.metrics.bodyPx * 0.5f);
+    y = widgets::reachable(ctx, y);
     for (int score = 1; score <= 5; ++score) {
         const Rect cell{m + cellW * static_cast<float>(score - 1), y, cellW, cellH};
         bool held = false;
@@ -76,6 +77,7 @@ void ReasonsScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
     const float bottomY = ctx.height - m - buttonH;
     const float gridH = widgets::chipGridHeight(model.reasons.size(), columns, ctx);
     y += std::max(0.0f, (bottomY - y - gridH) / 2 - ctx.metrics.bodyPx);
+    y = widgets::reachable(ctx, y);
     const int tapped = widgets::chipGrid("reasons.", model.reasons, labels, selected, columns,
                                          Rect{m, y, ctx.width - 2 * m, gridH}, ctx, out);
     if (tapped >= 0) {
@@ -102,8 +104,9 @@ void ReasonsScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
 
 namespace {
 
-// The support resources' text: each name, then its detail. Returns the height
-// of the card they sit in; draws only when `draw`.
+// The support resources: each number or address (what a person needs to act
+// on) in the body size and text colour, the name above it smaller. Returns the
+// height of the card they sit in; draws only when `draw`.
 float supportCard(const ViewModel& model, const DrawContext& ctx, float y, bool draw) {
     const float m = ctx.metrics.margin;
     const float pad = ctx.metrics.bodyPx * 0.5f;
@@ -116,16 +119,19 @@ float supportCard(const ViewModel& model, const DrawContext& ctx, float y, bool 
         const std::size_t col = twoColumns ? i % 2 : 0;
         const float x = m + pad + static_cast<float>(col) * (colW + pad);
         const float top = y + pad + columnY[col];
-        float h = widgets::textHeight(r.name.c_str(), ctx.fonts.body, colW);
+        // Without a detail the name is all there is: then it gets the body size.
+        ImFont* nameFont = r.detail.empty() ? ctx.fonts.body : ctx.fonts.small;
+        float h = widgets::textHeight(r.name.c_str(), nameFont, colW);
         if (!r.detail.empty()) {
-            h += widgets::textHeight(r.detail.c_str(), ctx.fonts.small, colW);
+            h += widgets::textHeight(r.detail.c_str(), ctx.fonts.body, colW);
         }
         if (draw) {
-            const float nameH = widgets::wrappedText(r.name.c_str(), ctx.fonts.body, x, top, colW,
-                                                     ctx.palette.text);
+            const float nameH =
+                widgets::wrappedText(r.name.c_str(), nameFont, x, top, colW,
+                                     r.detail.empty() ? ctx.palette.text : ctx.palette.mutedText);
             if (!r.detail.empty()) {
-                widgets::wrappedText(r.detail.c_str(), ctx.fonts.small, x, top + nameH, colW,
-                                     ctx.palette.mutedText);
+                widgets::wrappedText(r.detail.c_str(), ctx.fonts.body, x, top + nameH, colW,
+                                     ctx.palette.text);
             }
         }
         columnY[col] += h + pad * 0.6f;

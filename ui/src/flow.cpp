@@ -94,6 +94,7 @@ float Flow::breathingSeconds(Clock::time_point now) const {
 
 void Flow::show(Screen screen, Clock::time_point now) {
     pin_.clear();  // typed digits never outlive their screen
+    prompting_ = false;
     if (screen == Screen::Welcome) {
         draft_ = Draft{};  // going back to the start discards what was entered
     }
@@ -102,10 +103,42 @@ void Flow::show(Screen screen, Clock::time_point now) {
     lastActivity_ = now;
 }
 
-void Flow::endSession(Clock::time_point now) {
-    // The next person starts afresh: nothing entered, the site's language.
+Effect Flow::endSession(Clock::time_point now) {
+    // The next person starts afresh: nothing entered, the site's language. A
+    // check-in still open is complete as it stands: the face was the answer.
+    Effect effect = NoEffect{};
+    if (std::exchange(checkInOpen_, false)) {
+        effect = CloseCheckIn{};
+    }
     show(Screen::Welcome, now);
     language_ = settings_.defaultLanguage;
+    return effect;
+}
+
+bool Flow::asksBeforeReset() const {
+    switch (screen_) {
+        case Screen::Welcome:
+        case Screen::Quiet:
+        case Screen::Cooldown:
+        case Screen::AdminPin:
+        case Screen::Admin:
+            return false;
+        default:
+            return true;
+    }
+}
+
+int Flow::secondsLeft(Clock::time_point now) const {
+    std::optional<Clock::time_point> until;
+    if (prompting_) {
+        until = promptedAt_ + kStillThere;
+    } else if (screen_ == Screen::Cooldown && lastCheckInSaved_) {
+        until = *lastCheckInSaved_ + settings_.cooldown;
+    }
+    if (!until || *until <= now) {
+        return 0;
+    }
+    return static_cast<int>(std::chrono::ceil<std::chrono::seconds>(*until - now).count());
 }
 
 void Flow::setQuietHours(bool quiet, Clock::time_point now) {
@@ -133,12 +166,29 @@ Effect Flow::apply(const Action& action, Clock::time_point now) {
     if (saving_ != Saving::None) {
         return NoEffect{};  // one save at a time
     }
+    if (prompting_) {
+        // Only the prompt answers; the screen under it is not drawn.
+        if (std::holds_alternative<StillHere>(action)) {
+            prompting_ = false;
+        } else if (std::holds_alternative<StartOver>(action)) {
+            Effect effect = endSession(now);
+            if (quiet_) {
+                show(Screen::Quiet, now);
+            }
+            return effect;
+        }
+        return NoEffect{};
+    }
     if (std::holds_alternative<OpenAdmin>(action)) {
+        Effect effect = NoEffect{};
         if (isStaffScreen(screen_)) {
+            if (std::exchange(checkInOpen_, false)) {
+                effect = CloseCheckIn{};
+            }
             show(Screen::AdminPin, now);  // anything half-entered is discarded
             draft_ = Draft{};
         }
-        return NoEffect{};
+        return effect;
     }
     switch (screen_) {
         case Screen::Quiet:
@@ -168,14 +218,20 @@ Effect Flow::apply(const Action& action, Clock::time_point now) {
             if (const auto* choose = std::get_if<ChooseScore>(&action);
                 choose && screen_ == Screen::Pulse && choose->score >= 1 && choose->score <= 5) {
                 draft_.score = choose->score;
-                if (settings_.reasons.empty()) {
-                    saving_ = Saving::CheckIn;
-                    return SaveCheckIn{draft_.score, {}};
+                if (checkInOpen_) {
+                    // Back from the reasons to change the face: the same check-in.
+                    saving_ = Saving::Revise;
+                    return ReviseCheckIn{draft_.score};
                 }
-                show(Screen::Reasons, now);
+                // The face is the answer: saved now, before anything else shows.
+                saving_ = Saving::CheckIn;
+                savingOpen_ = !settings_.reasons.empty();
+                return SaveCheckIn{draft_.score, {}, savingOpen_};
             } else if (std::holds_alternative<GoBack>(action) ||
                        std::holds_alternative<Dismiss>(action)) {
-                show(Screen::Welcome, now);
+                // With a check-in open, Back returns to its reasons.
+                show(checkInOpen_ && screen_ == Screen::Pulse ? Screen::Reasons : Screen::Welcome,
+                     now);
             }
             break;
         case Screen::Reasons:
@@ -183,28 +239,29 @@ Effect Flow::apply(const Action& action, Clock::time_point now) {
                 reason && contains(settings_.reasons, reason->id)) {
                 toggle(draft_.reasons, reason->id);
             } else if (const auto* submit = std::get_if<SubmitCheckIn>(&action)) {
-                saving_ = Saving::CheckIn;
-                SaveCheckIn save{draft_.score, {}};
+                saving_ = Saving::Close;
+                CloseCheckIn close;
+                close.confirm = true;
                 if (!submit->skipReasons) {
-                    save.reasons.assign(draft_.reasons.begin(), draft_.reasons.end());
+                    close.reasons.assign(draft_.reasons.begin(), draft_.reasons.end());
                 }
-                return save;
+                return close;
             } else if (std::holds_alternative<GoBack>(action)) {
-                show(Screen::Pulse, now);
+                show(Screen::Pulse, now);  // to change the face; the check-in stays
             }
             break;
         case Screen::ThankYou:
             if (std::holds_alternative<StartBuddy>(action) && settings_.buddyOffered) {
                 show(Screen::BuddyKind, now);
             } else if (std::holds_alternative<Dismiss>(action)) {
-                endSession(now);
+                return endSession(now);
             }
             break;
         case Screen::SaveFailed:
         case Screen::Cooldown:
         case Screen::BuddySent:
-            if (std::holds_alternative<Dismiss>(action)) {
-                endSession(now);
+            if (std::holds_alternative<Dismiss>(action) || std::holds_alternative<GoBack>(action)) {
+                return endSession(now);
             }
             break;
         case Screen::BuddyKind:
@@ -223,7 +280,7 @@ Effect Flow::apply(const Action& action, Clock::time_point now) {
             } else if (std::holds_alternative<SubmitPin>(action) && !pin_.empty()) {
                 return VerifyPin{pin_};
             } else if (std::holds_alternative<Dismiss>(action)) {
-                endSession(now);
+                return endSession(now);
             }
             break;
         case Screen::Admin:
@@ -234,7 +291,7 @@ Effect Flow::apply(const Action& action, Clock::time_point now) {
             } else if (std::holds_alternative<ExitApp>(action)) {
                 return Quit{};
             } else if (std::holds_alternative<Dismiss>(action)) {
-                endSession(now);
+                return endSession(now);
             }
             break;
     }
@@ -271,8 +328,11 @@ Effect Flow::applyBuddyAction(const Action& action, Clock::time_point now) {
         draft_.shift = !draft_.shift;
     } else if (std::holds_alternative<ToggleSymbols>(action)) {
         draft_.symbols = !draft_.symbols;
-    } else if (std::holds_alternative<SendBuddy>(action) && !blank(draft_.firstName) &&
-               !blank(draft_.contact)) {
+    } else if (std::holds_alternative<SendBuddy>(action)) {
+        if (blank(draft_.firstName) || blank(draft_.contact)) {
+            draft_.sendTried = true;  // never silence: the screen names what is missing
+            return NoEffect{};
+        }
         saving_ = Saving::Buddy;
         return SaveBuddy{draft_.buddyKind,
                          {draft_.buddyTimes.begin(), draft_.buddyTimes.end()},
@@ -295,55 +355,87 @@ void Flow::saved(Clock::time_point now) {
     const Saving what = std::exchange(saving_, Saving::None);
     if (what == Saving::CheckIn) {
         lastCheckInSaved_ = now;
+        if (savingOpen_) {
+            // Saved: the reasons are an optional addition to it. The face
+            // stays in the draft only for this person's Back.
+            checkInOpen_ = true;
+            show(Screen::Reasons, now);
+            return;
+        }
+    } else if (what == Saving::Revise) {
+        show(Screen::Reasons, now);
+        return;
+    } else if (what == Saving::Close) {
+        checkInOpen_ = false;
     }
     draft_ = Draft{};  // stored now; nothing entered stays in memory
     show(what == Saving::Buddy ? Screen::BuddySent : Screen::ThankYou, now);
 }
 
 void Flow::saveFailed(Clock::time_point now) {
+    // An open check-in that could not be changed stays as first saved (its
+    // face); the kiosk closes it on its next start.
     saving_ = Saving::None;
+    checkInOpen_ = false;
     draft_ = Draft{};
     show(Screen::SaveFailed, now);
 }
 
 std::optional<Flow::Clock::time_point> Flow::nextDeadline() const {
+    if (prompting_) {
+        return promptedAt_ + kStillThere;
+    }
     switch (screen_) {
         case Screen::Welcome:
             // Only in quiet hours does an idle welcome screen change (to the clock).
             return quiet_ ? std::optional(lastActivity_ + settings_.idleReset) : std::nullopt;
         case Screen::Quiet:
             return std::nullopt;
-        case Screen::ThankYou:
-            // Support resources on screen wait for reading, after every
-            // check-in alike: how long the screen stays says nothing about
-            // the answer.
-            if (settings_.hasSupportResources) {
-                return lastActivity_ + settings_.idleReset;
-            }
-            return lastActivity_ + settings_.thankYou;
-        case Screen::SaveFailed:
         case Screen::Cooldown:
-        case Screen::BuddySent:
-            return lastActivity_ + settings_.thankYou;
+            // The countdown, then on into this person's check-in.
+            return lastCheckInSaved_ ? *lastCheckInSaved_ + settings_.cooldown : shownAt_;
         case Screen::Breathing:
             return std::max(shownAt_ + kBreathingLength, lastActivity_) + settings_.idleReset;
         default:
+            // The same time after every screen and every answer: how long a
+            // screen stays says nothing about what was chosen on it.
             return lastActivity_ + settings_.idleReset;
     }
 }
 
-bool Flow::tick(Clock::time_point now) {
+bool Flow::askStillThere(Clock::time_point now) {
+    if (saving_ == Saving::None && asksBeforeReset()) {
+        prompting_ = true;
+        promptedAt_ = now;
+    }
+    return prompting_;
+}
+
+bool Flow::tick(Clock::time_point now, Effect* effect) {
     const auto deadline = nextDeadline();
-    if (deadline && now >= *deadline && saving_ == Saving::None) {
-        // Returning to welcome discards anything unsubmitted: the next person
-        // never sees the last person's choices, nor their language.
-        endSession(now);
-        if (quiet_) {
-            show(Screen::Quiet, now);
-        }
+    if (!deadline || now < *deadline || saving_ != Saving::None) {
+        return false;
+    }
+    if (screen_ == Screen::Cooldown) {
+        show(Screen::Pulse, now);
         return true;
     }
-    return false;
+    if (!prompting_ && asksBeforeReset()) {
+        // Before taking anything away: "Still there?", with time to answer.
+        prompting_ = true;
+        promptedAt_ = now;
+        return true;
+    }
+    // Returning to welcome discards anything unsubmitted: the next person
+    // never sees the last person's choices, nor their language.
+    Effect ended = endSession(now);
+    if (effect) {
+        *effect = ended;
+    }
+    if (quiet_) {
+        show(Screen::Quiet, now);
+    }
+    return true;
 }
 
 }  // namespace carekiosk::ui

@@ -2,7 +2,37 @@
 
 #include <imgui.h>
 
+#include <cmath>
+
 namespace carekiosk::ui {
+
+void PointerInput::push(PointerEvent event) {
+    const auto self = static_cast<std::size_t>(event.source);
+    const auto other = 1 - self;
+    if (event.kind == PointerEvent::Kind::Press) {
+        // An echo is the other source's next press, within milliseconds at
+        // the same spot. Any press from this source answers the other's last
+        // one: its echo (then dropped) or not (then it had none).
+        auto& original = lastPress_[other];
+        dropping_[self] = original && event.received - original->received < kEchoWindow &&
+                          std::hypot(event.x - original->x, event.y - original->y) < kEchoRadius;
+        original.reset();
+        if (dropping_[self]) {
+            return;
+        }
+        lastPress_[self] = event;
+    } else if (dropping_[self]) {
+        if (event.kind == PointerEvent::Kind::Release) {
+            dropping_[self] = false;
+        }
+        return;
+    }
+    queue_.push_back(event);
+}
+
+bool PointerInput::wouldDrop(float x, float y, Time now) const {
+    return now < lockoutUntil_ && std::hypot(x - pressX_, y - pressY_) < kEchoRadius;
+}
 
 void PointerInput::applyToFrame(ImGuiIO& io) {
     while (!queue_.empty()) {
@@ -14,12 +44,22 @@ void PointerInput::applyToFrame(ImGuiIO& io) {
             y_ = -FLT_MAX;
             continue;
         }
+        if (event.kind == PointerEvent::Kind::Press && !down_ &&
+            (event.received < changedAt_ || wouldDrop(event.x, event.y, event.received))) {
+            // Aimed at the screen before this one: dropped. Its release then
+            // finds the button up and is no transition either.
+            continue;
+        }
         x_ = event.x;
         y_ = event.y;
         const bool transition = (event.kind == PointerEvent::Kind::Press && !down_) ||
                                 (event.kind == PointerEvent::Kind::Release && down_);
         if (transition) {
             down_ = event.kind == PointerEvent::Kind::Press;
+            if (down_) {
+                pressX_ = x_;
+                pressY_ = y_;
+            }
             break;  // the next transition waits for the next frame
         }
     }

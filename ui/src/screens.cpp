@@ -98,7 +98,7 @@ void WelcomeScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
     if (cardH > 0) {
         y += youSaidCard(model, ctx, y, true) + gap;
     }
-    y += gap;
+    y = widgets::reachable(ctx, y + gap);
     Rect checkIn{m, y, textWidth, buttonH};
     Rect buddy{m, y + buttonH + gap, textWidth, buttonH};
     Rect breathe{m, y + (rows - 1) * (buttonH + gap), textWidth, buttonH};
@@ -156,27 +156,82 @@ void AboutScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutp
 }
 
 void MessageScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const {
-    const char* prefix = model.screen == Screen::Cooldown    ? "cooldown"
+    const bool cooldown = model.screen == Screen::Cooldown;
+    const char* prefix = cooldown                            ? "cooldown"
                          : model.screen == Screen::BuddySent ? "buddy.sent"
                                                              : "failed";
-    const std::string id = model.screen == Screen::Cooldown    ? "cooldown.ok"
+    const std::string id = cooldown                            ? "cooldown.back"
                            : model.screen == Screen::BuddySent ? "buddysent.ok"
                                                                : "savefailed.ok";
     const float m = ctx.metrics.margin;
     const float textWidth = ctx.width - 2 * m;
+    const float gap = ctx.metrics.bodyPx * 0.6f;
     widgets::siteLine(model, ctx);
     float y = ctx.height * 0.2f;
     y += widgets::centeredText(ctx.tr(std::string(prefix) + ".title"), ctx.fonts.title, m, y,
                                textWidth, ctx.palette.text);
-    y += ctx.metrics.bodyPx * 0.6f;
+    y += gap;
     y += widgets::centeredText(ctx.tr(std::string(prefix) + ".body"), ctx.fonts.body, m, y,
                                textWidth, ctx.palette.mutedText);
-    y += ctx.metrics.bodyPx * 1.2f;
-    const Rect button = widgets::centredButton(ctx, 0.3f, y);
-    widgets::checkFits(id, button.y + button.h, ctx.height - m, out);
-    if (widgets::touchButton(id, ctx.tr("common.ok"), button, ButtonKind::Primary, ctx, out)) {
-        out.actions.push_back(Dismiss{});
+    if (cooldown) {
+        // The newcomer's own check-in follows by itself; the count shows when.
+        y += gap;
+        const std::string count =
+            ctx.tr.format("cooldown.count", {{"seconds", std::to_string(model.secondsLeft)}});
+        y += widgets::centeredText(count.c_str(), ctx.fonts.title, m, y, textWidth,
+                                   ctx.palette.text);
+        out.redrawWithin(1.0f);
+    } else if (model.screen == Screen::BuddySent && !model.buddyReplyNote.empty()) {
+        y += gap;
+        y += widgets::centeredText(model.buddyReplyNote.c_str(), ctx.fonts.body, m, y, textWidth,
+                                   ctx.palette.text);
     }
+    y += ctx.metrics.bodyPx * 1.2f;
+    const Rect button = widgets::centredButton(ctx, 0.3f, widgets::reachable(ctx, y));
+    widgets::checkFits(id, button.y + button.h, ctx.height - m, out);
+    if (widgets::touchButton(id, ctx.tr(cooldown ? "common.back" : "common.ok"), button,
+                             cooldown ? ButtonKind::Secondary : ButtonKind::Primary, ctx, out)) {
+        out.actions.push_back(cooldown ? Action{GoBack{}} : Action{Dismiss{}});
+    }
+}
+
+void StillTherePrompt::draw(const ViewModel& model, const DrawContext& ctx,
+                            FrameOutput& out) const {
+    // Drawn alone: nothing of the screen under it shows, so a passer-by sees
+    // only the question. A touch anywhere counts as "I need more time".
+    const float m = ctx.metrics.margin;
+    const float textWidth = ctx.width - 2 * m;
+    const float gap = ctx.metrics.bodyPx * 0.6f;
+    const float buttonH = widgets::buttonHeight(ctx);
+    float y = ctx.height * 0.15f;
+    y += widgets::centeredText(ctx.tr("stillthere.title"), ctx.fonts.title, m, y, textWidth,
+                               ctx.palette.text) +
+         gap;
+    const std::string body =
+        ctx.tr.format("stillthere.body", {{"seconds", std::to_string(model.secondsLeft)}});
+    y += widgets::centeredText(body.c_str(), ctx.fonts.body, m, y, textWidth,
+                               ctx.palette.mutedText) +
+         gap * 2;
+    // One large button for more time; starting over is smaller, below it.
+    y = widgets::reachable(ctx, y);
+    const float w = std::max(ctx.metrics.minTarget * 3, textWidth * 0.6f);
+    const Rect more{(ctx.width - w) / 2, y, w, buttonH * 1.3f};
+    const Rect restart = widgets::centredButton(ctx, 0.3f, more.y + more.h + gap);
+    widgets::checkFits("stillthere.restart", restart.y + restart.h, ctx.height - m, out);
+    if (widgets::touchButton("stillthere.more", ctx.tr("stillthere.more"), more,
+                             ButtonKind::Primary, ctx, out)) {
+        out.actions.push_back(StillHere{});
+    }
+    if (widgets::touchButton("stillthere.restart", ctx.tr("stillthere.restart"), restart,
+                             ButtonKind::Secondary, ctx, out)) {
+        out.actions.push_back(StartOver{});
+    }
+    // After the buttons, so that over them they win the press (ImGui gives
+    // the hover to the first item submitted).
+    if (widgets::touchArea("stillthere.anywhere", Rect{0, 0, ctx.width, ctx.height}, out)) {
+        out.actions.push_back(StillHere{});
+    }
+    out.redrawWithin(1.0f);  // the countdown
 }
 
 void QuietScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const {
@@ -243,6 +298,18 @@ FrameOutput ScreenSet::draw(const ViewModel& model, const DrawContext& ctx) cons
                  ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove |
                      ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoBringToFrontOnFocus |
                      ImGuiWindowFlags_NoScrollWithMouse);
+    if (model.stillThere) {
+        stillThere_.draw(model, ctx, out);  // alone: nothing of the screen under it
+    } else {
+        drawScreen(model, ctx, out);
+    }
+    ImGui::End();
+    ImGui::PopStyleColor();
+    ImGui::PopStyleVar(2);
+    return out;
+}
+
+void ScreenSet::drawScreen(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const {
     switch (model.screen) {
         case Screen::Welcome:
             welcome_.draw(model, ctx, out);
@@ -291,10 +358,6 @@ FrameOutput ScreenSet::draw(const ViewModel& model, const DrawContext& ctx) cons
     if (isStaffScreen(model.screen) && model.screen != Screen::BuddyContact) {
         adminCorner(ctx, out);
     }
-    ImGui::End();
-    ImGui::PopStyleColor();
-    ImGui::PopStyleVar(2);
-    return out;
 }
 
 }  // namespace carekiosk::ui

@@ -34,6 +34,11 @@ Metrics metricsFor(int width, int height, float dpi) {
     m.margin = std::round(48.0f * m.scale);
     // At least 64 px and 15 mm on the real glass, and a comfortable size for the screen.
     m.minTarget = std::max({64.0f, minTargetPixels(dpi), std::round(120.0f * m.scale)});
+    m.minKey = std::max(64.0f, minTargetPixels(dpi));
+    const float heightMm = static_cast<float>(height) / (dpi > 0 ? dpi : kFallbackDpi) * 25.4f;
+    if (height > width || heightMm >= kTallPanelMillimetres) {
+        m.reachTop = std::round(static_cast<float>(height) / 3.0f);
+    }
     return m;
 }
 

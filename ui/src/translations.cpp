@@ -107,4 +107,17 @@ const std::string& Translations::text(const std::string& language, std::string_v
     return keysAsText_.try_emplace(std::string(key), std::string(key)).first->second;
 }
 
+std::string Translator::format(
+    std::string_view key, const std::vector<std::pair<std::string, std::string>>& values) const {
+    std::string text = translations_.text(language_, key);
+    for (const auto& [name, value] : values) {
+        const std::string placeholder = "{" + name + "}";
+        for (auto at = text.find(placeholder); at != std::string::npos;
+             at = text.find(placeholder, at + value.size())) {
+            text.replace(at, placeholder.size(), value);
+        }
+    }
+    return text;
+}
+
 }  // namespace carekiosk::ui

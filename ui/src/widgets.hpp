@@ -3,6 +3,7 @@
 
 #include <imgui.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,12 @@ namespace carekiosk::ui::widgets {
 ImU32 toU32(Rgb colour, float alpha = 1.0f);
 
 enum class ButtonKind { Primary, Secondary };
+
+// `y`, or lower when the top of the screen is out of reach (Metrics::reachTop):
+// where a control may start.
+inline float reachable(const DrawContext& ctx, float y) {
+    return std::max(y, ctx.metrics.reachTop);
+}
 
 // The standard button height for this screen size.
 float buttonHeight(const DrawContext& ctx);

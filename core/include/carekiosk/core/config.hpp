@@ -67,9 +67,11 @@ struct KioskConfig {
     // Local settings.
     std::string databasePath;         // SQLite outbox
     int uploadIntervalSeconds = 600;  // uploads run on this schedule, never per tap
-    int thankYouSeconds = 6;          // thank-you screen returns to welcome after this
-    int idleResetSeconds = 45;        // any screen returns to welcome after this
-    int storageCapMegabytes = 200;    // the outbox refuses new check-ins at this size
+    // No longer used: every screen now waits idle_reset_seconds, then asks
+    // "Still there?". Still read, so that existing files keep loading.
+    int thankYouSeconds = 6;
+    int idleResetSeconds = 30;      // idle this long, a screen asks "Still there?" (then 20 s)
+    int storageCapMegabytes = 200;  // the outbox refuses new check-ins at this size
     bool fullscreen = true;
     // How frames are drawn. Software (the default): SDL's software renderer,
     // no GPU driver loaded; the UI draws a 1080p frame in a few milliseconds
@@ -87,7 +89,10 @@ struct KioskConfig {
     std::vector<std::string> buddyKinds{"coffee", "walk", "mentor", "group"};
     std::vector<std::string> buddyTimes{"mornings", "lunchtimes", "afternoons", "after_work"};
     std::vector<SupportResource> supportResources;
-    std::string youSaidWeDid;              // the site's standing "you said, we did" message
+    std::string youSaidWeDid;  // the site's standing "you said, we did" message
+    // When a buddy request gets an answer, in the site's words ("The
+    // coordinator replies within two working days."); "" for none.
+    std::string buddyReplyNote;
     std::vector<DatedMessage> messages;    // managers' dated messages; win over youSaidWeDid
     int cooldownSeconds = 8;               // after a check-in, the next may start after this
     std::optional<QuietHours> quietHours;  // none: the kiosk is always open
@@ -100,19 +105,12 @@ std::string serializeKioskConfig(const KioskConfig& config);
 
 // The fields a site's content file may set (the question set, the copy around
 // it, and the session timings); enrolment fields and local paths are not among them.
-inline constexpr const char* kSiteContentFields[] = {"default_language",
-                                                     "languages",
-                                                     "reasons",
-                                                     "buddy_kinds",
-                                                     "buddy_times",
-                                                     "support_resources",
-                                                     "you_said_we_did",
-                                                     "cooldown_seconds",
-                                                     "idle_reset_seconds",
-                                                     "thank_you_seconds",
-                                                     "question_set_version",
-                                                     "quiet_hours",
-                                                     "messages"};
+inline constexpr const char* kSiteContentFields[] = {
+    "default_language",   "languages",         "reasons",
+    "buddy_kinds",        "buddy_times",       "support_resources",
+    "you_said_we_did",    "buddy_reply_note",  "cooldown_seconds",
+    "idle_reset_seconds", "thank_you_seconds", "question_set_version",
+    "quiet_hours",        "messages"};
 
 // Applies a site content JSON object (only kSiteContentFields) onto `config`
 // and validates the result. Errors name the field, including one that may not

@@ -58,12 +58,17 @@ class AppController {
 
     ui::Screen screen() const { return flow_.screen(); }
     const ui::Flow& flow() const { return flow_; }
+    // Shows the Still there? prompt now, as idling would (see Flow::askStillThere).
+    bool askStillThere(ui::Flow::Clock::time_point now) { return flow_.askStillThere(now); }
     ui::ViewModel viewModel(ui::Flow::Clock::time_point now) const;
     // The last storage failure, for the log and the admin panel.
     const std::optional<core::Error>& lastSaveError() const { return lastSaveError_; }
 
   private:
     void warnNearStorageCap();
+    // Carries out a save-like effect of the flow (saving, revising or closing
+    // a check-in, saving a buddy request).
+    void perform(const ui::Effect& effect, ui::Flow::Clock::time_point now);
     void save(const ui::Effect& effect, ui::Flow::Clock::time_point now);
     std::vector<ui::StatusLine> statusLines() const;
 
@@ -83,6 +88,7 @@ class AppController {
     upload::UploadStatus uploadStatus_;
     std::string storageNote_;  // e.g. a damaged database that was moved aside
     int clockMinute_ = -1;     // the minute the quiet screen last showed
+    std::string openCheckIn_;  // the outbox key of the check-in open for reasons
 };
 
 // Minutes after local midnight (0..1439) at `t`, in the kiosk's time zone.

@@ -20,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "carekiosk/core/clock.hpp"
 #include "carekiosk/core/config.hpp"
@@ -77,6 +78,16 @@ class KioskApp {
     // or 0 when this app runs without an uploader.
     std::uint64_t uploadNow();
 
+    // Whether a tap at (x, y) in renderer pixels now would be dropped as a
+    // bounce of the tap that just changed the screen (see ui::PointerInput):
+    // a driver that taps as a person would waits until it is not.
+    bool tapWouldBeDropped(float x, float y) const;
+
+    // Shows the Still there? prompt now, as idling would, where the screen
+    // showing asks before it resets (the screen tour photographs it).
+    // Returns whether the prompt shows.
+    bool askStillThere();
+
     // Draws a frame now and writes it to `path` as PNG.
     core::Status saveScreenshot(const std::filesystem::path& path);
 
@@ -96,6 +107,9 @@ class KioskApp {
     void handleEvent(const SDL_Event& event);
     void drawFrame(const std::string& screenshotPath = {}, core::Status* status = nullptr);
     void requestFrames();
+    // Tells the pointer input when the screen (or the Still there? prompt)
+    // changed, so that a tap aimed at the last screen does not land on this one.
+    void noteScreenChange(std::chrono::steady_clock::time_point now);
     // Applies the newest fetched site config (between check-ins); a config
     // that does not validate is refused and reported, and nothing changes.
     void applyFetchedSiteConfig();
@@ -110,6 +124,7 @@ class KioskApp {
     bool quit_ = false;
     std::optional<std::chrono::steady_clock::time_point> frameDueAt_;
     std::chrono::steady_clock::time_point lastFrame_{};
+    std::pair<ui::Screen, bool> shownScreen_{ui::Screen::Welcome, false};
 };
 
 }  // namespace carekiosk::kiosk

@@ -21,7 +21,9 @@ using TourStop = std::function<core::Status(const std::string& name)>;
 
 // Every staff screen in `language` (a language code on offer, tapped on the
 // welcome screen first): welcome, about, breathing, pulse, reasons, thank-you,
-// buddy kind/when/contact (with text typed)/sent, and cooldown. The app's
+// buddy kind/when, the contact form (after Send with nothing typed, which
+// names what is missing, and with text typed), the Still there? prompt over
+// it, buddy sent, and cooldown (13 stops). The app's
 // config needs a cooldown longer than the tour (the cooldown screen shows
 // only then) and at least one reason.
 core::Status tourStaffScreens(KioskApp& app, const std::string& language, PointerKind kind,

@@ -25,6 +25,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -80,6 +81,28 @@ class Outbox {
     // Validates and durably stores one check-in.
     Status add(const core::CheckIn& checkIn);
 
+    // A check-in stored as soon as the face is chosen, while the person may
+    // still add reasons: durable like add(), and "held open" so that no batch
+    // takes it until it is closed. Returns its key (hex) for the calls below.
+    // The hold lives in this process's memory only (never on disk, where it
+    // would mark the newest row for whoever takes the disk): every Outbox on
+    // the same file in this process (the uploader's) leaves it out of
+    // batches, and a crash, a restart or destroying this Outbox closes it.
+    // Another process (carekiosk --upload-and-exit) does not see the hold:
+    // reasons then added to a row it already batched are dropped, never the
+    // face.
+    Result<std::string> addOpen(const core::CheckIn& checkIn);
+    // The person changed their face: the open check-in's score becomes
+    // `score`. An id this Outbox does not hold open changes nothing.
+    Status reviseOpen(const std::string& openId, int score);
+    // Submit, Skip, leaving or a timeout: the check-in gets `reasons` (option
+    // ids; empty for none) and is released to the uploader. An id not held
+    // open changes nothing. On an error the reasons are not added but the
+    // check-in is still released, with its face.
+    Status closeOpen(const std::string& openId, const std::vector<std::string>& reasons);
+    // Releases every check-in this Outbox holds open, as they are; returns how many.
+    std::int64_t closeAllOpen();
+
     // Validates and durably stores one buddy request, in its own table with its
     // own random key and no time, so it cannot be joined to any check-in. The
     // contact (name and how to reach them) goes through `seal` first and only
@@ -124,11 +147,24 @@ class Outbox {
 
     Database& database() { return db_; }
 
+    Outbox(Outbox&& other) noexcept;
+    // Releases what this Outbox held open before taking `other`'s.
+    Outbox& operator=(Outbox&& other) noexcept;
+    Outbox(const Outbox&) = delete;
+    Outbox& operator=(const Outbox&) = delete;
+    // Releases every check-in it holds open (they are complete as stored).
+    ~Outbox();
+
   private:
-    Outbox(Database db, core::RandomSource& random) : db_(std::move(db)), random_(&random) {}
+    Outbox(Database db, core::RandomSource& random);
+    void holdOpen(const std::string& key);
+    void releaseOpen(const std::string& key);
     Result<core::Batch> loadBatch(const std::string& batchId);
     // Turns SQLITE_FULL at our own cap into a message that says what it is.
     Status explainFull(Status inserted);
+    Result<std::string> insertCheckIn(const core::CheckIn& checkIn, bool hold);
+    Status updateOpen(const std::string& openId, std::optional<int> score,
+                      const std::optional<std::vector<std::string>>& reasons);
     // Runs `insert` and rewriteInKeyOrder() in one transaction and commits it.
     Status commitWritten(Statement& insert);
     // Rewrites the tables of check-ins and buddy requests in key order, inside
@@ -137,7 +173,9 @@ class Outbox {
 
     Database db_;
     core::RandomSource* random_;
-    std::int64_t capBytes_ = 0;  // set by setStorageCap(); 0 = no cap
+    std::int64_t capBytes_ = 0;      // set by setStorageCap(); 0 = no cap
+    std::set<std::string> holding_;  // keys this Outbox holds open (see addOpen)
+    std::string fileKey_;            // the file, canonical: whose holds are shared
 };
 
 struct Outbox::Recovered {

@@ -9,6 +9,12 @@
 // ends (done after a submission, or idle) the language also returns to the
 // site's default; going back to welcome by one's own choice keeps it.
 //
+// The face is the answer: choosing it saves the check-in at once (open, while
+// reasons may follow); Submit or Skip closes it with or without reasons, and so
+// does leaving or a timeout. Before any timeout takes input or information away,
+// a "Still there?" prompt covers the screen for kStillThere, with "I need more
+// time" (WCAG 2.2.1); nothing of the person shows under it.
+//
 // Thread: single-threaded (the UI thread). Times are steady-clock instants
 // passed in by the caller, so tests control time completely.
 
@@ -84,22 +90,38 @@ struct PinKey {
     char key;  // '0'..'9', or '<' to delete the last digit
 };
 struct SubmitPin {};
+struct StillHere {};  // "I need more time" on the Still there? prompt
+struct StartOver {};  // "Start over" on the prompt: the session ends now
 struct RequestUpload {};
 struct RequestReload {};
 struct ExitApp {};
 struct Wake {};  // a touch on the quiet screen
-using Action =
-    std::variant<StartCheckIn, StartBuddy, ShowAbout, StartBreathing, ChooseLanguage, ChooseScore,
-                 ToggleReason, SubmitCheckIn, ChooseBuddyKind, ToggleBuddyTime, Next, FocusField,
-                 TypeText, Backspace, ToggleShift, ToggleSymbols, SendBuddy, GoBack, Dismiss,
-                 OpenAdmin, PinKey, SubmitPin, RequestUpload, RequestReload, ExitApp, Wake>;
+using Action = std::variant<StartCheckIn, StartBuddy, ShowAbout, StartBreathing, ChooseLanguage,
+                            ChooseScore, ToggleReason, SubmitCheckIn, ChooseBuddyKind,
+                            ToggleBuddyTime, Next, FocusField, TypeText, Backspace, ToggleShift,
+                            ToggleSymbols, SendBuddy, GoBack, Dismiss, OpenAdmin, PinKey, SubmitPin,
+                            RequestUpload, RequestReload, ExitApp, Wake, StillHere, StartOver>;
 
 // Side effects the Flow asks its owner to perform.
 struct NoEffect {};
 struct SaveCheckIn {
     int score;
     std::vector<std::string> reasons;  // sorted
-};                                     // then call saved() or saveFailed()
+    // Open: reasons may follow (CloseCheckIn). Closed: it is complete (a
+    // question set without reasons).
+    bool open = false;
+};  // then call saved() or saveFailed()
+// The open check-in's face changed (the person went back to the faces).
+struct ReviseCheckIn {
+    int score;
+};  // then call saved() or saveFailed()
+// The open check-in is complete: with `reasons` (sorted; empty for none).
+struct CloseCheckIn {
+    std::vector<std::string> reasons;
+    // Submit or Skip: call saved() or saveFailed() after. Otherwise (leaving,
+    // a timeout) the flow has moved on already.
+    bool confirm = false;
+};
 struct SaveBuddy {
     std::string kind;
     std::vector<std::string> times;  // sorted
@@ -112,24 +134,27 @@ struct VerifyPin {
 struct UploadNow {};
 struct ReloadConfig {};
 struct Quit {};
-using Effect =
-    std::variant<NoEffect, SaveCheckIn, SaveBuddy, VerifyPin, UploadNow, ReloadConfig, Quit>;
+using Effect = std::variant<NoEffect, SaveCheckIn, ReviseCheckIn, CloseCheckIn, SaveBuddy,
+                            VerifyPin, UploadNow, ReloadConfig, Quit>;
 
 inline constexpr std::size_t kMaxPinDigits = 8;
 inline constexpr std::size_t kMaxFirstNameBytes = 40;
 inline constexpr std::size_t kMaxContactBytes = 80;
 inline constexpr std::chrono::seconds kBreathingLength{60};
+// How long the Still there? prompt waits for an answer (WCAG 2.2.1: at least 20 s).
+inline constexpr std::chrono::seconds kStillThere{20};
 
 struct FlowSettings {
-    std::chrono::seconds thankYou{6};    // thank-you returns to welcome after this
-    std::chrono::seconds idleReset{45};  // any other screen returns to welcome after this
-    std::chrono::seconds cooldown{8};    // after a saved check-in, before the next may start
+    // Idle this long, a screen with input or information asks "Still there?";
+    // kStillThere later, without an answer, it returns to welcome.
+    std::chrono::seconds idleReset{30};
+    std::chrono::seconds cooldown{8};  // after a saved check-in, before the next may start
     std::string defaultLanguage = "en";
     std::vector<std::string> languages{"en"};  // offered; the default is one of them
     std::vector<std::string> reasons;          // option ids in display order
     std::vector<std::string> buddyKinds;
     std::vector<std::string> buddyTimes;
-    bool hasSupportResources = false;  // a low score's thank-you then waits for reading
+    bool hasSupportResources = false;  // shown on every thank-you
     // Buddy requests are offered only when they can be sealed for the
     // coordinator (the config has the organisation's public key).
     bool buddyOffered = true;
@@ -146,6 +171,8 @@ struct Draft {
     Field field = Field::FirstName;
     bool shift = true;  // a first name starts with a capital
     bool symbols = false;
+    // Send was tapped with a field still empty: the screen says which.
+    bool sendTried = false;
 
     bool operator==(const Draft&) const = default;
 };
@@ -157,6 +184,12 @@ class Flow {
     explicit Flow(FlowSettings settings);
 
     Screen screen() const { return screen_; }
+    // The Still there? prompt covers the screen.
+    bool stillThere() const { return prompting_; }
+    // Whole seconds left on the prompt, or on the cooldown before the faces.
+    int secondsLeft(Clock::time_point now) const;
+    // A check-in is saved and open: the person is adding reasons to it.
+    bool checkInOpen() const { return checkInOpen_; }
     const std::string& language() const { return language_; }
     const Draft& draft() const { return draft_; }
     const FlowSettings& settings() const { return settings_; }
@@ -184,14 +217,22 @@ class Flow {
     // clock becomes welcome.
     void setQuietHours(bool quiet, Clock::time_point now);
     bool quietHours() const { return quiet_; }
-    // Applies timeouts; returns true when the screen changed.
-    bool tick(Clock::time_point now);
+    // Applies timeouts; returns true when the screen changed. `effect` gets a
+    // CloseCheckIn when the timeout ends a session with an open check-in.
+    bool tick(Clock::time_point now, Effect* effect = nullptr);
     // When tick() next has something to do, or nullopt when nothing is timed.
     std::optional<Clock::time_point> nextDeadline() const;
+    // Shows the Still there? prompt now, as idling would, on a screen that
+    // asks before it resets (the screen tour photographs it); elsewhere
+    // nothing happens. Returns whether the prompt shows.
+    bool askStillThere(Clock::time_point now);
 
   private:
     void show(Screen screen, Clock::time_point now);
-    void endSession(Clock::time_point now);
+    // Ends the session; returns the CloseCheckIn for an open check-in.
+    Effect endSession(Clock::time_point now);
+    // Whether idling on the current screen leads to the Still there? prompt.
+    bool asksBeforeReset() const;
     void type(const std::string& text);
     Effect applyBuddyAction(const Action& action, Clock::time_point now);
 
@@ -202,7 +243,11 @@ class Flow {
     Clock::time_point lastActivity_{};
     bool quiet_ = false;
     std::optional<Clock::time_point> lastCheckInSaved_;
-    enum class Saving { None, CheckIn, Buddy } saving_ = Saving::None;
+    enum class Saving { None, CheckIn, Revise, Close, Buddy } saving_ = Saving::None;
+    bool checkInOpen_ = false;
+    bool savingOpen_ = false;  // the SaveCheckIn in flight is open
+    bool prompting_ = false;
+    Clock::time_point promptedAt_{};
     Draft draft_;
     std::string pin_;
 };

@@ -2,24 +2,56 @@
 // Touch and mouse input for Dear ImGui 1.86, which has no input queue: a press
 // and a release arriving between two frames would cancel out and the tap would
 // be lost. PointerInput queues them and applies at most one button transition
-// per frame. Thread: UI thread only.
+// per frame.
+//
+// One tap, one action. A press acts only on the screen it was aimed at:
+//  - a press that arrived before the screen changed is dropped with its
+//    release (it was aimed at the old screen), and so is one within
+//    kScreenChangeLockout after the change at the spot of the last press (a
+//    bounce, or a double tap: no one sees the new screen and aims at the
+//    same spot that fast; a tap elsewhere is a new, deliberate one);
+//  - a touch panel that reports each touch twice, as a finger and as a
+//    mouse, has the echo dropped: the other source's next press, if it comes
+//    within kEchoWindow and kEchoRadius of the original.
+//
+// Thread: UI thread only. Times are steady-clock instants from the caller.
 
+#include <chrono>
 #include <deque>
+#include <optional>
 
 struct ImGuiIO;
 
 namespace carekiosk::ui {
 
+inline constexpr std::chrono::milliseconds kScreenChangeLockout{200};
+inline constexpr std::chrono::milliseconds kEchoWindow{150};
+inline constexpr float kEchoRadius = 64.0f;  // window pixels
+
 struct PointerEvent {
+    using Time = std::chrono::steady_clock::time_point;
     enum class Kind { Move, Press, Release, Leave } kind = Kind::Move;
     float x = 0;  // window pixels
     float y = 0;
+    enum class Source { Finger, Mouse } source = Source::Mouse;
+    Time received{};  // when it arrived
 };
 
 class PointerInput {
   public:
-    void push(PointerEvent event) { queue_.push_back(event); }
+    using Time = PointerEvent::Time;
+
+    // Queues one event, or drops it when it is the echo of a tap from the
+    // other source (then its release and moves are dropped too).
+    void push(PointerEvent event);
     bool hasPending() const { return !queue_.empty(); }
+    // The screen changed at `now` (a tap, a timeout, the Still there? prompt).
+    void screenChanged(Time now) {
+        changedAt_ = now;
+        lockoutUntil_ = now + kScreenChangeLockout;
+    }
+    // Whether a press arriving now at (x, y) would be dropped.
+    bool wouldDrop(float x, float y, Time now) const;
     // Moves the pointer and applies queued events up to and including the next
     // press or release. Call once per frame before ImGui::NewFrame().
     void applyToFrame(ImGuiIO& io);
@@ -29,6 +61,14 @@ class PointerInput {
     bool down_ = false;
     float x_ = -1e9f;
     float y_ = -1e9f;
+    Time changedAt_{};
+    Time lockoutUntil_{};
+    float pressX_ = -1e9f;  // where the last press was applied
+    float pressY_ = -1e9f;
+    // Each source's last press, until the other source presses (echo or not).
+    std::optional<PointerEvent> lastPress_[2];
+    // A source whose current press was dropped as an echo.
+    bool dropping_[2] = {false, false};
 };
 
 }  // namespace carekiosk::ui

@@ -36,7 +36,14 @@ struct ViewModel {
     std::vector<std::string> buddyKinds;
     std::vector<std::string> buddyTimes;
     std::vector<core::SupportResource> support;
-    Draft draft;                 // what this person has entered so far
+    Draft draft;  // what this person has entered so far
+    // The Still there? prompt covers the screen (nothing under it is drawn),
+    // with this many seconds left; on the cooldown screen, the seconds until
+    // the faces.
+    bool stillThere = false;
+    int secondsLeft = 0;
+    // The site's line on when a buddy request gets an answer ("" for none).
+    std::string buddyReplyNote;
     float breathingSeconds = 0;  // on the breathing screen: time since start
     // PIN pad: how many digits are typed (never the digits) and any message.
     std::size_t pinDigits = 0;
@@ -114,7 +121,9 @@ class ThankYouScreen {
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
 };
 
-// Short messages with one button: save failed, cooldown, buddy request sent.
+// Short messages with one button: save failed, buddy request sent (with the
+// site's reply note), and the cooldown (a welcome and a countdown into the
+// newcomer's own check-in, with Back).
 class MessageScreen {
   public:
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
@@ -156,12 +165,22 @@ class AdminScreen {
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
 };
 
+// "Still there?": over any screen the person left idle, before it would take
+// what they entered or were reading away. "I need more time" (or a touch
+// anywhere) keeps the screen; "Start over" ends the session now.
+class StillTherePrompt {
+  public:
+    void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
+};
+
 // Dispatches to the screen the model names, inside one fullscreen ImGui window.
 class ScreenSet {
   public:
     FrameOutput draw(const ViewModel& model, const DrawContext& ctx) const;
 
   private:
+    void drawScreen(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;
+
     WelcomeScreen welcome_;
     AboutScreen about_;
     BreathingScreen breathing_;
@@ -175,6 +194,7 @@ class ScreenSet {
     AdminPinScreen adminPin_;
     AdminScreen admin_;
     QuietScreen quiet_;
+    StillTherePrompt stillThere_;
 };
 
 }  // namespace carekiosk::ui

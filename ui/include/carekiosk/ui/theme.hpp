@@ -46,7 +46,16 @@ struct Metrics {
     float titlePx = 68.0f;     // screen titles
     float margin = 48.0f;      // outer margin
     float minTarget = 120.0f;  // smallest touch target edge
+    // The on-screen keyboard's keys may shrink to 15 mm (and 64 px), below
+    // the comfortable minTarget: forty keys must fit under the form.
+    float minKey = 64.0f;
+    // Controls sit at or below this y. On a portrait or physically tall panel
+    // (mounted for standing and seated people alike) the top third holds only
+    // text: a person in a wheelchair or a child cannot reach it. 0 elsewhere.
+    float reachTop = 0.0f;
 };
+// A landscape panel this tall (from its DPI) counts as tall.
+inline constexpr float kTallPanelMillimetres = 450.0f;
 inline constexpr float kFallbackDpi = 96.0f;  // when the display does not say
 inline constexpr float kMinTargetMillimetres = 15.0f;
 // `dpi` <= 0 means unknown (kFallbackDpi is used).

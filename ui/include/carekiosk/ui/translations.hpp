@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "carekiosk/core/result.hpp"
@@ -60,6 +61,10 @@ class Translator {
     const char* operator()(std::string_view key) const {
         return translations_.text(language_, key).c_str();
     }
+    // The text with each "{name}" replaced by its value: tr.format(
+    // "cooldown.count", {{"seconds", "5"}}). Unknown names stay as written.
+    std::string format(std::string_view key,
+                       const std::vector<std::pair<std::string, std::string>>& values) const;
     const std::string& language() const { return language_; }
     const Translations& translations() const { return translations_; }
 
