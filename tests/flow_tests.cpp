@@ -105,6 +105,9 @@ class Kiosk {
             return;
         }
         if (std::exchange(failNextSave, false)) {
+            if (std::holds_alternative<ReviseCheckIn>(effect)) {
+                open()->open = false;  // as the controller does: the first face stands
+            }
             flow.saveFailed(now);
             return;
         }
@@ -129,14 +132,18 @@ void toReasons(Kiosk& k, int score, Flow::Clock::time_point now) {
     REQUIRE(k.flow.screen() == Screen::Reasons);
 }
 
-// Lets the idle time pass, then the prompt's, with no answer.
-void walkAway(Kiosk& k, Flow::Clock::time_point from) {
-    const auto prompt = k.flow.nextDeadline();
-    REQUIRE(prompt);
-    CHECK(k.tick(*prompt));
-    REQUIRE(k.flow.stillThere());
-    CHECK(k.tick(*prompt + kStillThere));
-    CHECK(*prompt >= from);
+// Lets the idle time pass, then the prompt's if one shows, with no answer.
+// Returns whether a prompt asked first.
+bool walkAway(Kiosk& k, Flow::Clock::time_point from) {
+    const auto deadline = k.flow.nextDeadline();
+    REQUIRE(deadline);
+    CHECK(*deadline >= from);
+    CHECK(k.tick(*deadline));
+    if (!k.flow.stillThere()) {
+        return false;
+    }
+    CHECK(k.tick(*deadline + kStillThere));
+    return true;
 }
 
 }  // namespace
@@ -201,10 +208,10 @@ TEST_CASE("back from the reasons changes the face of the same check-in, never a 
 }
 
 TEST_CASE("walking away at any point stores the face once, and leaves nothing on screen") {
-    SECTION("on the faces, before choosing: nothing to store") {
+    SECTION("on the faces, before choosing: nothing to store, nothing to ask") {
         Kiosk k;
         k.tap(StartCheckIn{}, t0);
-        walkAway(k, t0);
+        CHECK_FALSE(walkAway(k, t0));
         CHECK(k.stored.empty());
         CHECK(k.blank());
     }
@@ -212,7 +219,14 @@ TEST_CASE("walking away at any point stores the face once, and leaves nothing on
         Kiosk k;
         toReasons(k, 2, t0);
         k.tap(ToggleReason{"health"}, t0 + seconds(5));
-        walkAway(k, t0 + seconds(5));
+        CHECK(walkAway(k, t0 + seconds(5)));
+        CHECK(k.stored == std::vector<StoredCheckIn>{{2, {}, false}});
+        CHECK(k.blank());
+    }
+    SECTION("on the reasons, none ticked: the face is stored, so no prompt hands it on") {
+        Kiosk k;
+        toReasons(k, 2, t0);
+        CHECK_FALSE(walkAway(k, t0));
         CHECK(k.stored == std::vector<StoredCheckIn>{{2, {}, false}});
         CHECK(k.blank());
     }
@@ -298,26 +312,44 @@ TEST_CASE("before a timeout takes anything away, Still there? asks, for 20 secon
 TEST_CASE("screens with support or an explanation ask before going, on every path alike") {
     auto s = settings();
     s.hasSupportResources = true;
+    s.idleReset = seconds(10);  // a site's shortest: reading still gets its minute
     for (int score = 1; score <= 5; ++score) {
         Kiosk k(s);
         toReasons(k, score, t0);
         k.tap(SubmitCheckIn{}, t0);
         INFO("score " << score);
         // The same time after every answer: how long it stays says nothing.
-        CHECK(k.flow.nextDeadline() == t0 + seconds(30));
-        CHECK(k.tick(t0 + seconds(30)));
+        CHECK(k.flow.nextDeadline() == t0 + kReadingTime);
+        CHECK_FALSE(k.tick(t0 + kReadingTime - seconds(1)));
+        CHECK(k.tick(t0 + kReadingTime));
         CHECK(k.flow.stillThere());
         CHECK(k.flow.screen() == Screen::ThankYou);
     }
-    for (const Action& way : std::vector<Action>{ShowAbout{}, StartBuddy{}}) {
-        Kiosk k(s);
-        k.tap(way, t0);
-        CHECK(k.tick(t0 + seconds(30)));
-        CHECK(k.flow.stillThere());
-    }
+    Kiosk about(s);
+    about.tap(ShowAbout{}, t0);
+    CHECK(about.tick(t0 + kReadingTime));
+    CHECK(about.flow.stillThere());
+    // A buddy form with nothing chosen yet has nothing to lose: it just goes.
+    Kiosk buddy(s);
+    buddy.tap(StartBuddy{}, t0);
+    CHECK(buddy.tick(t0 + seconds(10)));
+    CHECK(buddy.blank());
 }
 
-TEST_CASE("the breathing exercise is never cut short, then asks like any screen") {
+TEST_CASE("an idle welcome screen in the last person's language returns to the site's") {
+    Kiosk k;
+    k.tap(ChooseLanguage{"pl"}, t0);
+    k.tap(StartBuddy{}, t0 + seconds(1));
+    k.tap(GoBack{}, t0 + seconds(2));  // back by choice: the language stays for now
+    CHECK(k.flow.language() == "pl");
+    CHECK(k.flow.nextDeadline() == t0 + seconds(32));
+    CHECK(k.tick(t0 + seconds(32)));
+    CHECK(k.flow.language() == "en");
+    CHECK(k.blank());
+    CHECK_FALSE(k.flow.nextDeadline());  // and then nothing is timed
+}
+
+TEST_CASE("the breathing exercise is never cut short, then waits the idle time and goes") {
     Kiosk k;
     k.tap(StartBreathing{}, t0);
     CHECK(k.flow.screen() == Screen::Breathing);
@@ -325,9 +357,7 @@ TEST_CASE("the breathing exercise is never cut short, then asks like any screen"
     CHECK_FALSE(k.tick(t0 + seconds(59)));
     CHECK_FALSE(k.tick(t0 + seconds(89)));
     CHECK(k.tick(t0 + seconds(90)));
-    CHECK(k.flow.stillThere());
-    CHECK(k.tick(t0 + seconds(110)));
-    CHECK(k.blank());
+    CHECK(k.blank());  // nothing entered, nothing to read: no prompt
     CHECK(k.flow.breathingSeconds(t0 + seconds(111)) == 0.0f);
 }
 
@@ -405,6 +435,32 @@ TEST_CASE("a failed save shows the failure, never a thank-you") {
     CHECK_FALSE(k.flow.checkInOpen());
     walkAway(k, t0);
     CHECK(k.blank());
+}
+
+TEST_CASE("a change of face that cannot be saved keeps the first face, and says so") {
+    Kiosk k;
+    toReasons(k, 2, t0);
+    k.tap(GoBack{}, t0);
+    k.failNextSave = true;
+    k.tap(ChooseScore{4}, t0);
+    CHECK(k.flow.screen() == Screen::SaveFailed);
+    CHECK(k.flow.firstAnswerKept());  // not "nothing was recorded"
+    CHECK(k.stored == std::vector<StoredCheckIn>{{2, {}, false}});
+    CHECK(k.uploadable().size() == 1);  // released, not held until a restart
+    k.tap(Dismiss{}, t0);
+    CHECK(k.blank());
+    CHECK_FALSE(k.flow.firstAnswerKept());
+}
+
+TEST_CASE("the cooldown runs from the end of a check-in, however long its reasons took") {
+    Kiosk k;
+    toReasons(k, 3, t0);
+    k.tap(ToggleReason{"team"}, t0 + seconds(20));
+    k.tap(SubmitCheckIn{}, t0 + seconds(25));
+    k.tap(Dismiss{}, t0 + seconds(26));
+    k.tap(StartCheckIn{}, t0 + seconds(27));
+    CHECK(k.flow.screen() == Screen::Cooldown);
+    CHECK(k.flow.secondsLeft(t0 + seconds(27)) == 6);
 }
 
 TEST_CASE("a buddy request: kind, times, typed contact, send, and nothing kept") {
@@ -551,6 +607,8 @@ TEST_CASE("the screen tour can show the prompt where idling would, and nowhere e
     Kiosk k;
     CHECK_FALSE(k.flow.askStillThere(t0));  // welcome never asks
     toReasons(k, 3, t0);
+    CHECK_FALSE(k.flow.askStillThere(t0));  // nothing ticked: nothing to lose
+    k.tap(ToggleReason{"team"}, t0);
     CHECK(k.flow.askStillThere(t0));
     CHECK(k.flow.secondsLeft(t0) == 20);
 }

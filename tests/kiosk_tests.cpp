@@ -295,22 +295,22 @@ TEST_CASE("back on the pulse screen stores nothing") {
     CHECK(storedScores(f.config.databasePath).empty());
 }
 
-TEST_CASE("left alone, the thank-you screen asks Still there? by itself, and Start over ends it") {
+TEST_CASE("left alone with a reason ticked, the kiosk asks Still there?, and Start over ends it") {
     KioskFixture f;
-    // With support resources on it, it stays for reading as long as any screen
-    // (idle_reset_seconds), after every answer alike, then asks.
     f.config.idleResetSeconds = 3;
     auto app = f.app(1280, 800);
     tapWhenShown(*app, "welcome.start", kiosk::PointerKind::Touch);
     tapWhenShown(*app, "pulse.face.4", kiosk::PointerKind::Touch);
-    tapWhenShown(*app, "reasons.skip", kiosk::PointerKind::Touch);
-    REQUIRE(kiosk::pumpUntil(
-        *app, [&] { return app->screen() == ui::Screen::ThankYou; }, kDeadline()));
-    // No tap: the prompt comes by itself.
+    tapWhenShown(*app, "reasons.team", kiosk::PointerKind::Touch);
+    // No tap: the prompt comes by itself, drawn alone.
     REQUIRE(waitForTarget(*app, "stillthere.more"));
-    CHECK_FALSE(app->layout().find("thankyou.done"));  // nothing under it is drawn
+    CHECK(app->screen() == ui::Screen::Reasons);
+    CHECK_FALSE(app->layout().find("reasons.team"));  // nothing under it is drawn
     tapWhenShown(*app, "stillthere.restart", kiosk::PointerKind::Mouse);
     CHECK(kiosk::waitForScreen(*app, ui::Screen::Welcome, kDeadline()));
+    // The face stays stored, without the reason never submitted.
+    CHECK(testing::queryStrings(f.config.databasePath, "SELECT score || ':' || reasons FROM checkins") ==
+          std::vector<std::string>{"4:"});
 }
 
 TEST_CASE("the Still there? prompt shows nothing of the screen it covers") {

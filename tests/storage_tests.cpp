@@ -212,9 +212,11 @@ TEST_CASE("reasons never change a check-in another process has already put in a 
     REQUIRE(
         kiosk.database().exec("INSERT INTO batches (batch_id) VALUES ('b1');"
                               "UPDATE checkins SET batch_id = 'b1'"));
-    REQUIRE(kiosk.closeOpen(key, {"team"}));
-    CHECK(testing::queryStrings(dir / "kiosk.db", "SELECT reasons FROM checkins") ==
-          std::vector<std::string>{""});
+    // Neither a change of face nor reasons reach it, and the caller is told.
+    CHECK_FALSE(kiosk.reviseOpen(key, 5));
+    CHECK_FALSE(kiosk.closeOpen(key, {"team"}));
+    CHECK(testing::queryStrings(dir / "kiosk.db", "SELECT score || ':' || reasons FROM checkins") ==
+          std::vector<std::string>{"2:"});
 }
 
 TEST_CASE("batches are capped, and acknowledging one deletes only its rows") {

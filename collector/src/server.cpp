@@ -300,6 +300,26 @@ struct Server::Impl {
                        if (!stored) {
                            return sendError(res, stored.error());
                        }
+                       if (!stored->refused.empty()) {
+                           // Every row it can never take, so the kiosk sets
+                           // those aside and sends the rest again.
+                           core::CollectorRefusal refusal;
+                           refusal.code = core::toString(core::ErrorCode::InvalidInput);
+                           refusal.message = stored->refused.front().message;
+                           if (stored->refused.size() > 1) {
+                               refusal.message += " (and " +
+                                                  std::to_string(stored->refused.size() - 1) +
+                                                  " more rows)";
+                           }
+                           refusal.field = stored->refused.front().field;
+                           for (const auto& row : stored->refused) {
+                               refusal.rows.push_back(row.index);
+                           }
+                           res.status = 422;
+                           res.set_content(core::encodeCollectorRefusal(refusal),
+                                           "application/json");
+                           return;
+                       }
                        res.set_content(core::encodeBatchAck(core::BatchAck{
                                            batch->batchId, stored->stored, stored->duplicate}),
                                        "application/json");

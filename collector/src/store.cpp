@@ -1328,7 +1328,8 @@ Result<std::string> Store::setting(const std::string& key) {
     return row.value() ? stmt->columnText(0) : std::string();
 }
 
-Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& batch) {
+std::vector<RowRefusal> Store::checkBatch(const Device& device, const core::Batch& batch,
+                                          std::optional<std::string>* boundTeam) const {
     // What a kiosk may claim is bound by what it was enrolled as: its site,
     // its team, and hours between its enrolment (less the longest time a
     // kiosk may hold check-ins offline) and an hour past the collector's clock.
@@ -1338,42 +1339,74 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
         device.enrolledAt > 0 ? device.enrolledAt - std::chrono::seconds(kMaxOfflineAge).count()
                               : 0;
     std::optional<std::string> team = device.team;
+    std::vector<RowRefusal> refused;
     for (std::size_t i = 0; i < batch.checkIns.size(); ++i) {
         const core::CheckIn& c = batch.checkIns[i];
         const std::string row = "checkins[" + std::to_string(i) + "]";
         if (c.siteId != device.siteId) {
-            return makeError(ErrorCode::InvalidInput,
-                             row + ".site_id is " + c.siteId + " but this kiosk is enrolled at " +
-                                 device.siteId + "; re-enrol it at the new site",
-                             row + ".site_id");
+            refused.push_back({i, row + ".site_id",
+                               row + ".site_id is " + c.siteId +
+                                   " but this kiosk is enrolled at " + device.siteId +
+                                   "; re-enrol it at the new site"});
+            continue;
         }
         if (!team) {
             team = c.team;  // enrolled before teams were kept: the first batch binds it
         }
         if (c.team != *team) {
-            return makeError(
-                ErrorCode::InvalidInput,
-                row + ".team is \"" + c.team + "\" but this kiosk was enrolled " +
-                    (team->empty() ? std::string("without a team")
-                                   : "with team \"" + *team + "\"") +
-                    "; re-enrol it with carekiosk-provision enroll --team to change it",
-                row + ".team");
+            refused.push_back(
+                {i, row + ".team",
+                 row + ".team is \"" + c.team + "\" but this kiosk was enrolled " +
+                     (team->empty() ? std::string("without a team")
+                                    : "with team \"" + *team + "\"") +
+                     "; re-enrol it with carekiosk-provision enroll --team to change it"});
+        } else if (c.hourBucket > latest) {
+            refused.push_back({i, row + ".hour",
+                               row +
+                                   ".hour is more than an hour ahead of the collector's clock; "
+                                   "set the kiosk's clock (it should keep network time)"});
+        } else if (c.hourBucket < earliest) {
+            refused.push_back({i, row + ".hour",
+                               row + ".hour is more than " +
+                                   std::to_string(kMaxOfflineAge.count() / 24) +
+                                   " days before this kiosk was enrolled; its clock was wrong "
+                                   "when the check-in was made"});
         }
-        if (c.hourBucket > latest) {
-            return makeError(ErrorCode::InvalidInput,
-                             row +
-                                 ".hour is more than an hour ahead of the collector's clock; "
-                                 "set the kiosk's clock (it should keep network time)",
-                             row + ".hour");
-        }
-        if (c.hourBucket < earliest) {
-            return makeError(ErrorCode::InvalidInput,
-                             row + ".hour is more than " +
-                                 std::to_string(kMaxOfflineAge.count() / 24) +
-                                 " days before this kiosk was enrolled; its clock was wrong "
-                                 "when the check-in was made",
-                             row + ".hour");
-        }
+    }
+    if (boundTeam) {
+        *boundTeam = team;
+    }
+    return refused;
+}
+
+Result<bool> Store::batchStored(const std::string& batchId) {
+    std::lock_guard lock(readerMutex_);
+    auto stmt = reader_->prepare("SELECT 1 FROM batches WHERE batch_id = ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, batchId);
+    return stmt->step();
+}
+
+Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& batch) {
+    // A batch stored before is acknowledged again whatever it holds: its
+    // acknowledgement may have been lost, and refusing it now (a clock moved,
+    // a kiosk re-enrolled) would make the kiosk send its good rows again under
+    // a new id.
+    auto seen = batchStored(batch.batchId);
+    if (!seen) {
+        return seen.error();
+    }
+    if (seen.value()) {
+        return StoreResult{0, true, {}};
+    }
+    std::optional<std::string> team;
+    auto refused = checkBatch(device, batch, &team);
+    if (!refused.empty()) {
+        StoreResult result;
+        result.refused = std::move(refused);
+        return result;  // nothing stored: the kiosk sets these rows aside
     }
     if (!device.team && team) {
         if (auto s = bindDeviceTeam(device.deviceId, *team); !s) {
@@ -1572,7 +1605,7 @@ Result<StoreResult> Store::insertBatchLocked(const core::Batch& batch, const cor
         return s.error();
     }
     if (db_->changes() == 0) {
-        return StoreResult{0, true};  // seen before: acknowledge again, store nothing
+        return StoreResult{0, true, {}};  // seen before: acknowledge again, store nothing
     }
     // Every row's random key in one call: one system call per batch, not per row.
     constexpr std::size_t kKeyBytes = 16;
@@ -1624,7 +1657,7 @@ Result<StoreResult> Store::insertBatchLocked(const core::Batch& batch, const cor
     if (!reasonRows) {
         return reasonRows.error();
     }
-    return StoreResult{static_cast<int>(batch.checkIns.size()), false};
+    return StoreResult{static_cast<int>(batch.checkIns.size()), false, {}};
 }
 
 Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::int64_t fromDay,

@@ -146,6 +146,7 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
     c.cooldownSeconds =
         static_cast<int>(reader.optionalInteger("cooldown_seconds", 0, 600).value_or(8));
     c.displayDpi = static_cast<double>(reader.optionalInteger("display_dpi", 0, 1000).value_or(0));
+    c.tapGuardMs = static_cast<int>(reader.optionalInteger("tap_guard_ms", 0, 2000).value_or(400));
     c.translationsDir = reader.optionalString("translations_dir", 4096).value_or("");
     c.siteConfigVersion = static_cast<int>(
         reader.optionalInteger("site_config_version", 0, 1'000'000'000).value_or(0));
@@ -285,6 +286,7 @@ std::string serializeKioskConfig(const KioskConfig& c) {
                 {"messages", messagesJson(c.messages)},
                 {"cooldown_seconds", c.cooldownSeconds},
                 {"display_dpi", static_cast<int>(c.displayDpi)},
+                {"tap_guard_ms", c.tapGuardMs},
                 {"translations_dir", c.translationsDir},
                 {"site_config_version", c.siteConfigVersion},
                 {"buddy_public_key", c.buddyPublicKey},

@@ -784,6 +784,52 @@ std::string encodeErrorBody(const Error& error) {
     return body.dump();
 }
 
+std::string encodeCollectorRefusal(const CollectorRefusal& refusal) {
+    json body{{"error", refusal.message}, {"code", refusal.code}};
+    if (!refusal.field.empty()) {
+        body["field"] = refusal.field;
+    }
+    if (!refusal.rows.empty()) {
+        body["rows"] = refusal.rows;
+    }
+    return body.dump();
+}
+
+std::optional<CollectorRefusal> decodeCollectorRefusal(std::string_view body) {
+    auto parsed = json::parse(body, nullptr, false);
+    if (!parsed.is_object()) {
+        return std::nullopt;
+    }
+    const auto error = parsed.find("error");
+    const auto code = parsed.find("code");
+    if (error == parsed.end() || !error->is_string() || code == parsed.end() ||
+        !code->is_string()) {
+        return std::nullopt;
+    }
+    CollectorRefusal refusal{error->get<std::string>(), code->get<std::string>(), {}, {}};
+    bool known = false;
+    for (auto c : {ErrorCode::InvalidInput, ErrorCode::NotFound, ErrorCode::Io,
+                   ErrorCode::Storage, ErrorCode::Corrupt, ErrorCode::Network, ErrorCode::Tls,
+                   ErrorCode::Unauthorized, ErrorCode::Rejected, ErrorCode::Internal}) {
+        known = known || refusal.code == toString(c);
+    }
+    if (!known) {
+        return std::nullopt;
+    }
+    if (const auto field = parsed.find("field"); field != parsed.end() && field->is_string()) {
+        refusal.field = field->get<std::string>();
+    }
+    if (const auto rows = parsed.find("rows"); rows != parsed.end() && rows->is_array()) {
+        for (const auto& row : *rows) {
+            if (!row.is_number_unsigned()) {
+                return std::nullopt;  // not ours after all
+            }
+            refusal.rows.push_back(row.get<std::size_t>());
+        }
+    }
+    return refusal;
+}
+
 std::string errorMessageFromBody(std::string_view body) {
     auto parsed = json::parse(body, nullptr, false);
     if (parsed.is_object()) {

@@ -108,6 +108,15 @@ void AppController::save(const ui::Effect& effect, ui::Flow::Clock::time_point n
         }
     } else if (const auto* revise = std::get_if<ui::ReviseCheckIn>(&effect)) {
         saved = outbox_.reviseOpen(openCheckIn_, revise->score);
+        if (!saved) {
+            // The check-in stays as first saved, released to upload; the
+            // screen says the first face was kept.
+            if (auto closed = outbox_.closeOpen(openCheckIn_, {}); !closed) {
+                std::fprintf(stderr, "carekiosk: a check-in could not be closed: %s\n",
+                             closed.error().message.c_str());
+            }
+            openCheckIn_.clear();
+        }
     } else if (const auto* close = std::get_if<ui::CloseCheckIn>(&effect)) {
         // The face was stored when tapped and stands whatever happens here:
         // if the reasons cannot be added (a disk that filled since), the
@@ -237,6 +246,7 @@ ui::ViewModel AppController::viewModel(ui::Flow::Clock::time_point now) const {
     model.support = config_.supportResources;
     model.draft = flow_.draft();
     model.stillThere = flow_.stillThere();
+    model.firstAnswerKept = flow_.firstAnswerKept();
     model.secondsLeft = flow_.secondsLeft(now);
     model.buddyReplyNote = config_.buddyReplyNote;
     model.breathingSeconds = flow_.breathingSeconds(now);

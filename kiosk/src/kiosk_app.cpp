@@ -202,6 +202,7 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
                                          random, std::move(outbox));
     parts->fileConfig = options.config;
     parts->configPath = options.configPath;
+    parts->pointer.setGuard(std::chrono::milliseconds(options.config.tapGuardMs));
     if (auto effective = parts->effectiveConfig(options.config); effective) {
         if (effective->config.siteConfigVersion != options.config.siteConfigVersion) {
             parts->config = std::move(effective->config);
@@ -311,8 +312,8 @@ std::uint64_t KioskApp::uploadNow() {
     return parts_->worker ? parts_->worker->uploadNow() : 0;
 }
 
-bool KioskApp::tapWouldBeDropped(float x, float y) const {
-    return parts_->pointer.wouldDrop(x, y, std::chrono::steady_clock::now());
+bool KioskApp::tapWouldBeDropped() const {
+    return parts_->pointer.lockedOut(std::chrono::steady_clock::now());
 }
 
 bool KioskApp::askStillThere() {
@@ -474,6 +475,8 @@ void KioskApp::drawFrame(const std::string& screenshotPath, core::Status* status
     // Up to 5 s: ImGui measures how long the admin corner is held from these.
     dt = std::clamp(dt, 0.001f, 5.0f);
     lastFrame_ = now;
+    // An echo of a touch lands within half a touch target of it, whatever the density.
+    parts_->pointer.setEchoRadius(parts_->ui->metrics().minTarget * 0.5f);
     ui::FrameOutput out = parts_->ui->drawFrame(parts_->controller.viewModel(now), parts_->pointer,
                                                 dt, screenshotPath, status);
     ++framesRendered_;
@@ -581,6 +584,7 @@ core::Status KioskApp::installConfig(LoadedConfig loaded, std::string note) {
         !capped) {
         return capped.error();
     }
+    parts_->pointer.setGuard(std::chrono::milliseconds(config.tapGuardMs));
     // The controller and renderer hold references to these two: replace in place.
     parts_->config = std::move(config);
     parts_->translations = std::move(loaded.translations);

@@ -209,8 +209,10 @@ int main(int argc, char** argv) {
     options.config = config.value();
     options.configPath = configPath;
     if (simulate > 0) {
-        // The simulated taps stand for different people in quick succession.
+        // The simulated taps stand for different people in quick succession,
+        // and come from a driver that never double-taps or bounces.
         options.config.cooldownSeconds = 0;
+        options.config.tapGuardMs = 0;
     }
     if (!windowed.empty()) {
         options.width = width;

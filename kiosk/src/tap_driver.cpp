@@ -26,10 +26,10 @@ core::Status injectTap(KioskApp& app, const std::string& id, PointerKind kind) {
     SDL_GetRendererOutputSize(SDL_GetRenderer(app.window()), &outW, &outH);
     const float x = target->centerX();
     const float y = target->centerY();
-    // A person never taps the spot of their last tap within a blink of the
-    // screen changing (the kiosk would take it for a bounce): wait that out.
-    const auto patience = std::chrono::steady_clock::now() + std::chrono::seconds(1);
-    while (app.tapWouldBeDropped(x, y) && std::chrono::steady_clock::now() < patience) {
+    // A person reads a new screen before tapping on it (the kiosk drops a
+    // tap that comes sooner, as a double tap or a bounce): wait that out.
+    const auto patience = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+    while (app.tapWouldBeDropped() && std::chrono::steady_clock::now() < patience) {
         app.pump(kPumpSlice);
     }
     const Uint32 windowId = SDL_GetWindowID(app.window());

@@ -11,6 +11,31 @@ namespace carekiosk::provisioning {
 using core::ErrorCode;
 using core::makeError;
 
+core::Result<ResendOutcome> resendSetAside(const std::filesystem::path& configPath,
+                                           upload::HttpSender& sender,
+                                           core::RandomSource& random, const core::Clock& clock) {
+    auto config = core::loadKioskConfigFile(configPath);
+    if (!config) {
+        return config.error();
+    }
+    auto outbox = storage::Outbox::open(config->databasePath, random);
+    if (!outbox) {
+        return outbox.error();
+    }
+    ResendOutcome outcome;
+    auto put = outbox->resendDeadLetters();
+    if (!put) {
+        return put.error();
+    }
+    outcome.batches = put.value();
+    upload::Uploader uploader(outbox.value(), sender, {config->serverUrl, config->deviceToken},
+                              clock);
+    const auto drained = uploader.drain();
+    outcome.uploaded = drained.checkInsAcknowledged;
+    outcome.uploadError = drained.error;
+    return outcome;
+}
+
 core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
                                        upload::HttpSender& sender, core::RandomSource& random,
                                        const core::Clock& clock) {
@@ -50,10 +75,27 @@ core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
                              (drained.error ? drained.error->message : "the upload stopped") +
                              "). Nothing was changed: fix the connection and run unenroll again");
     }
-    if (auto letters = outbox->deadLetters(); letters) {
+    // Check-ins the collector refused would be stranded once the token is
+    // gone: the cause must be fixed and they re-sent (or the database kept
+    // by hand) before a kiosk is taken out of service.
+    auto letters = outbox->deadLetters();
+    if (!letters) {
+        return letters.error();
+    }
+    if (!letters->empty()) {
+        std::int64_t rows = 0;
         for (const auto& letter : letters.value()) {
-            outcome.keptDeadLetters += letter.checkIns;
+            rows += letter.checkIns;
         }
+        return makeError(ErrorCode::Rejected,
+                         std::to_string(letters->size()) + " set-aside batches (" +
+                             std::to_string(rows) +
+                             " check-ins the collector refused) are still on this kiosk, the "
+                             "first because \"" +
+                             letters->front().reason +
+                             "\". Nothing was changed: fix the cause, run carekiosk-provision "
+                             "resend --config " +
+                             configPath.string() + ", then unenroll again");
     }
 
     upload::HttpRequest request;

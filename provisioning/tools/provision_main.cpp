@@ -83,6 +83,12 @@ int main(int argc, char** argv) {
         "Upload everything pending, tell the collector, and wipe this kiosk's token (stop the "
         "kiosk service first)");
     unenrollCmd->add_option("--config", unenrollConfig, "kiosk config file");
+    std::string resendConfig = "/etc/carekiosk/kiosk.json";
+    auto* resendCmd = app.add_subcommand(
+        "resend",
+        "Put the batches the collector refused (set aside, see the admin panel) back in the "
+        "queue and upload now, after their cause was fixed");
+    resendCmd->add_option("--config", resendConfig, "kiosk config file");
     CLI11_PARSE(app, argc, argv);
 
     if (installCmd->parsed()) {
@@ -121,9 +127,28 @@ int main(int argc, char** argv) {
                     outcome->alreadyRevoked ? "the collector had already revoked this kiosk"
                                             : "the collector has unenrolled this kiosk",
                     unenrollConfig.c_str());
-        if (outcome->keptDeadLetters > 0) {
-            std::printf("%lld check-ins the collector refused stay in the database for review\n",
-                        static_cast<long long>(outcome->keptDeadLetters));
+        return 0;
+    }
+
+    if (resendCmd->parsed()) {
+        auto config = core::loadKioskConfigFile(resendConfig);
+        if (!config) {
+            return fail(config.error());
+        }
+        auto sender = upload::makeCurlSender(upload::tlsOptionsFor(config.value()));
+        core::SystemRandom random;
+        core::SystemClock clock;
+        auto outcome = provisioning::resendSetAside(resendConfig, *sender, random, clock);
+        if (!outcome) {
+            return fail(outcome.error());
+        }
+        std::printf("put %lld set-aside batches back in the queue; uploaded %lld check-ins\n",
+                    static_cast<long long>(outcome->batches),
+                    static_cast<long long>(outcome->uploaded));
+        if (outcome->uploadError) {
+            std::printf("the upload stopped: %s (the kiosk keeps trying)\n",
+                        outcome->uploadError->message.c_str());
+            return 1;
         }
         return 0;
     }

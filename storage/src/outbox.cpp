@@ -305,6 +305,24 @@ Status Outbox::updateOpen(const std::string& openId, std::optional<int> score,
     }
     // Never a row already in a batch (another process's uploader may have
     // taken it): a batch's content is fixed once its id is assigned.
+    const auto keyBytes = std::span<const std::uint8_t>(
+        reinterpret_cast<const std::uint8_t*>(key.data()), key.size());
+    {
+        auto batched = db_.prepare("SELECT batch_id IS NOT NULL FROM checkins WHERE id = ?");
+        if (!batched) {
+            return batched.error();
+        }
+        batched->bindBlob(1, keyBytes);
+        auto row = batched->step();
+        if (!row) {
+            return row.error();
+        }
+        if (row.value() && batched->columnInt(0) == 1) {
+            return core::makeError(core::ErrorCode::Rejected,
+                                   "this check-in was already taken into a batch (by another "
+                                   "process's upload); it stays as it was sent");
+        }
+    }
     auto stmt = db_.prepare(
         "UPDATE checkins SET score = coalesce(?, score), reasons = coalesce(?, reasons) "
         "WHERE id = ? AND batch_id IS NULL");
@@ -319,8 +337,7 @@ Status Outbox::updateOpen(const std::string& openId, std::optional<int> score,
         std::sort(sorted.begin(), sorted.end());
         stmt->bind(2, joinIds(sorted));
     }
-    stmt->bindBlob(3, std::span<const std::uint8_t>(
-                          reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
+    stmt->bindBlob(3, keyBytes);
     return explainFull(commitWritten(stmt.value()));
 }
 
@@ -618,6 +635,92 @@ Status Outbox::deadLetter(const std::string& batchId, const std::string& reason)
         return stmt.error();
     }
     return stmt->bind(1, batchId).bind(2, reason.substr(0, 500)).run();
+}
+
+Status Outbox::setAside(const std::string& batchId, const std::vector<std::size_t>& rows,
+                        const std::string& reason) {
+    auto tx = Transaction::begin(db_);
+    if (!tx) {
+        return tx.error();
+    }
+    // The rows of the batch in the order it was sent (loadBatch's).
+    std::vector<std::vector<std::uint8_t>> keys;
+    {
+        auto select = db_.prepare("SELECT id FROM checkins WHERE batch_id = ? ORDER BY id");
+        if (!select) {
+            return select.error();
+        }
+        select->bind(1, batchId);
+        while (true) {
+            auto row = select->step();
+            if (!row) {
+                return row.error();
+            }
+            if (!row.value()) {
+                break;
+            }
+            keys.push_back(select->columnBlob(0));
+        }
+    }
+    for (std::size_t index : rows) {
+        if (index >= keys.size()) {
+            return core::makeError(core::ErrorCode::InvalidInput,
+                                   "the collector refused row " + std::to_string(index) +
+                                       " of batch " + batchId + ", which has only " +
+                                       std::to_string(keys.size()) + " rows");
+        }
+    }
+    // The refused rows go into a batch of their own, set aside with the
+    // reason; the others lose their batch id and go out in a new batch (the
+    // collector stored nothing of the refused one).
+    const std::string asideId = core::randomHex(*random_, core::kBatchIdLength / 2);
+    for (const char* sql : {"INSERT INTO batches (batch_id) VALUES (?1)",
+                            "INSERT INTO dead_letters (batch_id, reason) VALUES (?1, ?2)"}) {
+        auto stmt = db_.prepare(sql);
+        if (!stmt) {
+            return stmt.error();
+        }
+        stmt->bind(1, asideId);
+        if (std::string_view(sql).find("?2") != std::string_view::npos) {
+            stmt->bind(2, reason.substr(0, 500));
+        }
+        if (auto s = stmt->run(); !s) {
+            return s;
+        }
+    }
+    for (std::size_t index : rows) {
+        auto move = db_.prepare("UPDATE checkins SET batch_id = ? WHERE id = ?");
+        if (!move) {
+            return move.error();
+        }
+        if (auto s = move->bind(1, asideId).bindBlob(2, keys[index]).run(); !s) {
+            return s;
+        }
+    }
+    for (const char* sql : {"UPDATE checkins SET batch_id = NULL WHERE batch_id = ?",
+                            "DELETE FROM batches WHERE batch_id = ?"}) {
+        auto stmt = db_.prepare(sql);
+        if (!stmt) {
+            return stmt.error();
+        }
+        if (auto s = stmt->bind(1, batchId).run(); !s) {
+            return s;
+        }
+    }
+    return tx->commit();
+}
+
+Result<std::int64_t> Outbox::resendDeadLetters() {
+    auto count = db_.queryInt("SELECT count(*) FROM dead_letters");
+    if (!count) {
+        return count.error();
+    }
+    // Their batches keep their ids (the collector stored none of them) and
+    // go back into the queue, one after another.
+    if (auto s = db_.exec("DELETE FROM dead_letters"); !s) {
+        return s.error();
+    }
+    return count.value();
 }
 
 Result<std::vector<DeadLetter>> Outbox::deadLetters() {

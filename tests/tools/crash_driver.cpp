@@ -63,6 +63,7 @@ int main(int argc, char** argv) {
     options.config = config.value();
     options.config.uploadIntervalSeconds = 1;  // upload constantly, to be killed mid-upload
     options.config.cooldownSeconds = 0;        // taps stand for different people
+    options.config.tapGuardMs = 0;             // from a driver that never bounces
     options.width = 800;
     options.height = 480;
     options.forceWindowed = true;

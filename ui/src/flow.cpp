@@ -94,6 +94,9 @@ float Flow::breathingSeconds(Clock::time_point now) const {
 
 void Flow::show(Screen screen, Clock::time_point now) {
     pin_.clear();  // typed digits never outlive their screen
+    if (screen != Screen::SaveFailed) {
+        firstAnswerKept_ = false;
+    }
     prompting_ = false;
     if (screen == Screen::Welcome) {
         draft_ = Draft{};  // going back to the start discards what was entered
@@ -116,15 +119,24 @@ Effect Flow::endSession(Clock::time_point now) {
 }
 
 bool Flow::asksBeforeReset() const {
+    // Only where a timeout would take something away: what the person
+    // entered and has not stored, or something to read. Elsewhere nothing is
+    // lost, and asking would only hand the screen to the next passer-by.
     switch (screen_) {
-        case Screen::Welcome:
-        case Screen::Quiet:
-        case Screen::Cooldown:
-        case Screen::AdminPin:
-        case Screen::Admin:
-            return false;
-        default:
+        case Screen::About:
+        case Screen::ThankYou:  // the support resources
+        case Screen::SaveFailed:
+        case Screen::BuddySent:
             return true;
+        case Screen::Reasons:
+            return !draft_.reasons.empty();  // the face is stored already
+        case Screen::BuddyKind:
+        case Screen::BuddyWhen:
+        case Screen::BuddyContact:
+            return !draft_.buddyKind.empty() || !draft_.buddyTimes.empty() ||
+                   !draft_.firstName.empty() || !draft_.contact.empty();
+        default:
+            return false;
     }
 }
 
@@ -167,7 +179,7 @@ Effect Flow::apply(const Action& action, Clock::time_point now) {
         return NoEffect{};  // one save at a time
     }
     if (prompting_) {
-        // Only the prompt answers; the screen under it is not drawn.
+        // Only the prompt's buttons answer; the screen under it is not drawn.
         if (std::holds_alternative<StillHere>(action)) {
             prompting_ = false;
         } else if (std::holds_alternative<StartOver>(action)) {
@@ -367,15 +379,18 @@ void Flow::saved(Clock::time_point now) {
         return;
     } else if (what == Saving::Close) {
         checkInOpen_ = false;
+        lastCheckInSaved_ = now;  // the cooldown runs from the end of the check-in
     }
     draft_ = Draft{};  // stored now; nothing entered stays in memory
     show(what == Saving::Buddy ? Screen::BuddySent : Screen::ThankYou, now);
 }
 
 void Flow::saveFailed(Clock::time_point now) {
-    // An open check-in that could not be changed stays as first saved (its
-    // face); the kiosk closes it on its next start.
-    saving_ = Saving::None;
+    // A face that could not be changed leaves the check-in as first saved:
+    // the controller closes it with that face, and the screen says so
+    // rather than that nothing was recorded.
+    const Saving what = std::exchange(saving_, Saving::None);
+    firstAnswerKept_ = what == Saving::Revise;
     checkInOpen_ = false;
     draft_ = Draft{};
     show(Screen::SaveFailed, now);
@@ -387,8 +402,11 @@ std::optional<Flow::Clock::time_point> Flow::nextDeadline() const {
     }
     switch (screen_) {
         case Screen::Welcome:
-            // Only in quiet hours does an idle welcome screen change (to the clock).
-            return quiet_ ? std::optional(lastActivity_ + settings_.idleReset) : std::nullopt;
+            // An idle welcome changes only in quiet hours (to the clock) or
+            // when it still shows the last person's language.
+            return quiet_ || language_ != settings_.defaultLanguage
+                       ? std::optional(lastActivity_ + settings_.idleReset)
+                       : std::nullopt;
         case Screen::Quiet:
             return std::nullopt;
         case Screen::Cooldown:
@@ -396,6 +414,11 @@ std::optional<Flow::Clock::time_point> Flow::nextDeadline() const {
             return lastCheckInSaved_ ? *lastCheckInSaved_ + settings_.cooldown : shownAt_;
         case Screen::Breathing:
             return std::max(shownAt_ + kBreathingLength, lastActivity_) + settings_.idleReset;
+        case Screen::ThankYou:
+        case Screen::About:
+            // Support resources and the explainer stay at least kReadingTime,
+            // however short the site's idle time.
+            return lastActivity_ + std::max(settings_.idleReset, kReadingTime);
         default:
             // The same time after every screen and every answer: how long a
             // screen stays says nothing about what was chosen on it.
@@ -424,6 +447,11 @@ bool Flow::tick(Clock::time_point now, Effect* effect) {
         // Before taking anything away: "Still there?", with time to answer.
         prompting_ = true;
         promptedAt_ = now;
+        return true;
+    }
+    if (screen_ == Screen::Welcome && !quiet_) {
+        language_ = settings_.defaultLanguage;  // the last person's language goes too
+        lastActivity_ = now;
         return true;
     }
     // Returning to welcome discards anything unsubmitted: the next person

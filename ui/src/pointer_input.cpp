@@ -15,7 +15,7 @@ void PointerInput::push(PointerEvent event) {
         // one: its echo (then dropped) or not (then it had none).
         auto& original = lastPress_[other];
         dropping_[self] = original && event.received - original->received < kEchoWindow &&
-                          std::hypot(event.x - original->x, event.y - original->y) < kEchoRadius;
+                          std::hypot(event.x - original->x, event.y - original->y) < echoRadius_;
         original.reset();
         if (dropping_[self]) {
             return;
@@ -30,10 +30,6 @@ void PointerInput::push(PointerEvent event) {
     queue_.push_back(event);
 }
 
-bool PointerInput::wouldDrop(float x, float y, Time now) const {
-    return now < lockoutUntil_ && std::hypot(x - pressX_, y - pressY_) < kEchoRadius;
-}
-
 void PointerInput::applyToFrame(ImGuiIO& io) {
     while (!queue_.empty()) {
         const PointerEvent event = queue_.front();
@@ -45,7 +41,7 @@ void PointerInput::applyToFrame(ImGuiIO& io) {
             continue;
         }
         if (event.kind == PointerEvent::Kind::Press && !down_ &&
-            (event.received < changedAt_ || wouldDrop(event.x, event.y, event.received))) {
+            event.received < changedAt_ + guard_) {
             // Aimed at the screen before this one: dropped. Its release then
             // finds the button up and is no transition either.
             continue;
@@ -56,10 +52,6 @@ void PointerInput::applyToFrame(ImGuiIO& io) {
                                 (event.kind == PointerEvent::Kind::Release && down_);
         if (transition) {
             down_ = event.kind == PointerEvent::Kind::Press;
-            if (down_) {
-                pressX_ = x_;
-                pressY_ = y_;
-            }
             break;  // the next transition waits for the next frame
         }
     }

@@ -171,7 +171,8 @@ void MessageScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
     y += widgets::centeredText(ctx.tr(std::string(prefix) + ".title"), ctx.fonts.title, m, y,
                                textWidth, ctx.palette.text);
     y += gap;
-    y += widgets::centeredText(ctx.tr(std::string(prefix) + ".body"), ctx.fonts.body, m, y,
+    const std::string body = std::string(prefix) + (model.firstAnswerKept ? ".kept_body" : ".body");
+    y += widgets::centeredText(ctx.tr(body), ctx.fonts.body, m, y,
                                textWidth, ctx.palette.mutedText);
     if (cooldown) {
         // The newcomer's own check-in follows by itself; the count shows when.
@@ -198,7 +199,8 @@ void MessageScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
 void StillTherePrompt::draw(const ViewModel& model, const DrawContext& ctx,
                             FrameOutput& out) const {
     // Drawn alone: nothing of the screen under it shows, so a passer-by sees
-    // only the question. A touch anywhere counts as "I need more time".
+    // only the question. Only the button brings the screen back: a touch
+    // elsewhere (a passer-by leaning on the panel) does not.
     const float m = ctx.metrics.margin;
     const float textWidth = ctx.width - 2 * m;
     const float gap = ctx.metrics.bodyPx * 0.6f;
@@ -225,11 +227,6 @@ void StillTherePrompt::draw(const ViewModel& model, const DrawContext& ctx,
     if (widgets::touchButton("stillthere.restart", ctx.tr("stillthere.restart"), restart,
                              ButtonKind::Secondary, ctx, out)) {
         out.actions.push_back(StartOver{});
-    }
-    // After the buttons, so that over them they win the press (ImGui gives
-    // the hover to the first item submitted).
-    if (widgets::touchArea("stillthere.anywhere", Rect{0, 0, ctx.width, ctx.height}, out)) {
-        out.actions.push_back(StillHere{});
     }
     out.redrawWithin(1.0f);  // the countdown
 }

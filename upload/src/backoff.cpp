@@ -22,4 +22,13 @@ std::chrono::milliseconds Backoff::nextDelay() {
     return std::chrono::milliseconds(jittered);
 }
 
+std::chrono::milliseconds Backoff::nextDelay(std::optional<std::chrono::seconds> retryAfter) {
+    const auto own = nextDelay();
+    if (!retryAfter) {
+        return own;
+    }
+    const auto asked = std::chrono::duration_cast<std::chrono::milliseconds>(*retryAfter);
+    return std::clamp(asked, own, std::max(own, cap_));
+}
+
 }  // namespace carekiosk::upload

@@ -94,8 +94,9 @@ void UploadWorker::run() {
         // Uploader::sendOne):
         //   success -> next scheduled upload, interval ± 10 %; backoff resets;
         //   token refused -> no automatic tries until uploadNow() (re-enrolment);
-        //   Retry-After -> exactly that long (capped at an hour), then go on;
-        //   any other failure -> Backoff: full jitter, 2 s base, 10 min cap.
+        //   any other failure -> Backoff: full jitter, 2 s base, 10 min cap; a
+        //       Retry-After is honoured within it (never sooner than the
+        //       backoff's own delay, never later than the cap).
         const auto now = SteadyClock::now();
         if (!outcome.error) {
             backoff.reset();
@@ -103,10 +104,8 @@ void UploadWorker::run() {
         } else if (outcome.needsReEnrolment) {
             backoff.reset();
             nextTry = SteadyClock::time_point::max();
-        } else if (outcome.retryAfter) {
-            nextTry = now + *outcome.retryAfter;
         } else {
-            nextTry = now + backoff.nextDelay();
+            nextTry = now + backoff.nextDelay(outcome.retryAfter);
         }
         if (onStatusChanged_) {
             onStatusChanged_();

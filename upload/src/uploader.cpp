@@ -187,17 +187,43 @@ Uploader::Step Uploader::sendOne(DrainOutcome& outcome) {
     // Upload policy, by the collector's answer:
     //   2xx with an acknowledgement of this batch id -> delete the rows, next batch
     //       (a batch the collector already had is acknowledged the same way);
-    //   400, 413, 422 -> the collector will never take this batch: move it to the
-    //       dead-letter table with the collector's reason and go on with the next,
-    //       so one bad batch never blocks the queue;
+    //   400, 413, 422 in the collector's own words (its JSON error body) -> it
+    //       will never take these rows: the rows it names are set aside with
+    //       its reason and the others go out again in a new batch (nothing of
+    //       the refused one was stored); a refusal naming no rows, or all of
+    //       them, sets the whole batch aside. One bad row never blocks the
+    //       queue nor takes good rows with it;
+    //   400, 413, 422 in anyone else's words (a proxy's or a captive portal's
+    //       page) -> keep the batch and back off: the collector never saw it;
     //   401, 403 -> the token is refused: stop and ask for re-enrolment; delete nothing;
-    //   429, 503 -> wait as long as Retry-After says (else back off);
+    //   429, 503 -> wait as long as Retry-After says, within the backoff (UploadWorker);
     //   anything else (5xx, odd bodies) -> back off, delete nothing.
     if (status == 400 || status == 413 || status == 422) {
-        const std::string reason = statusText(status, response->body);
-        if (auto s = outbox_.deadLetter(batch.batchId, reason); !s) {
-            outcome.error = s.error();
+        const auto refusal = core::decodeCollectorRefusal(response->body);
+        if (!refusal) {
+            outcome.error = makeError(
+                ErrorCode::Rejected,
+                "something other than the collector answered HTTP " + std::to_string(status) +
+                    " (" + core::errorMessageFromBody(response->body) +
+                    "); the batch is kept and tried again. Check for a proxy or captive portal "
+                    "between the kiosk and " +
+                    target_.serverUrl);
             return Step::Stop;
+        }
+        const std::string reason = "HTTP " + std::to_string(status) + ": " + refusal->message;
+        const bool some = !refusal->rows.empty() && refusal->rows.size() < batch.checkIns.size();
+        if (some) {
+            if (auto s = outbox_.setAside(batch.batchId, refusal->rows, reason); !s) {
+                outcome.error = s.error();
+                return Step::Stop;
+            }
+            outcome.checkInsSetAside += static_cast<std::int64_t>(refusal->rows.size());
+        } else {
+            if (auto s = outbox_.deadLetter(batch.batchId, reason); !s) {
+                outcome.error = s.error();
+                return Step::Stop;
+            }
+            outcome.checkInsSetAside += static_cast<std::int64_t>(batch.checkIns.size());
         }
         ++outcome.batchesDeadLettered;
         return Step::Sent;

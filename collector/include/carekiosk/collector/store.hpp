@@ -90,9 +90,19 @@ struct SiteConfig {
 // Setting keys.
 inline constexpr const char* kBuddyPublicKeySetting = "buddy_public_key";
 
+// A check-in of a batch that can never be stored, and why.
+struct RowRefusal {
+    std::size_t index = 0;  // in the batch as sent
+    std::string field;      // e.g. "checkins[3].hour"
+    std::string message;    // names the field and the fix
+};
+
 struct StoreResult {
     int stored = 0;
     bool duplicate = false;
+    // Non-empty: nothing of the batch was stored, because of these rows (the
+    // kiosk sets them aside and sends the others again in a new batch).
+    std::vector<RowRefusal> refused;
 };
 
 inline constexpr std::chrono::hours kDefaultCodeLifetime{24};
@@ -207,9 +217,20 @@ class Store {
     // Stores a batch exactly once per batch id, durably: it returns after the
     // transaction holding the batch has committed. Concurrent calls share one
     // transaction (group commit), each batch under its own savepoint, so one
-    // bad batch fails alone. Every row must belong to the device's site
-    // (ErrorCode::InvalidInput otherwise).
+    // bad batch fails alone. A batch id stored before is acknowledged again
+    // (duplicate) before anything else is looked at; otherwise rows the
+    // device may not claim (checkBatch) make it store nothing and list them
+    // in StoreResult::refused.
     Result<StoreResult> storeBatch(const Device& device, const core::Batch& batch);
+    // Every row of `batch` that `device` may not claim (another site, another
+    // team, an hour more than an hour ahead of this collector's clock or long
+    // before the kiosk's enrolment). `boundTeam` gets the team the batch
+    // binds (the device's, or for a device enrolled before teams were kept,
+    // its first row's). Thread-safe.
+    std::vector<RowRefusal> checkBatch(const Device& device, const core::Batch& batch,
+                                       std::optional<std::string>* boundTeam = nullptr) const;
+    // Whether a batch with this id was stored before. Thread-safe.
+    Result<bool> batchStored(const std::string& batchId);
 
     // The raw per-day counts of one site over [fromDay, toDay] (days since
     // 1970, local days of the site), days without check-ins or buddy requests

@@ -97,6 +97,9 @@ struct KioskConfig {
     int cooldownSeconds = 8;               // after a check-in, the next may start after this
     std::optional<QuietHours> quietHours;  // none: the kiosk is always open
     double displayDpi = 0;                 // 0 = ask the display (fallback 96)
+    // After the screen changes, taps are ignored this long (a double tap, a
+    // bounce, a tap already on its way): 0-2000 ms.
+    int tapGuardMs = 400;
     std::string translationsDir;           // empty = the installed translations
 };
 

@@ -194,6 +194,22 @@ std::string encodeErrorBody(const Error& error);
 // when the body is not one of ours, so a person still sees what came back.
 std::string errorMessageFromBody(std::string_view body);
 
+// The collector's own refusal, as its error body says it: {"error": message,
+// "code": one of ErrorCode's names, "field"?: ..., "rows"?: [indices]}. A
+// refusal of a batch names in `rows` every check-in (index in the batch as
+// sent) that can never be stored; nothing of that batch was stored.
+struct CollectorRefusal {
+    std::string message;
+    std::string code;
+    std::string field;
+    std::vector<std::size_t> rows;
+};
+std::string encodeCollectorRefusal(const CollectorRefusal& refusal);
+// Only a body the collector itself wrote: JSON with a string "error" and a
+// known "code". Anything else (a proxy's HTML page, an empty body) is nullopt,
+// so that nobody sets a batch aside on a stranger's word.
+std::optional<CollectorRefusal> decodeCollectorRefusal(std::string_view body);
+
 // Validates a calendar date "YYYY-MM-DD"; returns days since 1970-01-01.
 Result<std::int64_t> parseDate(std::string_view text, const std::string& field);
 std::string formatDate(std::int64_t daysSinceEpoch);

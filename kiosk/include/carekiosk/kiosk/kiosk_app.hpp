@@ -78,10 +78,10 @@ class KioskApp {
     // or 0 when this app runs without an uploader.
     std::uint64_t uploadNow();
 
-    // Whether a tap at (x, y) in renderer pixels now would be dropped as a
-    // bounce of the tap that just changed the screen (see ui::PointerInput):
-    // a driver that taps as a person would waits until it is not.
-    bool tapWouldBeDropped(float x, float y) const;
+    // Whether a tap now would be dropped, the screen having changed within
+    // the tap guard (see ui::PointerInput): a driver that taps as a person
+    // would waits until it is not.
+    bool tapWouldBeDropped() const;
 
     // Shows the Still there? prompt now, as idling would, where the screen
     // showing asks before it resets (the screen tour photographs it).

@@ -89,8 +89,8 @@ class Outbox {
     // the same file in this process (the uploader's) leaves it out of
     // batches, and a crash, a restart or destroying this Outbox closes it.
     // Another process (carekiosk --upload-and-exit) does not see the hold:
-    // reasons then added to a row it already batched are dropped, never the
-    // face.
+    // a change of face or reasons for a row it already batched are refused
+    // (ErrorCode::Rejected) and the row stays as it was sent.
     Result<std::string> addOpen(const core::CheckIn& checkIn);
     // The person changed their face: the open check-in's score becomes
     // `score`. An id this Outbox does not hold open changes nothing.
@@ -144,6 +144,16 @@ class Outbox {
     // Its rows are kept on the kiosk with `reason`; they are never deleted here.
     Status deadLetter(const std::string& batchId, const std::string& reason);
     Result<std::vector<DeadLetter>> deadLetters();
+    // The collector refused some rows of `batchId` (indices in the batch as
+    // sent) and stored nothing of it: those rows are set aside together as a
+    // dead letter with `reason`, and the others are released to go out in a
+    // new batch. One transaction; an index out of range changes nothing.
+    Status setAside(const std::string& batchId, const std::vector<std::size_t>& rows,
+                    const std::string& reason);
+    // Puts every dead letter back in the queue (after the cause was fixed:
+    // the collector's clock, an enrolment), keeping its batch id; returns how
+    // many batches.
+    Result<std::int64_t> resendDeadLetters();
 
     Database& database() { return db_; }
 

@@ -11,9 +11,10 @@
 //
 // The face is the answer: choosing it saves the check-in at once (open, while
 // reasons may follow); Submit or Skip closes it with or without reasons, and so
-// does leaving or a timeout. Before any timeout takes input or information away,
-// a "Still there?" prompt covers the screen for kStillThere, with "I need more
-// time" (WCAG 2.2.1); nothing of the person shows under it.
+// does leaving or a timeout. Before a timeout takes away input not yet stored
+// or something to read, a "Still there?" prompt covers the screen for
+// kStillThere, with "I need more time" (WCAG 2.2.1); nothing of the person
+// shows under it. Where nothing would be lost, the timeout just resets.
 //
 // Thread: single-threaded (the UI thread). Times are steady-clock instants
 // passed in by the caller, so tests control time completely.
@@ -143,6 +144,9 @@ inline constexpr std::size_t kMaxContactBytes = 80;
 inline constexpr std::chrono::seconds kBreathingLength{60};
 // How long the Still there? prompt waits for an answer (WCAG 2.2.1: at least 20 s).
 inline constexpr std::chrono::seconds kStillThere{20};
+// Screens with something to read (the support resources, the explainer) stay
+// at least this long before asking, whatever the site's idle time.
+inline constexpr std::chrono::seconds kReadingTime{60};
 
 struct FlowSettings {
     // Idle this long, a screen with input or information asks "Still there?";
@@ -190,6 +194,9 @@ class Flow {
     int secondsLeft(Clock::time_point now) const;
     // A check-in is saved and open: the person is adding reasons to it.
     bool checkInOpen() const { return checkInOpen_; }
+    // On the save-failed screen: a change of face failed, and the check-in
+    // stays with the face first chosen (stored).
+    bool firstAnswerKept() const { return firstAnswerKept_; }
     const std::string& language() const { return language_; }
     const Draft& draft() const { return draft_; }
     const FlowSettings& settings() const { return settings_; }
@@ -247,6 +254,7 @@ class Flow {
     bool checkInOpen_ = false;
     bool savingOpen_ = false;  // the SaveCheckIn in flight is open
     bool prompting_ = false;
+    bool firstAnswerKept_ = false;
     Clock::time_point promptedAt_{};
     Draft draft_;
     std::string pin_;

@@ -5,11 +5,12 @@
 // per frame.
 //
 // One tap, one action. A press acts only on the screen it was aimed at:
-//  - a press that arrived before the screen changed is dropped with its
-//    release (it was aimed at the old screen), and so is one within
-//    kScreenChangeLockout after the change at the spot of the last press (a
-//    bounce, or a double tap: no one sees the new screen and aims at the
-//    same spot that fast; a tap elsewhere is a new, deliberate one);
+//  - a press that arrived before the screen changed, or within the tap
+//    guard after (kDefaultTapGuard; the config's tap_guard_ms), is dropped
+//    with its release: it was aimed at the old screen (a double tap, a
+//    bounce, a tap that was on its way). Nobody reads a new screen and
+//    chooses on it that fast, and on this kiosk a stray tap is not harmless:
+//    a face tapped is an answer stored;
 //  - a touch panel that reports each touch twice, as a finger and as a
 //    mouse, has the echo dropped: the other source's next press, if it comes
 //    within kEchoWindow and kEchoRadius of the original.
@@ -24,9 +25,8 @@ struct ImGuiIO;
 
 namespace carekiosk::ui {
 
-inline constexpr std::chrono::milliseconds kScreenChangeLockout{200};
+inline constexpr std::chrono::milliseconds kDefaultTapGuard{400};
 inline constexpr std::chrono::milliseconds kEchoWindow{150};
-inline constexpr float kEchoRadius = 64.0f;  // window pixels
 
 struct PointerEvent {
     using Time = std::chrono::steady_clock::time_point;
@@ -45,13 +45,15 @@ class PointerInput {
     // other source (then its release and moves are dropped too).
     void push(PointerEvent event);
     bool hasPending() const { return !queue_.empty(); }
+    // How long after a screen change presses are dropped (0: only those that
+    // arrived before it), and how near a press must be to another from the
+    // other source to be its echo (window pixels: half a touch target).
+    void setGuard(std::chrono::milliseconds guard) { guard_ = guard; }
+    void setEchoRadius(float pixels) { echoRadius_ = pixels; }
     // The screen changed at `now` (a tap, a timeout, the Still there? prompt).
-    void screenChanged(Time now) {
-        changedAt_ = now;
-        lockoutUntil_ = now + kScreenChangeLockout;
-    }
-    // Whether a press arriving now at (x, y) would be dropped.
-    bool wouldDrop(float x, float y, Time now) const;
+    void screenChanged(Time now) { changedAt_ = now; }
+    // Whether a press arriving now would be dropped.
+    bool lockedOut(Time now) const { return now < changedAt_ + guard_; }
     // Moves the pointer and applies queued events up to and including the next
     // press or release. Call once per frame before ImGui::NewFrame().
     void applyToFrame(ImGuiIO& io);
@@ -62,9 +64,8 @@ class PointerInput {
     float x_ = -1e9f;
     float y_ = -1e9f;
     Time changedAt_{};
-    Time lockoutUntil_{};
-    float pressX_ = -1e9f;  // where the last press was applied
-    float pressY_ = -1e9f;
+    std::chrono::milliseconds guard_ = kDefaultTapGuard;
+    float echoRadius_ = 64.0f;
     // Each source's last press, until the other source presses (echo or not).
     std::optional<PointerEvent> lastPress_[2];
     // A source whose current press was dropped as an echo.

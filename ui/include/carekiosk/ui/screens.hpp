@@ -42,6 +42,8 @@ struct ViewModel {
     // the faces.
     bool stillThere = false;
     int secondsLeft = 0;
+    // Save failed on a change of face: the first face stays stored.
+    bool firstAnswerKept = false;
     // The site's line on when a buddy request gets an answer ("" for none).
     std::string buddyReplyNote;
     float breathingSeconds = 0;  // on the breathing screen: time since start
@@ -166,8 +168,8 @@ class AdminScreen {
 };
 
 // "Still there?": over any screen the person left idle, before it would take
-// what they entered or were reading away. "I need more time" (or a touch
-// anywhere) keeps the screen; "Start over" ends the session now.
+// what they entered or were reading away. "I need more time" keeps the
+// screen; "Start over" ends the session now.
 class StillTherePrompt {
   public:
     void draw(const ViewModel& model, const DrawContext& ctx, FrameOutput& out) const;

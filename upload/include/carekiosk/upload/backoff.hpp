@@ -2,6 +2,7 @@
 // Capped exponential backoff with full jitter. Not thread-safe; one per worker.
 
 #include <chrono>
+#include <optional>
 
 #include "carekiosk/core/clock.hpp"
 
@@ -15,6 +16,10 @@ class Backoff {
 
     // The delay before the next try after one more failure.
     std::chrono::milliseconds nextDelay();
+    // The same, when the server asked for `retryAfter` (Retry-After): never
+    // shorter than the backoff's own delay (a "Retry-After: 0" or a date in
+    // the past cannot make a kiosk hammer), never longer than the cap.
+    std::chrono::milliseconds nextDelay(std::optional<std::chrono::seconds> retryAfter);
     // Call after a success: the next failure starts from `base` again.
     void reset() { failures_ = 0; }
     int failures() const { return failures_; }

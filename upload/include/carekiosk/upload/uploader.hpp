@@ -28,7 +28,8 @@ inline constexpr std::chrono::seconds kMaxRetryAfter{3600};
 struct DrainOutcome {
     int batchesAcknowledged = 0;
     std::int64_t checkInsAcknowledged = 0;
-    int batchesDeadLettered = 0;
+    int batchesDeadLettered = 0;     // refusals that set rows aside
+    std::int64_t checkInsSetAside = 0;  // rows the collector will never take
     int buddyRequestsSent = 0;  // sealed buddy requests the collector acknowledged
     // Why the drain stopped early; empty when the outbox was emptied.
     std::optional<core::Error> error;
