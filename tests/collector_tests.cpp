@@ -302,7 +302,7 @@ TEST_CASE("missing or unknown tokens get 401, and another role's token 403, with
                Catch::Contains("needs a manager token; a kiosk token may not use it"));
 }
 
-TEST_CASE("a malformed batch gets 400 naming the field, and nothing is stored") {
+TEST_CASE("a malformed check-in gets 422 naming the field and the row, and nothing is stored") {
     Fixture f;
     const auto device = f.enrol();
     auto response = f.post("/v1/batches",
@@ -310,8 +310,11 @@ TEST_CASE("a malformed batch gets 400 naming the field, and nothing is stored") 
                                R"(", "checkins": [{"score": 7, "site_id": "leeds",
                                "question_set_version": 1, "hour": 1795845600}]})",
                            device.deviceToken);
-    CHECK(response.status == 400);
+    // The envelope is sound, so the refusal names the row: the kiosk sets
+    // just that one aside.
+    CHECK(response.status == 422);
     CHECK_THAT(core::errorMessageFromBody(response.body), Catch::Contains("checkins[0].score"));
+    CHECK(core::decodeCollectorRefusal(response.body)->rows == std::vector<std::size_t>{0});
     auto days = f.collector.store().dayCounts("leeds", 0, 40000);
     REQUIRE(days);
     CHECK(days->empty());
@@ -324,8 +327,9 @@ TEST_CASE("a kiosk cannot post check-ins for another site") {
     auto response =
         f.post("/v1/batches", core::encodeBatch(batchOf(std::string(32, '5'), {{3, kDay1Morning}})),
                device.deviceToken);
-    CHECK(response.status == 400);
+    CHECK(response.status == 422);
     CHECK_THAT(core::errorMessageFromBody(response.body), Catch::Contains("enrolled at york"));
+    CHECK(core::decodeCollectorRefusal(response.body)->rows == std::vector<std::size_t>{0});
 }
 
 TEST_CASE("enrolment codes work once, and unknown or expired codes say so") {
@@ -658,7 +662,7 @@ TEST_CASE(
     // A kiosk can only speak for its own team.
     core::Batch forged{std::string(32, 'f'), {{3, "leeds", 1, kDay1Morning, {}, "hr"}}};
     auto refused = f.post("/v1/batches", core::encodeBatch(forged), kiosks["sales"].deviceToken);
-    CHECK(refused.status == 400);
+    CHECK(refused.status == 422);
     CHECK_THAT(refused.body, Catch::Contains("\"field\":\"checkins[0].team\""));
     // The dashboard offers the site's teams and draws the one picked.
     Browser browser(f.collector.url());
@@ -840,13 +844,13 @@ TEST_CASE("hostile bodies get 413 or a 400 that names the field, and nothing is 
                            R"(","checkins":[{"score":3,"site_id":"leeds","question_set_version":1,)"
                            R"("hour":1795845600,"reasons":["a","b","c","d","e","f","g","h","i",)"
                            R"("j","k","l","m"]}]})");
-    CHECK(reasons.status == 400);
+    CHECK(reasons.status == 422);
     CHECK_THAT(reasons.body, Catch::Contains("checkins[0].reasons"));
 
     auto unknown = refused(R"({"batch_id":")" + std::string(32, 'c') +
                            R"(","checkins":[{"score":3,"site_id":"leeds","question_set_version":1,)"
                            R"("hour":1795845600,"mood":"secret"}]})");
-    CHECK(unknown.status == 400);
+    CHECK(unknown.status == 422);
     CHECK_THAT(unknown.body, Catch::Contains("checkins[0].mood"));
 
     auto notJson = refused("{\"batch_id\": [}");
@@ -1127,7 +1131,7 @@ TEST_CASE("batches stored at once share commits, yet each is stored once and fai
                 }
                 for (int attempt = 0; attempt < 2; ++attempt) {
                     auto result = store->storeBatch(device, batch);
-                    if (!result) {
+                    if (!result || !result->refused.empty()) {
                         ++refused;
                     } else if (result->duplicate) {
                         ++duplicates;

@@ -3,6 +3,7 @@
 #include <random>
 
 #include "carekiosk/core/checkin.hpp"
+#include "carekiosk/core/clock_check.hpp"
 #include "carekiosk/core/config.hpp"
 #include "carekiosk/core/wire.hpp"
 #include "support/test_support.hpp"
@@ -349,4 +350,31 @@ TEST_CASE("every decoder refuses a key given twice, naming it") {
     twice(core::decodeBuddyRequestList(R"({"requests":[],"requests":[]})"), "requests");
     twice(core::parseKioskConfig(R"({"server_url":"https://a","server_url":"https://b"})"),
           "server_url");
+}
+
+TEST_CASE("a clock reading before this build, or far from the collector's, cannot be believed") {
+    using std::chrono::system_clock;
+    const auto now = system_clock::now();
+    CHECK_FALSE(core::clockProblem(now, std::nullopt));
+    // A flat clock battery: 2001-01-01.
+    const auto flat =
+        core::clockProblem(system_clock::time_point(std::chrono::seconds(978307200)), std::nullopt);
+    REQUIRE(flat);
+    CHECK_THAT(*flat, Catch::Contains("2001-01-01 00:00 UTC") && Catch::Contains("timedatectl"));
+    CHECK(core::earliestPlausibleTime() >
+          system_clock::time_point(std::chrono::hours(24 * 365 * 50)));
+    // Minutes off is fine; hours off (either way) is not.
+    CHECK_FALSE(core::clockProblem(now, std::chrono::seconds(600)));
+    CHECK_FALSE(core::clockProblem(now, std::chrono::seconds(-3600)));
+    const auto behind = core::clockProblem(now, std::chrono::seconds(7200));
+    REQUIRE(behind);
+    CHECK_THAT(*behind, Catch::Contains("120 minutes behind"));
+    CHECK_THAT(*core::clockProblem(now, std::chrono::seconds(-7200)), Catch::Contains("ahead"));
+}
+
+TEST_CASE("HTTP dates are written and read as RFC 9110 says") {
+    const auto t = std::chrono::system_clock::time_point(std::chrono::seconds(1795845600));
+    CHECK(core::formatHttpDate(t) == "Sat, 28 Nov 2026 06:00:00 GMT");
+    CHECK(core::parseHttpDate(core::formatHttpDate(t)) == t);
+    CHECK_FALSE(core::parseHttpDate("yesterday"));
 }

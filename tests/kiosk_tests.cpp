@@ -217,6 +217,57 @@ TEST_CASE("a check-in left open by a crash is closed at the next start, never lo
     CHECK(uploadable(f.outbox) == 1);
 }
 
+TEST_CASE("a kiosk whose clock reads 2001 pauses check-ins, says why, and still offers a buddy") {
+    KioskFixture f;
+    testing::ManualClock flat{system_clock::time_point(seconds(978307200))};
+    auto app = makeApp(f.config, 800, 480, f.random, flat);
+    const auto kind = kiosk::PointerKind::Touch;
+    REQUIRE(kiosk::tapOn(*app, ui::Screen::Welcome, "welcome.language.cy", kind, kDeadline()));
+    tapWhenShown(*app, "welcome.start", kind);
+    REQUIRE(kiosk::waitForScreen(*app, ui::Screen::Paused, kDeadline()));
+    REQUIRE(waitForTarget(*app, "paused.ok"));
+    checkTargetsFit(*app, 800, 480);
+    CHECK(app->layout().overflows().empty());
+    const std::filesystem::path shots = CAREKIOSK_SCREENSHOT_DIR;
+    std::filesystem::create_directories(shots);
+    REQUIRE(app->saveScreenshot(shots / "paused-cy-800x480.png"));
+    CHECK(storedScores(f.config.databasePath).empty());
+    tapWhenShown(*app, "paused.ok", kind);
+    REQUIRE(kiosk::waitForScreen(*app, ui::Screen::Welcome, kDeadline()));
+    // A buddy request carries no time: it still works.
+    tapWhenShown(*app, "welcome.buddy", kind);
+    CHECK(kiosk::waitForScreen(*app, ui::Screen::BuddyKind, kDeadline()));
+    // The admin panel says what is wrong and what to do.
+    f.config.adminPinHash = pinHash("1357");
+    auto controller = kiosk::AppController(f.config, f.translations, f.outbox, flat);
+    controller.tick(steady_clock::now());
+    controller.apply(ui::OpenAdmin{}, steady_clock::now());
+    enterPin(controller, "1357", steady_clock::now());
+    REQUIRE(controller.screen() == ui::Screen::Admin);
+    const auto model = controller.viewModel(steady_clock::now());
+    const auto* line = findLine(model, "Clock");
+    REQUIRE(line);
+    CHECK(line->needsAttention);
+    CHECK_THAT(line->value, Catch::Contains("2001-01-01") && Catch::Contains("timedatectl"));
+}
+
+TEST_CASE("a kiosk clock hours from the collector's pauses check-ins too") {
+    KioskFixture f;
+    auto controller = f.controller();
+    upload::UploadStatus status;
+    status.collectorSkew = hours(-26);  // the kiosk is a day ahead
+    controller.setUploadStatus(status);
+    controller.tick(steady_clock::now());
+    controller.apply(ui::StartCheckIn{}, steady_clock::now());
+    CHECK(controller.screen() == ui::Screen::Paused);
+    status.collectorSkew = seconds(30);  // set right: check-ins resume at once
+    controller.setUploadStatus(status);
+    controller.tick(steady_clock::now());
+    controller.apply(ui::Dismiss{}, steady_clock::now());
+    controller.apply(ui::StartCheckIn{}, steady_clock::now());
+    CHECK(controller.screen() == ui::Screen::Pulse);
+}
+
 TEST_CASE("when the disk is full the person is told, never thanked") {
     KioskFixture f;
     f.fillDisk();
@@ -309,7 +360,8 @@ TEST_CASE("left alone with a reason ticked, the kiosk asks Still there?, and Sta
     tapWhenShown(*app, "stillthere.restart", kiosk::PointerKind::Mouse);
     CHECK(kiosk::waitForScreen(*app, ui::Screen::Welcome, kDeadline()));
     // The face stays stored, without the reason never submitted.
-    CHECK(testing::queryStrings(f.config.databasePath, "SELECT score || ':' || reasons FROM checkins") ==
+    CHECK(testing::queryStrings(f.config.databasePath,
+                                "SELECT score || ':' || reasons FROM checkins") ==
           std::vector<std::string>{"4:"});
 }
 
@@ -576,8 +628,16 @@ TEST_CASE("the admin panel shows what facilities need to act on") {
     CHECK_THAT(uploads->value, Catch::Contains("needs re-enrolment"));
     const auto* refused = findLine(model, "Refused by collector");
     REQUIRE(refused);
-    CHECK_THAT(refused->value, Catch::Contains("1 batches (3 check-ins, kept here)") &&
+    CHECK_THAT(refused->value, Catch::Contains("1 batches (3 check-ins, set aside here)") &&
                                    Catch::Contains("checkins[0].score"));
+    // After the cause is fixed, Re-send refused puts them back and uploads.
+    CHECK(model.canResend);
+    controller.apply(ui::RequestResend{}, now);
+    CHECK(controller.takeUploadRequest());
+    CHECK(outbox.deadLetters()->empty());
+    CHECK(outbox.pendingCount().value() == 4);
+    CHECK_THAT(findLine(controller.viewModel(now), "Re-send")->value,
+               Catch::Contains("1 refused batches put back"));
     CHECK(findLine(model, "Waiting to send")->value == "1 check-ins");
     CHECK_THAT(findLine(model, "Storage")->value, Catch::Contains("of 0.1 MB"));
     CHECK_THAT(findLine(model, "Database")->value, Catch::Contains("corrupt-20261128T060000Z"));

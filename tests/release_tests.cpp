@@ -192,14 +192,14 @@ TEST_CASE("a kiosk's check-ins are refused, naming the field, for an hour it can
                                site.kiosks.at("finance"), core::encodeBatch(batch));
     };
     const auto ahead = post(hourOf("2026-11-24", 14), "finance");  // two hours ahead
-    CHECK(ahead.status == 400);
+    CHECK(ahead.status == 422);
     CHECK_THAT(ahead.body, Catch::Contains("\"field\":\"checkins[0].hour\""));
     CHECK_THAT(ahead.body, Catch::Contains("ahead of the collector's clock"));
     const auto ancient = post(hourOf("2026-06-01", 9), "finance");  // long before enrolment
-    CHECK(ancient.status == 400);
+    CHECK(ancient.status == 422);
     CHECK_THAT(ancient.body, Catch::Contains("before this kiosk was enrolled"));
     const auto forged = post(hourOf("2026-11-24", 9), "sales");
-    CHECK(forged.status == 400);
+    CHECK(forged.status == 422);
     CHECK_THAT(forged.body, Catch::Contains("\"field\":\"checkins[0].team\""));
     CHECK(post(hourOf("2026-11-24", 12), "finance").status == 200);
     CHECK(site.db.query("SELECT count(*) FROM checkins") == std::vector<std::string>{"1"});

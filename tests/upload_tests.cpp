@@ -258,8 +258,10 @@ TEST_CASE("the curl sender refuses plain http") {
 TEST_CASE("a batch the collector refuses as invalid is dead-lettered and the queue goes on") {
     Fixture f;
     f.addCheckIns(700);  // two batches: 500 and 200
-    f.sender.answers.push_back(
-        upload::HttpResponse{422, R"({"error":"checkins[3].score must be between 1 and 5"})", {}});
+    f.sender.answers.push_back(upload::HttpResponse{
+        422,
+        R"({"error":"checkins[3].score must be between 1 and 5","code":"invalid_input"})",
+        {}});
     // The second batch is acknowledged by echoing whatever id arrives next.
     class Echo final : public upload::HttpSender {
       public:
@@ -289,6 +291,98 @@ TEST_CASE("a batch the collector refuses as invalid is dead-lettered and the que
     f.addCheckIns(1);
     CHECK_FALSE(uploader.drain().error);
     CHECK(f.outbox.deadLetters()->size() == 1);
+}
+
+// Acknowledges every batch by echoing its id, after any scripted answers.
+class EchoAfterScript final : public upload::HttpSender {
+  public:
+    explicit EchoAfterScript(ScriptedSender& s) : first(s) {}
+    core::Result<upload::HttpResponse> send(const upload::HttpRequest& r) override {
+        if (!first.answers.empty()) {
+            return first.send(r);
+        }
+        const auto batch = sentBatch(r);
+        sent.push_back(batch);
+        return ackFor(batch.batchId, static_cast<int>(batch.checkIns.size()));
+    }
+    ScriptedSender& first;
+    std::vector<core::Batch> sent;
+};
+
+TEST_CASE("rows the collector refuses are set aside and the good rows of their batch go through") {
+    Fixture f;
+    f.addCheckIns(10);
+    // The collector names rows 2 and 7 (say, hours from a wrong clock).
+    core::CollectorRefusal refusal{"checkins[2].hour is more than an hour ahead (and 1 more rows)",
+                                   "invalid_input",
+                                   "checkins[2].hour",
+                                   {2, 7}};
+    f.sender.answers.push_back(
+        upload::HttpResponse{422, core::encodeCollectorRefusal(refusal), {}});
+    EchoAfterScript echo(f.sender);
+    upload::Uploader uploader(f.outbox, echo, {"https://collector.test", "t"}, f.clock);
+    const auto outcome = uploader.drain();
+    CHECK_FALSE(outcome.error);
+    CHECK(outcome.checkInsSetAside == 2);
+    CHECK(outcome.checkInsAcknowledged == 8);  // the good ones, in a new batch
+    REQUIRE(echo.sent.size() == 1);
+    CHECK(echo.sent[0].checkIns.size() == 8);
+    CHECK(echo.sent[0].batchId != sentBatch(f.sender.sent.at(0)).batchId);
+    auto letters = f.outbox.deadLetters();
+    REQUIRE(letters);
+    REQUIRE(letters->size() == 1);
+    CHECK(letters->at(0).checkIns == 2);
+    CHECK_THAT(letters->at(0).reason, Catch::Contains("HTTP 422") && Catch::Contains("ahead"));
+    CHECK(f.outbox.pendingCount().value() == 0);
+    // After the cause is fixed they can be sent again, under their own id.
+    REQUIRE(f.outbox.resendDeadLetters().value() == 1);
+    CHECK(f.outbox.pendingCount().value() == 2);
+    const auto again = uploader.drain();
+    CHECK_FALSE(again.error);
+    CHECK(again.checkInsAcknowledged == 2);
+    CHECK(f.outbox.deadLetters()->empty());
+}
+
+TEST_CASE("a 400 in anyone's words but the collector's keeps the batch to try again") {
+    for (const char* body : {"<html><body><h1>400 Bad Request</h1>nginx</body></html>", "",
+                             R"({"error":"bad request"})",  // no code: not the collector's
+                             R"({"error":"x","code":"teapot"})"}) {
+        Fixture f;
+        f.addCheckIns(3);
+        f.sender.answers.push_back(upload::HttpResponse{400, body, {}});
+        const auto outcome = f.uploader.drain();
+        INFO(body);
+        REQUIRE(outcome.error);
+        CHECK_THAT(outcome.error->message, Catch::Contains("something other than the collector"));
+        CHECK(outcome.batchesDeadLettered == 0);
+        CHECK(f.outbox.deadLetters()->empty());
+        CHECK(f.outbox.pendingCount().value() == 3);
+        // The next try re-sends the same batch id, and the collector takes it.
+        const std::string id = sentBatch(f.sender.sent.at(0)).batchId;
+        f.sender.answers.push_back(ackFor(id, 3));
+        CHECK_FALSE(f.uploader.drain().error);
+        CHECK(sentBatch(f.sender.sent.at(1)).batchId == id);
+        CHECK(f.outbox.pendingCount().value() == 0);
+    }
+}
+
+TEST_CASE("Retry-After never makes a kiosk retry sooner than its backoff, nor later than the cap") {
+    for (auto asked : {seconds(0), seconds(1), seconds(86400)}) {
+        testing::SeededRandom a(7);
+        testing::SeededRandom b(7);
+        upload::Backoff plain(milliseconds(2000), milliseconds(600000), a);
+        upload::Backoff withHeader(milliseconds(2000), milliseconds(600000), b);
+        for (int failure = 0; failure < 12; ++failure) {
+            const auto base = plain.nextDelay();
+            const auto delay = withHeader.nextDelay(asked);
+            INFO("Retry-After " << asked.count() << " s, failure " << failure);
+            CHECK(delay >= base);
+            CHECK(delay <= milliseconds(600000));
+            if (asked == seconds(0)) {
+                CHECK(delay == base);  // a "come back now" changes nothing
+            }
+        }
+    }
 }
 
 TEST_CASE("429 and 503 pass on the collector's Retry-After") {

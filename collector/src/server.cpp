@@ -9,6 +9,7 @@
 #include "carekiosk/collector/dashboard.hpp"
 #include "carekiosk/collector/failure_limiter.hpp"
 #include "carekiosk/collector/report_format.hpp"
+#include "carekiosk/core/clock_check.hpp"
 #include "carekiosk/core/wire.hpp"
 #include "html.hpp"
 
@@ -51,6 +52,23 @@ void sendError(httplib::Response& res, const Error& error, int status = 0) {
         return;
     }
     res.set_content(core::encodeErrorBody(error), "application/json");
+}
+
+// A batch refused row by row (422): every row it can never take, so that the
+// kiosk sets those aside and sends the rest again. Nothing of it was stored.
+void sendRefusal(httplib::Response& res, const std::vector<RowRefusal>& refused) {
+    core::CollectorRefusal refusal;
+    refusal.code = core::toString(ErrorCode::InvalidInput);
+    refusal.message = refused.front().message;
+    if (refused.size() > 1) {
+        refusal.message += " (and " + std::to_string(refused.size() - 1) + " more rows)";
+    }
+    refusal.field = refused.front().field;
+    for (const auto& row : refused) {
+        refusal.rows.push_back(row.index);
+    }
+    res.status = 422;
+    res.set_content(core::encodeCollectorRefusal(refusal), "application/json");
 }
 
 // The bearer token, or empty.
@@ -286,44 +304,36 @@ struct Server::Impl {
                                       "application/json");
                   }));
 
-        http->Post("/v1/batches",
-                   guarded([this](const httplib::Request& req, httplib::Response& res) {
-                       auto device = kioskFor(req, res);
-                       if (!device) {
-                           return;
-                       }
-                       auto batch = core::decodeBatch(req.body);
-                       if (!batch) {
-                           return sendError(res, batch.error());
-                       }
-                       auto stored = store.storeBatch(*device, batch.value());
-                       if (!stored) {
-                           return sendError(res, stored.error());
-                       }
-                       if (!stored->refused.empty()) {
-                           // Every row it can never take, so the kiosk sets
-                           // those aside and sends the rest again.
-                           core::CollectorRefusal refusal;
-                           refusal.code = core::toString(core::ErrorCode::InvalidInput);
-                           refusal.message = stored->refused.front().message;
-                           if (stored->refused.size() > 1) {
-                               refusal.message += " (and " +
-                                                  std::to_string(stored->refused.size() - 1) +
-                                                  " more rows)";
-                           }
-                           refusal.field = stored->refused.front().field;
-                           for (const auto& row : stored->refused) {
-                               refusal.rows.push_back(row.index);
-                           }
-                           res.status = 422;
-                           res.set_content(core::encodeCollectorRefusal(refusal),
-                                           "application/json");
-                           return;
-                       }
-                       res.set_content(core::encodeBatchAck(core::BatchAck{
-                                           batch->batchId, stored->stored, stored->duplicate}),
-                                       "application/json");
-                   }));
+        http->Post(
+            "/v1/batches", guarded([this](const httplib::Request& req, httplib::Response& res) {
+                auto device = kioskFor(req, res);
+                if (!device) {
+                    return;
+                }
+                std::vector<core::RowError> badRows;
+                auto batch = core::decodeBatch(req.body, &badRows);
+                std::vector<RowRefusal> refused;
+                for (const auto& bad : badRows) {
+                    refused.push_back({bad.index, bad.error.field, bad.error.message});
+                }
+                if (!batch && refused.empty()) {
+                    return sendError(res, batch.error());
+                }
+                if (batch) {
+                    auto stored = store.storeBatch(*device, batch.value());
+                    if (!stored) {
+                        return sendError(res, stored.error());
+                    }
+                    refused = std::move(stored->refused);
+                    if (refused.empty()) {
+                        res.set_content(core::encodeBatchAck(core::BatchAck{
+                                            batch->batchId, stored->stored, stored->duplicate}),
+                                        "application/json");
+                        return;
+                    }
+                }
+                sendRefusal(res, refused);
+            }));
 
         http->Get(
             "/v1/summary", guarded([this](const httplib::Request& req, httplib::Response& res) {
@@ -695,6 +705,11 @@ struct Server::Impl {
                             "text/html; charset=utf-8");
         });
 
+        // Every answer carries this collector's clock, so that a kiosk whose
+        // clock is wrong finds out and pauses check-ins (core::clockProblem).
+        http->set_post_routing_handler([this](const httplib::Request&, httplib::Response& res) {
+            res.set_header("Date", core::formatHttpDate(store.clock().now()));
+        });
         http->set_error_handler([](const httplib::Request&, httplib::Response& res) {
             if (res.body.empty()) {
                 const std::string message = res.status == 404   ? "no such endpoint"

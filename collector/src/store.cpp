@@ -1345,9 +1345,8 @@ std::vector<RowRefusal> Store::checkBatch(const Device& device, const core::Batc
         const std::string row = "checkins[" + std::to_string(i) + "]";
         if (c.siteId != device.siteId) {
             refused.push_back({i, row + ".site_id",
-                               row + ".site_id is " + c.siteId +
-                                   " but this kiosk is enrolled at " + device.siteId +
-                                   "; re-enrol it at the new site"});
+                               row + ".site_id is " + c.siteId + " but this kiosk is enrolled at " +
+                                   device.siteId + "; re-enrol it at the new site"});
             continue;
         }
         if (!team) {
@@ -1362,9 +1361,8 @@ std::vector<RowRefusal> Store::checkBatch(const Device& device, const core::Batc
                      "; re-enrol it with carekiosk-provision enroll --team to change it"});
         } else if (c.hourBucket > latest) {
             refused.push_back({i, row + ".hour",
-                               row +
-                                   ".hour is more than an hour ahead of the collector's clock; "
-                                   "set the kiosk's clock (it should keep network time)"});
+                               row + ".hour is more than an hour ahead of the collector's clock; "
+                                     "set the kiosk's clock (it should keep network time)"});
         } else if (c.hourBucket < earliest) {
             refused.push_back({i, row + ".hour",
                                row + ".hour is more than " +

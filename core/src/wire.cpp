@@ -252,14 +252,14 @@ class FastBatchDecoder : public nlohmann::json_sax<json> {
 
 }  // namespace
 
-Result<Batch> decodeBatch(std::string_view text) {
+Result<Batch> decodeBatch(std::string_view text, std::vector<RowError>* badRows) {
     if (auto batch = FastBatchDecoder().decode(text)) {
         return std::move(batch).value();
     }
-    return detail::decodeBatchFromTree(text);
+    return detail::decodeBatchFromTree(text, badRows);
 }
 
-Result<Batch> detail::decodeBatchFromTree(std::string_view text) {
+Result<Batch> detail::decodeBatchFromTree(std::string_view text, std::vector<RowError>* badRows) {
     auto root = parseObject(text, "the batch body");
     if (!root) {
         return root.error();
@@ -280,6 +280,7 @@ Result<Batch> detail::decodeBatchFromTree(std::string_view text) {
                          "checkins");
     }
     batch.checkIns.reserve(rows->size());
+    std::optional<Error> first;
     for (std::size_t i = 0; i < rows->size(); ++i) {
         const std::string path = "checkins[" + std::to_string(i) + "]";
         JsonReader row((*rows)[i], path);
@@ -292,16 +293,27 @@ Result<Batch> detail::decodeBatchFromTree(std::string_view text) {
         c.reasons = row.optionalIdList("reasons", kMaxReasons).value_or(std::vector<std::string>{});
         c.team = row.optionalString("team", kMaxTeamLength).value_or("");
         row.rejectUnknownFields();
+        std::optional<Error> bad;
         if (!row.ok()) {
-            return row.error();
-        }
-        if (auto valid = validateCheckIn(c); !valid) {
+            bad = row.error();
+        } else if (auto valid = validateCheckIn(c); !valid) {
             Error e = valid.error();
             e.field = path + "." + e.field;
             e.message = path + ": " + e.message;
-            return e;
+            bad = e;
+        }
+        if (bad) {
+            if (!badRows) {
+                return *bad;
+            }
+            badRows->push_back({i, *bad});
+            first = first ? first : bad;
+            continue;
         }
         batch.checkIns.push_back(std::move(c));
+    }
+    if (first) {
+        return *first;
     }
     return batch;
 }
@@ -808,9 +820,9 @@ std::optional<CollectorRefusal> decodeCollectorRefusal(std::string_view body) {
     }
     CollectorRefusal refusal{error->get<std::string>(), code->get<std::string>(), {}, {}};
     bool known = false;
-    for (auto c : {ErrorCode::InvalidInput, ErrorCode::NotFound, ErrorCode::Io,
-                   ErrorCode::Storage, ErrorCode::Corrupt, ErrorCode::Network, ErrorCode::Tls,
-                   ErrorCode::Unauthorized, ErrorCode::Rejected, ErrorCode::Internal}) {
+    for (auto c : {ErrorCode::InvalidInput, ErrorCode::NotFound, ErrorCode::Io, ErrorCode::Storage,
+                   ErrorCode::Corrupt, ErrorCode::Network, ErrorCode::Tls, ErrorCode::Unauthorized,
+                   ErrorCode::Rejected, ErrorCode::Internal}) {
         known = known || refusal.code == toString(c);
     }
     if (!known) {

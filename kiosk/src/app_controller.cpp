@@ -1,5 +1,7 @@
 #include "carekiosk/kiosk/app_controller.hpp"
 
+#include "carekiosk/core/clock_check.hpp"
+
 #include "carekiosk/kiosk/contact_seal.hpp"
 
 #include <ctime>
@@ -42,6 +44,10 @@ std::int64_t localDayNumber(std::chrono::system_clock::time_point t) {
 
 bool AppController::tick(ui::Flow::Clock::time_point now) {
     const auto before = flow_.screen();
+    // A clock that cannot be right pauses check-ins (never a thank-you for an
+    // answer filed under a day that never was).
+    clockProblem_ = core::clockProblem(clock_.now(), uploadStatus_.collectorSkew);
+    flow_.setCheckInsPaused(clockProblem_.has_value());
     if (config_.quietHours) {
         const int minute = localMinuteOfDay(clock_.now());
         flow_.setQuietHours(config_.quietHours->contains(minute), now);
@@ -89,7 +95,11 @@ void AppController::configReloaded(std::string note) {
 void AppController::save(const ui::Effect& effect, ui::Flow::Clock::time_point now) {
     core::Status saved;
     const char* what = "check-in";
-    if (const auto* checkIn = std::get_if<ui::SaveCheckIn>(&effect)) {
+    if (std::holds_alternative<ui::SaveCheckIn>(effect) && clockProblem_) {
+        // The clock went wrong while the faces were up: nothing is filed
+        // under a day that never was.
+        saved = core::makeError(core::ErrorCode::Rejected, *clockProblem_);
+    } else if (const auto* checkIn = std::get_if<ui::SaveCheckIn>(&effect)) {
         const core::CheckIn row{checkIn->score,
                                 config_.siteId,
                                 config_.questionSetVersion,
@@ -178,6 +188,13 @@ bool AppController::apply(const ui::Action& action, ui::Flow::Clock::time_point 
         uploadRequested_ = true;
     } else if (std::holds_alternative<ui::ReloadConfig>(effect)) {
         reloadRequested_ = true;
+    } else if (std::holds_alternative<ui::ResendRefused>(effect)) {
+        if (auto put = outbox_.resendDeadLetters(); put) {
+            resendNote_ = std::to_string(put.value()) + " refused batches put back in the queue";
+            uploadRequested_ = true;
+        } else {
+            resendNote_ = "could not put refused batches back: " + put.error().message;
+        }
     } else if (std::holds_alternative<ui::Quit>(effect)) {
         quitRequested_ = config_.allowExit;
     } else {
@@ -245,6 +262,10 @@ ui::ViewModel AppController::viewModel(ui::Flow::Clock::time_point now) const {
     model.buddyTimes = flow_.settings().buddyTimes;
     model.support = config_.supportResources;
     model.draft = flow_.draft();
+    if (model.screen == ui::Screen::Admin) {
+        auto letters = outbox_.deadLetters();
+        model.canResend = letters && !letters->empty();
+    }
     model.stillThere = flow_.stillThere();
     model.firstAnswerKept = flow_.firstAnswerKept();
     model.secondsLeft = flow_.secondsLeft(now);
@@ -324,6 +345,9 @@ std::vector<ui::StatusLine> AppController::statusLines() const {
                              " sealed, waiting for the next upload to the coordinator's inbox",
                          false});
     }
+    if (clockProblem_) {
+        lines.push_back({"Clock", *clockProblem_, true});
+    }
     if (auto letters = outbox_.deadLetters(); letters && !letters->empty()) {
         std::int64_t rows = 0;
         for (const auto& l : letters.value()) {
@@ -331,7 +355,8 @@ std::vector<ui::StatusLine> AppController::statusLines() const {
         }
         lines.push_back({"Refused by collector",
                          std::to_string(letters->size()) + " batches (" + std::to_string(rows) +
-                             " check-ins, kept here): " + letters->back().reason,
+                             " check-ins, set aside here): " + letters->back().reason +
+                             ". Fix the cause, then Re-send refused",
                          true});
     }
     if (lastSaveError_) {
@@ -354,6 +379,9 @@ std::vector<ui::StatusLine> AppController::statusLines() const {
     }
     if (!storageNote_.empty()) {
         lines.push_back({"Database", storageNote_, true});
+    }
+    if (!resendNote_.empty()) {
+        lines.push_back({"Re-send", resendNote_, resendNote_.rfind("could not", 0) == 0});
     }
     if (!reloadNote_.empty()) {
         lines.push_back({"Config", reloadNote_, reloadNote_.rfind("reloaded", 0) != 0});

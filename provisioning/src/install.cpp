@@ -19,7 +19,10 @@ std::string serviceUnitText(const InstallOptions& o) {
            "[Unit]\n"
            "Description=carekiosk wellbeing check-in kiosk\n"
            "Documentation=man:cage(1) file:///usr/share/doc/carekiosk/README.md\n"
-           "After=systemd-user-sessions.service network-online.target systemd-logind.service "
+           "# time-sync.target: after network time, when a source answers (an offline\n"
+           "# kiosk still starts, and pauses check-ins while its clock is implausible).\n"
+           "After=systemd-user-sessions.service network-online.target time-sync.target "
+           "systemd-logind.service "
            "getty@" +
            o.tty +
            ".service\n"

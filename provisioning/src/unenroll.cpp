@@ -12,8 +12,8 @@ using core::ErrorCode;
 using core::makeError;
 
 core::Result<ResendOutcome> resendSetAside(const std::filesystem::path& configPath,
-                                           upload::HttpSender& sender,
-                                           core::RandomSource& random, const core::Clock& clock) {
+                                           upload::HttpSender& sender, core::RandomSource& random,
+                                           const core::Clock& clock) {
     auto config = core::loadKioskConfigFile(configPath);
     if (!config) {
         return config.error();

@@ -93,26 +93,28 @@ void AdminScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOutp
         {"admin.upload", "Upload now", ButtonKind::Primary},
         {"admin.reload", "Reload config", ButtonKind::Secondary},
         {"admin.close", "Close", ButtonKind::Secondary}};
+    if (model.canResend) {
+        buttons.push_back({"admin.resend", "Re-send refused", ButtonKind::Secondary});
+    }
     if (model.allowExit) {
         buttons.push_back({"admin.exit", "Exit app", ButtonKind::Secondary});
     }
     const float by = ctx.height - m - h;
     widgets::checkFits("admin.status", y, by, out);
-    switch (widgets::buttonRow(buttons, Rect{m, by, ctx.width - 2 * m, h}, ctx, out)) {
-        case 0:
+    const int tapped = widgets::buttonRow(buttons, Rect{m, by, ctx.width - 2 * m, h}, ctx, out);
+    if (tapped >= 0) {
+        const std::string& id = buttons[static_cast<std::size_t>(tapped)].id;
+        if (id == "admin.upload") {
             out.actions.push_back(RequestUpload{});
-            break;
-        case 1:
+        } else if (id == "admin.reload") {
             out.actions.push_back(RequestReload{});
-            break;
-        case 2:
+        } else if (id == "admin.close") {
             out.actions.push_back(Dismiss{});
-            break;
-        case 3:
+        } else if (id == "admin.resend") {
+            out.actions.push_back(RequestResend{});
+        } else {
             out.actions.push_back(ExitApp{});
-            break;
-        default:
-            break;
+        }
     }
 }
 

@@ -37,6 +37,8 @@ const char* screenName(Screen screen) {
             return "admin";
         case Screen::Quiet:
             return "quiet";
+        case Screen::Paused:
+            return "paused";
     }
     return "unknown";
 }
@@ -212,7 +214,10 @@ Effect Flow::apply(const Action& action, Clock::time_point now) {
             if (std::holds_alternative<StartCheckIn>(action)) {
                 const bool coolingDown =
                     lastCheckInSaved_ && now < *lastCheckInSaved_ + settings_.cooldown;
-                show(coolingDown ? Screen::Cooldown : Screen::Pulse, now);
+                show(checkInsPaused_ ? Screen::Paused
+                     : coolingDown   ? Screen::Cooldown
+                                     : Screen::Pulse,
+                     now);
             } else if (std::holds_alternative<StartBuddy>(action) && settings_.buddyOffered) {
                 show(Screen::BuddyKind, now);
             } else if (std::holds_alternative<ShowAbout>(action)) {
@@ -272,6 +277,7 @@ Effect Flow::apply(const Action& action, Clock::time_point now) {
         case Screen::SaveFailed:
         case Screen::Cooldown:
         case Screen::BuddySent:
+        case Screen::Paused:
             if (std::holds_alternative<Dismiss>(action) || std::holds_alternative<GoBack>(action)) {
                 return endSession(now);
             }
@@ -298,6 +304,8 @@ Effect Flow::apply(const Action& action, Clock::time_point now) {
         case Screen::Admin:
             if (std::holds_alternative<RequestUpload>(action)) {
                 return UploadNow{};
+            } else if (std::holds_alternative<RequestResend>(action)) {
+                return ResendRefused{};
             } else if (std::holds_alternative<RequestReload>(action)) {
                 return ReloadConfig{};
             } else if (std::holds_alternative<ExitApp>(action)) {

@@ -40,8 +40,8 @@ void PointerInput::applyToFrame(ImGuiIO& io) {
             y_ = -FLT_MAX;
             continue;
         }
-        if (event.kind == PointerEvent::Kind::Press && !down_ &&
-            event.received < changedAt_ + guard_) {
+        if (event.kind == PointerEvent::Kind::Press && !down_ && changedAt_ &&
+            event.received < *changedAt_ + guard_) {
             // Aimed at the screen before this one: dropped. Its release then
             // finds the button up and is no transition either.
             continue;

@@ -159,9 +159,11 @@ void MessageScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
     const bool cooldown = model.screen == Screen::Cooldown;
     const char* prefix = cooldown                            ? "cooldown"
                          : model.screen == Screen::BuddySent ? "buddy.sent"
+                         : model.screen == Screen::Paused    ? "paused"
                                                              : "failed";
     const std::string id = cooldown                            ? "cooldown.back"
                            : model.screen == Screen::BuddySent ? "buddysent.ok"
+                           : model.screen == Screen::Paused    ? "paused.ok"
                                                                : "savefailed.ok";
     const float m = ctx.metrics.margin;
     const float textWidth = ctx.width - 2 * m;
@@ -172,8 +174,8 @@ void MessageScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
                                textWidth, ctx.palette.text);
     y += gap;
     const std::string body = std::string(prefix) + (model.firstAnswerKept ? ".kept_body" : ".body");
-    y += widgets::centeredText(ctx.tr(body), ctx.fonts.body, m, y,
-                               textWidth, ctx.palette.mutedText);
+    y +=
+        widgets::centeredText(ctx.tr(body), ctx.fonts.body, m, y, textWidth, ctx.palette.mutedText);
     if (cooldown) {
         // The newcomer's own check-in follows by itself; the count shows when.
         y += gap;
@@ -329,6 +331,7 @@ void ScreenSet::drawScreen(const ViewModel& model, const DrawContext& ctx, Frame
         case Screen::SaveFailed:
         case Screen::Cooldown:
         case Screen::BuddySent:
+        case Screen::Paused:
             message_.draw(model, ctx, out);
             break;
         case Screen::BuddyKind:

@@ -1,5 +1,7 @@
 #include "carekiosk/upload/upload_worker.hpp"
 
+#include "carekiosk/core/clock_check.hpp"
+
 #include "carekiosk/upload/backoff.hpp"
 #include "carekiosk/upload/site_sync.hpp"
 #include "carekiosk/upload/uploader.hpp"
@@ -128,6 +130,10 @@ DrainOutcome UploadWorker::attempt(std::optional<storage::Outbox>& outbox, std::
     if (outbox) {
         Uploader uploader(*outbox, *sender_, options_.target, clock_);
         outcome = uploader.drain();
+        if (outcome.collectorSkew) {
+            std::lock_guard lock(mutex_);
+            status_.collectorSkew = outcome.collectorSkew;  // the heartbeat below reports it
+        }
         auto count = outbox->pendingCount();
         pending = count ? count.value() : -1;
         auto letters = outbox->deadLetters();
@@ -180,6 +186,10 @@ core::Heartbeat UploadWorker::makeHeartbeat(storage::Outbox& outbox) {
                                   .count();
     std::lock_guard lock(mutex_);
     heartbeat.lastError = unreportedError_.substr(0, core::kMaxHeartbeatErrorLength);
+    // A wrong clock pauses check-ins: the fleet view must hear of it first.
+    if (auto problem = core::clockProblem(clock_.now(), status_.collectorSkew)) {
+        heartbeat.lastError = problem->substr(0, core::kMaxHeartbeatErrorLength);
+    }
     heartbeat.configVersion = runningConfigVersion_;
     heartbeat.configError = configError_.substr(0, core::kMaxHeartbeatErrorLength);
     return heartbeat;

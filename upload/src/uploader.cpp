@@ -7,6 +7,7 @@
 #include <iomanip>
 #include <sstream>
 
+#include "carekiosk/core/clock_check.hpp"
 #include "carekiosk/core/wire.hpp"
 
 namespace carekiosk::upload {
@@ -39,15 +40,11 @@ std::optional<std::chrono::seconds> parseRetryAfter(const std::string& value,
         }
         return std::min(std::chrono::seconds(std::stoll(value)), kMaxRetryAfter);
     }
-    std::tm tm{};
-    std::istringstream in(value);
-    in.imbue(std::locale::classic());
-    in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
-    if (in.fail()) {
+    const auto at = core::parseHttpDate(value);
+    if (!at) {
         return std::nullopt;
     }
-    const auto at = std::chrono::system_clock::from_time_t(timegm(&tm));
-    const auto wait = std::chrono::duration_cast<std::chrono::seconds>(at - now);
+    const auto wait = std::chrono::duration_cast<std::chrono::seconds>(*at - now);
     return std::clamp(wait, std::chrono::seconds(0), kMaxRetryAfter);
 }
 
@@ -152,6 +149,20 @@ Uploader::Step Uploader::sendBuddyRequests(DrainOutcome& outcome) {
     return Step::Sent;
 }
 
+void Uploader::noteCollectorClock(const HttpResponse& response, DrainOutcome& outcome) const {
+    // The collector's clock, from its Date header: a kiosk clock far from it
+    // is wrong (the collector refuses hours ahead of its own), and the
+    // kiosk pauses check-ins until it is set (core::clockProblem).
+    auto header = response.headers.find("date");
+    if (header == response.headers.end()) {
+        return;
+    }
+    if (auto at = core::parseHttpDate(header->second)) {
+        outcome.collectorSkew =
+            std::chrono::duration_cast<std::chrono::seconds>(*at - clock_.now());
+    }
+}
+
 Uploader::Step Uploader::sendOne(DrainOutcome& outcome) {
     // The batch id was committed by nextBatch() before this first try; a retry
     // after any failure below re-sends the same id.
@@ -182,6 +193,7 @@ Uploader::Step Uploader::sendOne(DrainOutcome& outcome) {
         outcome.error = response.error();
         return Step::Stop;
     }
+    noteCollectorClock(response.value(), outcome);
     const long status = response->status;
 
     // Upload policy, by the collector's answer:

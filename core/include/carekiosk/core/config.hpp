@@ -100,7 +100,7 @@ struct KioskConfig {
     // After the screen changes, taps are ignored this long (a double tap, a
     // bounce, a tap already on its way): 0-2000 ms.
     int tapGuardMs = 400;
-    std::string translationsDir;           // empty = the installed translations
+    std::string translationsDir;  // empty = the installed translations
 };
 
 Result<KioskConfig> parseKioskConfig(std::string_view json);

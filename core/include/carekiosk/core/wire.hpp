@@ -28,14 +28,22 @@ struct Batch {
     std::vector<CheckIn> checkIns;
 };
 std::string encodeBatch(const Batch& batch);
+// A check-in of a batch body that is not valid, and why.
+struct RowError {
+    std::size_t index = 0;
+    Error error;
+};
 // Errors name the field and the fix. Valid batches take a fast path that
 // builds no JSON tree; anything else is decoded by detail::decodeBatchFromTree,
-// which words the error.
-Result<Batch> decodeBatch(std::string_view json);
+// which words the error. With `badRows`, a batch whose envelope is sound but
+// some of whose check-ins are not gets every such row listed there (the
+// first is still the error returned), so that the kiosk can set aside just
+// those.
+Result<Batch> decodeBatch(std::string_view json, std::vector<RowError>* badRows = nullptr);
 namespace detail {
 // decodeBatch without its fast path: the same results, for every input (the
 // fuzz harness fuzz_batch and a test compare the two).
-Result<Batch> decodeBatchFromTree(std::string_view json);
+Result<Batch> decodeBatchFromTree(std::string_view json, std::vector<RowError>* badRows = nullptr);
 }  // namespace detail
 
 // The collector's answer to a batch: it repeats the batch id so the kiosk only

@@ -89,6 +89,9 @@ class AppController {
     std::string storageNote_;  // e.g. a damaged database that was moved aside
     int clockMinute_ = -1;     // the minute the quiet screen last showed
     std::string openCheckIn_;  // the outbox key of the check-in open for reasons
+    // Why the clock cannot be believed (check-ins paused), from the last tick.
+    std::optional<std::string> clockProblem_;
+    std::string resendNote_;  // what "Re-send refused" did
 };
 
 // Minutes after local midnight (0..1439) at `t`, in the kiosk's time zone.

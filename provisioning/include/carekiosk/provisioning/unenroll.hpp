@@ -32,8 +32,8 @@ struct ResendOutcome {
     std::optional<core::Error> uploadError;
 };
 core::Result<ResendOutcome> resendSetAside(const std::filesystem::path& configPath,
-                                           upload::HttpSender& sender,
-                                           core::RandomSource& random, const core::Clock& clock);
+                                           upload::HttpSender& sender, core::RandomSource& random,
+                                           const core::Clock& clock);
 
 core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
                                        upload::HttpSender& sender, core::RandomSource& random,

@@ -43,7 +43,8 @@ enum class Screen {
     BuddySent,
     AdminPin,
     Admin,
-    Quiet  // outside the site's hours: a dim clock; a touch wakes it to welcome
+    Quiet,  // outside the site's hours: a dim clock; a touch wakes it to welcome
+    Paused  // Check in while the kiosk's clock is wrong: check-ins wait until it is set
 };
 const char* screenName(Screen screen);
 // True for the screens staff see (not the admin screens).
@@ -94,14 +95,16 @@ struct SubmitPin {};
 struct StillHere {};  // "I need more time" on the Still there? prompt
 struct StartOver {};  // "Start over" on the prompt: the session ends now
 struct RequestUpload {};
+struct RequestResend {};  // "Re-send refused" in the admin panel
 struct RequestReload {};
 struct ExitApp {};
 struct Wake {};  // a touch on the quiet screen
-using Action = std::variant<StartCheckIn, StartBuddy, ShowAbout, StartBreathing, ChooseLanguage,
-                            ChooseScore, ToggleReason, SubmitCheckIn, ChooseBuddyKind,
-                            ToggleBuddyTime, Next, FocusField, TypeText, Backspace, ToggleShift,
-                            ToggleSymbols, SendBuddy, GoBack, Dismiss, OpenAdmin, PinKey, SubmitPin,
-                            RequestUpload, RequestReload, ExitApp, Wake, StillHere, StartOver>;
+using Action =
+    std::variant<StartCheckIn, StartBuddy, ShowAbout, StartBreathing, ChooseLanguage, ChooseScore,
+                 ToggleReason, SubmitCheckIn, ChooseBuddyKind, ToggleBuddyTime, Next, FocusField,
+                 TypeText, Backspace, ToggleShift, ToggleSymbols, SendBuddy, GoBack, Dismiss,
+                 OpenAdmin, PinKey, SubmitPin, RequestUpload, RequestReload, ExitApp, Wake,
+                 StillHere, StartOver, RequestResend>;
 
 // Side effects the Flow asks its owner to perform.
 struct NoEffect {};
@@ -133,10 +136,11 @@ struct VerifyPin {
     std::string pin;  // then call pinAccepted() or pinRejected()
 };
 struct UploadNow {};
+struct ResendRefused {};  // put the set-aside batches back in the queue, then upload
 struct ReloadConfig {};
 struct Quit {};
 using Effect = std::variant<NoEffect, SaveCheckIn, ReviseCheckIn, CloseCheckIn, SaveBuddy,
-                            VerifyPin, UploadNow, ReloadConfig, Quit>;
+                            VerifyPin, UploadNow, ReloadConfig, Quit, ResendRefused>;
 
 inline constexpr std::size_t kMaxPinDigits = 8;
 inline constexpr std::size_t kMaxFirstNameBytes = 40;
@@ -224,6 +228,11 @@ class Flow {
     // clock becomes welcome.
     void setQuietHours(bool quiet, Clock::time_point now);
     bool quietHours() const { return quiet_; }
+    // Whether check-ins are paused (the kiosk's clock cannot be believed):
+    // Check in then explains instead of showing the faces. Buddy requests
+    // (they carry no time) and the breathing exercise still work.
+    void setCheckInsPaused(bool paused) { checkInsPaused_ = paused; }
+    bool checkInsPaused() const { return checkInsPaused_; }
     // Applies timeouts; returns true when the screen changed. `effect` gets a
     // CloseCheckIn when the timeout ends a session with an open check-in.
     bool tick(Clock::time_point now, Effect* effect = nullptr);
@@ -255,6 +264,7 @@ class Flow {
     bool savingOpen_ = false;  // the SaveCheckIn in flight is open
     bool prompting_ = false;
     bool firstAnswerKept_ = false;
+    bool checkInsPaused_ = false;
     Clock::time_point promptedAt_{};
     Draft draft_;
     std::string pin_;

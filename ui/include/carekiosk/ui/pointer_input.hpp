@@ -53,7 +53,7 @@ class PointerInput {
     // The screen changed at `now` (a tap, a timeout, the Still there? prompt).
     void screenChanged(Time now) { changedAt_ = now; }
     // Whether a press arriving now would be dropped.
-    bool lockedOut(Time now) const { return now < changedAt_ + guard_; }
+    bool lockedOut(Time now) const { return changedAt_ && now < *changedAt_ + guard_; }
     // Moves the pointer and applies queued events up to and including the next
     // press or release. Call once per frame before ImGui::NewFrame().
     void applyToFrame(ImGuiIO& io);
@@ -63,7 +63,7 @@ class PointerInput {
     bool down_ = false;
     float x_ = -1e9f;
     float y_ = -1e9f;
-    Time changedAt_{};
+    std::optional<Time> changedAt_;  // the last screen change, if any
     std::chrono::milliseconds guard_ = kDefaultTapGuard;
     float echoRadius_ = 64.0f;
     // Each source's last press, until the other source presses (echo or not).

@@ -53,7 +53,8 @@ struct ViewModel {
     // Admin panel.
     std::vector<StatusLine> status;
     bool allowExit = false;
-    std::string clockText;  // "HH:MM" local time, for the quiet screen
+    bool canResend = false;  // batches the collector refused are set aside
+    std::string clockText;   // "HH:MM" local time, for the quiet screen
 };
 
 // How long the admin corner must be held.

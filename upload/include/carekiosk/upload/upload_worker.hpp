@@ -59,6 +59,9 @@ struct UploadStatus {
     // The newest site config version fetched and saved in the outbox (0: none);
     // the UI thread applies it when it is newer than what runs.
     int fetchedConfigVersion = 0;
+    // The collector's clock minus the kiosk's at the last answer (nullopt
+    // until one came): see core::clockProblem.
+    std::optional<std::chrono::seconds> collectorSkew;
 };
 
 class UploadWorker {

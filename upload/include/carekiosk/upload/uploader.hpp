@@ -28,15 +28,17 @@ inline constexpr std::chrono::seconds kMaxRetryAfter{3600};
 struct DrainOutcome {
     int batchesAcknowledged = 0;
     std::int64_t checkInsAcknowledged = 0;
-    int batchesDeadLettered = 0;     // refusals that set rows aside
+    int batchesDeadLettered = 0;        // refusals that set rows aside
     std::int64_t checkInsSetAside = 0;  // rows the collector will never take
-    int buddyRequestsSent = 0;  // sealed buddy requests the collector acknowledged
+    int buddyRequestsSent = 0;          // sealed buddy requests the collector acknowledged
     // Why the drain stopped early; empty when the outbox was emptied.
     std::optional<core::Error> error;
     // The collector asked us to wait at least this long (429/503 Retry-After).
     std::optional<std::chrono::seconds> retryAfter;
     // The collector refused the device token (401/403): stop until re-enrolled.
     bool needsReEnrolment = false;
+    // The collector's clock minus the kiosk's, from its last answer's Date.
+    std::optional<std::chrono::seconds> collectorSkew;
 };
 
 class Uploader {
@@ -54,6 +56,7 @@ class Uploader {
     enum class Step { Sent, Empty, Stop };
     Step sendOne(DrainOutcome& outcome);
     Step sendBuddyRequests(DrainOutcome& outcome);
+    void noteCollectorClock(const HttpResponse& response, DrainOutcome& outcome) const;
 
     storage::Outbox& outbox_;
     HttpSender& sender_;
