@@ -70,7 +70,7 @@ constexpr std::int64_t kTuesdayMorning = testing::kTestNow - 3 * 3600;
 // and the session cookie of its last sign-in.
 struct Browser {
     explicit Browser(const std::string& url)
-        : client("127.0.0.1", std::stoi(url.substr(url.rfind(':') + 1))) {
+        : client("127.0.0.1", std::stoi(url.substr(url.rfind(':') + 1))), origin(url) {
         client.set_ca_cert_path(testing::TestCa::caFile().c_str());
         client.enable_server_certificate_verification(true);
     }
@@ -83,13 +83,28 @@ struct Browser {
         session = {{"Cookie", setCookie.substr(0, setCookie.find(';'))}};
         return answer->get_header_value("Location");
     }
-    httplib::Result get(const std::string& path) { return client.Get(path, session); }
-    httplib::Result post(const std::string& path, const httplib::Params& form) {
-        return client.Post(path, session, form);
+    // Fetches a page; remembers its forms' CSRF token, as a browser's form would post it.
+    httplib::Result get(const std::string& path) {
+        auto answer = client.Get(path, session);
+        const std::string marker = "name=\"csrf\" value=\"";
+        if (answer && answer->body.find(marker) != std::string::npos) {
+            const auto start = answer->body.find(marker) + marker.size();
+            csrf = answer->body.substr(start, answer->body.find('"', start) - start);
+        }
+        return answer;
+    }
+    // Posts a form from the last page fetched (with its CSRF token and Origin).
+    httplib::Result post(const std::string& path, httplib::Params form) {
+        form.emplace("csrf", csrf);
+        auto headers = session;
+        headers.emplace("Origin", origin);
+        return client.Post(path, headers, form);
     }
 
     httplib::SSLClient client;
+    std::string origin;  // what a browser sends as Origin from our pages
     httplib::Headers session;
+    std::string csrf;
 };
 
 // One period as the API gives it, to compare two answers.
@@ -277,8 +292,11 @@ TEST_CASE("a collector will not start with a smallest group below 3") {
     auto store =
         collector::Store::connect(testing::TestDatabase(dir.path()).location(), clock, random);
     REQUIRE(store);
-    collector::ServerOptions options{
-        testing::TestCa::serverCert(), testing::TestCa::serverKey(), "127.0.0.1", 0, 2, {}};
+    collector::ServerOptions options;
+    options.certFile = testing::TestCa::serverCert();
+    options.keyFile = testing::TestCa::serverKey();
+    options.port = 0;
+    options.minGroup = 2;
     auto server = collector::Server::create(*store.value(), options);
     REQUIRE_FALSE(server);
     CHECK(server.error().field == "--min-group");
@@ -748,6 +766,113 @@ TEST_CASE("a manager token for some sites reads and posts for those only") {
     CHECK(notManager.error().field == "sites");
 }
 
+TEST_CASE("a sign-in is a session of its own: sign-out ends it, other sites cannot post with it") {
+    Fixture f;
+    const auto manager = f.collector.store().createApiToken(collector::ApiRole::Manager, "Ana", {});
+    REQUIRE(manager);
+    Browser browser(f.collector.url());
+    browser.signIn(manager.value());
+    // The cookie is a random session id, never the API token.
+    const std::string cookie = browser.session.find("Cookie")->second;
+    CHECK(cookie.find(manager.value()) == std::string::npos);
+    CHECK(cookie.size() == std::string("carekiosk_session=").size() + 64);
+    // Nor can the token itself be used as a cookie.
+    Browser forged(f.collector.url());
+    forged.session = {{"Cookie", "carekiosk_session=" + manager.value()}};
+    auto withToken = forged.get("/");
+    REQUIRE(withToken);
+    CHECK(withToken->status == 303);
+
+    auto page = browser.get("/?site=leeds");
+    REQUIRE(page);
+    REQUIRE(page->status == 200);
+    REQUIRE(browser.csrf.size() == 64);
+    // Every page carries the security headers.
+    CHECK_THAT(page->get_header_value("Content-Security-Policy"),
+               Catch::Contains("frame-ancestors 'none'") && Catch::Contains("default-src 'none'"));
+    CHECK(page->get_header_value("X-Content-Type-Options") == "nosniff");
+    CHECK_THAT(page->get_header_value("Strict-Transport-Security"), Catch::Contains("max-age="));
+    const std::string today = core::formatDate(testing::kTestNow / 86400);
+    const httplib::Params message{
+        {"site", "leeds"}, {"text", "Hello"}, {"from", today}, {"to", today}};
+
+    // Another site's page posting the form: its Origin, or no form token.
+    auto headers = browser.session;
+    headers.emplace("Origin", "https://evil.example");
+    auto foreign = browser.client.Post("/messages", headers,
+                                       httplib::Params{{"site", "leeds"},
+                                                       {"text", "Hello"},
+                                                       {"from", today},
+                                                       {"to", today},
+                                                       {"csrf", browser.csrf}});
+    REQUIRE(foreign);
+    CHECK(foreign->status == 403);
+    auto tokenless = browser.client.Post("/messages", browser.session, message);
+    REQUIRE(tokenless);
+    CHECK(tokenless->status == 403);
+    CHECK(f.query("SELECT count(*) FROM messages")[0] == "0");
+    auto own = browser.post("/messages", message);
+    REQUIRE(own);
+    CHECK(own->status == 303);
+    CHECK(f.query("SELECT count(*) FROM messages")[0] == "1");
+
+    // Sign-out deletes the session: the same cookie replayed is signed out.
+    auto out = browser.post("/signout", {});
+    REQUIRE(out);
+    CHECK(out->status == 303);
+    auto replayed = browser.get("/");
+    REQUIRE(replayed);
+    CHECK(replayed->status == 303);
+    CHECK(replayed->get_header_value("Location") == "/signin");
+
+    // Revoking the token ends its sessions too.
+    Browser second(f.collector.url());
+    second.signIn(manager.value());
+    REQUIRE(f.collector.store().revokeApiToken(manager.value()));
+    auto revoked = second.get("/");
+    REQUIRE(revoked);
+    CHECK(revoked->status == 303);
+
+    // Guessing cookies is limited like guessing tokens.
+    Browser guesser(f.collector.url());
+    int limited = 0;
+    for (int i = 0; i < 15; ++i) {
+        guesser.session = {
+            {"Cookie", "carekiosk_session=" + std::string(64, static_cast<char>('a' + i % 6))}};
+        auto guess = guesser.get("/");
+        REQUIRE(guess);
+        limited += guess->status == 429;
+    }
+    CHECK(limited >= 5);
+}
+
+TEST_CASE("the collector's TLS offers only AEAD ciphers with forward secrecy") {
+    Fixture f;
+    const int port = std::stoi(f.collector.url().substr(f.collector.url().rfind(':') + 1));
+    auto handshake = [&](const char* ciphers) {
+        SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+        SSL_CTX_set_max_proto_version(context, TLS1_2_VERSION);
+        SSL_CTX_set_cipher_list(context, ciphers);
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<std::uint16_t>(port));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        SSL* ssl = SSL_new(context);
+        SSL_set_fd(ssl, fd);
+        const bool ok = SSL_connect(ssl) == 1;
+        SSL_free(ssl);
+        ::close(fd);
+        SSL_CTX_free(context);
+        return ok;
+    };
+    CHECK(handshake("ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES128-GCM-SHA256"));
+    CHECK_FALSE(handshake("ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA"));  // CBC
+    CHECK_FALSE(handshake("AES128-GCM-SHA256:AES256-GCM-SHA384"));          // RSA key exchange
+    CHECK_FALSE(handshake("ECDHE-RSA-AES128-SHA256:ECDHE-ECDSA-AES128-SHA256"));  // CBC
+}
+
 TEST_CASE("the managers' dashboard draws only what the smallest-group rule lets through") {
     Fixture f;
     const auto device = f.enrol();
@@ -830,7 +955,8 @@ TEST_CASE("hostile bodies get 413 or a 400 that names the field, and nothing is 
     // Over the 4 MiB cap: refused before it is read.
     auto huge = refused(std::string(5 * 1024 * 1024, 'x'));
     CHECK(huge.status == 413);
-    CHECK(core::errorMessageFromBody(huge.body) == "request body too large");
+    CHECK_THAT(core::errorMessageFromBody(huge.body),
+               Catch::StartsWith("request body too large: this endpoint takes at most"));
 
     core::Batch tooMany{std::string(32, 'a'), {}};
     for (int i = 0; i < 501; ++i) {
@@ -1089,6 +1215,8 @@ TEST_CASE(
                              "ALTER TABLE devices DROP COLUMN team; "
                              "ALTER TABLE devices DROP COLUMN enrolled_at; "
                              "ALTER TABLE buddy_counts DROP COLUMN waiting; "
+                             // and what schema 12 added
+                             "DROP TABLE web_sessions; "
                              "PRAGMA user_version = 8;",
                              nullptr, nullptr, nullptr) == SQLITE_OK);
         sqlite3_close(db);

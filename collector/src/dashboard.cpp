@@ -43,7 +43,7 @@ std::string releaseNote(const core::SiteSummary& summary) {
 std::string renderDashboardHtml(const core::SiteSummary& summary,
                                 const std::vector<SiteChoice>& sites,
                                 const std::vector<std::string>& teams, const std::string& notice,
-                                std::int64_t today) {
+                                std::int64_t today, const std::string& csrf) {
     std::string siteName = summary.siteId;
     for (const auto& site : sites) {
         if (site.id == summary.siteId) {
@@ -70,6 +70,7 @@ form.pick button{background:#1f5f8b;color:#fff;border:0;border-radius:.3rem}
 .chart{width:100%;height:auto;max-width:900px;display:block}
 .chart.small{max-width:560px}
 .note{font-size:.9rem;color:#3d4a57}
+button.link{background:none;border:0;padding:0;color:#1f5f8b;text-decoration:underline;font-size:.9rem;cursor:pointer}
 form.pick label.wide{flex:1 1 100%}
 form.pick textarea{font:inherit;font-size:1rem;padding:.35rem .5rem;width:100%;box-sizing:border-box}
 .notice{background:#e8f3ea;border:1px solid #2e6b3a;border-radius:.5rem;padding:.5rem .9rem}
@@ -147,11 +148,12 @@ form.pick textarea{font:inherit;font-size:1rem;padding:.35rem .5rem;width:100%;b
             " only where its number, and the number who did not name it, can be shown without "
             "singling anyone out (at least " +
             k + " each, or none).</p></div>\n";
-    // "You said, we did": posted with the same cookie; SameSite=Strict keeps
-    // other sites from posting it.
+    // "You said, we did": posted with the session cookie and the session's
+    // CSRF token (the server also checks Origin; the cookie is SameSite=Strict).
     page +=
         "<div class=\"panel\"><h2>You said, we did</h2><form class=\"pick\" method=\"post\" "
-        "action=\"/messages\"><input type=\"hidden\" name=\"site\" value=\"" +
+        "action=\"/messages\"><input type=\"hidden\" name=\"csrf\" value=\"" +
+        html::escape(csrf) + "\"><input type=\"hidden\" name=\"site\" value=\"" +
         html::escape(summary.siteId) +
         "\"><label class=\"wide\">Message for the kiosks' welcome screen<textarea "
         "name=\"text\" maxlength=\"" +
@@ -163,7 +165,11 @@ form.pick textarea{font:inherit;font-size:1rem;padding:.35rem .5rem;width:100%;b
         core::formatDate(today + 30) +
         "\"></label><button type=\"submit\">Post</button></form><p class=\"note\">Shown "
         "on this site's kiosks from their next upload until the last day.</p></div>\n";
-    page += "<p class=\"note\"><a href=\"/signout\">Sign out</a></p>\n</body></html>\n";
+    page +=
+        "<form method=\"post\" action=\"/signout\"><input type=\"hidden\" name=\"csrf\" "
+        "value=\"" +
+        html::escape(csrf) +
+        "\"><button type=\"submit\" class=\"link\">Sign out</button></form>\n</body></html>\n";
     return page;
 }
 

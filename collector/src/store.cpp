@@ -270,6 +270,17 @@ constexpr Migration kMigrations[] = {
             PRIMARY KEY (site_id, first_day, level, team, reason)
         ) WITHOUT ROWID;
     )sql"},
+    {12, R"sql(
+        -- The dashboard's sign-in sessions (Store::openWebSession): by the
+        -- hash of the cookie's id, with the hash of the API token signed in
+        -- with, so that a revoked token ends its sessions.
+        CREATE TABLE web_sessions (
+            session_hash TEXT PRIMARY KEY NOT NULL,
+            token_hash TEXT NOT NULL,
+            csrf TEXT NOT NULL,
+            expires_at INTEGER NOT NULL
+        ) WITHOUT ROWID;
+    )sql"},
 };
 
 // The same tables in PostgreSQL, as SQLite's schema stands after step 10,
@@ -426,6 +437,14 @@ constexpr Migration kPostgresMigrations[] = {
             PRIMARY KEY (site_id, first_day, level, team, reason)
         );
     )sql"},
+    {3, R"sql(
+        CREATE TABLE web_sessions (
+            session_hash TEXT PRIMARY KEY,
+            token_hash TEXT NOT NULL,
+            csrf TEXT NOT NULL,
+            expires_at BIGINT NOT NULL
+        );
+    )sql"},
 };
 
 // No 0/O, 1/I/L: codes are read aloud and typed by facilities staff.
@@ -469,9 +488,23 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
     if (sodium_init() < 0) {
         return makeError(ErrorCode::Internal, "libsodium could not be initialised");
     }
+    // A damaged file is refused, never served from and never moved: it holds
+    // the organisation's acknowledged check-ins, and a collector that took
+    // batches into it might acknowledge what it cannot read back.
+    const auto damaged = [&](const std::string& finding) {
+        return makeError(ErrorCode::Corrupt,
+                         "the collector's database " + path.string() + " is damaged (" + finding +
+                             "); nothing was changed. Stop the collector, keep the file for "
+                             "inspection, and restore the newest backup (docs/reliability.md, "
+                             "\"Backing up and restoring the collector\")",
+                         "db");
+    };
     auto db = storage::Database::open(path, kMigrations);
     if (!db) {
-        return db.error();
+        return db.error().code == ErrorCode::Corrupt ? damaged(db.error().message) : db.error();
+    }
+    if (auto intact = db->quickCheck(); !intact || !intact.value()) {
+        return damaged(intact ? "PRAGMA quick_check found damaged pages" : intact.error().message);
     }
     // A collector is a server: 64 MiB of page cache (SQLite's default is 2)
     // keeps the pages that batches and summaries touch out of read() calls.
@@ -632,6 +665,44 @@ Result<bool> Store::siteExists(const std::string& siteId) {
     return siteExistsLocked(siteId);
 }
 
+Status Store::backupTo(const std::filesystem::path& target) {
+    if (std::filesystem::exists(target)) {
+        return makeError(ErrorCode::InvalidInput,
+                         target.string() + " already exists; name a new file for the backup", "to");
+    }
+    std::lock_guard lock(mutex_);
+    if (!checkpointer_) {  // only a SQLite store has one (Store::open)
+        return makeError(ErrorCode::InvalidInput,
+                         "a PostgreSQL store is backed up with pg_dump (docs/reliability.md, "
+                         "\"Backing up and restoring the collector\")",
+                         "db");
+    }
+    // VACUUM INTO writes a consistent, compact copy from one read transaction
+    // while kiosks go on uploading; the quoted path doubles single quotes.
+    std::string quoted;
+    for (char c : target.string()) {
+        quoted += c == '\'' ? std::string("''") : std::string(1, c);
+    }
+    if (auto s = db_->exec("VACUUM INTO '" + quoted + "'"); !s) {
+        return makeError(s.error().code,
+                         "cannot write the backup " + target.string() + ": " + s.error().message,
+                         "to");
+    }
+    return {};
+}
+
+Status Store::ping() {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->prepare("SELECT 1");
+    if (!stmt) {
+        return stmt.error();
+    }
+    if (auto row = stmt->step(); !row) {
+        return row.error();
+    }
+    return {};
+}
+
 Status Store::createSite(const std::string& siteId, const std::string& name) {
     if (auto valid = core::validateSiteId(siteId, "site"); !valid) {
         return valid;
@@ -773,6 +844,72 @@ Status Store::revokeDevice(const std::string& deviceId) {
                          "device");
     }
     return {};
+}
+
+Result<Store::WebSession> Store::openWebSession(const std::string& token,
+                                                std::chrono::seconds lifetime) {
+    WebSession session;
+    session.id = core::randomHex(random_, kTokenBytes);
+    session.csrf = core::randomHex(random_, kTokenBytes);
+    const auto now = unixSeconds(clock_.now());
+    std::lock_guard lock(mutex_);
+    // Expired sessions go as new ones come: the table holds only live ones.
+    auto purge = db_->prepare("DELETE FROM web_sessions WHERE expires_at <= ?");
+    if (!purge) {
+        return purge.error();
+    }
+    if (auto s = purge->bind(1, now).run(); !s) {
+        return s.error();
+    }
+    auto insert = db_->prepare(
+        "INSERT INTO web_sessions (session_hash, token_hash, csrf, expires_at) VALUES (?, ?, ?, "
+        "?)");
+    if (!insert) {
+        return insert.error();
+    }
+    if (auto s = insert->bind(1, hashSecret(session.id))
+                     .bind(2, hashSecret(token))
+                     .bind(3, session.csrf)
+                     .bind(4, now + lifetime.count())
+                     .run();
+        !s) {
+        return s.error();
+    }
+    return session;
+}
+
+Result<std::optional<Store::SignedIn>> Store::findWebSession(const std::string& id) {
+    std::lock_guard lock(readerMutex_);
+    auto stmt = reader_->prepare(
+        "SELECT s.token_hash, s.csrf, t.role FROM web_sessions s JOIN api_tokens t ON "
+        "t.token_hash = s.token_hash WHERE s.session_hash = ? AND s.expires_at > ? AND "
+        "t.revoked = 0");
+    if (!stmt) {
+        return stmt.error();
+    }
+    stmt->bind(1, hashSecret(id)).bind(2, unixSeconds(clock_.now()));
+    auto row = stmt->step();
+    if (!row) {
+        return row.error();
+    }
+    if (!row.value()) {
+        return std::optional<SignedIn>();
+    }
+    SignedIn found;
+    found.csrf = stmt->columnText(1);
+    if (auto s = fillApiCallerLocked(stmt->columnText(0), stmt->columnText(2), found.caller); !s) {
+        return s.error();
+    }
+    return std::optional<SignedIn>(found);
+}
+
+Status Store::closeWebSession(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    auto stmt = db_->prepare("DELETE FROM web_sessions WHERE session_hash = ?");
+    if (!stmt) {
+        return stmt.error();
+    }
+    return stmt->bind(1, hashSecret(id)).run();
 }
 
 Status Store::revokeApiToken(const std::string& token) {
@@ -929,30 +1066,37 @@ Result<Store::Caller> Store::identify(const std::string& token) {
         return row.error();
     }
     if (row.value()) {
-        for (const auto role :
-             {ApiRole::Manager, ApiRole::Coordinator, ApiRole::Facilities, ApiRole::Admin}) {
-            if (stmt->columnText(0) == roleName(role)) {
-                caller.role = role;
-            }
-        }
-        auto sites = reader_->prepare(
-            "SELECT site_id FROM api_token_sites WHERE token_hash = ? ORDER BY site_id");
-        if (!sites) {
-            return sites.error();
-        }
-        sites->bind(1, hashSecret(token));
-        while (true) {
-            auto site = sites->step();
-            if (!site) {
-                return site.error();
-            }
-            if (!site.value()) {
-                break;
-            }
-            caller.sites.push_back(sites->columnText(0));
+        if (auto s = fillApiCallerLocked(hashSecret(token), stmt->columnText(0), caller); !s) {
+            return s.error();
         }
     }
     return caller;
+}
+
+Status Store::fillApiCallerLocked(const std::string& tokenHash, const std::string& role,
+                                  Caller& caller) {
+    for (const auto r :
+         {ApiRole::Manager, ApiRole::Coordinator, ApiRole::Facilities, ApiRole::Admin}) {
+        if (role == roleName(r)) {
+            caller.role = r;
+        }
+    }
+    auto sites = reader_->prepare(
+        "SELECT site_id FROM api_token_sites WHERE token_hash = ? ORDER BY site_id");
+    if (!sites) {
+        return sites.error();
+    }
+    sites->bind(1, tokenHash);
+    while (true) {
+        auto site = sites->step();
+        if (!site) {
+            return site.error();
+        }
+        if (!site.value()) {
+            return {};
+        }
+        caller.sites.push_back(sites->columnText(0));
+    }
 }
 
 Status Store::recordHeartbeat(const Device& device, const core::Heartbeat& heartbeat) {

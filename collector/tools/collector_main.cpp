@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include "carekiosk/collector/fast_random.hpp"
 #include "carekiosk/collector/fleet.hpp"
@@ -38,8 +39,13 @@ bool splitListen(const std::string& listen, std::string& host, int& port) {
 }
 
 int serve(const std::string& dbPath, const std::string& listen, const std::string& cert,
-          const std::string& key, int minGroup, int silentAfterMinutes) {
-    collector::ServerOptions options{cert, key, "", 0, minGroup, {}};
+          const std::string& key, int minGroup, int silentAfterMinutes,
+          const std::vector<std::string>& trustedProxies) {
+    collector::ServerOptions options;
+    options.certFile = cert;
+    options.keyFile = key;
+    options.minGroup = minGroup;
+    options.trustedProxies = trustedProxies;
     options.fleetRules.silentAfter = std::chrono::minutes(silentAfterMinutes);
     if (!splitListen(listen, options.host, options.port)) {
         std::fprintf(stderr,
@@ -122,6 +128,11 @@ int main(int argc, char** argv) {
                      "the fleet view flags a kiosk silent after this long without a heartbeat")
         ->check(CLI::Range(5, 60 * 24 * 30));
 
+    std::vector<std::string> trustedProxies;
+    serveCmd->add_option("--trusted-proxy", trustedProxies,
+                         "address of a TLS-terminating proxy in front (repeatable): from it, "
+                         "the client's address is read from X-Forwarded-For");
+
     auto* admin = app.add_subcommand("admin", "Manage sites, enrolment codes and tokens");
     admin->require_subcommand(1);
     std::string site;
@@ -188,6 +199,11 @@ int main(int argc, char** argv) {
     auto* deviceOption = revoke->add_option("--device", device, "kiosk device id to revoke");
     auto* tokenOption = revoke->add_option("--token", token, "API token to revoke");
     deviceOption->excludes(tokenOption);
+    std::string backupFile;
+    auto* backup = admin->add_subcommand(
+        "backup", "Copy a SQLite store consistently while it serves (PostgreSQL: use pg_dump)");
+    backup->add_option("--db", dbPath, kDbHelp)->required();
+    backup->add_option("--to", backupFile, "the new file to write")->required();
     CLI11_PARSE(app, argc, argv);
     if (revoke->parsed() && device.empty() && token.empty()) {
         std::fprintf(stderr, "carekiosk-collector: revoke needs --device ID or --token TOKEN\n");
@@ -195,7 +211,7 @@ int main(int argc, char** argv) {
     }
 
     if (serveCmd->parsed()) {
-        return serve(dbPath, listen, cert, key, minGroup, silentAfterMinutes);
+        return serve(dbPath, listen, cert, key, minGroup, silentAfterMinutes, trustedProxies);
     }
     core::SystemClock clock;
     collector::SodiumRandom random;
@@ -237,6 +253,11 @@ int main(int argc, char** argv) {
             std::printf("%s  %s%s\n", kiosk.row.deviceId.c_str(), kiosk.row.siteId.c_str(),
                         flags.empty() ? "" : (flags + ")").c_str());
         }
+    } else if (backup->parsed()) {
+        if (auto s = store.value()->backupTo(backupFile); !s) {
+            return fail(s.error());
+        }
+        std::printf("backed up %s to %s\n", dbPath.c_str(), backupFile.c_str());
     } else if (revoke->parsed()) {
         auto revoked = device.empty() ? store.value()->revokeApiToken(token)
                                       : store.value()->revokeDevice(device);

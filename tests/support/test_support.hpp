@@ -201,6 +201,7 @@ class ChildProcess {
     std::string readLine(std::chrono::steady_clock::time_point deadline);
     // Stops the process (SIGTERM) and returns all it wrote that was not read yet.
     std::string stopAndReadRest();
+    int pid() const { return pid_; }
 
   private:
     int pid_ = -1;

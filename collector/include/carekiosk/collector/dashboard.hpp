@@ -31,6 +31,7 @@ std::string releaseNote(const core::SiteSummary& summary);
 std::string renderDashboardHtml(const core::SiteSummary& summary,
                                 const std::vector<SiteChoice>& sites,
                                 const std::vector<std::string>& teams = {},
-                                const std::string& notice = {}, std::int64_t today = 0);
+                                const std::string& notice = {}, std::int64_t today = 0,
+                                const std::string& csrf = {});
 
 }  // namespace carekiosk::collector

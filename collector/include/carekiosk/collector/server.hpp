@@ -31,6 +31,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "carekiosk/collector/fleet.hpp"
 #include "carekiosk/collector/store.hpp"
@@ -46,11 +47,15 @@ struct ServerOptions {
     int minGroup = 5;  // smallest group any summary shows (see anonymity.hpp); at least 3
     FleetRules fleetRules;
     int buddyRetentionDays = 30;  // handled buddy requests are deleted after this
-    // A client that sends nothing for this long is disconnected, so slow or
-    // stalled clients cannot hold the server's threads.
+    // A connection that sends nothing for this long is closed. Idle and slow
+    // connections hold no thread (see http_server.hpp); this bounds their memory.
     int readTimeoutSeconds = 20;
-    // Connections served at once (one thread each while open); more wait.
+    // Requests handled at once (each waits on the database); more queue.
     int workerThreads = 32;
+    // Addresses of TLS-terminating proxies in front of the collector (opt-in):
+    // from these peers the client's address is read from X-Forwarded-For, for
+    // the failure limiter. Empty: the header is ignored.
+    std::vector<std::string> trustedProxies;
 };
 
 class Server {

@@ -167,6 +167,23 @@ class Store {
     };
     Result<Caller> identify(const std::string& token);
 
+    // The dashboard's sign-in sessions, in the database so that any collector
+    // behind a balancer serves any browser. The cookie carries `id` (32 random
+    // bytes, hex), never the token; only hashes are stored. A session ends
+    // when it expires, is closed (sign-out) or its token is revoked.
+    struct WebSession {
+        std::string id;
+        std::string csrf;  // the forms' CSRF token, 32 random bytes hex
+    };
+    struct SignedIn {
+        Caller caller;
+        std::string csrf;
+    };
+    Result<WebSession> openWebSession(const std::string& token, std::chrono::seconds lifetime);
+    // nullopt for an unknown, expired, closed or revoked session.
+    Result<std::optional<SignedIn>> findWebSession(const std::string& id);
+    Status closeWebSession(const std::string& id);
+
     // Keeps the kiosk's newest heartbeat and the time it arrived.
     Status recordHeartbeat(const Device& device, const core::Heartbeat& heartbeat);
     // Every enrolled kiosk with its newest heartbeat, by site then device id.
@@ -261,6 +278,12 @@ class Store {
     Result<core::SiteSummary> summary(const SummaryQuery& query);
 
     Result<bool> siteExists(const std::string& siteId);
+    // Whether the database answers a trivial query (for GET /healthz).
+    Status ping();
+    // A consistent copy of a SQLite store at `target` (a new file), taken
+    // while the collector serves. InvalidInput naming `to` if it exists; a
+    // PostgreSQL store is refused with a pointer to pg_dump.
+    Status backupTo(const std::filesystem::path& target);
     // Every site as (id, name), by id.
     Result<std::vector<std::pair<std::string, std::string>>> listSites();
 
@@ -296,6 +319,9 @@ class Store {
     // Adds `rollups` to day_scores and day_reasons. Needs mutex_.
     Status addRollupsLocked(const Rollups& rollups);
     Result<bool> siteExistsLocked(const std::string& siteId);
+    // An API token's role (by its stored name) and sites; readerMutex_ held.
+    Status fillApiCallerLocked(const std::string& tokenHash, const std::string& role,
+                               Caller& caller);
     // Store::release inside the writer lock.
     Status releaseLocked(const std::string& siteId, int k);
     // The site's time zone as the writer sees it. Needs mutex_.

@@ -1,0 +1,310 @@
+// The collector under hostile traffic, as real processes: carekiosk-collector
+// serving TLS on 127.0.0.1, attacked by compressed bombs, oversized bodies,
+// 1,000 idle and slow connections (Debian's slowhttptest and raw sockets),
+// and a shared address full of failures, while kiosks and managers with good
+// tokens go on being served. Every loop is bounded in count and time.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <httplib.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "carekiosk/core/wire.hpp"
+#include "support/test_support.hpp"
+
+using namespace carekiosk;
+using namespace std::chrono;
+
+namespace {
+
+const std::string kCollector = CAREKIOSK_COLLECTOR_BIN;
+
+// gzip of `size` zero bytes, made in 1 MiB steps (never held unpacked).
+std::string gzipOfZeros(std::size_t size) {
+    z_stream zs{};
+    REQUIRE(deflateInit2(&zs, 9, Z_DEFLATED, 15 + 16, 9, Z_DEFAULT_STRATEGY) == Z_OK);
+    const std::string zeros(1024 * 1024, '\0');
+    std::string out;
+    char buffer[64 * 1024];
+    std::size_t left = size;
+    int flush = Z_NO_FLUSH;
+    do {
+        const std::size_t step = std::min(left, zeros.size());
+        left -= step;
+        flush = left == 0 ? Z_FINISH : Z_NO_FLUSH;
+        zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(zeros.data()));
+        zs.avail_in = static_cast<uInt>(step);
+        do {
+            zs.next_out = reinterpret_cast<Bytef*>(buffer);
+            zs.avail_out = sizeof buffer;
+            deflate(&zs, flush);
+            out.append(buffer, sizeof buffer - zs.avail_out);
+        } while (zs.avail_out == 0);
+    } while (flush != Z_FINISH);
+    deflateEnd(&zs);
+    return out;
+}
+
+// A field of /proc/PID/status in kB (VmRSS, VmHWM).
+long statusKb(int pid, const std::string& field) {
+    std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+    std::string line;
+    while (std::getline(in, line)) {
+        if (line.rfind(field + ":", 0) == 0) {
+            return std::stol(line.substr(field.size() + 1));
+        }
+    }
+    return -1;
+}
+
+std::size_t openFiles(int pid) {
+    std::size_t count = 0;
+    std::error_code ignored;
+    for (auto it =
+             std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd", ignored);
+         it != std::filesystem::directory_iterator(); ++it) {
+        ++count;
+    }
+    return count;
+}
+
+// A collector process for one site, with a kiosk and a manager token.
+struct Collector {
+    testing::TempDir dir;
+    std::string db = (dir / "collector.db").string();
+    std::unique_ptr<testing::ChildProcess> process;
+    std::string url;
+    int port = 0;
+    std::string kioskToken;
+    std::string managerToken;
+
+    explicit Collector(const std::vector<std::string>& extra = {}) {
+        testing::runOk(
+            {kCollector, "admin", "create-site", "--db", db, "--site", "leeds", "--name", "Leeds"});
+        managerToken =
+            testing::runOk({kCollector, "admin", "manager-token", "--db", db, "--name", "Ana"});
+        std::vector<std::string> argv{kCollector, "serve",
+                                      "--db",     db,
+                                      "--listen", "127.0.0.1:0",
+                                      "--cert",   testing::TestCa::serverCert(),
+                                      "--key",    testing::TestCa::serverKey()};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        process = std::make_unique<testing::ChildProcess>(argv);
+        const std::string banner = process->readLine(steady_clock::now() + seconds(20));
+        REQUIRE(banner.find("https://") != std::string::npos);
+        url = testing::trimmed(banner.substr(banner.find("https://")));
+        port = std::stoi(url.substr(url.rfind(':') + 1));
+        const std::string code =
+            testing::runOk({kCollector, "admin", "enroll-code", "--db", db, "--site", "leeds"});
+        auto sender = testing::makeTestSender();
+        auto enrolled = testing::sendOk(*sender, "POST", url + "/v1/enroll", "",
+                                        core::encodeEnrollRequest({code, ""}));
+        REQUIRE(enrolled.status == 200);
+        kioskToken = core::decodeEnrollResponse(enrolled.body).value().deviceToken;
+    }
+
+    upload::HttpResponse send(upload::HttpSender& sender, const std::string& method,
+                              const std::string& path, const std::string& token,
+                              const std::string& body = {}, const std::string& encoding = {}) {
+        upload::HttpRequest request;
+        request.method = method;
+        request.url = url + path;
+        request.bearerToken = token;
+        request.body = body;
+        request.contentEncoding = encoding;
+        auto answer = sender.send(request);
+        INFO(method << " " << path << ": " << (answer ? "" : answer.error().message));
+        REQUIRE(answer);
+        return answer.value();
+    }
+};
+
+std::string batchBody(int n) {
+    char id[33];
+    std::snprintf(id, sizeof id, "%032x", n + 1);
+    const auto hour =
+        duration_cast<seconds>(system_clock::now().time_since_epoch()).count() / 3600 * 3600;
+    return core::encodeBatch(core::Batch{id, {core::CheckIn{3, "leeds", 1, hour, {}}}});
+}
+
+int connectLoopback(int port) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<std::uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+        ::close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+}  // namespace
+
+TEST_CASE("a compressed bomb is never unpacked without a token, and with one stops at the cap") {
+    Collector c;
+    auto sender = testing::makeTestSender();
+    // 512 MiB of zeros in about half a megabyte, as in the attack reported.
+    const std::string bomb = gzipOfZeros(512u * 1024 * 1024);
+    REQUIRE(bomb.size() < 1024 * 1024);
+    const long before = statusKb(c.process->pid(), "VmRSS");
+    REQUIRE(before > 0);
+
+    auto anonymous = c.send(*sender, "POST", "/v1/batches", "", bomb, "gzip");
+    CHECK(anonymous.status == 401);
+    auto forged = c.send(*sender, "POST", "/v1/batches", "not-a-token", bomb, "gzip");
+    CHECK(forged.status == 401);
+    auto kiosk = c.send(*sender, "POST", "/v1/batches", c.kioskToken, bomb, "gzip");
+    CHECK(kiosk.status == 413);
+    CHECK_THAT(core::errorMessageFromBody(kiosk.body), Catch::Contains("unpacks to more than"));
+    // Peak memory grew by less than a tenth of what the bomb unpacks to.
+    const long peak = statusKb(c.process->pid(), "VmHWM");
+    INFO("RSS before " << before << " kB, peak after " << peak << " kB");
+    CHECK(peak - before < 48 * 1024);
+
+    // An enrolment is a few hundred bytes: a megabyte is refused unread.
+    auto enrol = c.send(*sender, "POST", "/v1/enroll", "", std::string(1024 * 1024, '{'));
+    CHECK(enrol.status == 413);
+    CHECK_THAT(enrol.body, Catch::Contains("Content-Length"));
+    // And the collector goes on serving.
+    CHECK(c.send(*sender, "POST", "/v1/batches", c.kioskToken, batchBody(1)).status == 200);
+    CHECK(testing::queryStrings(c.db, "SELECT count(*) FROM checkins")[0] == "1");
+}
+
+TEST_CASE("with 1,000 idle and slow connections open, kiosks and managers are served every time") {
+    Collector c;
+    const std::string target = c.url + "/v1/ping";
+    // Slow headers (slowloris) and slow bodies (R-U-Dead-Yet), 300 each,
+    // one header or field every 5 s; bounded at 120 s, stopped at the end.
+    testing::ChildProcess slowHeaders({"/usr/bin/slowhttptest", "-H", "-c", "300", "-r", "300",
+                                       "-i", "5", "-x", "8", "-l", "120", "-p", "10", "-u",
+                                       target});
+    testing::ChildProcess slowBodies({"/usr/bin/slowhttptest", "-B", "-c", "300", "-r", "300", "-i",
+                                      "5", "-x", "8", "-l", "120", "-p", "10", "-s", "100000", "-u",
+                                      c.url + "/v1/batches"});
+    // And 400 that connect and never say a word (not even a TLS hello).
+    std::vector<int> idle;
+    for (int i = 0; i < 400; ++i) {
+        if (const int fd = connectLoopback(c.port); fd >= 0) {
+            idle.push_back(fd);
+        }
+    }
+    REQUIRE(idle.size() == 400);
+    // Wait (bounded) until the collector holds at least 1,000 connections.
+    const auto deadline = steady_clock::now() + seconds(30);
+    std::size_t held = 0;
+    while ((held = openFiles(c.process->pid())) < 1000 && steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(milliseconds(100));  // polling a count, with a deadline
+    }
+    INFO("collector descriptors: " << held);
+    REQUIRE(held >= 1000);
+
+    // 100 uploads and 100 summaries, each on a fresh connection with a 1 s
+    // limit on the whole request (handshake included).
+    int uploads = 0;
+    int summaries = 0;
+    const std::string today = core::formatDate(
+        duration_cast<seconds>(system_clock::now().time_since_epoch()).count() / 86400);
+    for (int i = 0; i < 100; ++i) {
+        auto sender = testing::makeTestSender(seconds(1));
+        upload::HttpRequest post;
+        post.method = "POST";
+        post.url = c.url + "/v1/batches";
+        post.bearerToken = c.kioskToken;
+        post.body = batchBody(i);
+        if (auto answer = sender->send(post); answer && answer->status == 200) {
+            ++uploads;
+        }
+        upload::HttpRequest get;
+        get.url = c.url + "/v1/summary?site=leeds&from=" + today + "&to=" + today;
+        get.bearerToken = c.managerToken;
+        if (auto answer = sender->send(get); answer && answer->status == 200) {
+            ++summaries;
+        }
+    }
+    CHECK(uploads == 100);
+    CHECK(summaries == 100);
+    CHECK(testing::queryStrings(c.db, "SELECT count(*) FROM checkins")[0] == "100");
+    for (const int fd : idle) {
+        ::close(fd);
+    }
+}
+
+TEST_CASE("failures behind a shared address never lock out the good tokens behind it") {
+    Collector c;
+    auto sender = testing::makeTestSender();
+    // An office's shared address: a stale kiosk retrying with a revoked
+    // token, a guesser, a health check that knows no token.
+    for (int i = 0; i < 30; ++i) {
+        const auto wrong = c.send(*sender, "GET", "/v1/ping", "guess-" + std::to_string(i));
+        CHECK((wrong.status == 401 || wrong.status == 429));
+    }
+    auto anonymous = c.send(*sender, "GET", "/v1/ping", "");
+    CHECK(anonymous.status == 429);
+    CHECK(!anonymous.body.empty());
+    // The kiosk and the manager behind the same address are served.
+    CHECK(c.send(*sender, "GET", "/v1/ping", c.kioskToken).status == 200);
+    CHECK(c.send(*sender, "POST", "/v1/batches", c.kioskToken, batchBody(7)).status == 200);
+    const std::string today = core::formatDate(
+        duration_cast<seconds>(system_clock::now().time_since_epoch()).count() / 86400);
+    CHECK(c.send(*sender, "GET", "/v1/summary?site=leeds&from=" + today + "&to=" + today,
+                 c.managerToken)
+              .status == 200);
+    // A load balancer's health check needs no token, gets no data, and is
+    // never limited.
+    for (int i = 0; i < 20; ++i) {
+        const auto health = c.send(*sender, "GET", "/healthz", "");
+        REQUIRE(health.status == 200);
+        CHECK(health.body == "{\"status\":\"ok\"}");
+    }
+}
+
+TEST_CASE("behind a trusted proxy, failures count per client and per credential") {
+    Collector c({"--trusted-proxy", "127.0.0.1"});
+    httplib::SSLClient client("127.0.0.1", c.port);
+    client.set_ca_cert_path(testing::TestCa::caFile().c_str());
+    client.enable_server_certificate_verification(true);
+    auto from = [&](httplib::SSLClient& through, const std::string& address,
+                    const std::string& token) {
+        httplib::Headers headers{{"X-Forwarded-For", "10.9.9.9, " + address}};
+        if (!token.empty()) {
+            headers.emplace("Authorization", "Bearer " + token);
+        }
+        auto answer = through.Get("/v1/ping", headers);
+        REQUIRE(answer);
+        return answer->status;
+    };
+    for (int i = 0; i < 15; ++i) {
+        (void)from(client, "203.0.113.9", "guess-" + std::to_string(i));
+    }
+    CHECK(from(client, "203.0.113.9", "") == 429);
+    // Another client through the same proxy is not blocked, and the blocked
+    // client's own good token still works.
+    CHECK(from(client, "198.51.100.4", "") == 401);
+    CHECK(from(client, "203.0.113.9", c.kioskToken) == 200);
+    // One stale token tried from ten places, once each: no address is
+    // blocked, but the token is, wherever it comes from next.
+    for (int i = 0; i < 10; ++i) {
+        CHECK(from(client, "192.0.2." + std::to_string(i + 1), "stale-kiosk-token") == 401);
+    }
+    CHECK(from(client, "192.0.2.200", "stale-kiosk-token") == 429);
+    CHECK(from(client, "192.0.2.200", "") == 401);
+
+    // Without --trusted-proxy the header is ignored: any client could write it.
+    Collector plain;
+    httplib::SSLClient direct("127.0.0.1", plain.port);
+    direct.set_ca_cert_path(testing::TestCa::caFile().c_str());
+    direct.enable_server_certificate_verification(true);
+    for (int i = 0; i < 15; ++i) {
+        (void)from(direct, "198.51.100." + std::to_string(i), "guess-" + std::to_string(i));
+    }
+    CHECK(from(direct, "198.51.100.77", "") == 429);
+}
