@@ -157,3 +157,91 @@ TEST_CASE("a proxy's error page is never taken for the collector's refusal: the 
     CHECK(upload.exitCode == 0);
     CHECK(site.storedAtCollector() == "4");
 }
+
+TEST_CASE("a damaged collector database is refused and left alone, and a backup restores it all") {
+    Site site;
+    {
+        testing::SeededRandom random;
+        auto outbox = storage::Outbox::open(site.kioskDb(), random).value();
+        for (int i = 0; i < 5; ++i) {
+            REQUIRE(outbox.add(core::CheckIn{i + 1, "leeds", 1, thisHour(), {}}));
+        }
+    }
+    testing::runCommand({kKiosk, "--config", site.config, "--upload-and-exit"});
+    REQUIRE(site.storedAtCollector() == "5");
+    // A backup taken while the collector serves.
+    const std::string backup = (site.dir / "backup.db").string();
+    CHECK_THAT(testing::runOk({kCollector, "admin", "backup", "--db", site.db, "--to", backup}),
+               Catch::Contains("backed up"));
+    const auto again =
+        testing::runCommand({kCollector, "admin", "backup", "--db", site.db, "--to", backup});
+    CHECK(again.exitCode != 0);
+    CHECK_THAT(again.err, Catch::Contains("already exists"));
+    site.collector->stopAndReadRest();
+
+    // The disk damages the database: every page after the first gets garbage
+    // where its b-tree header was.
+    {
+        std::fstream file(site.db, std::ios::in | std::ios::out | std::ios::binary);
+        const auto size = std::filesystem::file_size(site.db);
+        for (std::uintmax_t page = 4096; page < size; page += 4096) {
+            file.seekp(static_cast<std::streamoff>(page));
+            file.write("\x0d\xff\xff\xff\xff\xff\xff\xff", 8);
+        }
+    }
+    const auto readAll = [](const std::string& path) {
+        std::ifstream in(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const std::string damaged = readAll(site.db);
+    const auto refused = testing::runCommand(
+        {kCollector, "serve", "--db", site.db, "--listen", "127.0.0.1:0", "--cert",
+         testing::TestCa::serverCert(), "--key", testing::TestCa::serverKey()});
+    CHECK(refused.exitCode != 0);
+    CHECK_THAT(refused.err, Catch::Contains("is damaged") &&
+                                Catch::Contains("restore the newest backup") &&
+                                Catch::Contains("nothing was changed"));
+    CHECK(refused.out.find("https://") == std::string::npos);  // it never listened
+    CHECK(readAll(site.db) == damaged);
+
+    // Restore: the backup in its place, and everything acknowledged is back,
+    // the kiosk's token included.
+    std::filesystem::copy_file(backup, site.db, std::filesystem::copy_options::overwrite_existing);
+    testing::ChildProcess restored({kCollector, "serve", "--db", site.db, "--listen", "127.0.0.1:0",
+                                    "--cert", testing::TestCa::serverCert(), "--key",
+                                    testing::TestCa::serverKey()});
+    const std::string banner = restored.readLine(steady_clock::now() + seconds(20));
+    REQUIRE(banner.find("https://") != std::string::npos);
+    CHECK(site.storedAtCollector() == "5");
+    const std::string url = testing::trimmed(banner.substr(banner.find("https://")));
+    auto sender = testing::makeTestSender();
+    const auto token = core::loadKioskConfigFile(site.config).value().deviceToken;
+    CHECK(testing::sendOk(*sender, "GET", url + "/v1/ping", token).status == 200);
+}
+
+TEST_CASE("a kiosk started on a full disk shows check-ins paused instead of exiting") {
+    // A real ENOSPC: a 64 KiB tmpfs, mounted in a mount namespace of the
+    // kiosk's own (unshare, as an unprivileged user may) and filled before the
+    // kiosk starts, so that SQLite cannot write the database's first page.
+    testing::TempDir dir;
+    const auto full = dir / "full";
+    std::filesystem::create_directories(full);
+    const auto config = dir / "kiosk.json";
+    std::ofstream(config) << R"({"server_url": "https://127.0.0.1:9", "ca_file": ")"
+                          << testing::TestCa::caFile() << R"(", "device_id": "kiosk-1",
+        "device_token": "t", "site_id": "leeds", "database": ")"
+                          << (full / "kiosk.db").string() << R"("})";
+    const auto shot = dir / "welcome.png";
+    const auto run =
+        testing::runCommand({"/usr/bin/unshare", "-rm", "/bin/sh", "-c",
+                             "mount -t tmpfs -o size=64k tmpfs \"$1\" || exit 97; "
+                             "head -c 1048576 /dev/zero > \"$1/fill\" 2>/dev/null; "
+                             "exec \"$2\" --config \"$3\" --screenshot \"$4\"",
+                             "sh", full.string(), kKiosk, config.string(), shot.string()});
+    INFO(run.out << run.err);
+    REQUIRE(run.exitCode != 97);  // the test could not make a full disk
+    CHECK(run.exitCode == 0);
+    CHECK_THAT(run.err, Catch::Contains("check-ins are paused") && Catch::Contains("full") &&
+                            Catch::Contains("tries again"));
+    CHECK(std::filesystem::file_size(shot) > 1000);
+}

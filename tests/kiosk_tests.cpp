@@ -251,6 +251,59 @@ TEST_CASE("a kiosk whose clock reads 2001 pauses check-ins, says why, and still 
     CHECK_THAT(line->value, Catch::Contains("2001-01-01") && Catch::Contains("timedatectl"));
 }
 
+TEST_CASE("a kiosk whose database cannot be opened pauses check-ins and saves once it opens") {
+    KioskFixture f;
+    // The outbox's directory is missing (as a full or failing card looks at
+    // start-up): the kiosk runs anyway, check-ins paused.
+    core::KioskConfig config = f.config;
+    const auto later = f.dir / "mounted-later";
+    config.databasePath = (later / "kiosk.db").string();
+    kiosk::KioskOptions options;
+    options.config = config;
+    options.width = 800;
+    options.height = 480;
+    options.forceWindowed = true;
+    options.startUploader = false;
+    options.reopenOutboxEvery = milliseconds(100);
+    auto created = kiosk::KioskApp::create(options, f.clock, f.random);
+    REQUIRE(created);
+    auto& app = *created.value();
+    const auto kind = kiosk::PointerKind::Touch;
+    tapWhenShown(app, "welcome.start", kind);
+    REQUIRE(kiosk::waitForScreen(app, ui::Screen::Paused, kDeadline()));
+    REQUIRE(waitForTarget(app, "paused.ok"));
+    checkTargetsFit(app, 800, 480);
+    const std::filesystem::path shots = CAREKIOSK_SCREENSHOT_DIR;
+    std::filesystem::create_directories(shots);
+    REQUIRE(app.saveScreenshot(shots / "paused-storage-en-800x480.png"));
+    tapWhenShown(app, "paused.ok", kind);
+    REQUIRE(kiosk::waitForScreen(app, ui::Screen::Welcome, kDeadline()));
+
+    // The admin panel says what is wrong and what to do.
+    config.adminPinHash = pinHash("1357");
+    auto down = storage::Outbox::unavailable(
+        core::makeError(core::ErrorCode::Storage, "database or disk is full"), f.random);
+    REQUIRE(down);
+    auto controller = kiosk::AppController(config, f.translations, down.value(), f.clock);
+    controller.tick(steady_clock::now());
+    CHECK(controller.viewModel(steady_clock::now()).pausedForStorage);
+    controller.apply(ui::OpenAdmin{}, steady_clock::now());
+    enterPin(controller, "1357", steady_clock::now());
+    REQUIRE(controller.screen() == ui::Screen::Admin);
+    const auto* line = findLine(controller.viewModel(steady_clock::now()), "Storage");
+    REQUIRE(line);
+    CHECK(line->needsAttention);
+    CHECK_THAT(line->value, Catch::Contains("disk is full") && Catch::Contains("Free space"));
+
+    // The storage comes back: within the retry, the kiosk opens it, and the
+    // next person's answer is saved and thanked.
+    std::filesystem::create_directories(later);
+    REQUIRE(kiosk::pumpUntil(
+        app, [&] { return std::filesystem::exists(config.databasePath); }, kDeadline()));
+    REQUIRE(kiosk::driveCheckIn(app, 4, kind));
+    CHECK(storedScores(config.databasePath) == std::vector<int>{4});
+}
+
 TEST_CASE("a kiosk clock hours from the collector's pauses check-ins too") {
     KioskFixture f;
     auto controller = f.controller();
@@ -560,30 +613,65 @@ TEST_CASE("every screen in every language fits at 3840x2160, a panel as tall as 
     tourEveryLanguage(3840, 2160);
 }
 
-TEST_CASE("the admin PIN is checked against its hash and locks after five wrong tries") {
+TEST_CASE("the admin PIN locks after five wrong tries, longer each time, and a restart keeps it") {
     KioskFixture f;
     f.config.adminPinHash = pinHash("2468");
-    auto controller = f.controller();
-    auto now = steady_clock::now();
-    auto type = [&](const std::string& pin) { enterPin(controller, pin, now); };
-    controller.apply(ui::OpenAdmin{}, now);
-    REQUIRE(controller.screen() == ui::Screen::AdminPin);
+    testing::ManualClock wall{system_clock::now()};
+    const auto now = steady_clock::now();
+    auto freshController = [&] {
+        return kiosk::AppController(f.config, f.translations, f.outbox, wall);
+    };
+    auto controller = std::make_unique<kiosk::AppController>(freshController());
+    auto type = [&](const std::string& pin) { enterPin(*controller, pin, now); };
+    auto message = [&] { return controller->viewModel(now).pinMessage; };
+    controller->apply(ui::OpenAdmin{}, now);
+    REQUIRE(controller->screen() == ui::Screen::AdminPin);
     type("1111");
-    CHECK(controller.screen() == ui::Screen::AdminPin);
-    CHECK_THAT(controller.viewModel(steady_clock::now()).pinMessage,
-               Catch::Contains("4 tries left"));
-    CHECK(controller.viewModel(steady_clock::now()).pinDigits ==
-          0);  // the wrong digits are cleared
-    for (int i = 0; i < 4; ++i) {
+    CHECK(controller->screen() == ui::Screen::AdminPin);
+    CHECK_THAT(message(), Catch::Contains("4 tries left before a 5 min pause"));
+    CHECK(controller->viewModel(now).pinDigits == 0);  // the wrong digits are cleared
+    // Pulling the plug after two wrong tries does not give five new ones.
+    type("2222");
+    controller = std::make_unique<kiosk::AppController>(freshController());
+    controller->apply(ui::OpenAdmin{}, now);
+    type("3333");
+    CHECK_THAT(message(), Catch::Contains("2 tries left"));
+    type("0000");
+    type("0000");
+    CHECK_THAT(message(), Catch::Contains("Too many wrong PINs. Try again in 5 min"));
+    type("2468");  // right, but locked
+    CHECK(controller->screen() == ui::Screen::AdminPin);
+    // Locked across a restart too.
+    controller = std::make_unique<kiosk::AppController>(freshController());
+    controller->apply(ui::OpenAdmin{}, now);
+    type("2468");
+    CHECK(controller->screen() == ui::Screen::AdminPin);
+    CHECK_THAT(message(), Catch::Contains("Too many wrong PINs"));
+    // Five more wrong after the first lockout: 15 min, then 45.
+    wall.advance(minutes(5));
+    for (int i = 0; i < 5; ++i) {
         type("0000");
     }
-    CHECK_THAT(controller.viewModel(steady_clock::now()).pinMessage,
-               Catch::Contains("Too many wrong PINs"));
-    type("2468");  // right, but locked
-    CHECK(controller.screen() == ui::Screen::AdminPin);
-    now += minutes(5);
+    CHECK_THAT(message(), Catch::Contains("Try again in 15 min"));
+    wall.advance(minutes(15));
+    for (int i = 0; i < 5; ++i) {
+        type("0000");
+    }
+    CHECK_THAT(message(), Catch::Contains("Try again in 45 min"));
+    // Setting the clock back does not lock the pad for longer than that.
+    wall.advance(-hours(24 * 365));
     type("2468");
-    CHECK(controller.screen() == ui::Screen::Admin);
+    CHECK_THAT(message(), Catch::Contains("Try again in 45 min"));
+    wall.advance(minutes(45));
+    type("2468");
+    CHECK(controller->screen() == ui::Screen::Admin);
+    // The right PIN starts the count again from the first, short lockout.
+    CHECK(kiosk::AdminGate::lockoutLength(1) == minutes(5));
+    CHECK(kiosk::AdminGate::lockoutLength(9) == hours(24));
+    kiosk::AdminGate after(f.config.adminPinHash, f.config.databasePath + ".pin-lockout");
+    CHECK(after.check("0000", wall.now()) == kiosk::AdminGate::Verdict::Rejected);
+    CHECK_THAT(after.describe(kiosk::AdminGate::Verdict::Rejected, wall.now()),
+               Catch::Contains("4 tries left before a 5 min pause"));
 }
 
 TEST_CASE("without a PIN the panel stays shut and says how to set one") {

@@ -11,6 +11,18 @@
 
 namespace carekiosk::kiosk {
 
+namespace {
+
+// Beside the outbox, as private as it: the PIN pad's failures and lockout.
+std::filesystem::path pinStatePath(const core::KioskConfig& config) {
+    if (config.databasePath.empty()) {
+        return {};
+    }
+    return config.databasePath + ".pin-lockout";
+}
+
+}  // namespace
+
 AppController::AppController(const core::KioskConfig& config, const ui::Translations& translations,
                              storage::Outbox& outbox, const core::Clock& clock)
     : config_(config),
@@ -18,7 +30,7 @@ AppController::AppController(const core::KioskConfig& config, const ui::Translat
       outbox_(outbox),
       clock_(clock),
       flow_(flowSettingsFor(config, translations)),
-      gate_(config.adminPinHash) {
+      gate_(config.adminPinHash, pinStatePath(config)) {
     // A check-in this outbox still holds open (a controller before this one
     // ended mid check-in) is complete as it was saved: its face. After a
     // crash or a power cut there is none: holds live in memory only.
@@ -47,7 +59,8 @@ bool AppController::tick(ui::Flow::Clock::time_point now) {
     // A clock that cannot be right pauses check-ins (never a thank-you for an
     // answer filed under a day that never was).
     clockProblem_ = core::clockProblem(clock_.now(), uploadStatus_.collectorSkew);
-    flow_.setCheckInsPaused(clockProblem_.has_value());
+    // So does an outbox that cannot save (KioskApp keeps trying to open it).
+    flow_.setCheckInsPaused(clockProblem_.has_value() || outbox_.unavailableReason().has_value());
     if (config_.quietHours) {
         const int minute = localMinuteOfDay(clock_.now());
         flow_.setQuietHours(config_.quietHours->contains(minute), now);
@@ -88,7 +101,7 @@ std::optional<ui::Flow::Clock::time_point> AppController::nextDeadline() const {
 
 void AppController::configReloaded(std::string note) {
     flow_.setSettings(flowSettingsFor(config_, translations_));
-    gate_ = AdminGate(config_.adminPinHash);
+    gate_ = AdminGate(config_.adminPinHash, pinStatePath(config_));
     reloadNote_ = std::move(note);
 }
 
@@ -176,8 +189,10 @@ bool AppController::apply(const ui::Action& action, ui::Flow::Clock::time_point 
     }
     const ui::Effect effect = flow_.apply(action, now);
     if (const auto* verify = std::get_if<ui::VerifyPin>(&effect)) {
-        const auto verdict = gate_.check(verify->pin, now);
-        pinMessage_ = gate_.describe(verdict, now);
+        // The wall clock: a lockout outlives a restart (AdminGate).
+        const auto wall = clock_.now();
+        const auto verdict = gate_.check(verify->pin, wall);
+        pinMessage_ = gate_.describe(verdict, wall);
         if (verdict == AdminGate::Verdict::Accepted) {
             flow_.pinAccepted(now);
         } else {
@@ -250,6 +265,7 @@ ui::ViewModel AppController::viewModel(ui::Flow::Clock::time_point now) const {
         }
     }
     model.youSaidWeDid = core::messageForDay(config_, localDayNumber(clock_.now()));
+    model.pausedForStorage = !clockProblem_ && outbox_.unavailableReason().has_value();
     if (model.screen == ui::Screen::Quiet) {
         const int minute = localMinuteOfDay(clock_.now());
         const char digits[] = {char('0' + minute / 600),     char('0' + minute / 60 % 10), ':',
@@ -347,6 +363,9 @@ std::vector<ui::StatusLine> AppController::statusLines() const {
     }
     if (clockProblem_) {
         lines.push_back({"Clock", *clockProblem_, true});
+    }
+    if (const auto& down = outbox_.unavailableReason()) {
+        lines.push_back({"Storage", down->message, true});
     }
     if (auto letters = outbox_.deadLetters(); letters && !letters->empty()) {
         std::int64_t rows = 0;

@@ -24,6 +24,37 @@ constexpr int kFramesAfterEvent = 3;
 
 }  // namespace
 
+namespace {
+
+// The outbox, or (when its file cannot be opened: a full disk, a failing
+// card) one that saves nothing and says why, so that the kiosk runs, shows
+// check-ins paused, and tries again (KioskApp::pump) instead of exiting and
+// being restarted for ever with a blank screen.
+// `note`: for the admin panel, when a damaged file was moved aside.
+core::Result<storage::Outbox> openOutbox(const core::KioskConfig& config, const core::Clock& clock,
+                                         core::RandomSource& random, std::string& note) {
+    auto opened = storage::Outbox::openOrRecover(config.databasePath, random, clock);
+    if (!opened) {
+        auto down = storage::Outbox::unavailable(opened.error(), random);
+        if (down) {
+            std::fprintf(stderr, "carekiosk: %s\n", down->unavailableReason()->message.c_str());
+        }
+        return down;
+    }
+    if (opened->movedAside) {
+        // Nothing is deleted: the damaged file stays for a person to inspect.
+        std::fprintf(stderr,
+                     "carekiosk: the database was damaged (%s); it was moved to %s and a new "
+                     "one was created\n",
+                     opened->reason.c_str(), opened->movedAside->c_str());
+        note = "was damaged (" + opened->reason + "); moved to " + *opened->movedAside +
+               " and started afresh";
+    }
+    return std::move(opened->outbox);
+}
+
+}  // namespace
+
 struct KioskApp::Parts {
     core::KioskConfig fileConfig;  // as the config file says, before any fetched site config
     core::KioskConfig config;      // what runs: fileConfig plus the newest good site config
@@ -44,6 +75,29 @@ struct KioskApp::Parts {
     std::string siteConfigError;        // why, for the heartbeat and the admin panel
     bool siteConfigWaiting = false;     // a newer fetched config waits for a quiet moment
     upload::UploadStatus loggedStatus;  // what the log last said about uploads
+    std::chrono::milliseconds reopenOutboxEvery{30000};
+    std::chrono::steady_clock::time_point reopenOutboxAt{};  // while the outbox is unavailable
+
+    // While the outbox is unavailable: at its time, tries to open the file
+    // again; once it opens, check-ins go on. Returns whether it opened.
+    bool retryOutbox(std::chrono::steady_clock::time_point now) {
+        if (!outbox.unavailableReason() || now < reopenOutboxAt) {
+            return false;
+        }
+        reopenOutboxAt = now + reopenOutboxEvery;
+        auto opened = storage::Outbox::openOrRecover(config.databasePath, random, clock);
+        if (!opened) {
+            return false;  // said once at start; the admin panel keeps saying it
+        }
+        if (auto capped = opened->outbox.setStorageCap(std::int64_t(config.storageCapMegabytes) *
+                                                       1024 * 1024);
+            !capped) {
+            return false;
+        }
+        outbox = std::move(opened->outbox);
+        std::fprintf(stderr, "carekiosk: the database opened; check-ins are saved again\n");
+        return true;
+    }
 
     // Logs changes in upload health for facilities (journald). Never logs
     // check-in content: only counts and the collector's or network's reason.
@@ -167,18 +221,12 @@ struct KioskApp::Parts {
 core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& options,
                                                          const core::Clock& clock,
                                                          core::RandomSource& random) {
-    auto opened = storage::Outbox::openOrRecover(options.config.databasePath, random, clock);
+    std::string storageNote;
+    auto opened = openOutbox(options.config, clock, random, storageNote);
     if (!opened) {
         return opened.error();
     }
-    if (opened->movedAside) {
-        // Nothing is deleted: the damaged file stays for a person to inspect.
-        std::fprintf(stderr,
-                     "carekiosk: the database was damaged (%s); it was moved to %s and a new "
-                     "one was created\n",
-                     opened->reason.c_str(), opened->movedAside->c_str());
-    }
-    auto outbox = std::move(opened->outbox);
+    auto outbox = std::move(opened).value();
     if (auto capped =
             outbox.setStorageCap(std::int64_t(options.config.storageCapMegabytes) * 1024 * 1024);
         !capped) {
@@ -202,6 +250,8 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
                                          random, std::move(outbox));
     parts->fileConfig = options.config;
     parts->configPath = options.configPath;
+    parts->reopenOutboxEvery = options.reopenOutboxEvery;
+    parts->reopenOutboxAt = std::chrono::steady_clock::now() + options.reopenOutboxEvery;
     parts->pointer.setGuard(std::chrono::milliseconds(options.config.tapGuardMs));
     if (auto effective = parts->effectiveConfig(options.config); effective) {
         if (effective->config.siteConfigVersion != options.config.siteConfigVersion) {
@@ -213,9 +263,8 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
             parts->keepRunningSiteConfig();
         }
     }
-    if (opened->movedAside) {
-        parts->controller.setStorageNote("was damaged (" + opened->reason + "); moved to " +
-                                         *opened->movedAside + " and started afresh");
+    if (!storageNote.empty()) {
+        parts->controller.setStorageNote(storageNote);
     }
 
     const bool fullscreen = options.config.fullscreen && !options.forceWindowed;
@@ -428,6 +477,10 @@ bool KioskApp::pump(std::chrono::milliseconds maxWait) {
         if (frameDueAt_ && (!deadline || *frameDueAt_ < *deadline)) {
             deadline = frameDueAt_;
         }
+        if (parts_->outbox.unavailableReason() &&
+            (!deadline || parts_->reopenOutboxAt < *deadline)) {
+            deadline = parts_->reopenOutboxAt;
+        }
         // systemd's watchdog must hear from this loop in time.
         if (const auto ping = parts_->notifier.nextPingDue();
             ping && (!deadline || *ping < *deadline)) {
@@ -445,6 +498,9 @@ bool KioskApp::pump(std::chrono::milliseconds maxWait) {
         while (SDL_PollEvent(&event)) {
             handleEvent(event);
         }
+    }
+    if (parts_->retryOutbox(steady_clock::now())) {
+        requestFrames();
     }
     if (parts_->controller.tick(steady_clock::now())) {
         requestFrames();

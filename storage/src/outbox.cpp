@@ -238,6 +238,19 @@ Result<StorageUsage> Outbox::usage() {
     return StorageUsage{pages.value() * pageSize.value(), capBytes_};
 }
 
+Result<Outbox> Outbox::unavailable(core::Error why, core::RandomSource& random) {
+    auto db = Database::openInMemory(kMigrations);
+    if (!db) {
+        return db.error();
+    }
+    Outbox outbox(std::move(db).value(), random);
+    why.message = "check-ins are paused: the kiosk's database cannot be opened (" + why.message +
+                  "); nothing is saved until it opens. Free space or replace the storage; the "
+                  "kiosk tries again every 30 s";
+    outbox.unavailable_ = std::move(why);
+    return outbox;
+}
+
 Status Outbox::add(const CheckIn& checkIn) {
     auto added = insertCheckIn(checkIn, false);
     if (!added) {
@@ -251,6 +264,9 @@ Result<std::string> Outbox::addOpen(const CheckIn& checkIn) {
 }
 
 Result<std::string> Outbox::insertCheckIn(const CheckIn& checkIn, bool hold) {
+    if (unavailable_) {
+        return *unavailable_;
+    }
     if (auto valid = core::validateCheckIn(checkIn); !valid) {
         return valid.error();
     }
@@ -393,7 +409,8 @@ Outbox::Outbox(Outbox&& other) noexcept
       random_(other.random_),
       capBytes_(other.capBytes_),
       holding_(std::exchange(other.holding_, {})),
-      fileKey_(std::move(other.fileKey_)) {}
+      fileKey_(std::move(other.fileKey_)),
+      unavailable_(std::exchange(other.unavailable_, std::nullopt)) {}
 
 Outbox& Outbox::operator=(Outbox&& other) noexcept {
     if (this != &other) {
@@ -403,6 +420,7 @@ Outbox& Outbox::operator=(Outbox&& other) noexcept {
         capBytes_ = other.capBytes_;
         holding_ = std::exchange(other.holding_, {});
         fileKey_ = std::move(other.fileKey_);
+        unavailable_ = std::exchange(other.unavailable_, std::nullopt);
     }
     return *this;
 }
@@ -748,6 +766,9 @@ Result<std::vector<DeadLetter>> Outbox::deadLetters() {
 namespace carekiosk::storage {
 
 Status Outbox::addBuddyRequest(const core::BuddyRequest& request, const ContactSealer& seal) {
+    if (unavailable_) {
+        return *unavailable_;
+    }
     if (auto valid = core::validateBuddyRequest(request); !valid) {
         return valid;
     }

@@ -127,6 +127,25 @@ Result<Database> Database::open(const std::filesystem::path& path,
     return db;
 }
 
+Result<Database> Database::openInMemory(std::span<const Migration> migrations) {
+    sqlite3* raw = nullptr;
+    const int rc =
+        sqlite3_open_v2(":memory:", &raw,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    Database db(raw, ":memory:");
+    if (rc != SQLITE_OK) {
+        return db.lastError("cannot open a database in memory");
+    }
+    sqlite3_extended_result_codes(raw, 1);
+    if (auto s = db.exec("PRAGMA foreign_keys=ON"); !s) {
+        return s.error();
+    }
+    if (auto s = db.migrate(migrations); !s) {
+        return s.error();
+    }
+    return db;
+}
+
 int Database::emptyLogAfterCommit(void*, sqlite3* db, const char* name, int) {
     // Called by SQLite after each commit, outside its locks (as its own
     // autocheckpoint is). TRUNCATE waits, through the busy handler, for

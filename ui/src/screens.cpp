@@ -173,7 +173,11 @@ void MessageScreen::draw(const ViewModel& model, const DrawContext& ctx, FrameOu
     y += widgets::centeredText(ctx.tr(std::string(prefix) + ".title"), ctx.fonts.title, m, y,
                                textWidth, ctx.palette.text);
     y += gap;
-    const std::string body = std::string(prefix) + (model.firstAnswerKept ? ".kept_body" : ".body");
+    const std::string body =
+        std::string(prefix) + (model.firstAnswerKept ? ".kept_body"
+                               : model.screen == Screen::Paused && model.pausedForStorage
+                                   ? ".storage_body"
+                                   : ".body");
     y +=
         widgets::centeredText(ctx.tr(body), ctx.fonts.body, m, y, textWidth, ctx.palette.mutedText);
     if (cooldown) {

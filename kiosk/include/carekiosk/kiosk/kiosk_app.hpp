@@ -41,13 +41,18 @@ struct KioskOptions {
     // The file `config` came from; "Reload config" in the admin panel reads it
     // again. Empty: reloading says there is no file.
     std::filesystem::path configPath;
+    // While the outbox cannot be opened (a full disk at start-up), the kiosk
+    // runs with check-ins paused and tries to open it again this often.
+    std::chrono::milliseconds reopenOutboxEvery{30000};
 };
 
 class KioskApp {
   public:
     // Opens the outbox, the window and the renderer, and starts the upload
     // worker. `clock` and `random` must outlive the app. Errors name what is
-    // missing (display, font, database) and what to do.
+    // missing (display, font) and what to do. An outbox that cannot be opened
+    // is not an error: the kiosk starts with check-ins paused, says why on
+    // screen, in the admin panel and the log, and keeps trying to open it.
     static core::Result<std::unique_ptr<KioskApp>> create(const KioskOptions& options,
                                                           const core::Clock& clock,
                                                           core::RandomSource& random);

@@ -70,6 +70,16 @@ class Outbox {
     // fails) is moved aside as "<path>.corrupt-<UTC time>" with its -wal and
     // -shm files, and a fresh outbox is created in its place. Nothing is
     // deleted. Other failures (permissions, full disk) are returned as errors.
+    // An outbox that saves nothing: it stands in, in memory, while the file
+    // cannot be opened (a full disk at start-up, a failing card), so that the
+    // kiosk runs and says check-ins are paused instead of exiting and being
+    // restarted for ever. add(), addOpen() and addBuddyRequest() return
+    // `why` with what to do; reads see an empty outbox. The kiosk replaces it
+    // with open() once the file opens (KioskApp).
+    static Result<Outbox> unavailable(core::Error why, core::RandomSource& random);
+    // Why this outbox saves nothing (see unavailable()); nullopt for a real one.
+    const std::optional<core::Error>& unavailableReason() const { return unavailable_; }
+
     static Result<Recovered> openOrRecover(const std::filesystem::path& path,
                                            core::RandomSource& random, const core::Clock& clock);
 
@@ -183,9 +193,10 @@ class Outbox {
 
     Database db_;
     core::RandomSource* random_;
-    std::int64_t capBytes_ = 0;      // set by setStorageCap(); 0 = no cap
-    std::set<std::string> holding_;  // keys this Outbox holds open (see addOpen)
-    std::string fileKey_;            // the file, canonical: whose holds are shared
+    std::int64_t capBytes_ = 0;               // set by setStorageCap(); 0 = no cap
+    std::set<std::string> holding_;           // keys this Outbox holds open (see addOpen)
+    std::string fileKey_;                     // the file, canonical: whose holds are shared
+    std::optional<core::Error> unavailable_;  // set: saves nothing (see unavailable())
 };
 
 struct Outbox::Recovered {

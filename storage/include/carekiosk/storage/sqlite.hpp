@@ -53,6 +53,9 @@ class Database {
     static Result<Database> open(const std::filesystem::path& path,
                                  std::span<const Migration> migrations,
                                  Journal journal = Journal::WriteAhead);
+    // A database in memory with `migrations` run (path ":memory:"): for an
+    // Outbox that stands in while the real file cannot be opened.
+    static Result<Database> openInMemory(std::span<const Migration> migrations);
 
     Database(Database&& other) noexcept;
     Database& operator=(Database&& other) noexcept;

@@ -31,6 +31,8 @@ struct ViewModel {
     std::string language = "en";
     std::vector<Language> languages;  // offered on the welcome screen
     std::string youSaidWeDid;
+    // Check-ins are paused because nothing can be saved (not the clock).
+    bool pausedForStorage = false;
     std::vector<std::string> reasons;  // option ids, in display order
     bool buddyOffered = true;          // false: no buddy buttons (no key to seal requests with)
     std::vector<std::string> buddyKinds;
