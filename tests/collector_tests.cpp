@@ -1321,3 +1321,44 @@ TEST_CASE("PostgreSQL gets numbered placeholders, and a question mark inside quo
     CHECK(collector::sql::numberPlaceholders("VALUES (?, ?), (?, ?)") ==
           "VALUES ($1, $2), ($3, $4)");
 }
+
+TEST_CASE("a PostgreSQL store backed up with pg_dump restores every check-in and token",
+          "[postgres]") {
+    testing::TempDir dir;
+    testing::ManualClock clock{testing::testNow()};
+    core::SystemRandom random;
+    testing::TempDir second;  // each database takes its name from its directory
+    testing::TestDatabase original(dir.path());
+    REQUIRE(original.isPostgres());
+    core::EnrollResponse kiosk;
+    {
+        auto store = collector::Store::connect(original.location(), clock, random).value();
+        REQUIRE(store->createSite("leeds", "Leeds office"));
+        kiosk = store->enroll(store->createEnrollCode("leeds").value()).value();
+        REQUIRE(
+            store->storeBatch({kiosk.deviceId, "leeds"},
+                              batchOf(std::string(32, 'f'),
+                                      {{2, kDay1Morning}, {4, kDay1Morning}, {5, kDay2Morning}})));
+        // As docs/reliability.md says: a PostgreSQL store refuses admin backup.
+        const auto refused = store->backupTo(dir / "copy.db");
+        REQUIRE_FALSE(refused);
+        CHECK_THAT(refused.error().message, Catch::Contains("pg_dump"));
+    }
+    // The documented commands: pg_dump while it serves, pg_restore into an
+    // empty database.
+    const std::string dump = (dir / "carekiosk.dump").string();
+    testing::runOk({"/usr/bin/pg_dump", "--format=custom", "--file=" + dump,
+                    "--dbname=" + original.location()});
+    testing::TestDatabase restored(second.path());
+    testing::runOk({"/usr/bin/pg_restore", "--no-owner", "--dbname=" + restored.location(), dump});
+    auto store = collector::Store::connect(restored.location(), clock, random).value();
+    CHECK(restored.query("SELECT count(*) FROM checkins")[0] == "3");
+    CHECK(restored.query("SELECT sum(count) FROM day_scores")[0] == "3");
+    auto caller = store->identify(kiosk.deviceToken);
+    REQUIRE(caller);
+    CHECK(caller->device.has_value());
+    // And it takes new batches as before.
+    CHECK(store->storeBatch({kiosk.deviceId, "leeds"},
+                            batchOf(std::string(32, 'g'), {{3, kDay2Morning}})));
+    CHECK(restored.query("SELECT count(*) FROM checkins")[0] == "4");
+}

@@ -1,6 +1,12 @@
 // Facilities' side: enrolment with a pin and the site's config, heartbeats and
 // the fleet view, remote site configs, unenrolment, the systemd install and
 // its watchdog. Real TLS collector on 127.0.0.1, real SQLite, real SDL.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509v3.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -8,6 +14,7 @@
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <thread>
 
 #include "carekiosk/collector/fleet.hpp"
 #include "carekiosk/collector/site_config.hpp"
@@ -644,4 +651,179 @@ TEST_CASE("a manager's \"you said, we did\" message reaches the kiosks' welcome 
     // A kiosk enrolled now receives it at enrolment.
     const auto second = f.enrolKiosk();
     CHECK(second.messages == running->config.messages);
+}
+
+namespace {
+
+// An HTTPS server with one certificate that answers GET /v1/ping, on a free
+// loopback port, served from a thread until destroyed.
+struct PingServer {
+    httplib::SSLServer server;
+    std::thread thread;
+    int port = 0;
+    PingServer(const std::string& cert, const std::string& key)
+        : server(cert.c_str(), key.c_str()) {
+        REQUIRE(server.is_valid());
+        server.Get("/v1/ping", [](const httplib::Request&, httplib::Response& res) {
+            res.set_content("{}", "application/json");
+        });
+        port = server.bind_to_any_port("127.0.0.1");
+        thread = std::thread([this] { server.listen_after_bind(); });
+    }
+    ~PingServer() {
+        server.stop();
+        thread.join();
+    }
+    std::string url() const { return "https://127.0.0.1:" + std::to_string(port) + "/v1/ping"; }
+};
+
+core::Result<upload::HttpResponse> ping(const std::string& url, const std::string& caFile,
+                                        const std::string& pin = {}) {
+    upload::TlsOptions tls;
+    tls.caFile = caFile;
+    tls.pinnedPublicKey = pin;
+    tls.requestTimeout = std::chrono::seconds(10);
+    auto sender = upload::makeCurlSender(tls);
+    upload::HttpRequest request;
+    request.url = url;
+    return sender->send(request);
+}
+
+// A self-signed certificate for 127.0.0.1 whose validity starts a year from
+// now, as a kiosk whose clock reads a year ago would see a good one.
+void writeFutureCertificate(const std::string& certFile, const std::string& keyFile) {
+    EVP_PKEY* key = EVP_EC_gen("P-256");
+    REQUIRE(key);
+    X509* cert = X509_new();
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 7);
+    X509_gmtime_adj(X509_getm_notBefore(cert), 365L * 24 * 3600);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 2 * 365L * 24 * 3600);
+    X509_set_pubkey(cert, key);
+    X509_NAME* name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("127.0.0.1"), -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    X509V3_CTX ctx;
+    X509V3_set_ctx_nodb(&ctx);
+    X509V3_set_ctx(&ctx, cert, cert, nullptr, nullptr, 0);
+    for (const auto& [nid, value] : std::vector<std::pair<int, const char*>>{
+             {NID_subject_alt_name, "IP:127.0.0.1"}, {NID_basic_constraints, "critical,CA:TRUE"}}) {
+        X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &ctx, nid, value);
+        REQUIRE(ext);
+        X509_add_ext(cert, ext, -1);
+        X509_EXTENSION_free(ext);
+    }
+    REQUIRE(X509_sign(cert, key, EVP_sha256()) > 0);
+    FILE* out = std::fopen(certFile.c_str(), "w");
+    PEM_write_X509(out, cert);
+    std::fclose(out);
+    out = std::fopen(keyFile.c_str(), "w");
+    PEM_write_PrivateKey(out, key, nullptr, nullptr, 0, nullptr, nullptr);
+    std::fclose(out);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "TLS failures are explained by their real cause, and certificates rotate without stranding a "
+    "kiosk") {
+    testing::TempDir dir;
+    const std::string oldCa = testing::TestCa::caFile();
+
+    // A reset during the handshake (a proxy or firewall cutting it) is a
+    // network failure to retry, never a certificate problem.
+    {
+        const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
+        REQUIRE(::listen(listener, 4) == 0);
+        socklen_t length = sizeof address;
+        ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+        std::thread resetter([listener] {
+            const int client = ::accept(listener, nullptr, nullptr);
+            char hello[64];
+            (void)::recv(client, hello, sizeof hello, 0);  // the ClientHello has begun
+            const linger abort{1, 0};                      // then close with RST
+            ::setsockopt(client, SOL_SOCKET, SO_LINGER, &abort, sizeof abort);
+            ::close(client);
+        });
+        auto answer = ping(
+            "https://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/v1/ping", oldCa);
+        resetter.join();
+        ::close(listener);
+        REQUIRE_FALSE(answer);
+        INFO(answer.error().message);
+        CHECK(answer.error().code == core::ErrorCode::Network);
+        CHECK_THAT(answer.error().message, Catch::Contains("not a certificate problem"));
+        CHECK(answer.error().message.find("must be signed") == std::string::npos);
+    }
+
+    // A certificate not valid yet by the kiosk's clock: the clock is named.
+    {
+        const std::string cert = (dir / "future.pem").string();
+        const std::string key = (dir / "future.key").string();
+        writeFutureCertificate(cert, key);
+        PingServer future(cert, key);
+        auto answer = ping(future.url(), cert);
+        REQUIRE_FALSE(answer);
+        INFO(answer.error().message);
+        CHECK(answer.error().code == core::ErrorCode::Tls);
+        CHECK_THAT(answer.error().message,
+                   Catch::Contains("is not valid yet by this kiosk's clock, which reads") &&
+                       Catch::Contains("timedatectl"));
+    }
+
+    // A new CA, step by step (docs/reliability.md, "Certificate rotation").
+    const std::string newCa = (dir / "new-ca.pem").string();
+    const std::string newCert = (dir / "new-server.pem").string();
+    const std::string newKey = (dir / "new-server.key").string();
+    const std::string d = dir.path().string();
+    testing::runOk(
+        {"/bin/bash", "-c",
+         "set -e; cd '" + d +
+             "'; openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+             "-keyout new-ca.key -out new-ca.pem -days 30 -subj '/CN=carekiosk new CA' "
+             "2>/dev/null; openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes "
+             "-keyout new-server.key -out new-server.csr -subj /CN=127.0.0.1 2>/dev/null; "
+             "printf 'subjectAltName=IP:127.0.0.1\\n' > san.ext; openssl x509 -req -in "
+             "new-server.csr -CA new-ca.pem -CAkey new-ca.key -CAcreateserial -days 30 "
+             "-extfile san.ext -out new-server.pem 2>/dev/null"});
+    PingServer before(testing::TestCa::serverCert(), testing::TestCa::serverKey());
+    PingServer after(newCert, newKey);
+    // A kiosk that trusts only the old CA is told why the new one fails.
+    auto untrusted = ping(after.url(), oldCa);
+    REQUIRE_FALSE(untrusted);
+    CHECK_THAT(untrusted.error().message, Catch::Contains("not signed by a CA this kiosk trusts") &&
+                                              Catch::Contains("bundle of the old and the new CA"));
+    // Step 1: kiosks get a bundle of both CAs; they reach the collector
+    // before the switch and after it.
+    const std::string bundle = (dir / "bundle.pem").string();
+    std::ofstream(bundle) << readFile(oldCa) << readFile(newCa);
+    CHECK(ping(before.url(), bundle).value().status == 200);
+    CHECK(ping(after.url(), bundle).value().status == 200);
+
+    // A pinned kiosk: the new key is refused with what to do...
+    const std::string oldPin = pinOf(testing::TestCa::serverCert());
+    const std::string newPin = pinOf(newCert);
+    auto pinned = ping(after.url(), bundle, oldPin);
+    REQUIRE_FALSE(pinned);
+    CHECK_THAT(pinned.error().message,
+               Catch::Contains("does not pin") && Catch::Contains("sha256//OLD;sha256//NEW"));
+    // ...and with both pins during the key change, either key is accepted.
+    CHECK(ping(before.url(), bundle, oldPin + ";" + newPin).value().status == 200);
+    CHECK(ping(after.url(), bundle, oldPin + ";" + newPin).value().status == 200);
+    // Step 3: the old CA and pin are dropped; the new pair alone works.
+    CHECK(ping(after.url(), newCa, newPin).value().status == 200);
+    CHECK_FALSE(ping(before.url(), newCa, newPin));
+    // Both pins are a valid config (enrolment and check accept them).
+    std::string configJson = R"({"server_url": "https://127.0.0.1:1", "ca_file": ")" + bundle +
+                             R"(", "device_id": "k", "device_token": "t", "site_id": "leeds",
+                             "database": "k.db", "pinned_public_key": ")" +
+                             oldPin + ";" + newPin + R"("})";
+    CHECK(core::parseKioskConfig(configJson));
 }

@@ -1,3 +1,4 @@
+#include <sqlite3.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -103,6 +104,44 @@ TEST_CASE("a batch lists its check-ins in random order, not in the order people 
     }
     CHECK(std::is_permutation(sent.begin(), sent.end(), arrived.begin(), arrived.end()));
     CHECK(sent != arrived);  // ordered by each row's random key
+}
+
+TEST_CASE("acknowledging a batch and naming the next one are a single durable commit") {
+    testing::TempDir dir;
+    testing::SeededRandom random;
+    auto outbox = storage::Outbox::open(dir / "kiosk.db", random).value();
+    for (int score : {1, 2, 3, 4, 5, 1, 2}) {
+        REQUIRE(outbox.add(checkIn(score)));
+    }
+    auto first = outbox.nextBatch(3).value();
+    REQUIRE(first);
+    int commits = 0;
+    sqlite3_commit_hook(
+        outbox.database().handle(),
+        [](void* count) {
+            ++*static_cast<int*>(count);
+            return 0;
+        },
+        &commits);
+    auto second = outbox.acknowledgeAndNext(first->batchId, 3).value();
+    CHECK(commits == 1);
+    REQUIRE(second);
+    CHECK(second->batchId != first->batchId);
+    CHECK(second->checkIns.size() == 3);
+    // On disk before its first try, and the first batch's rows gone, as
+    // another connection (a restarted kiosk) sees them.
+    CHECK(testing::queryStrings(dir / "kiosk.db", "SELECT batch_id FROM batches") ==
+          std::vector<std::string>{second->batchId});
+    CHECK(testing::queryStrings(dir / "kiosk.db", "SELECT count(*) FROM checkins")[0] == "4");
+    auto third = outbox.acknowledgeAndNext(second->batchId, 3).value();
+    CHECK(commits == 2);
+    REQUIRE(third);
+    CHECK(third->checkIns.size() == 1);
+    auto none = outbox.acknowledgeAndNext(third->batchId, 3).value();
+    CHECK(commits == 3);
+    CHECK_FALSE(none);
+    CHECK(outbox.pendingCount().value() == 0);
+    sqlite3_commit_hook(outbox.database().handle(), nullptr, nullptr);
 }
 
 TEST_CASE("a batch id is persisted before sending and reused after a restart") {

@@ -240,7 +240,8 @@ TEST_CASE("the uploader refuses a collector whose certificate is not from the pr
     auto r = uploader.drain();
     REQUIRE(r.error);
     CHECK(r.error->code == core::ErrorCode::Tls);
-    CHECK_THAT(r.error->message, Catch::Contains("CA file"));
+    CHECK_THAT(r.error->message,
+               Catch::Contains("not signed by a CA this kiosk trusts (its ca_file)"));
     CHECK(outbox.pendingCount().value() == 5);
 }
 

@@ -491,6 +491,56 @@ Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
     if (!tx) {
         return tx.error();
     }
+    auto batchId = assignNextBatch(maxRows);
+    if (!batchId) {
+        return batchId.error();
+    }
+    // Persist the assignment before anyone sends it.
+    if (auto s = tx->commit(); !s) {
+        return s.error();
+    }
+    if (batchId->empty()) {
+        return std::optional<Batch>{};
+    }
+    auto batch = loadBatch(batchId.value());
+    if (!batch) {
+        return batch.error();
+    }
+    return std::optional<Batch>(std::move(batch).value());
+}
+
+Result<std::optional<Batch>> Outbox::acknowledgeAndNext(const std::string& batchId,
+                                                        std::size_t maxRows) {
+    // One durable commit where there were two: deleting what the collector
+    // acknowledged and persisting the next batch's id (and its rows'
+    // assignment) are one transaction. A crash before it leaves the old batch
+    // to re-send (the collector answers "duplicate"); after it, the next id
+    // is on disk before its first try, as nextBatch() guarantees.
+    auto tx = Transaction::begin(db_);
+    if (!tx) {
+        return tx.error();
+    }
+    if (auto s = deleteBatch(batchId); !s) {
+        return s.error();
+    }
+    auto next = assignNextBatch(maxRows);
+    if (!next) {
+        return next.error();
+    }
+    if (auto s = tx->commit(); !s) {
+        return s.error();
+    }
+    if (next->empty()) {
+        return std::optional<Batch>{};
+    }
+    auto batch = loadBatch(next.value());
+    if (!batch) {
+        return batch.error();
+    }
+    return std::optional<Batch>(std::move(batch).value());
+}
+
+Result<std::string> Outbox::assignNextBatch(std::size_t maxRows) {
     std::string batchId;
     {
         auto open = db_.prepare(
@@ -516,7 +566,7 @@ Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
             return pending.error();
         }
         if (pending.value() == 0) {
-            return std::optional<Batch>{};
+            return std::string();
         }
         batchId = core::randomHex(*random_, core::kBatchIdLength / 2);
         auto insert = db_.prepare("INSERT INTO batches (batch_id) VALUES (?)");
@@ -540,15 +590,7 @@ Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
     }
     // No rewrite here: the rows updated move within their pages in key
     // order, which tells only which rows are in the batch, as batch_id does.
-    // Persist the assignment before anyone sends it.
-    if (auto s = tx->commit(); !s) {
-        return s.error();
-    }
-    auto batch = loadBatch(batchId);
-    if (!batch) {
-        return batch.error();
-    }
-    return std::optional<Batch>(std::move(batch).value());
+    return batchId;
 }
 
 Result<Batch> Outbox::loadBatch(const std::string& batchId) {
@@ -582,6 +624,13 @@ Status Outbox::acknowledge(const std::string& batchId) {
     if (!tx) {
         return tx.error();
     }
+    if (auto s = deleteBatch(batchId); !s) {
+        return s;
+    }
+    return tx->commit();
+}
+
+Status Outbox::deleteBatch(const std::string& batchId) {
     for (const char* sql :
          {"DELETE FROM checkins WHERE batch_id = ?", "DELETE FROM batches WHERE batch_id = ?"}) {
         auto stmt = db_.prepare(sql);
@@ -592,7 +641,7 @@ Status Outbox::acknowledge(const std::string& batchId) {
             return s;
         }
     }
-    return tx->commit();
+    return {};
 }
 
 Result<std::int64_t> Outbox::pendingCount() {

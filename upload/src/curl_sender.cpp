@@ -1,5 +1,9 @@
 // The only file in carekiosk that includes curl.
 #include <curl/curl.h>
+#include <openssl/x509_vfy.h>
+
+#include <chrono>
+#include <ctime>
 
 #include <cctype>
 #include <mutex>
@@ -45,7 +49,91 @@ size_t collectHeader(char* data, size_t size, size_t count, void* user) {
     return size * count;
 }
 
-core::Error transportError(CURLcode code, const char* detail, const std::string& url) {
+bool mentions(const std::string& text, std::initializer_list<const char*> words) {
+    for (const char* word : words) {
+        if (text.find(word) != std::string::npos) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// Why a TLS handshake failed, by its real cause: a certificate problem is
+// explained as one, and a reset or a wrong clock is never called a
+// certificate problem. `verifyResult` is OpenSSL's X509_V_* code for the
+// collector's chain (CURLINFO_SSL_VERIFYRESULT).
+core::Error tlsError(CURLcode code, const std::string& what, long verifyResult,
+                     const std::string& url) {
+    const std::string rotation = " (docs/reliability.md, \"Certificate rotation\")";
+    if (code == CURLE_SSL_PINNEDPUBKEYNOTMATCH) {
+        return makeError(ErrorCode::Tls,
+                         "the collector at " + url +
+                             " presented a key this kiosk does not pin (pinned_public_key). If "
+                             "the collector's key was changed on purpose, list both pins, "
+                             "sha256//OLD;sha256//NEW, until every kiosk has the new one" +
+                             rotation);
+    }
+    switch (verifyResult) {
+        case X509_V_ERR_CERT_NOT_YET_VALID:
+        case X509_V_ERR_CERT_HAS_EXPIRED:
+        case X509_V_ERR_CRL_NOT_YET_VALID:
+        case X509_V_ERR_CRL_HAS_EXPIRED: {
+            const auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+            char today[32];
+            std::tm utc{};
+            gmtime_r(&now, &utc);
+            std::strftime(today, sizeof today, "%Y-%m-%d %H:%M UTC", &utc);
+            return makeError(
+                ErrorCode::Tls,
+                std::string("the collector's certificate at ") + url +
+                    (verifyResult == X509_V_ERR_CERT_HAS_EXPIRED ? " has expired"
+                                                                 : " is not valid yet") +
+                    " by this kiosk's clock, which reads " + today +
+                    ". If that date is wrong, set the clock (timedatectl); if it is "
+                    "right, the collector's certificate needs renewing" +
+                    rotation);
+        }
+        case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+        case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+        case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+        case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+        case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+            return makeError(ErrorCode::Tls,
+                             "the collector's certificate at " + url +
+                                 " is not signed by a CA this kiosk trusts (its ca_file). If the "
+                                 "collector moved to a new CA, give the kiosks a bundle of the "
+                                 "old and the new CA first" +
+                                 rotation);
+        case X509_V_ERR_HOSTNAME_MISMATCH:
+        case X509_V_ERR_IP_ADDRESS_MISMATCH:
+            return makeError(ErrorCode::Tls, "the collector's certificate at " + url +
+                                                 " was issued for another host name: " + what +
+                                                 ". Use the name on the certificate in "
+                                                 "server_url, or reissue it with this name");
+        default:
+            break;
+    }
+    if (code == CURLE_SSL_CONNECT_ERROR &&
+        mentions(what, {"reset", "SSL_ERROR_SYSCALL", "unexpected eof", "Connection refused",
+                        "closed", "Broken pipe"})) {
+        return makeError(ErrorCode::Network,
+                         "the connection to " + url + " was cut during the TLS handshake (" + what +
+                             "): the collector or something on the way (a proxy, a firewall) "
+                             "closed it. This is not a certificate problem; it is retried");
+    }
+    if (code == CURLE_SSL_CACERT_BADFILE || code == CURLE_SSL_CERTPROBLEM) {
+        return makeError(ErrorCode::Tls, "this kiosk's TLS files cannot be read (" + what +
+                                             "): check that ca_file is a readable PEM file");
+    }
+    return makeError(ErrorCode::Tls,
+                     "TLS check of " + url + " failed: " + what +
+                         ". The collector's certificate must be signed by the CA file given at "
+                         "enrolment and match its host name.");
+}
+
+core::Error transportError(CURLcode code, const char* detail, const std::string& url,
+                           long verifyResult) {
     const std::string what = std::string(*detail ? detail : curl_easy_strerror(code));
     switch (code) {
         case CURLE_PEER_FAILED_VERIFICATION:
@@ -54,10 +142,7 @@ core::Error transportError(CURLcode code, const char* detail, const std::string&
         case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
         case CURLE_SSL_CERTPROBLEM:
         case CURLE_SSL_ISSUER_ERROR:
-            return makeError(ErrorCode::Tls,
-                             "TLS check of " + url + " failed: " + what +
-                                 ". The collector's certificate must be signed by the CA file "
-                                 "given at enrolment and match its host name.");
+            return tlsError(code, what, verifyResult, url);
         case CURLE_OPERATION_TIMEDOUT:
             return makeError(ErrorCode::Network, "timed out talking to " + url + ": " + what);
         default:
@@ -148,7 +233,9 @@ class CurlSender final : public HttpSender {
         const CURLcode code = curl_easy_perform(curl_);
         curl_slist_free_all(headers);
         if (code != CURLE_OK) {
-            return transportError(code, errorBuffer, request.url);
+            long verifyResult = X509_V_OK;
+            curl_easy_getinfo(curl_, CURLINFO_SSL_VERIFYRESULT, &verifyResult);
+            return transportError(code, errorBuffer, request.url, verifyResult);
         }
         curl_easy_getinfo(curl_, CURLINFO_RESPONSE_CODE, &response.status);
         return response;

@@ -75,6 +75,9 @@ Uploader::Uploader(storage::Outbox& outbox, HttpSender& sender, UploadTarget tar
 
 DrainOutcome Uploader::drain() {
     DrainOutcome outcome;
+    // A batch prepared by an earlier drain may since have been sent or set
+    // aside by another process (provisioning's resend, unenroll): ask again.
+    prepared_.reset();
     while (sendOne(outcome) == Step::Sent) {
     }
     // Buddy requests travel apart from check-ins, after them, in their own requests.
@@ -166,15 +169,19 @@ void Uploader::noteCollectorClock(const HttpResponse& response, DrainOutcome& ou
 Uploader::Step Uploader::sendOne(DrainOutcome& outcome) {
     // The batch id was committed by nextBatch() before this first try; a retry
     // after any failure below re-sends the same id.
-    auto next = outbox_.nextBatch();
+    std::optional<core::Batch> next = std::exchange(prepared_, std::nullopt);
     if (!next) {
-        outcome.error = next.error();
-        return Step::Stop;
+        auto fetched = outbox_.nextBatch();
+        if (!fetched) {
+            outcome.error = fetched.error();
+            return Step::Stop;
+        }
+        if (!fetched.value()) {
+            return Step::Empty;
+        }
+        next = std::move(fetched).value();
     }
-    if (!next.value()) {
-        return Step::Empty;
-    }
-    const core::Batch& batch = *next.value();
+    const core::Batch& batch = *next;
 
     HttpRequest request;
     request.method = "POST";
@@ -274,12 +281,14 @@ Uploader::Step Uploader::sendOne(DrainOutcome& outcome) {
                                                " was sent; keeping it to retry");
         return Step::Stop;
     }
-    if (auto s = outbox_.acknowledge(batch.batchId); !s) {
-        outcome.error = s.error();
+    auto following = outbox_.acknowledgeAndNext(batch.batchId);
+    if (!following) {
+        outcome.error = following.error();
         return Step::Stop;
     }
     ++outcome.batchesAcknowledged;
     outcome.checkInsAcknowledged += static_cast<std::int64_t>(batch.checkIns.size());
+    prepared_ = std::move(following).value();
     return Step::Sent;
 }
 

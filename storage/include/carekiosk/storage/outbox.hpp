@@ -137,6 +137,10 @@ class Outbox {
     // Deletes the rows of `batchId` and the batch itself. Unknown ids are a no-op
     // (the batch may already have been acknowledged before a crash).
     Status acknowledge(const std::string& batchId);
+    // acknowledge() and nextBatch() in one durable commit (the upload drain's
+    // path: one fdatasync per batch where there were two).
+    Result<std::optional<core::Batch>> acknowledgeAndNext(
+        const std::string& batchId, std::size_t maxRows = core::kMaxRowsPerBatch);
 
     // Check-ins waiting for upload: not acknowledged and not dead-lettered.
     Result<std::int64_t> pendingCount();
@@ -180,6 +184,11 @@ class Outbox {
     void holdOpen(const std::string& key);
     void releaseOpen(const std::string& key);
     Result<core::Batch> loadBatch(const std::string& batchId);
+    // Inside the caller's transaction: the id of the batch to send next (an
+    // unsent one, or a new one given the waiting rows), or "" if none.
+    Result<std::string> assignNextBatch(std::size_t maxRows);
+    // Inside the caller's transaction: deletes the batch and its rows.
+    Status deleteBatch(const std::string& batchId);
     // Turns SQLITE_FULL at our own cap into a message that says what it is.
     Status explainFull(Status inserted);
     Result<std::string> insertCheckIn(const core::CheckIn& checkIn, bool hold);

@@ -62,6 +62,9 @@ class Uploader {
     HttpSender& sender_;
     UploadTarget target_;
     const core::Clock& clock_;
+    // The next batch, its id committed with the last acknowledgement
+    // (Outbox::acknowledgeAndNext); nullopt: ask the outbox.
+    std::optional<core::Batch> prepared_;
 };
 
 // Parses a Retry-After value (delta-seconds or an HTTP date) relative to `now`.
