@@ -487,9 +487,29 @@ Status Outbox::explainFull(Status inserted) {
 }
 
 Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
+    return commitNextBatch(std::nullopt, maxRows);
+}
+
+Result<std::optional<Batch>> Outbox::acknowledgeAndNext(const std::string& batchId,
+                                                        std::size_t maxRows) {
+    return commitNextBatch(batchId, maxRows);
+}
+
+// One durable commit where acknowledgeAndNext() had two: deleting what the
+// collector acknowledged and persisting the next batch's id (and its rows'
+// assignment) are one transaction. A crash before it leaves the old batch to
+// re-send (the collector answers "duplicate"); after it, the next id is on
+// disk before its first try.
+Result<std::optional<Batch>> Outbox::commitNextBatch(const std::optional<std::string>& acknowledged,
+                                                     std::size_t maxRows) {
     auto tx = Transaction::begin(db_);
     if (!tx) {
         return tx.error();
+    }
+    if (acknowledged) {
+        if (auto s = deleteBatch(*acknowledged); !s) {
+            return s.error();
+        }
     }
     auto batchId = assignNextBatch(maxRows);
     if (!batchId) {
@@ -503,37 +523,6 @@ Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
         return std::optional<Batch>{};
     }
     auto batch = loadBatch(batchId.value());
-    if (!batch) {
-        return batch.error();
-    }
-    return std::optional<Batch>(std::move(batch).value());
-}
-
-Result<std::optional<Batch>> Outbox::acknowledgeAndNext(const std::string& batchId,
-                                                        std::size_t maxRows) {
-    // One durable commit where there were two: deleting what the collector
-    // acknowledged and persisting the next batch's id (and its rows'
-    // assignment) are one transaction. A crash before it leaves the old batch
-    // to re-send (the collector answers "duplicate"); after it, the next id
-    // is on disk before its first try, as nextBatch() guarantees.
-    auto tx = Transaction::begin(db_);
-    if (!tx) {
-        return tx.error();
-    }
-    if (auto s = deleteBatch(batchId); !s) {
-        return s.error();
-    }
-    auto next = assignNextBatch(maxRows);
-    if (!next) {
-        return next.error();
-    }
-    if (auto s = tx->commit(); !s) {
-        return s.error();
-    }
-    if (next->empty()) {
-        return std::optional<Batch>{};
-    }
-    auto batch = loadBatch(next.value());
     if (!batch) {
         return batch.error();
     }

@@ -184,6 +184,9 @@ class Outbox {
     void holdOpen(const std::string& key);
     void releaseOpen(const std::string& key);
     Result<core::Batch> loadBatch(const std::string& batchId);
+    // Deletes `acknowledged` (if any) and assigns the next batch, in one commit.
+    Result<std::optional<core::Batch>> commitNextBatch(
+        const std::optional<std::string>& acknowledged, std::size_t maxRows);
     // Inside the caller's transaction: the id of the batch to send next (an
     // unsent one, or a new one given the waiting rows), or "" if none.
     Result<std::string> assignNextBatch(std::size_t maxRows);
