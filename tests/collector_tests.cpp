@@ -443,6 +443,20 @@ TEST_CASE("a revoked kiosk or manager token is refused from then on") {
     CHECK_THAT(unknown.error().message, Catch::Contains("list-devices"));
 }
 
+TEST_CASE("a flood of made-up addresses or tokens never makes the limiter forget a block") {
+    collector::FailureLimiter limiter;
+    const auto now = collector::FailureLimiter::Clock::now();
+    for (int i = 0; i < collector::FailureLimiter::kMaxFailures; ++i) {
+        limiter.recordFailure("a:203.0.113.9", now);
+    }
+    REQUIRE(limiter.blockedFor("a:203.0.113.9", now) > 0);
+    // One failure each for more keys than the limiter tracks.
+    for (std::size_t i = 0; i < collector::FailureLimiter::kMaxTracked + 100; ++i) {
+        limiter.recordFailure("c:" + std::to_string(i), now + seconds(1));
+    }
+    CHECK(limiter.blockedFor("a:203.0.113.9", now + seconds(2)) > 0);
+}
+
 TEST_CASE("guessing codes or tokens from one address is slowed down") {
     Fixture f;
     const auto code = f.collector.store().createEnrollCode("leeds").value();

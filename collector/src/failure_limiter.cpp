@@ -14,8 +14,11 @@ long long FailureLimiter::blockedFor(const std::string& address, Clock::time_poi
 
 void FailureLimiter::recordFailure(const std::string& address, Clock::time_point now) {
     std::lock_guard lock(mutex_);
-    if (entries_.size() >= kMaxTracked) {
+    if (entries_.size() >= kMaxTracked && entries_.find(address) == entries_.end()) {
         prune(now);
+        if (entries_.size() >= kMaxTracked) {
+            return;  // every entry is a live block: keep them, track no newcomer
+        }
     }
     Entry& e = entries_[address];
     if (e.failures == 0 || now - e.windowStart > kWindow) {
@@ -28,13 +31,16 @@ void FailureLimiter::recordFailure(const std::string& address, Clock::time_point
     }
 }
 
+// A flood of new addresses or made-up credentials must not buy forgiveness:
+// what is stale goes first, then what is counting but not blocked; a block
+// is never dropped before it ends.
 void FailureLimiter::prune(Clock::time_point now) {
     for (auto it = entries_.begin(); it != entries_.end();) {
         const bool stale = now - it->second.windowStart > kWindow && now >= it->second.blockedUntil;
         it = stale ? entries_.erase(it) : std::next(it);
     }
-    if (entries_.size() >= kMaxTracked) {
-        entries_.clear();  // a flood of addresses: forget rather than grow without bound
+    for (auto it = entries_.begin(); it != entries_.end() && entries_.size() >= kMaxTracked;) {
+        it = now >= it->second.blockedUntil ? entries_.erase(it) : std::next(it);
     }
 }
 

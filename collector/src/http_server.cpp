@@ -12,6 +12,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "carekiosk/core/wire.hpp"
@@ -124,15 +125,20 @@ std::string errorBody(const std::string& message, const std::string& field = "")
     return core::encodeErrorBody(makeError(ErrorCode::Rejected, message, field));
 }
 
-// Runs jobs on a fixed set of threads; push() refuses once stopping.
+// Runs jobs on a fixed set of threads; push() refuses once stopping. A job
+// is told whether it was cancelled: once stop() begins, jobs still queued run
+// with `cancelled` true, so that they answer 503 and resume their connection
+// at once instead of doing their work (stop() is bounded by the jobs already
+// running, each a database call or two).
 class WorkerPool {
   public:
+    using Job = std::function<void(bool cancelled)>;
     void start(unsigned count) {
         for (unsigned i = 0; i < count; ++i) {
             threads_.emplace_back([this] { work(); });
         }
     }
-    bool push(std::function<void()> job) {
+    bool push(Job job) {
         {
             std::lock_guard lock(mutex_);
             if (stopping_) {
@@ -143,8 +149,6 @@ class WorkerPool {
         wake_.notify_one();
         return true;
     }
-    // Runs the jobs already queued, then joins: bounded by the handlers' own
-    // time (each a database call or two).
     void stop() {
         {
             std::lock_guard lock(mutex_);
@@ -160,7 +164,8 @@ class WorkerPool {
   private:
     void work() {
         for (;;) {
-            std::function<void()> job;
+            Job job;
+            bool cancelled = false;
             {
                 std::unique_lock lock(mutex_);
                 wake_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
@@ -169,13 +174,14 @@ class WorkerPool {
                 }
                 job = std::move(jobs_.front());
                 jobs_.pop_front();
+                cancelled = stopping_;
             }
-            job();
+            job(cancelled);
         }
     }
     std::mutex mutex_;
     std::condition_variable wake_;
-    std::deque<std::function<void()>> jobs_;
+    std::deque<Job> jobs_;
     std::vector<std::thread> threads_;
     bool stopping_ = false;
 };
@@ -183,16 +189,22 @@ class WorkerPool {
 struct Route {
     Handler handler;
     std::size_t maxBodyBytes = 0;
+    bool authenticateFirst = false;  // Config::authenticate before the body is read
 };
 
 // One request on one connection, from its headers to its answer.
 struct Exchange {
-    enum class State { Receiving, Working, Ready };
+    enum class State { Admitting, Receiving, Working, Ready };
     Request req;
     Response res;
     const Route* route = nullptr;
     // Too large, but read and dropped so that the client hears why (see onHeaders).
     bool discarding = false;
+    bool refusedEarly = false;            // res is the answer: the body is read and dropped
+    std::optional<std::size_t> declared;  // Content-Length, if sent
+    std::size_t received = 0;             // body bytes read so far, kept or dropped
+    bool answered = false;                // a response is queued
+    std::size_t bufferedBytes = 0;        // counted in Impl::buffered
     std::atomic<State> state{State::Receiving};
 };
 
@@ -274,9 +286,15 @@ struct Server::Impl {
     WorkerPool workers;
     std::atomic<bool> live{false};
     std::mutex stopping;
+    // Body bytes held by all connections at once: past kMaxBufferedBytes a
+    // new chunk closes its connection (the sender retries later), so that
+    // many senders of big bodies cannot exhaust memory together.
+    std::atomic<std::size_t> buffered{0};
+    static constexpr std::size_t kMaxBufferedBytes = 256u * 1024 * 1024;
 
     // Sends ex.res now. Only from the access handler.
     MHD_Result answer(MHD_Connection* connection, Exchange& ex) {
+        ex.answered = true;
         if (config.beforeSend) {
             config.beforeSend(ex.req, ex.res);
         }
@@ -322,6 +340,7 @@ struct Server::Impl {
         if (!length.empty()) {
             char* end = nullptr;
             const unsigned long long declared = std::strtoull(length.c_str(), &end, 10);
+            ex.declared = static_cast<std::size_t>(declared);
             if (declared > ex.route->maxBodyBytes) {
                 refuse(ex, 413,
                        "request body too large: this endpoint takes at most " +
@@ -338,6 +357,11 @@ struct Server::Impl {
                 }
                 return true;
             }
+        }
+        if (ex.route->authenticateFirst && !ex.declared &&
+            !ex.req.get_header_value("Transfer-Encoding").empty()) {
+            refuse(ex, 411, "send this endpoint's body with a Content-Length", "Content-Length");
+            return true;
         }
         return config.admit && !config.admit(ex.req, ex.res);
     }
@@ -391,23 +415,63 @@ struct Server::Impl {
             if (self->onHeaders(connection, *ex, url, method)) {
                 return self->answer(connection, *ex);
             }
+            if (ex->route->authenticateFirst && self->config.authenticate && hasBody(ex->req)) {
+                // The credential is checked (on a worker: it reads the
+                // database) before a byte of the body is read or buffered.
+                ex->state = Exchange::State::Admitting;
+                MHD_suspend_connection(connection);
+                const auto admitted = [self, ex, connection](bool cancelled) {
+                    if (cancelled) {
+                        self->refuse(*ex, 503, "the collector is stopping; try again shortly");
+                        ex->refusedEarly = true;
+                    } else if (!self->config.authenticate(ex->req, ex->res)) {
+                        ex->refusedEarly = true;
+                    }
+                    ex->state = Exchange::State::Receiving;
+                    MHD_resume_connection(connection);
+                };
+                if (!self->workers.push(admitted)) {
+                    admitted(true);
+                }
+            }
+            return MHD_YES;
+        }
+        if (ex->answered) {
+            *uploadSize = 0;
             return MHD_YES;
         }
         switch (ex->state.load()) {
+            case Exchange::State::Admitting:
+                return MHD_YES;
             case Exchange::State::Receiving:
-                if (ex->discarding) {
-                    if (*uploadSize > 0) {
+                // A refused request's body is read and dropped, so that its
+                // sender (already sending: kiosks send no Expect) hears the
+                // answer instead of a reset; it is at most twice the cap.
+                if (ex->discarding || ex->refusedEarly) {
+                    ex->received += *uploadSize;
+                    if (*uploadSize > 0 || (ex->declared && ex->received < *ex->declared)) {
                         *uploadSize = 0;
                         return MHD_YES;
                     }
                     return self->answer(connection, *ex);
                 }
+                // A call without data before the declared body is in (one
+                // comes after the credential check resumes the connection).
+                if (*uploadSize == 0 && ex->declared && ex->received < *ex->declared) {
+                    return MHD_YES;
+                }
                 if (*uploadSize > 0) {
+                    ex->received += *uploadSize;
                     // A chunked body has no declared length; past the cap the
                     // connection is closed rather than read on.
                     if (ex->req.body.size() + *uploadSize > ex->route->maxBodyBytes) {
                         return MHD_NO;
                     }
+                    if (self->buffered.fetch_add(*uploadSize) + *uploadSize > kMaxBufferedBytes) {
+                        self->buffered -= *uploadSize;
+                        return MHD_NO;
+                    }
+                    ex->bufferedBytes += *uploadSize;
                     ex->req.body.append(upload, *uploadSize);
                     *uploadSize = 0;
                     return MHD_YES;
@@ -417,8 +481,10 @@ struct Server::Impl {
                 // the I/O thread's other connections.
                 ex->state = Exchange::State::Working;
                 MHD_suspend_connection(connection);
-                if (!self->workers.push([self, ex, connection] {
-                        if (!self->onBody(*ex)) {
+                if (!self->workers.push([self, ex, connection](bool cancelled) {
+                        if (cancelled) {
+                            self->refuse(*ex, 503, "the collector is stopping; try again shortly");
+                        } else if (!self->onBody(*ex)) {
                             self->handle(*ex);
                         }
                         ex->state = Exchange::State::Ready;
@@ -437,9 +503,20 @@ struct Server::Impl {
         return MHD_NO;
     }
 
-    static void onCompleted(void*, MHD_Connection*, void** context, MHD_RequestTerminationCode) {
-        delete static_cast<Exchange*>(*context);
+    static void onCompleted(void* cls, MHD_Connection*, void** context,
+                            MHD_RequestTerminationCode) {
+        auto* ex = static_cast<Exchange*>(*context);
+        if (ex) {
+            static_cast<Impl*>(cls)->buffered -= ex->bufferedBytes;
+        }
+        delete ex;
         *context = nullptr;
+    }
+
+    static bool hasBody(const Request& req) {
+        const std::string length = req.get_header_value("Content-Length");
+        return (!length.empty() && length != "0") ||
+               !req.get_header_value("Transfer-Encoding").empty();
     }
 };
 
@@ -453,8 +530,9 @@ void Server::Get(const std::string& path, Handler handler) {
     impl_->routes["GET " + path] = Route{std::move(handler), 64 * 1024};
 }
 
-void Server::Post(const std::string& path, std::size_t maxBodyBytes, Handler handler) {
-    impl_->routes["POST " + path] = Route{std::move(handler), maxBodyBytes};
+void Server::Post(const std::string& path, std::size_t maxBodyBytes, Handler handler,
+                  bool authenticateFirst) {
+    impl_->routes["POST " + path] = Route{std::move(handler), maxBodyBytes, authenticateFirst};
 }
 
 Status Server::start(Config config) {
@@ -468,7 +546,7 @@ Status Server::start(Config config) {
         MHD_OPTION_HTTPS_MEM_KEY, c.keyPem.c_str(), MHD_OPTION_HTTPS_PRIORITIES, kTlsPriorities,
         MHD_OPTION_THREAD_POOL_SIZE, c.ioThreads, MHD_OPTION_CONNECTION_LIMIT, c.connectionLimit,
         MHD_OPTION_CONNECTION_TIMEOUT, c.idleTimeoutSeconds, MHD_OPTION_NOTIFY_COMPLETED,
-        &Impl::onCompleted, nullptr, MHD_OPTION_END);
+        &Impl::onCompleted, impl_.get(), MHD_OPTION_END);
     if (!impl_->daemon) {
         impl_->workers.stop();
         return makeError(ErrorCode::Io,

@@ -81,6 +81,9 @@ struct Config {
     // Optional; on a worker, for a compressed body before it is unpacked
     // (req.body still packed): false answers with `res` and unpacks nothing.
     Admit beforeUnpack;
+    // Optional; on a worker, headers only, for routes added with
+    // authenticateFirst: false answers with `res` and reads no body.
+    Admit authenticate;
     Handler notFound;     // no route for the method and path
     Handler beforeSend;   // optional; every response passes through it (a Date)
     Handler onException;  // a handler threw
@@ -94,8 +97,11 @@ class Server {
     Server& operator=(const Server&) = delete;
 
     // Routes must be added before start(). maxBodyBytes caps the body as sent.
+    // authenticateFirst: Config::authenticate must accept the headers before
+    // any of the body is read.
     void Get(const std::string& path, Handler handler);
-    void Post(const std::string& path, std::size_t maxBodyBytes, Handler handler);
+    void Post(const std::string& path, std::size_t maxBodyBytes, Handler handler,
+              bool authenticateFirst = false);
 
     // Starts the I/O and worker threads on config.listenFd. Errors: the TLS
     // library refused the certificate, key or settings, or threads could not start.

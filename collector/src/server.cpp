@@ -39,6 +39,8 @@ namespace {
 constexpr std::size_t kMaxBodyBytes = 4 * 1024 * 1024;
 constexpr std::size_t kMaxSmallBodyBytes = 64 * 1024;
 constexpr std::size_t kMaxListBodyBytes = 1024 * 1024;
+// Routes whose bearer token is checked before their body is read.
+constexpr bool kTokenFirst = true;
 constexpr int kMaxSummaryDays = 3660;
 // Connections the kernel holds for accept(); it caps this at net.core.somaxconn.
 constexpr int kListenBacklog = 1024;
@@ -318,8 +320,10 @@ struct Server::Impl {
     // address with a credential goes on to the handler's full check.
     bool admit(const http::Request& req, http::Response& res) {
         const auto now = FailureLimiter::Clock::now();
-        if (req.path == "/healthz") {
-            return true;  // load balancers' checks are never limited
+        // Load balancers' checks are never limited; a sign-in's token is in
+        // its form, read after this: guarded() decides once it is.
+        if (req.path == "/healthz" || req.path == "/signin") {
+            return true;
         }
         const std::string credential = presented(req);
         long long wait = 0;
@@ -333,6 +337,29 @@ struct Server::Impl {
             return false;
         }
         return true;
+    }
+
+    // The bearer token of a route that takes one, checked before its body is
+    // read (a worker): strangers cannot make the collector buffer bodies.
+    bool authenticate(const http::Request& req, http::Response& res) {
+        const auto now = FailureLimiter::Clock::now();
+        if (const auto wait = refusedFor(req, true, now)) {
+            sendTooMany(res, wait);
+            return false;
+        }
+        auto caller = store.identify(bearerToken(req));
+        if (caller && (caller->device || caller->role)) {
+            return true;
+        }
+        // The same words as the handler's own check (authorize) would use.
+        const char* kind = req.path == "/v1/messages"                 ? "manager"
+                           : req.path == "/v1/buddy-requests/handled" ? "coordinator"
+                                                                      : "kiosk";
+        sendError(res, caller ? missingToken(kind) : caller.error());
+        if (res.status == 401) {
+            recordFailure(req, now);
+        }
+        return false;
     }
 
     // A compressed body is unpacked only for a valid kiosk or API token: a
@@ -522,7 +549,8 @@ struct Server::Impl {
                          }
                      }
                      sendRefusal(res, refused);
-                 }));
+                 }),
+                 kTokenFirst);
 
         web.Get(
             "/v1/summary", guarded([this](const http::Request& req, http::Response& res) {
@@ -617,7 +645,8 @@ struct Server::Impl {
                          return sendError(res, s.error());
                      }
                      res.set_content("{}", "application/json");
-                 }));
+                 }),
+                 kTokenFirst);
 
         // The site's config, cached by the kiosk with ETag/If-None-Match.
         web.Get("/v1/config", guarded([this](const http::Request& req, http::Response& res) {
@@ -652,7 +681,8 @@ struct Server::Impl {
                 res.set_content(
                     nlohmann::json{{"device_id", device->deviceId}, {"unenrolled", true}}.dump(),
                     "application/json");
-            }));
+            }),
+            kTokenFirst);
 
         web.Get("/v1/fleet", guarded([this](const http::Request& req, http::Response& res) {
                     if (!authorize(bearerToken(req), Need::FleetViewer, res)) {
@@ -685,7 +715,8 @@ struct Server::Impl {
                      }
                      res.status = 201;
                      res.set_content(nlohmann::json{{"id", id.value()}}.dump(), "application/json");
-                 }));
+                 }),
+                 kTokenFirst);
 
         web.Post("/v1/buddy-requests", kMaxListBodyBytes,
                  guarded([this](const http::Request& req, http::Response& res) {
@@ -702,7 +733,8 @@ struct Server::Impl {
                          return sendError(res, ids.error());
                      }
                      res.set_content(core::encodeIdList({ids.value()}), "application/json");
-                 }));
+                 }),
+                 kTokenFirst);
         web.Get(
             "/v1/buddy-requests", guarded([this](const http::Request& req, http::Response& res) {
                 if (!coordinatorFor(req, res)) {
@@ -736,7 +768,8 @@ struct Server::Impl {
                      }
                      res.set_content(nlohmann::json{{"handled", marked.value()}}.dump(),
                                      "application/json");
-                 }));
+                 }),
+                 kTokenFirst);
 
         // For load balancers and monitors: no token, no data, never limited;
         // 503 while the database does not answer.
@@ -945,6 +978,9 @@ struct Server::Impl {
         // clock is wrong finds out and pauses check-ins (core::clockProblem).
         webConfig.admit = [this](const http::Request& req, http::Response& res) {
             return admit(req, res);
+        };
+        webConfig.authenticate = [this](const http::Request& req, http::Response& res) {
+            return authenticate(req, res);
         };
         webConfig.beforeUnpack = [this](const http::Request& req, http::Response& res) {
             return beforeUnpack(req, res);

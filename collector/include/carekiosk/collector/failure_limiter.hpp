@@ -18,7 +18,8 @@ class FailureLimiter {
     static constexpr int kMaxFailures = 10;
     static constexpr std::chrono::seconds kWindow{60};
     static constexpr std::chrono::seconds kBlock{300};
-    static constexpr std::size_t kMaxTracked = 100000;  // memory bound under a flood
+    // Memory bound under a flood; live blocks are never dropped to make room.
+    static constexpr std::size_t kMaxTracked = 100000;
 
     // Seconds until `address` may try again, or 0 when it is not blocked.
     long long blockedFor(const std::string& address, Clock::time_point now);
