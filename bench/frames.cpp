@@ -92,6 +92,10 @@ int main(int argc, char** argv) {
     options.config.databasePath = (dir / "kiosk.db").string();
     options.config.uploadIntervalSeconds = 86400;
     options.config.cooldownSeconds = 600;
+    // Tap latency is the time to draw the next screen; the deliberate 400 ms
+    // guard after a screen change (tap_guard_ms: double taps are dropped)
+    // would otherwise be measured instead.
+    options.config.tapGuardMs = 0;
     options.config.buddyPublicKey = base64;
     options.width = width;
     options.height = height;

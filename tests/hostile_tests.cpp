@@ -76,6 +76,16 @@ std::size_t openFiles(int pid) {
     return count;
 }
 
+// Whether this build runs under AddressSanitizer, whose quarantine of freed
+// memory (256 MiB by default) and shadow make peak RSS say nothing about
+// what the collector keeps: memory bounds are checked in the normal build.
+constexpr bool kUnderAsan =
+#if defined(__SANITIZE_ADDRESS__)
+    true;
+#else
+    false;
+#endif
+
 // A collector process for one site, with a kiosk and a manager token.
 struct Collector {
     testing::TempDir dir;
@@ -169,7 +179,9 @@ TEST_CASE("a compressed bomb is never unpacked without a token, and with one sto
     // Peak memory grew by less than a tenth of what the bomb unpacks to.
     const long peak = statusKb(c.process->pid(), "VmHWM");
     INFO("RSS before " << before << " kB, peak after " << peak << " kB");
-    CHECK(peak - before < 48 * 1024);
+    if (!kUnderAsan) {
+        CHECK(peak - before < 48 * 1024);
+    }
 
     // An enrolment is a few hundred bytes: a megabyte is refused unread.
     auto enrol = c.send(*sender, "POST", "/v1/enroll", "", std::string(1024 * 1024, '{'));
@@ -219,7 +231,9 @@ TEST_CASE("a stranger's big bodies are refused before they are read, and cost no
     CHECK(refused == 60);
     const long peak = statusKb(c.process->pid(), "VmHWM");
     INFO("RSS before " << before << " kB, peak " << peak << " kB");
-    CHECK(peak - before < 32 * 1024);
+    if (!kUnderAsan) {
+        CHECK(peak - before < 32 * 1024);
+    }
     auto sender = testing::makeTestSender();
     CHECK(c.send(*sender, "POST", "/v1/batches", c.kioskToken, batchBody(3)).status == 200);
 }

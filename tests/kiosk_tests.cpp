@@ -290,7 +290,8 @@ TEST_CASE("a kiosk whose database cannot be opened pauses check-ins and saves on
     controller.apply(ui::OpenAdmin{}, steady_clock::now());
     enterPin(controller, "1357", steady_clock::now());
     REQUIRE(controller.screen() == ui::Screen::Admin);
-    const auto* line = findLine(controller.viewModel(steady_clock::now()), "Storage");
+    const auto model = controller.viewModel(steady_clock::now());
+    const auto* line = findLine(model, "Storage");
     REQUIRE(line);
     CHECK(line->needsAttention);
     CHECK_THAT(line->value, Catch::Contains("disk is full") && Catch::Contains("Free space"));
