@@ -11,9 +11,15 @@ namespace carekiosk::provisioning {
 using core::ErrorCode;
 using core::makeError;
 
-core::Result<ResendOutcome> resendSetAside(const std::filesystem::path& configPath,
-                                           upload::HttpSender& sender, core::RandomSource& random,
-                                           const core::Clock& clock) {
+namespace {
+
+// The kiosk's config and its outbox, as both commands start.
+struct Kiosk {
+    core::KioskConfig config;
+    storage::Outbox outbox;
+};
+
+core::Result<Kiosk> openKiosk(const std::filesystem::path& configPath, core::RandomSource& random) {
     auto config = core::loadKioskConfigFile(configPath);
     if (!config) {
         return config.error();
@@ -22,14 +28,27 @@ core::Result<ResendOutcome> resendSetAside(const std::filesystem::path& configPa
     if (!outbox) {
         return outbox.error();
     }
+    return Kiosk{std::move(config).value(), std::move(outbox).value()};
+}
+
+}  // namespace
+
+core::Result<ResendOutcome> resendSetAside(const std::filesystem::path& configPath,
+                                           upload::HttpSender& sender, core::RandomSource& random,
+                                           const core::Clock& clock) {
+    auto kiosk = openKiosk(configPath, random);
+    if (!kiosk) {
+        return kiosk.error();
+    }
+    auto& config = kiosk->config;
+    auto& outbox = kiosk->outbox;
     ResendOutcome outcome;
-    auto put = outbox->resendDeadLetters();
+    auto put = outbox.resendDeadLetters();
     if (!put) {
         return put.error();
     }
     outcome.batches = put.value();
-    upload::Uploader uploader(outbox.value(), sender, {config->serverUrl, config->deviceToken},
-                              clock);
+    upload::Uploader uploader(outbox, sender, {config.serverUrl, config.deviceToken}, clock);
     const auto drained = uploader.drain();
     outcome.uploaded = drained.checkInsAcknowledged;
     outcome.uploadError = drained.error;
@@ -39,20 +58,17 @@ core::Result<ResendOutcome> resendSetAside(const std::filesystem::path& configPa
 core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
                                        upload::HttpSender& sender, core::RandomSource& random,
                                        const core::Clock& clock) {
-    auto config = core::loadKioskConfigFile(configPath);
-    if (!config) {
-        return config.error();
+    auto kiosk = openKiosk(configPath, random);
+    if (!kiosk) {
+        return kiosk.error();
     }
-    auto outbox = storage::Outbox::open(config->databasePath, random);
-    if (!outbox) {
-        return outbox.error();
-    }
+    auto& config = kiosk->config;
+    auto& outbox = kiosk->outbox;
     UnenrollOutcome outcome;
-    upload::Uploader uploader(outbox.value(), sender, {config->serverUrl, config->deviceToken},
-                              clock);
+    upload::Uploader uploader(outbox, sender, {config.serverUrl, config.deviceToken}, clock);
     const auto drained = uploader.drain();
     outcome.uploaded = drained.checkInsAcknowledged;
-    auto pending = outbox->pendingCount();
+    auto pending = outbox.pendingCount();
     if (!pending) {
         return pending.error();
     }
@@ -64,7 +80,7 @@ core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
                              "). Nothing was changed: fix the connection (see carekiosk-provision "
                              "check) and run unenroll again");
     }
-    auto buddies = outbox->sealedBuddyRequests(core::kMaxBuddyRequestsPerUpload);
+    auto buddies = outbox.sealedBuddyRequests(core::kMaxBuddyRequestsPerUpload);
     if (!buddies) {
         return buddies.error();
     }
@@ -78,7 +94,7 @@ core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
     // Check-ins the collector refused would be stranded once the token is
     // gone: the cause must be fixed and they re-sent (or the database kept
     // by hand) before a kiosk is taken out of service.
-    auto letters = outbox->deadLetters();
+    auto letters = outbox.deadLetters();
     if (!letters) {
         return letters.error();
     }
@@ -100,8 +116,8 @@ core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
 
     upload::HttpRequest request;
     request.method = "POST";
-    request.url = config->serverUrl + "/v1/unenroll";
-    request.bearerToken = config->deviceToken;
+    request.url = config.serverUrl + "/v1/unenroll";
+    request.bearerToken = config.deviceToken;
     request.body = "{}";
     auto response = sender.send(request);
     if (!response) {
