@@ -16,6 +16,7 @@
 // `beforeUnpack` accepts it (a valid token), and never beyond maxDecodedBytes
 // (the size is checked as it is inflated, not after).
 
+#include <any>
 #include <cstddef>
 #include <functional>
 #include <map>
@@ -44,6 +45,10 @@ struct Request {
     // The query's fields, then (for an application/x-www-form-urlencoded
     // body) the form's, percent-decoded.
     std::multimap<std::string, std::string> params;
+    // Whatever Config::authenticate found out about the caller (the routes'
+    // own type), so the handler need not look the credential up again; empty
+    // on routes without authenticateFirst, or when it stored nothing.
+    std::any admitted;
 
     // The first value, or "".
     std::string get_header_value(const std::string& name) const;
@@ -67,6 +72,8 @@ using Handler = std::function<void(const Request&, Response&)>;
 // Runs on an I/O thread with the headers only (body empty). Returns false to
 // answer with `res` at once, without reading or unpacking the body.
 using Admit = std::function<bool(const Request&, Response&)>;
+// Like Admit, on a worker, and may record the caller in req.admitted.
+using Authenticate = std::function<bool(Request&, Response&)>;
 
 struct Config {
     std::string certPem;  // the certificate chain, PEM
@@ -83,7 +90,7 @@ struct Config {
     Admit beforeUnpack;
     // Optional; on a worker, headers only, for routes added with
     // authenticateFirst: false answers with `res` and reads no body.
-    Admit authenticate;
+    Authenticate authenticate;
     Handler notFound;     // no route for the method and path
     Handler beforeSend;   // optional; every response passes through it (a Date)
     Handler onException;  // a handler threw

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <any>
 #include <cerrno>
 #include <condition_variable>
 #include <cstring>
@@ -340,8 +341,11 @@ struct Server::Impl {
     }
 
     // The bearer token of a route that takes one, checked before its body is
-    // read (a worker): strangers cannot make the collector buffer bodies.
-    bool authenticate(const http::Request& req, http::Response& res) {
+    // read (a worker): strangers cannot make the collector buffer bodies. The
+    // caller found is kept in req.admitted for beforeUnpack and the handler,
+    // so a batch costs one lookup (a token revoked while its body is in
+    // flight is refused from the next request on).
+    bool authenticate(http::Request& req, http::Response& res) {
         const auto now = FailureLimiter::Clock::now();
         if (const auto wait = refusedFor(req, true, now)) {
             sendTooMany(res, wait);
@@ -349,6 +353,7 @@ struct Server::Impl {
         }
         auto caller = store.identify(bearerToken(req));
         if (caller && (caller->device || caller->role)) {
+            req.admitted = std::move(caller.value());
             return true;
         }
         // The same words as the handler's own check (authorize) would use.
@@ -362,10 +367,19 @@ struct Server::Impl {
         return false;
     }
 
+    // The caller behind the request's bearer token: the one authenticate
+    // admitted, or a fresh lookup on routes that read no body first.
+    Result<Store::Caller> callerOf(const http::Request& req) {
+        if (const auto* admitted = std::any_cast<Store::Caller>(&req.admitted)) {
+            return *admitted;
+        }
+        return store.identify(bearerToken(req));
+    }
+
     // A compressed body is unpacked only for a valid kiosk or API token: a
     // bomb sent without one costs its bytes on the wire and nothing more.
     bool beforeUnpack(const http::Request& req, http::Response& res) {
-        auto caller = store.identify(bearerToken(req));
+        auto caller = callerOf(req);
         if (caller && (caller->device || caller->role)) {
             return true;
         }
@@ -410,12 +424,13 @@ struct Server::Impl {
         return false;
     }
 
-    // The caller behind `token` when it may use an endpoint that needs `need`;
-    // otherwise answers 401 (no token, or one this collector does not know or
-    // has revoked), 403 (a valid token of another role) or 500, and returns nullopt.
-    std::optional<Store::Caller> authorize(const std::string& token, Need need,
+    // The caller behind the request's token when it may use an endpoint that
+    // needs `need`; otherwise answers 401 (no token, or one this collector does
+    // not know or has revoked), 403 (a valid token of another role) or 500,
+    // and returns nullopt.
+    std::optional<Store::Caller> authorize(const http::Request& req, Need need,
                                            http::Response& res) {
-        auto caller = store.identify(token);
+        auto caller = callerOf(req);
         if (!caller) {
             sendError(res, caller.error());
             return std::nullopt;
@@ -465,14 +480,14 @@ struct Server::Impl {
     }
 
     std::optional<Device> kioskFor(const http::Request& req, http::Response& res) {
-        auto caller = authorize(bearerToken(req), Need::Kiosk, res);
+        auto caller = authorize(req, Need::Kiosk, res);
         return caller ? caller->device : std::nullopt;
     }
 
     // A coordinator's request; every one first deletes requests handled longer
     // ago than the retention period.
     bool coordinatorFor(const http::Request& req, http::Response& res) {
-        if (!authorize(bearerToken(req), Need::Coordinator, res)) {
+        if (!authorize(req, Need::Coordinator, res)) {
             return false;
         }
         if (auto purged = store.purgeHandledBuddyRequests(options.buddyRetentionDays); !purged) {
@@ -554,7 +569,7 @@ struct Server::Impl {
 
         web.Get(
             "/v1/summary", guarded([this](const http::Request& req, http::Response& res) {
-                auto caller = authorize(bearerToken(req), Need::Manager, res);
+                auto caller = authorize(req, Need::Manager, res);
                 if (!caller) {
                     return;
                 }
@@ -685,7 +700,7 @@ struct Server::Impl {
             kTokenFirst);
 
         web.Get("/v1/fleet", guarded([this](const http::Request& req, http::Response& res) {
-                    if (!authorize(bearerToken(req), Need::FleetViewer, res)) {
+                    if (!authorize(req, Need::FleetViewer, res)) {
                         return;
                     }
                     auto fleet = currentFleet();
@@ -698,7 +713,7 @@ struct Server::Impl {
 
         web.Post("/v1/messages", kMaxSmallBodyBytes,
                  guarded([this](const http::Request& req, http::Response& res) {
-                     auto caller = authorize(bearerToken(req), Need::Manager, res);
+                     auto caller = authorize(req, Need::Manager, res);
                      if (!caller) {
                          return;
                      }
@@ -979,7 +994,7 @@ struct Server::Impl {
         webConfig.admit = [this](const http::Request& req, http::Response& res) {
             return admit(req, res);
         };
-        webConfig.authenticate = [this](const http::Request& req, http::Response& res) {
+        webConfig.authenticate = [this](http::Request& req, http::Response& res) {
             return authenticate(req, res);
         };
         webConfig.beforeUnpack = [this](const http::Request& req, http::Response& res) {

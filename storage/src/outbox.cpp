@@ -410,7 +410,8 @@ Outbox::Outbox(Outbox&& other) noexcept
       capBytes_(other.capBytes_),
       holding_(std::exchange(other.holding_, {})),
       fileKey_(std::move(other.fileKey_)),
-      unavailable_(std::exchange(other.unavailable_, std::nullopt)) {}
+      unavailable_(std::exchange(other.unavailable_, std::nullopt)),
+      lastBatch_(std::exchange(other.lastBatch_, std::nullopt)) {}
 
 Outbox& Outbox::operator=(Outbox&& other) noexcept {
     if (this != &other) {
@@ -421,6 +422,7 @@ Outbox& Outbox::operator=(Outbox&& other) noexcept {
         holding_ = std::exchange(other.holding_, {});
         fileKey_ = std::move(other.fileKey_);
         unavailable_ = std::exchange(other.unavailable_, std::nullopt);
+        lastBatch_ = std::exchange(other.lastBatch_, std::nullopt);
     }
     return *this;
 }
@@ -530,7 +532,6 @@ Result<std::optional<Batch>> Outbox::commitNextBatch(const std::optional<std::st
 }
 
 Result<std::string> Outbox::assignNextBatch(std::size_t maxRows) {
-    std::string batchId;
     {
         auto open = db_.prepare(
             "SELECT batch_id FROM batches WHERE batch_id NOT IN "
@@ -543,55 +544,71 @@ Result<std::string> Outbox::assignNextBatch(std::size_t maxRows) {
             return row.error();
         }
         if (row.value()) {
-            batchId = open->columnText(0);
+            return open->columnText(0);
         }
     }
-    if (batchId.empty()) {
-        // Check-ins held open (reasons may still follow) wait for closing.
-        const std::string notHeld = notHeldCondition(fileKey_);
-        auto pending = db_.queryInt(
-            ("SELECT count(*) FROM checkins WHERE batch_id IS NULL" + notHeld).c_str());
-        if (!pending) {
-            return pending.error();
+    // The waiting rows in key order, up to maxRows: the scan stops at the
+    // last one taken (the table's order is its key), so it costs the batch,
+    // not the table. Check-ins held open (reasons may still follow) wait.
+    BatchKeys next;
+    {
+        auto waiting = db_.prepare(("SELECT id FROM checkins WHERE batch_id IS NULL" +
+                                    notHeldCondition(fileKey_) + " ORDER BY id LIMIT ?")
+                                       .c_str());
+        if (!waiting) {
+            return waiting.error();
         }
-        if (pending.value() == 0) {
-            return std::string();
+        waiting->bind(1, static_cast<std::int64_t>(maxRows));
+        while (true) {
+            auto row = waiting->step();
+            if (!row) {
+                return row.error();
+            }
+            if (!row.value()) {
+                break;
+            }
+            next.keys.push_back(waiting->columnBlob(0));
         }
-        batchId = core::randomHex(*random_, core::kBatchIdLength / 2);
-        auto insert = db_.prepare("INSERT INTO batches (batch_id) VALUES (?)");
-        if (!insert) {
-            return insert.error();
-        }
-        if (auto s = insert->bind(1, batchId).run(); !s) {
-            return s.error();
-        }
-        auto assign = db_.prepare(("UPDATE checkins SET batch_id = ?1 WHERE id IN "
-                                   "(SELECT id FROM checkins WHERE batch_id IS NULL" +
-                                   notHeld + " ORDER BY id LIMIT ?2)")
-                                      .c_str());
-        if (!assign) {
-            return assign.error();
-        }
-        if (auto s = assign->bind(1, batchId).bind(2, static_cast<std::int64_t>(maxRows)).run();
-            !s) {
+    }
+    if (next.keys.empty()) {
+        return std::string();
+    }
+    next.batchId = core::randomHex(*random_, core::kBatchIdLength / 2);
+    auto insert = db_.prepare("INSERT INTO batches (batch_id) VALUES (?)");
+    if (!insert) {
+        return insert.error();
+    }
+    if (auto s = insert->bind(1, next.batchId).run(); !s) {
+        return s.error();
+    }
+    auto assign = db_.prepare("UPDATE checkins SET batch_id = ? WHERE id = ?");
+    if (!assign) {
+        return assign.error();
+    }
+    for (const auto& key : next.keys) {
+        assign->reset();
+        if (auto s = assign->bind(1, next.batchId).bindBlob(2, key).run(); !s) {
             return s.error();
         }
     }
     // No rewrite here: the rows updated move within their pages in key
     // order, which tells only which rows are in the batch, as batch_id does.
-    return batchId;
+    lastBatch_ = std::move(next);
+    return lastBatch_->batchId;
 }
 
-Result<Batch> Outbox::loadBatch(const std::string& batchId) {
-    auto select = db_.prepare(
-        "SELECT score, site_id, question_set_version, hour_bucket, reasons, team FROM checkins "
-        "WHERE batch_id = ? ORDER BY id");
+Result<const Outbox::BatchKeys*> Outbox::keysOf(const std::string& batchId) {
+    if (lastBatch_ && lastBatch_->batchId == batchId) {
+        return &*lastBatch_;
+    }
+    // Not assigned by this Outbox (a batch left unsent by an earlier run):
+    // one scan of the table, which has no index on batch_id (migration 6).
+    BatchKeys found{batchId, {}};
+    auto select = db_.prepare("SELECT id FROM checkins WHERE batch_id = ? ORDER BY id");
     if (!select) {
         return select.error();
     }
     select->bind(1, batchId);
-    Batch batch;
-    batch.batchId = batchId;
     while (true) {
         auto row = select->step();
         if (!row) {
@@ -599,6 +616,35 @@ Result<Batch> Outbox::loadBatch(const std::string& batchId) {
         }
         if (!row.value()) {
             break;
+        }
+        found.keys.push_back(select->columnBlob(0));
+    }
+    lastBatch_ = std::move(found);
+    return &*lastBatch_;
+}
+
+Result<Batch> Outbox::loadBatch(const std::string& batchId) {
+    auto keys = keysOf(batchId);
+    if (!keys) {
+        return keys.error();
+    }
+    auto select = db_.prepare(
+        "SELECT score, site_id, question_set_version, hour_bucket, reasons, team FROM checkins "
+        "WHERE id = ? AND batch_id = ?");
+    if (!select) {
+        return select.error();
+    }
+    Batch batch;
+    batch.batchId = batchId;
+    for (const auto& key : keys.value()->keys) {
+        select->reset();
+        select->bindBlob(1, key).bind(2, batchId);
+        auto row = select->step();
+        if (!row) {
+            return row.error();
+        }
+        if (!row.value()) {
+            continue;
         }
         batch.checkIns.push_back(
             CheckIn{static_cast<int>(select->columnInt(0)), select->columnText(1),
@@ -620,17 +666,28 @@ Status Outbox::acknowledge(const std::string& batchId) {
 }
 
 Status Outbox::deleteBatch(const std::string& batchId) {
-    for (const char* sql :
-         {"DELETE FROM checkins WHERE batch_id = ?", "DELETE FROM batches WHERE batch_id = ?"}) {
-        auto stmt = db_.prepare(sql);
-        if (!stmt) {
-            return stmt.error();
-        }
-        if (auto s = stmt->bind(1, batchId).run(); !s) {
+    // By key: a batch's rows are fixed when its id is assigned (setAside
+    // moves rows only out of a batch it then deletes), so its keys are
+    // exactly its rows, and the batch_id condition keeps a stale list harmless.
+    auto keys = keysOf(batchId);
+    if (!keys) {
+        return keys.error();
+    }
+    auto rows = db_.prepare("DELETE FROM checkins WHERE id = ? AND batch_id = ?");
+    if (!rows) {
+        return rows.error();
+    }
+    for (const auto& key : keys.value()->keys) {
+        rows->reset();
+        if (auto s = rows->bindBlob(1, key).bind(2, batchId).run(); !s) {
             return s;
         }
     }
-    return {};
+    auto batch = db_.prepare("DELETE FROM batches WHERE batch_id = ?");
+    if (!batch) {
+        return batch.error();
+    }
+    return batch->bind(1, batchId).run();
 }
 
 Result<std::int64_t> Outbox::pendingCount() {
@@ -700,24 +757,12 @@ Status Outbox::setAside(const std::string& batchId, const std::vector<std::size_
         return tx.error();
     }
     // The rows of the batch in the order it was sent (loadBatch's).
-    std::vector<std::vector<std::uint8_t>> keys;
-    {
-        auto select = db_.prepare("SELECT id FROM checkins WHERE batch_id = ? ORDER BY id");
-        if (!select) {
-            return select.error();
-        }
-        select->bind(1, batchId);
-        while (true) {
-            auto row = select->step();
-            if (!row) {
-                return row.error();
-            }
-            if (!row.value()) {
-                break;
-            }
-            keys.push_back(select->columnBlob(0));
-        }
+    auto found = keysOf(batchId);
+    if (!found) {
+        return found.error();
     }
+    const auto keys = found.value()->keys;
+    lastBatch_.reset();  // the batch is taken apart below
     for (std::size_t index : rows) {
         if (index >= keys.size()) {
             return core::makeError(core::ErrorCode::InvalidInput,

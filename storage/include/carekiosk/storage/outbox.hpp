@@ -183,6 +183,14 @@ class Outbox {
     Outbox(Database db, core::RandomSource& random);
     void holdOpen(const std::string& key);
     void releaseOpen(const std::string& key);
+    // The rows' keys of a batch, in key order (the order it is sent in).
+    struct BatchKeys {
+        std::string batchId;
+        std::vector<std::vector<std::uint8_t>> keys;
+    };
+    // The keys of `batchId`: remembered if this Outbox assigned or looked it
+    // up last, else found with one scan and remembered.
+    Result<const BatchKeys*> keysOf(const std::string& batchId);
     Result<core::Batch> loadBatch(const std::string& batchId);
     // Deletes `acknowledged` (if any) and assigns the next batch, in one commit.
     Result<std::optional<core::Batch>> commitNextBatch(
@@ -209,6 +217,9 @@ class Outbox {
     std::set<std::string> holding_;           // keys this Outbox holds open (see addOpen)
     std::string fileKey_;                     // the file, canonical: whose holds are shared
     std::optional<core::Error> unavailable_;  // set: saves nothing (see unavailable())
+    // The last batch assigned or looked up: its acknowledgement and reload go
+    // by primary key, so draining N rows is not N/500 scans of the table.
+    std::optional<BatchKeys> lastBatch_;
 };
 
 struct Outbox::Recovered {
