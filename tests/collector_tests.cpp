@@ -824,6 +824,18 @@ TEST_CASE("a sign-in is a session of its own: sign-out ends it, other sites cann
     auto tokenless = browser.client.Post("/messages", browser.session, message);
     REQUIRE(tokenless);
     CHECK(tokenless->status == 403);
+    // Secrets are read from the form only, never from a URL that proxies log.
+    auto ownOrigin = browser.session;
+    ownOrigin.emplace("Origin", browser.origin);
+    auto inUrl = browser.client.Post("/messages?csrf=" + browser.csrf, ownOrigin, message);
+    REQUIRE(inUrl);
+    CHECK(inUrl->status == 403);
+    httplib::Headers sameSite{{"Origin", browser.origin}};
+    auto signInUrl = browser.client.Post("/signin?token=" + manager.value(), sameSite,
+                                         httplib::Params{{"token", ""}});
+    REQUIRE(signInUrl);
+    CHECK(signInUrl->status == 401);
+    CHECK(signInUrl->get_header_value("Set-Cookie").empty());
     CHECK(f.query("SELECT count(*) FROM messages")[0] == "0");
     auto own = browser.post("/messages", message);
     REQUIRE(own);

@@ -255,6 +255,11 @@ std::string Request::get_param_value(const std::string& name) const {
     return it == params.end() ? std::string() : it->second;
 }
 
+std::string Request::get_form_value(const std::string& name) const {
+    const auto it = form.find(name);
+    return it == form.end() ? std::string() : it->second;
+}
+
 bool Request::has_param(const std::string& name) const {
     return params.count(name) > 0;
 }
@@ -390,6 +395,7 @@ struct Server::Impl {
         if (lower(ex.req.get_header_value("Content-Type"))
                 .rfind("application/x-www-form-urlencoded", 0) == 0) {
             addFormFields(ex.req.body, ex.req.params);
+            addFormFields(ex.req.body, ex.req.form);
         }
         return false;
     }

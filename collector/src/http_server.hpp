@@ -45,6 +45,10 @@ struct Request {
     // The query's fields, then (for an application/x-www-form-urlencoded
     // body) the form's, percent-decoded.
     std::multimap<std::string, std::string> params;
+    // The form's fields alone: secrets (a sign-in token, a CSRF token) are
+    // read only from a POSTed body, never from a URL that proxies and
+    // browser histories keep.
+    std::multimap<std::string, std::string> form;
     // Whatever Config::authenticate found out about the caller (the routes'
     // own type), so the handler need not look the credential up again; empty
     // on routes without authenticateFirst, or when it stored nothing.
@@ -53,6 +57,7 @@ struct Request {
     // The first value, or "".
     std::string get_header_value(const std::string& name) const;
     std::string get_param_value(const std::string& name) const;
+    std::string get_form_value(const std::string& name) const;
     bool has_param(const std::string& name) const;
 };
 

@@ -201,7 +201,7 @@ struct Server::Impl {
         if (auto session = sessionToken(req); !session.empty()) {
             return session;
         }
-        return req.get_param_value("token");
+        return req.get_form_value("token");
     }
 
     // Failures are counted twice: against the client's address and against
@@ -303,7 +303,7 @@ struct Server::Impl {
 
     // The form's CSRF token matches its session's (in constant time).
     static bool csrfMatches(const http::Request& req, const Store::SignedIn& session) {
-        const std::string sent = req.get_param_value("csrf");
+        const std::string sent = req.get_form_value("csrf");
         return sent.size() == session.csrf.size() &&
                CRYPTO_memcmp(sent.data(), session.csrf.data(), sent.size()) == 0;
     }
@@ -807,7 +807,7 @@ struct Server::Impl {
                      if (!sameOrigin(req)) {
                          return refusePage(res, "This sign-in came from another site.");
                      }
-                     const std::string token = req.get_param_value("token");
+                     const std::string token = req.get_form_value("token");
                      auto caller = store.identify(token);
                      const bool manager = caller && allows(Need::Manager, caller.value());
                      const bool fleet = caller && allows(Need::FleetViewer, caller.value());
