@@ -245,3 +245,21 @@ TEST_CASE("a kiosk started on a full disk shows check-ins paused instead of exit
                             Catch::Contains("tries again"));
     CHECK(std::filesystem::file_size(shot) > 1000);
 }
+
+TEST_CASE("made-up check-ins need --demo: a kiosk in service never uploads simulated taps") {
+    Site site;
+    for (const std::vector<std::string>& extra :
+         {std::vector<std::string>{"--simulate-checkins", "3"},
+          std::vector<std::string>{"--days-ago", "2"}}) {
+        std::vector<std::string> argv{kKiosk, "--config", site.config, "--windowed", "800x480"};
+        argv.insert(argv.end(), extra.begin(), extra.end());
+        const auto refused = testing::runCommand(argv);
+        INFO(refused.out << refused.err);
+        CHECK(refused.exitCode == 2);
+        CHECK_THAT(refused.err, Catch::Contains(extra[0]) && Catch::Contains("add --demo"));
+    }
+    testing::SeededRandom random;
+    auto outbox = storage::Outbox::open(site.kioskDb(), random).value();
+    CHECK(outbox.pendingCount().value() == 0);
+    CHECK(site.storedAtCollector() == "0");
+}

@@ -70,7 +70,7 @@ grep -q '"site_config_version": 1' "$config" || fail "enrolment did not bring th
 
 # The kiosk runs (standing in for `systemctl enable --now carekiosk`): three
 # check-ins by simulated taps, then one upload cycle with its heartbeat.
-carekiosk --config "$config" --windowed 800x480 --simulate-checkins 3 > kiosk.log 2>&1 ||
+carekiosk --config "$config" --windowed 800x480 --demo --simulate-checkins 3 > kiosk.log 2>&1 ||
   { cat kiosk.log; fail "the kiosk did not run"; }
 
 echo "--- fleet step, as run:"

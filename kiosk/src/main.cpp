@@ -165,9 +165,14 @@ int main(int argc, char** argv) {
     cli.add_option("--config", configPath, "kiosk config file written by carekiosk-provision")
         ->required();
     cli.add_option("--windowed", windowed, "run in a WIDTHxHEIGHT window instead of fullscreen");
+    bool demo = false;
+    cli.add_flag("--demo", demo,
+                 "this is a demo or test kiosk: allows --simulate-checkins and --days-ago, "
+                 "whose made-up check-ins go into its outbox and up to its collector");
     cli.add_option("--simulate-checkins", simulate,
-                   "demo and test aid: tap N check-ins through injected SDL touch/mouse "
-                   "events, upload them, and exit once the collector acknowledged them")
+                   "demo and test aid (needs --demo): tap N check-ins through injected SDL "
+                   "touch/mouse events, upload them, and exit once the collector acknowledged "
+                   "them")
         ->check(CLI::Range(1, 100000));
     cli.add_option("--screenshot", screenshot, "write the welcome screen to this PNG and exit");
     std::string screenshots;
@@ -176,7 +181,8 @@ int main(int argc, char** argv) {
                    "<language>.png (at the --windowed size, default 1280x800) and exit");
     int daysAgo = 0;
     cli.add_option("--days-ago", daysAgo,
-                   "demo and test aid: the kiosk's clock runs N days behind, so its check-ins "
+                   "demo and test aid (needs --demo): the kiosk's clock runs N days behind, so "
+                   "its check-ins "
                    "fall on a day whose figures the collector has already released (they are "
                    "released the morning after their day)")
         ->check(CLI::Range(0, 60));
@@ -185,6 +191,16 @@ int main(int argc, char** argv) {
                  "send every pending check-in to the collector now, without opening a window");
     CLI11_PARSE(cli, argc, argv);
 
+    // Made-up check-ins are uploaded as if people had answered: a kiosk in
+    // service must never produce them by a mistyped command line.
+    if ((simulate > 0 || daysAgo > 0) && !demo) {
+        std::fprintf(stderr,
+                     "carekiosk: %s puts made-up check-ins into this kiosk's outbox, which "
+                     "uploads them to its collector as real answers; add --demo if this is a "
+                     "demo or test kiosk\n",
+                     simulate > 0 ? "--simulate-checkins" : "--days-ago");
+        return 2;
+    }
     auto config = core::loadKioskConfigFile(configPath);
     if (!config) {
         std::fprintf(stderr, "carekiosk: %s\n", config.error().message.c_str());

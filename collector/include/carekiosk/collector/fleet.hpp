@@ -5,12 +5,25 @@
 
 #include <chrono>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "carekiosk/collector/store.hpp"
+#include "carekiosk/core/wire.hpp"
 
 namespace carekiosk::collector {
+
+// One enrolled kiosk as the fleet view sees it: its enrolment and its newest
+// heartbeat, as the store holds them.
+struct FleetRow {
+    std::string deviceId;
+    std::string siteId;
+    bool revoked = false;
+    bool unenrolled = false;  // revoked by its own `carekiosk-provision unenroll`
+    std::optional<std::chrono::system_clock::time_point> lastSeen;  // newest heartbeat
+    std::optional<core::Heartbeat> heartbeat;
+    int siteConfigVersion = 0;  // the site's current config version
+};
 
 struct FleetRules {
     // No heartbeat for longer than this: "silent".

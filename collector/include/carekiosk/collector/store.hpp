@@ -31,6 +31,7 @@
 #include <tuple>
 #include <vector>
 
+#include "carekiosk/collector/fleet.hpp"
 #include "carekiosk/collector/released.hpp"
 #include "carekiosk/collector/sql.hpp"
 #include "carekiosk/collector/summary.hpp"
@@ -68,17 +69,6 @@ inline constexpr std::chrono::hours kMaxClockAhead{1};
 // What an API token may do (see server.hpp for each endpoint's role).
 enum class ApiRole { Manager, Coordinator, Facilities, Admin };
 const char* roleName(ApiRole role);
-
-// One enrolled kiosk as the fleet view sees it.
-struct FleetRow {
-    std::string deviceId;
-    std::string siteId;
-    bool revoked = false;
-    bool unenrolled = false;  // revoked by its own `carekiosk-provision unenroll`
-    std::optional<std::chrono::system_clock::time_point> lastSeen;  // newest heartbeat
-    std::optional<core::Heartbeat> heartbeat;
-    int siteConfigVersion = 0;  // the site's current config version
-};
 
 // A site's config as kiosks fetch it: validated JSON (site content fields) and
 // a version that grows with every change. Version 0 with empty json: none set.

@@ -17,7 +17,7 @@
 #include "carekiosk/kiosk/site_content.hpp"
 #include "carekiosk/storage/outbox.hpp"
 #include "carekiosk/ui/flow.hpp"
-#include "carekiosk/ui/screens.hpp"
+#include "carekiosk/ui/view_model.hpp"
 #include "carekiosk/upload/upload_worker.hpp"
 
 namespace carekiosk::kiosk {
