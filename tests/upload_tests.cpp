@@ -1,3 +1,8 @@
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <zlib.h>
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
@@ -7,8 +12,10 @@
 #include <deque>
 #include <mutex>
 
+#include "carekiosk/core/clock_check.hpp"
 #include "carekiosk/core/wire.hpp"
 #include "carekiosk/upload/backoff.hpp"
+#include "carekiosk/upload/http_date.hpp"
 #include "carekiosk/upload/upload_worker.hpp"
 #include "carekiosk/upload/uploader.hpp"
 #include "support/test_support.hpp"
@@ -405,6 +412,16 @@ TEST_CASE("429 and 503 pass on the collector's Retry-After") {
     CHECK(f.outbox.pendingCount().value() == 1);
 }
 
+TEST_CASE("HTTP dates are read in all three forms RFC 9110 allows") {
+    const auto at = std::chrono::system_clock::time_point(std::chrono::seconds(1795845900));
+    CHECK(upload::parseHttpDate("Sat, 28 Nov 2026 06:05:00 GMT") == at);     // IMF-fixdate
+    CHECK(upload::parseHttpDate("Saturday, 28-Nov-26 06:05:00 GMT") == at);  // RFC 850
+    CHECK(upload::parseHttpDate("Sat Nov 28 06:05:00 2026") == at);          // asctime
+    CHECK(upload::parseHttpDate(core::formatHttpDate(at)) == at);
+    CHECK_FALSE(upload::parseHttpDate("yesterday"));
+    CHECK_FALSE(upload::parseHttpDate(""));
+}
+
 TEST_CASE("batch bodies are gzip-compressed and within the byte cap") {
     Fixture f;
     f.addCheckIns(500);
@@ -498,4 +515,51 @@ TEST_CASE("an upload asked for is answered only by a try that started after the 
     CHECK(worker.status().acknowledgedTotal == 3);
     CHECK(worker.status().pending == 0);
     worker.stop();
+}
+
+TEST_CASE("stopping the upload worker while a collector hangs returns well inside the watchdog") {
+    // A collector that accepts the connection and then says nothing: curl's
+    // own limits here are two minutes, the kiosk unit's watchdog 30 s. The UI
+    // thread calls stop() on a config reload; if it waited on curl, systemd
+    // would kill the kiosk mid check-in.
+    Fixture f;
+    f.addCheckIns(1);
+    const int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+    REQUIRE(listener >= 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t length = sizeof(address);
+    REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address), length) == 0);
+    REQUIRE(::listen(listener, 4) == 0);
+    REQUIRE(::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length) == 0);
+
+    upload::TlsOptions tls;
+    tls.caFile = testing::TestCa::caFile();
+    tls.connectTimeout = seconds(120);
+    tls.requestTimeout = seconds(120);
+    upload::UploadWorkerOptions options;
+    options.databasePath = f.dir / "kiosk.db";
+    options.target = {"https://127.0.0.1:" + std::to_string(ntohs(address.sin_port)),
+                      "device-token"};
+    options.interval = hours(24);
+    upload::UploadWorker worker(options, upload::makeCurlSender(tls), f.random, f.clock, nullptr);
+    worker.start();
+    worker.uploadNow();
+    // Wait (up to 30 s) until the worker's connection is in: its try is now
+    // blocked in the TLS handshake.
+    pollfd waiting{listener, POLLIN, 0};
+    REQUIRE(::poll(&waiting, 1, 30000) == 1);
+    const int hung = ::accept(listener, nullptr, nullptr);
+    REQUIRE(hung >= 0);
+
+    const auto asked = steady_clock::now();
+    worker.stop();
+    const auto took = steady_clock::now() - asked;
+    INFO("stop() took " << duration_cast<milliseconds>(took).count() << " ms");
+    CHECK(took < seconds(15));  // half the watchdog interval; curl alone would wait 20-120 s
+    CHECK(worker.status().lastError.find("cancelled") != std::string::npos);
+    CHECK(f.outbox.pendingCount().value() == 1);  // nothing lost: sent on the next try
+    ::close(hung);
+    ::close(listener);
 }

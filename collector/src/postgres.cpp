@@ -3,6 +3,7 @@
 
 #include <cstdlib>
 #include <map>
+#include <new>
 
 #include "carekiosk/collector/sql.hpp"
 
@@ -33,16 +34,6 @@ std::string firstWords(std::string_view sql) {
         c = c == '\n' ? ' ' : c;
     }
     return "\"" + words + (sql.size() > 40 ? "...\"" : "\"");
-}
-
-int hexValue(char c) {
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    return c >= 'A' && c <= 'F' ? c - 'A' + 10 : 0;
 }
 
 class PostgresConnection;
@@ -76,14 +67,16 @@ class PostgresStatement final : public StatementImpl {
         return std::string(PQgetvalue(result_, row_, index),
                            static_cast<std::size_t>(PQgetlength(result_, row_, index)));
     }
-    // Results come as text; bytea's text form is \x followed by hex digits.
+    // Results come as text; libpq decodes bytea's text forms (hex or escape).
     std::vector<std::uint8_t> columnBlob(int index) const override {
-        const std::string text = columnText(index);
-        std::vector<std::uint8_t> bytes;
-        for (std::size_t i = 2; i + 1 < text.size(); i += 2) {
-            bytes.push_back(
-                static_cast<std::uint8_t>(hexValue(text[i]) * 16 + hexValue(text[i + 1])));
+        std::size_t length = 0;
+        unsigned char* raw = PQunescapeBytea(
+            reinterpret_cast<const unsigned char*>(PQgetvalue(result_, row_, index)), &length);
+        if (!raw) {
+            throw std::bad_alloc();  // libpq's only failure, as any allocation's
         }
+        std::vector<std::uint8_t> bytes(raw, raw + length);
+        PQfreemem(raw);
         return bytes;
     }
     bool columnIsNull(int index) const override { return PQgetisnull(result_, row_, index) != 0; }

@@ -31,6 +31,8 @@ using core::makeError;
 inline constexpr std::size_t kMaxBodyBytes = 4 * 1024 * 1024;
 inline constexpr std::size_t kMaxSmallBodyBytes = 64 * 1024;
 inline constexpr std::size_t kMaxListBodyBytes = 1024 * 1024;
+static_assert(core::kMaxBatchBodyBytes <= kMaxBodyBytes,
+              "the longest batch a kiosk may send must fit the collector's body cap");
 // Routes whose bearer token is checked before their body is read.
 inline constexpr bool kTokenFirst = true;
 // Connections the kernel holds for accept(); it caps this at net.core.somaxconn.

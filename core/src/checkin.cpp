@@ -18,7 +18,7 @@ std::int64_t hourBucketOf(std::chrono::system_clock::time_point t) {
 }
 
 Status validateSiteId(const std::string& siteId, const std::string& field) {
-    const bool lengthOk = !siteId.empty() && siteId.size() <= 64;
+    const bool lengthOk = !siteId.empty() && siteId.size() <= kMaxSiteIdLength;
     bool charsOk = true;
     for (char c : siteId) {
         const bool allowed =
@@ -37,7 +37,7 @@ Status validateSiteId(const std::string& siteId, const std::string& field) {
 }
 
 Status validateOptionId(const std::string& id, const std::string& field) {
-    bool ok = !id.empty() && id.size() <= 32;
+    bool ok = !id.empty() && id.size() <= kMaxOptionIdLength;
     for (char c : id) {
         ok = ok && ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_');
     }

@@ -58,15 +58,4 @@ std::string formatHttpDate(std::chrono::system_clock::time_point t) {
     return out.str();
 }
 
-std::optional<std::chrono::system_clock::time_point> parseHttpDate(const std::string& text) {
-    std::tm tm{};
-    std::istringstream in(text);
-    in.imbue(std::locale::classic());
-    in >> std::get_time(&tm, "%a, %d %b %Y %H:%M:%S");
-    if (in.fail()) {
-        return std::nullopt;
-    }
-    return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
 }  // namespace carekiosk::core

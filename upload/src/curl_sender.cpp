@@ -5,6 +5,7 @@
 #include <chrono>
 #include <ctime>
 
+#include <atomic>
 #include <cctype>
 #include <mutex>
 
@@ -166,9 +167,14 @@ class CurlSender final : public HttpSender {
     CurlSender(const CurlSender&) = delete;
     CurlSender& operator=(const CurlSender&) = delete;
 
+    void setCancelled(bool cancelled) override { cancelled_ = cancelled; }
+
     Result<HttpResponse> send(const HttpRequest& request) override {
         if (!curl_) {
             return makeError(ErrorCode::Internal, "libcurl could not be initialised");
+        }
+        if (cancelled_) {
+            return cancelledError(request.url);
         }
         if (request.url.rfind("https://", 0) != 0) {
             return makeError(ErrorCode::InvalidInput,
@@ -202,6 +208,11 @@ class CurlSender final : public HttpSender {
         curl_easy_setopt(curl_, CURLOPT_HEADERFUNCTION, collectHeader);
         curl_easy_setopt(curl_, CURLOPT_HEADERDATA, &response.headers);
         curl_easy_setopt(curl_, CURLOPT_USERAGENT, "carekiosk/" CAREKIOSK_VERSION);
+        // Polled by libcurl during every phase (resolve, connect, handshake,
+        // transfer): a non-zero return aborts the transfer (setCancelled).
+        curl_easy_setopt(curl_, CURLOPT_NOPROGRESS, 0L);
+        curl_easy_setopt(curl_, CURLOPT_XFERINFOFUNCTION, abortIfCancelled);
+        curl_easy_setopt(curl_, CURLOPT_XFERINFODATA, &cancelled_);
 
         curl_slist* headers = nullptr;
         const std::string auth = "Authorization: Bearer " + request.bearerToken;
@@ -232,6 +243,9 @@ class CurlSender final : public HttpSender {
 
         const CURLcode code = curl_easy_perform(curl_);
         curl_slist_free_all(headers);
+        if (code == CURLE_ABORTED_BY_CALLBACK) {
+            return cancelledError(request.url);
+        }
         if (code != CURLE_OK) {
             long verifyResult = X509_V_OK;
             curl_easy_getinfo(curl_, CURLINFO_SSL_VERIFYRESULT, &verifyResult);
@@ -242,8 +256,20 @@ class CurlSender final : public HttpSender {
     }
 
   private:
+    static int abortIfCancelled(void* data, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
+        return static_cast<std::atomic<bool>*>(data)->load() ? 1 : 0;
+    }
+
+    static core::Error cancelledError(const std::string& url) {
+        return makeError(ErrorCode::Network,
+                         "cancelled: the request to " + url +
+                             " was stopped because its sender is shutting down; nothing was "
+                             "lost, it is sent again on the next try");
+    }
+
     TlsOptions options_;
     CURL* curl_ = nullptr;
+    std::atomic<bool> cancelled_{false};
 };
 
 }  // namespace

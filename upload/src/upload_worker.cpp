@@ -26,6 +26,7 @@ void UploadWorker::start() {
     std::lock_guard lock(mutex_);
     if (!thread_.joinable()) {
         stopRequested_ = false;
+        sender_->setCancelled(false);
         thread_ = std::thread([this] { run(); });
     }
 }
@@ -36,6 +37,11 @@ void UploadWorker::stop() {
         stopRequested_ = true;
     }
     wake_.notify_all();
+    // A try blocked on a hung collector (up to curl's timeouts, a minute)
+    // gives up within about a second, so stop() on the UI thread (a config
+    // reload) returns long before the watchdog's interval. What it was
+    // sending stays in the outbox for the next try.
+    sender_->setCancelled(true);
     if (thread_.joinable()) {
         thread_.join();
     }

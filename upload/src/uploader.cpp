@@ -9,6 +9,7 @@
 
 #include "carekiosk/core/clock_check.hpp"
 #include "carekiosk/core/wire.hpp"
+#include "carekiosk/upload/http_date.hpp"
 
 namespace carekiosk::upload {
 
@@ -16,12 +17,6 @@ using core::ErrorCode;
 using core::makeError;
 
 namespace {
-
-// The longest row the wire format allows: score, a 64-character site id, a
-// 7-digit question-set version and a 10-digit hour, with JSON punctuation.
-constexpr std::size_t kMaxEncodedRowBytes = 160;
-static_assert(core::kMaxRowsPerBatch * kMaxEncodedRowBytes + 100 <= kMaxBatchBodyBytes,
-              "a full batch must fit the byte cap; lower kMaxRowsPerBatch");
 
 std::string statusText(long status, const std::string& body) {
     return "HTTP " + std::to_string(status) + ": " + core::errorMessageFromBody(body);
@@ -40,7 +35,7 @@ std::optional<std::chrono::seconds> parseRetryAfter(const std::string& value,
         }
         return std::min(std::chrono::seconds(std::stoll(value)), kMaxRetryAfter);
     }
-    const auto at = core::parseHttpDate(value);
+    const auto at = parseHttpDate(value);
     if (!at) {
         return std::nullopt;
     }
@@ -160,7 +155,7 @@ void Uploader::noteCollectorClock(const HttpResponse& response, DrainOutcome& ou
     if (header == response.headers.end()) {
         return;
     }
-    if (auto at = core::parseHttpDate(header->second)) {
+    if (auto at = parseHttpDate(header->second)) {
         outcome.collectorSkew =
             std::chrono::duration_cast<std::chrono::seconds>(*at - clock_.now());
     }
@@ -187,7 +182,18 @@ Uploader::Step Uploader::sendOne(DrainOutcome& outcome) {
     request.method = "POST";
     request.url = target_.serverUrl + "/v1/batches";
     request.bearerToken = target_.deviceToken;
-    auto body = gzipCompress(core::encodeBatch(batch));
+    const std::string json = core::encodeBatch(batch);
+    if (json.size() > kMaxBatchBodyBytes) {
+        // Cannot happen for rows the outbox validated (the bound is computed
+        // from the same limits); if it does, nothing is sent or deleted.
+        outcome.error =
+            makeError(ErrorCode::Internal,
+                      "batch " + batch.batchId + " encodes to " + std::to_string(json.size()) +
+                          " bytes, over the bound of " + std::to_string(kMaxBatchBodyBytes) +
+                          "; report this with the kiosk's version");
+        return Step::Stop;
+    }
+    auto body = gzipCompress(json);
     if (!body) {
         outcome.error = body.error();
         return Step::Stop;

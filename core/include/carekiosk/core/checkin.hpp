@@ -18,6 +18,8 @@ inline constexpr int kMaxScore = 5;
 inline constexpr int kScoreCount = kMaxScore - kMinScore + 1;
 inline constexpr std::int64_t kSecondsPerHour = 3600;
 inline constexpr std::size_t kMaxReasons = 12;
+inline constexpr std::size_t kMaxSiteIdLength = 64;    // validateSiteId
+inline constexpr std::size_t kMaxOptionIdLength = 32;  // validateOptionId
 
 struct CheckIn {
     int score = 0;                // 1 (struggling) .. 5 (great)

@@ -31,8 +31,8 @@ std::chrono::system_clock::time_point earliestPlausibleTime();
 std::optional<std::string> clockProblem(std::chrono::system_clock::time_point now,
                                         std::optional<std::chrono::seconds> collectorSkew);
 
-// An HTTP date (RFC 9110 IMF-fixdate, "Tue, 01 Dec 2026 16:00:00 GMT"), and back.
+// An HTTP date (RFC 9110 IMF-fixdate, "Tue, 01 Dec 2026 16:00:00 GMT"). They
+// are read by upload::parseHttpDate (libcurl's curl_getdate).
 std::string formatHttpDate(std::chrono::system_clock::time_point t);
-std::optional<std::chrono::system_clock::time_point> parseHttpDate(const std::string& text);
 
 }  // namespace carekiosk::core

@@ -22,6 +22,22 @@ namespace carekiosk::core {
 inline constexpr std::size_t kMaxRowsPerBatch = 500;
 inline constexpr std::size_t kBatchIdLength = 32;  // 16 random bytes as hex
 
+// The longest row encodeBatch writes for a valid check-in (validateCheckIn):
+// the site id and team at their longest, the most reasons each at its
+// longest, and the widest numbers their types hold (ids are [a-z0-9_-], so
+// JSON escapes nothing). tests/core_tests.cpp builds that row and checks it.
+inline constexpr std::size_t kMaxEncodedCheckInBytes =
+    sizeof(R"({"score":5,"site_id":"","question_set_version":,"hour":,"reasons":[],"team":""})") -
+    1 + kMaxSiteIdLength + 10 /* int, >= 1 */ + 20 /* int64 */ +
+    kMaxReasons * (kMaxOptionIdLength + 2) + (kMaxReasons - 1) + kMaxOptionIdLength;
+// The longest batch body (JSON, before gzip): its envelope and id, and
+// kMaxRowsPerBatch of the longest rows, comma-separated. The uploader refuses
+// to send a longer one; the collector's body cap is larger (static_assert in
+// collector/src/server_impl.hpp).
+inline constexpr std::size_t kMaxBatchBodyBytes = sizeof(R"({"batch_id":"","checkins":[]})") - 1 +
+                                                  kBatchIdLength +
+                                                  kMaxRowsPerBatch * (kMaxEncodedCheckInBytes + 1);
+
 // POST /v1/batches
 struct Batch {
     std::string batchId;  // assigned and persisted on the kiosk before the first try

@@ -39,6 +39,13 @@ class HttpSender {
     // or ErrorCode::Tls (certificate not signed by the CA, wrong host name, pin
     // mismatch). Not thread-safe: one sender per thread.
     virtual Result<HttpResponse> send(const HttpRequest& request) = 0;
+    // While set, send() fails at once with ErrorCode::Network ("cancelled"),
+    // and a send() in progress on another thread gives up within about a
+    // second (libcurl checks between reads, and about once a second when
+    // nothing arrives), sending nothing more. So a thread blocked on a hung
+    // collector can be stopped. Any thread. The default ignores it (fakes
+    // that never block).
+    virtual void setCancelled(bool cancelled) { (void)cancelled; }
 };
 
 struct TlsOptions {

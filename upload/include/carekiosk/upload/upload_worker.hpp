@@ -75,6 +75,8 @@ class UploadWorker {
     UploadWorker& operator=(const UploadWorker&) = delete;
 
     void start();
+    // Stops the thread and joins it: within about a second even while a try
+    // waits on a hung collector (HttpSender::setCancelled). Any thread.
     void stop();
     // Wakes the worker to try at once (still on its own thread). Returns a
     // ticket: status().requestsServed reaches it when that try has finished.

@@ -9,6 +9,7 @@
 
 #include "carekiosk/core/clock.hpp"
 #include "carekiosk/core/result.hpp"
+#include "carekiosk/core/wire.hpp"
 #include "carekiosk/storage/outbox.hpp"
 #include "carekiosk/upload/http_sender.hpp"
 
@@ -19,9 +20,9 @@ struct UploadTarget {
     std::string deviceToken;  // bearer token from enrolment
 };
 
-// A batch body is never larger than this (rows are small and capped at 500;
-// see the static_assert in uploader.cpp). The collector accepts 4 MiB.
-inline constexpr std::size_t kMaxBatchBodyBytes = 256 * 1024;
+// A batch body is never larger than this (computed from the wire format's
+// limits in core/wire.hpp, and checked before each send).
+inline constexpr std::size_t kMaxBatchBodyBytes = core::kMaxBatchBodyBytes;
 // The longest Retry-After we honour; a longer one is treated as this.
 inline constexpr std::chrono::seconds kMaxRetryAfter{3600};
 
