@@ -105,9 +105,7 @@ class PostgresConnection final : public Connection {
     ~PostgresConnection() override { PQfinish(conn_); }
 
     Status exec(std::string_view sql) override {
-        if (auto alive = ensureConnected(); !alive) {
-            return alive;
-        }
+        CAREKIOSK_TRY(ensureConnected());
         PGresult* result = PQexec(conn_, std::string(sql).c_str());
         const auto status = PQresultStatus(result);
         if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
@@ -123,9 +121,7 @@ class PostgresConnection final : public Connection {
 
     // Each distinct statement is prepared once per connection and reused.
     Result<Statement> prepare(std::string_view sql) override {
-        if (auto alive = ensureConnected(); !alive) {
-            return alive.error();
-        }
+        CAREKIOSK_TRY(ensureConnected());
         const std::string key(sql);
         auto known = prepared_.find(key);
         if (known == prepared_.end()) {

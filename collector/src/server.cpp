@@ -174,9 +174,7 @@ Result<int> Server::bind() {
 
 Status Server::run() {
     if (!impl_->bound) {
-        if (auto port = bind(); !port) {
-            return port.error();
-        }
+        CAREKIOSK_TRY(bind());
     }
     // Every idle or slow client holds a descriptor (not a thread): allow as
     // many as the hard limit lets, and refuse connections before running out.
@@ -195,9 +193,7 @@ Status Server::run() {
         if (impl_->stopRequested) {
             return {};
         }
-        if (auto started = impl_->web.start(impl_->webConfig); !started) {
-            return started.error();
-        }
+        CAREKIOSK_TRY(impl_->web.start(impl_->webConfig));
         impl_->started = true;
         impl_->runWake.wait(lock, [this] { return impl_->stopRequested; });
     }

@@ -14,9 +14,7 @@ Status Statement::run() {
 }
 
 Result<Transaction> Transaction::begin(Connection& db) {
-    if (auto s = db.begin(); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(db.begin());
     return Transaction(&db);
 }
 

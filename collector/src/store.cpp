@@ -41,16 +41,12 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
     }
     // A collector is a server: 64 MiB of page cache (SQLite's default is 2)
     // keeps the pages that batches and summaries touch out of read() calls.
-    if (auto s = db->exec("PRAGMA cache_size=-65536"); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(db->exec("PRAGMA cache_size=-65536"));
     // Each batch in a group commit is a savepoint (Store::writeGroup), whose
     // undo journal SQLite writes to a temporary file once it passes 64 KiB:
     // a write() per page for data that is thrown away at RELEASE. In memory
     // it costs a batch's changed pages, a few hundred KiB at most.
-    if (auto s = db->exec("PRAGMA temp_store=MEMORY"); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(db->exec("PRAGMA temp_store=MEMORY"));
     // A second connection for the reads every request makes (who holds this
     // token?) and for summaries: in WAL mode they read the last commit while a
     // group of batches is being written, instead of queueing behind it.
@@ -58,9 +54,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
     if (!reader) {
         return reader.error();
     }
-    if (auto s = reader->exec("PRAGMA cache_size=-16384"); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(reader->exec("PRAGMA cache_size=-16384"));
     auto writer = std::make_unique<sql::SqliteConnection>(std::move(db).value());
     storage::Database& writerDb = writer->database();
     std::unique_ptr<Store> store(new Store(
@@ -112,9 +106,7 @@ Status migratePostgres(sql::Connection& db) {
         if (m.version <= version) {
             continue;
         }
-        if (auto s = db.exec(m.sql); !s) {
-            return s;
-        }
+        CAREKIOSK_TRY(db.exec(m.sql));
         if (auto s = db.exec("INSERT INTO carekiosk_schema (version) VALUES (" +
                              std::to_string(m.version) + ")");
             !s) {
@@ -135,9 +127,7 @@ Result<std::unique_ptr<Store>> Store::openPostgres(const std::string& uri, const
     if (!writer) {
         return writer.error();
     }
-    if (auto s = migratePostgres(*writer.value()); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(migratePostgres(*writer.value()));
     // As with SQLite, token lookups and summaries have a connection of their own.
     auto reader = sql::connectPostgres(uri);
     if (!reader) {
@@ -230,16 +220,12 @@ Status Store::ping() {
     if (!stmt) {
         return stmt.error();
     }
-    if (auto row = stmt->step(); !row) {
-        return row.error();
-    }
+    CAREKIOSK_TRY(stmt->step());
     return {};
 }
 
 Status Store::createSite(const std::string& siteId, const std::string& name) {
-    if (auto valid = core::validateSiteId(siteId, "site"); !valid) {
-        return valid;
-    }
+    CAREKIOSK_TRY(core::validateSiteId(siteId, "site"));
     if (name.empty() || name.size() > 200) {
         return makeError(ErrorCode::InvalidInput, "name must be 1-200 characters", "name");
     }

@@ -73,9 +73,7 @@ Result<std::string> Store::createEnrollCode(const std::string& siteId,
         return stmt.error();
     }
     const auto expires = unixSeconds(clock_.now()) + lifetime.count();
-    if (auto s = stmt->bind(1, hashSecret(code)).bind(2, siteId).bind(3, expires).run(); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(stmt->bind(1, hashSecret(code)).bind(2, siteId).bind(3, expires).run());
     return code.substr(0, 4) + "-" + code.substr(4, 4) + "-" + code.substr(8);
 }
 
@@ -105,9 +103,7 @@ Result<std::string> Store::createApiToken(ApiRole role, const std::string& name,
                          "sites");
     }
     for (const auto& site : sites) {
-        if (auto valid = core::validateSiteId(site, "sites"); !valid) {
-            return valid.error();
-        }
+        CAREKIOSK_TRY(core::validateSiteId(site, "sites"));
         auto exists = siteExists(site);
         if (!exists) {
             return exists.error();
@@ -132,18 +128,12 @@ Result<std::string> Store::createApiToken(ApiRole role, const std::string& name,
     if (!stmt || !scope) {
         return !stmt ? stmt.error() : scope.error();
     }
-    if (auto s = stmt->bind(1, hashSecret(token)).bind(2, roleName(role)).bind(3, name).run(); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(stmt->bind(1, hashSecret(token)).bind(2, roleName(role)).bind(3, name).run());
     for (const auto& site : sites) {
         scope->reset();
-        if (auto s = scope->bind(1, hashSecret(token)).bind(2, site).run(); !s) {
-            return s.error();
-        }
+        CAREKIOSK_TRY(scope->bind(1, hashSecret(token)).bind(2, site).run());
     }
-    if (auto s = tx->commit(); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(tx->commit());
     return token;
 }
 
@@ -157,9 +147,7 @@ Status Store::revokeDevice(const std::string& deviceId) {
     if (!stmt) {
         return stmt.error();
     }
-    if (auto s = stmt->bind(1, deviceId).run(); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(stmt->bind(1, deviceId).run());
     if (db_->changes() == 0) {
         return makeError(ErrorCode::NotFound,
                          "no kiosk " + deviceId + "; see `carekiosk-collector admin list-devices`",
@@ -180,9 +168,7 @@ Result<Store::WebSession> Store::openWebSession(const std::string& token,
     if (!purge) {
         return purge.error();
     }
-    if (auto s = purge->bind(1, now).run(); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(purge->bind(1, now).run());
     auto insert = db_->prepare(
         "INSERT INTO web_sessions (session_hash, token_hash, csrf, expires_at) VALUES (?, ?, ?, "
         "?)");
@@ -219,9 +205,7 @@ Result<std::optional<Store::SignedIn>> Store::findWebSession(const std::string& 
     }
     SignedIn found;
     found.csrf = stmt->columnText(1);
-    if (auto s = fillApiCallerLocked(stmt->columnText(0), stmt->columnText(2), found.caller); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(fillApiCallerLocked(stmt->columnText(0), stmt->columnText(2), found.caller));
     return std::optional<SignedIn>(found);
 }
 
@@ -240,9 +224,7 @@ Status Store::revokeApiToken(const std::string& token) {
     if (!stmt) {
         return stmt.error();
     }
-    if (auto s = stmt->bind(1, hashSecret(token)).run(); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(stmt->bind(1, hashSecret(token)).run());
     if (db_->changes() == 0) {
         return makeError(ErrorCode::NotFound, "that token is not known to this collector", "token");
     }
@@ -251,9 +233,7 @@ Status Store::revokeApiToken(const std::string& token) {
 
 Result<core::EnrollResponse> Store::enroll(const std::string& code, const std::string& team) {
     if (!team.empty()) {
-        if (auto valid = core::validateOptionId(team, "team"); !valid) {
-            return valid.error();
-        }
+        CAREKIOSK_TRY(core::validateOptionId(team, "team"));
     }
     const std::string codeHash = hashSecret(normalizeCode(code));
     std::lock_guard lock(mutex_);
@@ -316,9 +296,7 @@ Result<core::EnrollResponse> Store::enroll(const std::string& code, const std::s
     if (!consume || !insert) {
         return (!consume ? consume.error() : insert.error());
     }
-    if (auto s = consume->bind(1, codeHash).run(); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(consume->bind(1, codeHash).run());
     if (db_->changes() == 0) {
         return makeError(ErrorCode::Unauthorized,
                          "this enrolment code was already used; each code enrols one kiosk, ask "
@@ -334,9 +312,7 @@ Result<core::EnrollResponse> Store::enroll(const std::string& code, const std::s
         !s) {
         return s.error();
     }
-    if (auto s = tx->commit(); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(tx->commit());
     return response;
 }
 
@@ -388,9 +364,7 @@ Result<Store::Caller> Store::identify(const std::string& token) {
         return row.error();
     }
     if (row.value()) {
-        if (auto s = fillApiCallerLocked(hashSecret(token), stmt->columnText(0), caller); !s) {
-            return s.error();
-        }
+        CAREKIOSK_TRY(fillApiCallerLocked(hashSecret(token), stmt->columnText(0), caller));
     }
     return caller;
 }

@@ -102,9 +102,7 @@ Result<std::vector<std::string>> Store::storeBuddyRequests(const Device& device,
             return s.error();
         }
     }
-    if (auto s = tx->commit(); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(tx->commit());
     return ids;
 }
 
@@ -149,14 +147,10 @@ Result<int> Store::markBuddyRequestsHandled(const std::vector<std::string>& ids)
     int marked = 0;
     for (const auto& id : ids) {
         stmt->reset();
-        if (auto s = stmt->bind(1, dayNumber(clock_.now())).bind(2, id).run(); !s) {
-            return s.error();
-        }
+        CAREKIOSK_TRY(stmt->bind(1, dayNumber(clock_.now())).bind(2, id).run());
         marked += static_cast<int>(db_->changes());
     }
-    if (auto s = tx->commit(); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(tx->commit());
     return marked;
 }
 
@@ -166,9 +160,7 @@ Result<int> Store::purgeHandledBuddyRequests(int retentionDays) {
     if (!stmt) {
         return stmt.error();
     }
-    if (auto s = stmt->bind(1, dayNumber(clock_.now()) - retentionDays).run(); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(stmt->bind(1, dayNumber(clock_.now()) - retentionDays).run());
     return static_cast<int>(db_->changes());
 }
 }  // namespace carekiosk::collector

@@ -81,9 +81,7 @@ Result<SiteConfig> Store::setSiteConfig(const std::string& siteId, const std::st
     if (!stmt) {
         return stmt.error();
     }
-    if (auto s = stmt->bind(1, json).bind(2, siteId).run(); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(stmt->bind(1, json).bind(2, siteId).run());
     return siteConfigLocked(siteId);
 }
 
@@ -125,12 +123,8 @@ Result<std::int64_t> Store::postMessage(const core::PostedMessage& message) {
     if (auto s = insert->run(); !s) {  // to the statement's end
         return s.error();
     }
-    if (auto s = bump->bind(1, message.siteId).run(); !s) {
-        return s.error();
-    }
-    if (auto s = tx->commit(); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(bump->bind(1, message.siteId).run());
+    CAREKIOSK_TRY(tx->commit());
     return static_cast<std::int64_t>(id);
 }
 

@@ -96,9 +96,7 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
         return result;  // nothing stored: the kiosk sets these rows aside
     }
     if (!device.team && team) {
-        if (auto s = bindDeviceTeam(device.deviceId, *team); !s) {
-            return s.error();
-        }
+        CAREKIOSK_TRY(bindDeviceTeam(device.deviceId, *team));
     }
     PendingBatch mine{device, batch};
     std::unique_lock queue(queueMutex_);
@@ -165,9 +163,7 @@ Status insertRows(sql::Connection& db, const std::string& insert, int columns, s
         for (std::size_t i = 0; i < rows; ++i) {
             bindRow(*stmt, static_cast<int>(i) * columns, first + i);
         }
-        if (auto s = stmt->run(); !s) {
-            return s;
-        }
+        CAREKIOSK_TRY(stmt->run());
     }
     return {};
 }
@@ -276,9 +272,7 @@ Status Store::addRollupsLocked(const Rollups& rollups) {
         }
         return {};
     };
-    if (auto s = addAll(addScore.value(), rollups.scores); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(addAll(addScore.value(), rollups.scores));
     return addAll(addReason.value(), rollups.reasons);
 }
 
@@ -288,9 +282,7 @@ Result<StoreResult> Store::insertBatchLocked(const core::Batch& batch, const cor
     if (!mark) {
         return mark.error();
     }
-    if (auto s = mark->bind(1, batch.batchId).run(); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(mark->bind(1, batch.batchId).run());
     if (db_->changes() == 0) {
         return StoreResult{0, true, {}};  // seen before: acknowledge again, store nothing
     }

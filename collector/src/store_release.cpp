@@ -214,9 +214,7 @@ Status takeWaiting(sql::Connection& db, const std::string& siteId, const Release
     }
     for (const auto& [day, n] : plan.takenBuddyRequests) {
         buddy->reset();
-        if (auto st = buddy->bind(1, n).bind(2, siteId).bind(3, day).run(); !st) {
-            return st;
-        }
+        CAREKIOSK_TRY(buddy->bind(1, n).bind(2, siteId).bind(3, day).run());
     }
     return {};
 }
@@ -360,9 +358,7 @@ Status Store::setSiteCalendar(const std::string& siteId, const core::TimeZone& z
     if (!stmt) {
         return stmt.error();
     }
-    if (auto s = stmt->bind(1, zone.name()).bind(2, releaseMinute).bind(3, siteId).run(); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(stmt->bind(1, zone.name()).bind(2, releaseMinute).bind(3, siteId).run());
     if (db_->changes() == 0) {
         return makeError(ErrorCode::NotFound,
                          "site " + siteId +
@@ -424,9 +420,7 @@ Status Store::releaseLocked(const std::string& siteId, int k) {
     if (!claim) {
         return claim.error();
     }
-    if (auto s = claim->bind(1, lastDue).bind(2, siteId).bind(3, old).run(); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(claim->bind(1, lastDue).bind(2, siteId).bind(3, old).run());
     if (db_->changes() == 0) {
         return {};
     }
@@ -452,31 +446,21 @@ Status Store::releaseLocked(const std::string& siteId, int k) {
     const auto lastMonth = core::periodContaining(core::SummaryPeriod::Month, lastDue).last;
     std::vector<DayCounts> atoms;
     std::map<CellId, CellDecision> decisions;
-    if (auto s = readReleased(*db_, siteId, firstMonth, lastMonth, atoms, decisions); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(readReleased(*db_, siteId, firstMonth, lastMonth, atoms, decisions));
     auto teams = siteTeams(*db_, siteId);
     if (!teams) {
         return teams.error();
     }
     const auto fresh = decideRelease(atoms, decisions, plan.atoms, teams.value(), from, lastDue, k);
-    if (auto s = takeWaiting(*db_, siteId, plan); !s) {
-        return s;
-    }
-    if (auto s = writeAtoms(*db_, siteId, plan.atoms); !s) {
-        return s;
-    }
-    if (auto s = writeDecisions(*db_, siteId, fresh); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(takeWaiting(*db_, siteId, plan));
+    CAREKIOSK_TRY(writeAtoms(*db_, siteId, plan.atoms));
+    CAREKIOSK_TRY(writeDecisions(*db_, siteId, fresh));
     return tx->commit();
 }
 
 Result<Released> Store::released(const std::string& siteId, std::int64_t fromDay,
                                  std::int64_t toDay, int minGroup) {
-    if (auto s = release(siteId, minGroup); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(release(siteId, minGroup));
     std::lock_guard lock(readerMutex_);
     auto calendar = readCalendar(*reader_, siteId);
     if (!calendar) {
@@ -489,9 +473,7 @@ Result<Released> Store::released(const std::string& siteId, std::int64_t fromDay
     // The day after the newest one due now (release() just released it).
     const std::int64_t due = lastDueDay(calendar->zone, calendar->releaseMinute, unixNow(clock_));
     out.nextRelease = releaseInstant(calendar->zone, calendar->releaseMinute, due + 1);
-    if (auto s = readReleased(*reader_, siteId, fromDay, toDay, out.atoms, out.decisions); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(readReleased(*reader_, siteId, fromDay, toDay, out.atoms, out.decisions));
     return out;
 }
 

@@ -25,9 +25,7 @@ core::Result<SummaryRequest> readSummaryRequest(const FieldLookup& field, std::i
     SummaryRequest request;
     request.siteId = value("site");
     if (strict) {
-        if (auto valid = core::validateSiteId(request.siteId, "site"); !valid) {
-            return valid.error();
-        }
+        CAREKIOSK_TRY(core::validateSiteId(request.siteId, "site"));
     }
     auto from = core::parseDate(value("from"), "from");
     auto to = core::parseDate(value("to"), "to");

@@ -39,17 +39,11 @@ Status checkText(const std::string& text, std::size_t maxLength, const char* fie
 }  // namespace
 
 Status validateBuddyRequest(const BuddyRequest& r) {
-    if (auto site = validateSiteId(r.siteId); !site) {
-        return site;
-    }
-    if (auto kind = validateOptionId(r.kind, "kind"); !kind) {
-        return kind;
-    }
+    CAREKIOSK_TRY(validateSiteId(r.siteId));
+    CAREKIOSK_TRY(validateOptionId(r.kind, "kind"));
     for (std::size_t i = 0; i < r.times.size(); ++i) {
         const std::string field = "times[" + std::to_string(i) + "]";
-        if (auto id = validateOptionId(r.times[i], field); !id) {
-            return id;
-        }
+        CAREKIOSK_TRY(validateOptionId(r.times[i], field));
         if (i > 0 && r.times[i - 1] >= r.times[i]) {
             return makeError(ErrorCode::InvalidInput, "times must be sorted and without repeats",
                              field);

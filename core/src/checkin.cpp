@@ -58,9 +58,7 @@ Status validateCheckIn(const CheckIn& checkIn) {
             ErrorCode::InvalidInput,
             "score must be between 1 and 5 (got " + std::to_string(checkIn.score) + ")", "score");
     }
-    if (auto site = validateSiteId(checkIn.siteId); !site) {
-        return site;
-    }
+    CAREKIOSK_TRY(validateSiteId(checkIn.siteId));
     if (checkIn.questionSetVersion < 1) {
         return makeError(ErrorCode::InvalidInput,
                          "question_set_version must be 1 or more (got " +
@@ -74,9 +72,7 @@ Status validateCheckIn(const CheckIn& checkIn) {
                          "hour");
     }
     if (!checkIn.team.empty()) {
-        if (auto team = validateOptionId(checkIn.team, "team"); !team) {
-            return team;
-        }
+        CAREKIOSK_TRY(validateOptionId(checkIn.team, "team"));
     }
     if (checkIn.reasons.size() > kMaxReasons) {
         return makeError(ErrorCode::InvalidInput,
@@ -86,9 +82,7 @@ Status validateCheckIn(const CheckIn& checkIn) {
     }
     for (std::size_t i = 0; i < checkIn.reasons.size(); ++i) {
         const std::string field = "reasons[" + std::to_string(i) + "]";
-        if (auto id = validateOptionId(checkIn.reasons[i], field); !id) {
-            return id;
-        }
+        CAREKIOSK_TRY(validateOptionId(checkIn.reasons[i], field));
         if (i > 0 && checkIn.reasons[i - 1] >= checkIn.reasons[i]) {
             return makeError(ErrorCode::InvalidInput,
                              "reasons must be sorted and without repeats (\"" + checkIn.reasons[i] +

@@ -213,17 +213,11 @@ Result<KioskConfig> parseKioskConfig(std::string_view text) {
                          "with --pin to set it",
                          "pinned_public_key");
     }
-    if (auto site = validateSiteId(c.siteId); !site) {
-        return site.error();
-    }
+    CAREKIOSK_TRY(validateSiteId(c.siteId));
     if (!c.team.empty()) {
-        if (auto team = validateOptionId(c.team, "team"); !team) {
-            return team.error();
-        }
+        CAREKIOSK_TRY(validateOptionId(c.team, "team"));
     }
-    if (auto language = validateOptionId(c.defaultLanguage, "default_language"); !language) {
-        return language.error();
-    }
+    CAREKIOSK_TRY(validateOptionId(c.defaultLanguage, "default_language"));
     if (!c.languages.empty() &&
         std::find(c.languages.begin(), c.languages.end(), c.defaultLanguage) == c.languages.end()) {
         return makeError(ErrorCode::InvalidInput,

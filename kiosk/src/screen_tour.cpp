@@ -35,20 +35,13 @@ core::Status run(KioskApp& app, const std::vector<Step>& steps, PointerKind kind
                  const TourStop& stop) {
     for (const auto& step : steps) {
         const auto deadline = std::chrono::steady_clock::now() + kStepTimeout;
-        if (auto s = tapOn(app, step.screen, step.target, kind, deadline); !s) {
-            return s;
-        }
+        CAREKIOSK_TRY(tapOn(app, step.screen, step.target, kind, deadline));
         if (auto s = waitForScreen(app, step.next, deadline); !s) {
-            return makeError(ErrorCode::Internal,
-                             "after tapping " + step.target + ": " + s.error().message);
+            return core::withContext(s.error(), "after tapping " + step.target);
         }
-        if (auto s = settle(app, deadline); !s) {
-            return s;
-        }
+        CAREKIOSK_TRY(settle(app, deadline));
         if (step.shot) {
-            if (auto s = stop(step.shot); !s) {
-                return s;
-            }
+            CAREKIOSK_TRY(stop(step.shot));
         }
     }
     return {};
@@ -59,12 +52,8 @@ core::Status run(KioskApp& app, const std::vector<Step>& steps, PointerKind kind
 core::Status tourStaffScreens(KioskApp& app, const std::string& language, PointerKind kind,
                               const TourStop& stop) {
     const auto deadline = std::chrono::steady_clock::now() + kStepTimeout;
-    if (auto s = reachWelcome(app, kind, deadline); !s) {
-        return s;
-    }
-    if (auto s = settle(app, deadline); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(reachWelcome(app, kind, deadline));
+    CAREKIOSK_TRY(settle(app, deadline));
     // Offered languages show as chips; a single-language site shows none.
     if (app.layout().find("welcome.language." + language)) {
         if (auto s = tapOn(app, Screen::Welcome, "welcome.language." + language, kind, deadline);
@@ -72,16 +61,12 @@ core::Status tourStaffScreens(KioskApp& app, const std::string& language, Pointe
             return s;
         }
     }
-    if (auto s = settle(app, deadline); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(settle(app, deadline));
     if (app.language() != language) {
         return makeError(ErrorCode::Internal, "the welcome screen did not switch to language " +
                                                   language + " (showing " + app.language() + ")");
     }
-    if (auto s = stop("welcome"); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(stop("welcome"));
     const std::vector<Step> steps = {
         {Screen::Welcome, "welcome.about", Screen::About, "about"},
         {Screen::About, "about.back", Screen::Welcome, nullptr},
@@ -109,9 +94,7 @@ core::Status tourStaffScreens(KioskApp& app, const std::string& language, Pointe
         {Screen::BuddyContact, "key.layer", Screen::BuddyContact, nullptr},
         {Screen::BuddyContact, "key.4", Screen::BuddyContact, "buddy-contact"},
     };
-    if (auto s = run(app, steps, kind, stop); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(run(app, steps, kind, stop));
     // The prompt that idling brings, over the half-filled form; "I need more
     // time" gives the form back as it was.
     if (!app.askStillThere()) {
@@ -123,17 +106,13 @@ core::Status tourStaffScreens(KioskApp& app, const std::string& language, Pointe
             promptDeadline)) {
         return makeError(ErrorCode::Internal, "the Still there? prompt did not show");
     }
-    if (auto s = stop("still-there"); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(stop("still-there"));
     const std::vector<Step> finish = {
         {Screen::BuddyContact, "stillthere.more", Screen::BuddyContact, nullptr},
         {Screen::BuddyContact, "buddy.send", Screen::BuddySent, "buddy-sent"},
         {Screen::BuddySent, "buddysent.ok", Screen::Welcome, nullptr},
     };
-    if (auto s = run(app, finish, kind, stop); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(run(app, finish, kind, stop));
     // The session ended, so the language went back to the site's: choose again.
     std::vector<Step> cooldown;
     if (app.layout().find("welcome.language." + language)) {
@@ -167,9 +146,7 @@ core::Status tourAdminScreens(KioskApp& app, const std::string& pin, const TourS
     down.tfinger.y = corner.centerY() / static_cast<float>(h);
     down.tfinger.windowID = SDL_GetWindowID(app.window());
     SDL_PushEvent(&down);
-    if (auto s = waitForScreen(app, Screen::AdminPin, deadline); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(waitForScreen(app, Screen::AdminPin, deadline));
     SDL_Event up = down;
     up.type = SDL_FINGERUP;
     SDL_PushEvent(&up);
@@ -178,12 +155,8 @@ core::Status tourAdminScreens(KioskApp& app, const std::string& pin, const TourS
         steps.push_back(
             {Screen::AdminPin, std::string("admin.pin.") + digit, Screen::AdminPin, nullptr});
     }
-    if (auto s = run(app, steps, PointerKind::Touch, stop); !s) {
-        return s;
-    }
-    if (auto s = stop("admin-pin"); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(run(app, steps, PointerKind::Touch, stop));
+    CAREKIOSK_TRY(stop("admin-pin"));
     if (pin.empty()) {
         return {};
     }

@@ -55,9 +55,7 @@ core::Result<ui::Translations> loadTranslationsFor(const core::KioskConfig& conf
     if (!translations) {
         return translations.error();
     }
-    if (auto content = checkSiteContent(config, translations.value()); !content) {
-        return content.error();
-    }
+    CAREKIOSK_TRY(checkSiteContent(config, translations.value()));
     return translations;
 }
 

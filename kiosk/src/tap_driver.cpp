@@ -122,9 +122,7 @@ core::Status reachWelcome(KioskApp& app, PointerKind kind,
         if (app.screen() == Screen::Welcome) {
             return {};
         }
-        if (auto s = injectTap(app, "quiet.wake", kind); !s) {
-            return s;
-        }
+        CAREKIOSK_TRY(injectTap(app, "quiet.wake", kind));
         pumpUntil(
             app, [&] { return app.screen() != Screen::Quiet; }, deadline);
     }
@@ -138,9 +136,7 @@ core::Status driveCheckIn(KioskApp& app, int score, PointerKind kind,
     // tap lands (quiet hours fetched with the site config apply at once to a
     // welcome screen nobody has touched); then the tap wakes it, and again.
     while (app.screen() != Screen::Pulse) {
-        if (auto s = reachWelcome(app, kind, deadline); !s) {
-            return s;
-        }
+        CAREKIOSK_TRY(reachWelcome(app, kind, deadline));
         const bool ready = pumpUntil(
             app,
             [&] {
@@ -151,9 +147,7 @@ core::Status driveCheckIn(KioskApp& app, int score, PointerKind kind,
         if (!ready || app.screen() != Screen::Welcome) {
             continue;  // reachWelcome says what shows instead, or wakes it
         }
-        if (auto s = injectTap(app, "welcome.start", kind); !s) {
-            return s;
-        }
+        CAREKIOSK_TRY(injectTap(app, "welcome.start", kind));
         if (!pumpUntil(
                 app, [&] { return app.screen() != Screen::Welcome; }, deadline)) {
             return makeError(ErrorCode::Internal, "tapping Check in did not leave welcome");
@@ -170,15 +164,11 @@ core::Status driveCheckIn(KioskApp& app, int score, PointerKind kind,
     if (app.screen() == Screen::Reasons) {
         for (const auto& reason : reasons) {
             // Each tap redraws the chip; wait for that frame before the next.
-            if (auto s = tapOn(app, Screen::Reasons, "reasons." + reason, kind, deadline); !s) {
-                return s;
-            }
+            CAREKIOSK_TRY(tapOn(app, Screen::Reasons, "reasons." + reason, kind, deadline));
             pumpUntil(
                 app, [&] { return app.settled(); }, deadline);
         }
-        if (auto s = tapOn(app, Screen::Reasons, "reasons.submit", kind, deadline); !s) {
-            return s;
-        }
+        CAREKIOSK_TRY(tapOn(app, Screen::Reasons, "reasons.submit", kind, deadline));
         if (!pumpUntil(
                 app, [&] { return app.screen() != Screen::Reasons; }, deadline)) {
             return makeError(ErrorCode::Internal, "Submit did not leave the reasons screen");
@@ -188,9 +178,7 @@ core::Status driveCheckIn(KioskApp& app, int score, PointerKind kind,
         return makeError(ErrorCode::Storage, "the check-in was not saved (showing " +
                                                  std::string(ui::screenName(app.screen())) + ")");
     }
-    if (auto s = tapOn(app, Screen::ThankYou, "thankyou.done", kind, deadline); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(tapOn(app, Screen::ThankYou, "thankyou.done", kind, deadline));
     return waitForScreen(app, Screen::Welcome, deadline);
 }
 

@@ -176,16 +176,14 @@ core::Status setSiteContent(const std::filesystem::path& configPath,
     if (!content) {
         return content.error();
     }
-    return rewriteConfig(
-        configPath, [&](core::KioskConfig config) -> core::Result<core::KioskConfig> {
-            auto applied = core::applySiteContent(config, content.value());
-            if (!applied) {
-                return makeError(applied.error().code,
-                                 contentPath.string() + ": " + applied.error().message,
-                                 applied.error().field);
-            }
-            return applied;
-        });
+    return rewriteConfig(configPath,
+                         [&](core::KioskConfig config) -> core::Result<core::KioskConfig> {
+                             auto applied = core::applySiteContent(config, content.value());
+                             if (!applied) {
+                                 return core::withContext(applied.error(), contentPath.string());
+                             }
+                             return applied;
+                         });
 }
 
 core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::HttpSender& sender) {
@@ -201,14 +199,10 @@ core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::Htt
                          "--code");
     }
     if (!options.pinnedPublicKey.empty()) {
-        if (auto valid = validatePin(options.pinnedPublicKey, "--pin"); !valid) {
-            return valid.error();
-        }
+        CAREKIOSK_TRY(validatePin(options.pinnedPublicKey, "--pin"));
     }
     if (!options.team.empty()) {
-        if (auto valid = core::validateOptionId(options.team, "--team"); !valid) {
-            return valid.error();
-        }
+        CAREKIOSK_TRY(core::validateOptionId(options.team, "--team"));
     }
     std::error_code ec;
     if (!std::filesystem::is_regular_file(options.caFile, ec)) {

@@ -142,9 +142,7 @@ core::Result<std::vector<fs::path>> install(const InstallOptions& options) {
             return makeError(ErrorCode::Io, "cannot create " + path.parent_path().string() + ": " +
                                                 ec.message() + "; run as root, or pass --root");
         }
-        if (auto s = writeFileAtomically(path, file.text, readable); !s) {
-            return s.error();
-        }
+        CAREKIOSK_TRY(writeFileAtomically(path, file.text, readable));
         written.push_back(path);
     }
     const struct {

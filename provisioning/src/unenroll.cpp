@@ -131,9 +131,7 @@ core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
                                                   core::errorMessageFromBody(response->body) +
                                                   "; nothing was changed");
     }
-    if (auto wiped = clearDeviceToken(configPath); !wiped) {
-        return wiped.error();
-    }
+    CAREKIOSK_TRY(clearDeviceToken(configPath));
     return outcome;
 }
 

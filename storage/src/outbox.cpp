@@ -1,3 +1,7 @@
+// The outbox: opening (and recovering) the file, saving check-ins and the
+// ones held open, the storage cap and the no-history rewrite. Batches are in
+// outbox_batches.cpp, buddy requests in outbox_buddies.cpp, the schema in
+// outbox_schema.cpp.
 #include "carekiosk/storage/outbox.hpp"
 
 #include <algorithm>
@@ -7,93 +11,14 @@
 #include <mutex>
 #include <set>
 
+#include "outbox_internal.hpp"
+
 namespace carekiosk::storage {
 
 using core::Batch;
 using core::CheckIn;
 
 namespace {
-
-// Schema history. Append new steps; never edit a released one.
-constexpr Migration kMigrations[] = {
-    {1, R"sql(
-        CREATE TABLE batches (
-            batch_id TEXT PRIMARY KEY NOT NULL
-        ) WITHOUT ROWID;
-        -- id is random, and the table has no rowid, so neither the key nor the
-        -- storage order reveals the order in which people checked in.
-        CREATE TABLE checkins (
-            id BLOB PRIMARY KEY NOT NULL,
-            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
-            site_id TEXT NOT NULL,
-            question_set_version INTEGER NOT NULL,
-            hour_bucket INTEGER NOT NULL,
-            batch_id TEXT REFERENCES batches(batch_id)
-        ) WITHOUT ROWID;
-        CREATE INDEX checkins_by_batch ON checkins(batch_id);
-    )sql"},
-    {2, R"sql(
-        -- Batches the collector refused as invalid (HTTP 400/413/422). Their rows
-        -- stay on the kiosk, out of the upload queue, with the collector's reason.
-        CREATE TABLE dead_letters (
-            batch_id TEXT PRIMARY KEY NOT NULL REFERENCES batches(batch_id),
-            reason TEXT NOT NULL
-        ) WITHOUT ROWID;
-    )sql"},
-    {3, R"sql(
-        -- Optional reasons picked with a score: sorted option ids, space-separated.
-        ALTER TABLE checkins ADD COLUMN reasons TEXT NOT NULL DEFAULT '';
-        -- Opt-in buddy requests. Deliberately unconnected to check-ins: a random
-        -- key of their own, no time of any kind, no batch shared with check-ins.
-        -- `contact` holds the name and way to reach the person; contact_format 0
-        -- is JSON, 1 is reserved for a box sealed to the buddy coordinator.
-        CREATE TABLE buddy_requests (
-            id BLOB PRIMARY KEY NOT NULL,
-            site_id TEXT NOT NULL,
-            kind TEXT NOT NULL,
-            times TEXT NOT NULL,
-            contact_format INTEGER NOT NULL CHECK (contact_format IN (0, 1)),
-            contact BLOB NOT NULL
-        ) WITHOUT ROWID;
-    )sql"},
-    {4, R"sql(
-        -- Site configs from the collector: slot 1 the newest fetched, slot 2 the
-        -- one running (validated), so a restart runs the same config even before
-        -- the collector answers, and a refused newer one does not replace it.
-        CREATE TABLE site_config (
-            slot INTEGER PRIMARY KEY CHECK (slot IN (1, 2)),
-            version INTEGER NOT NULL,
-            content TEXT NOT NULL
-        );
-    )sql"},
-    {5, R"sql(
-        -- The kiosk's optional team tag, copied from its config into each check-in.
-        ALTER TABLE checkins ADD COLUMN team TEXT NOT NULL DEFAULT '';
-    )sql"},
-    {6, R"sql(
-        -- Check-ins without the foreign key and the index on batch_id: every
-        -- commit rewrites the table in key order (Outbox::rewriteInKeyOrder),
-        -- and a table that is no foreign key's child is emptied by SQLite's
-        -- truncate path, which zeroes every page it frees. The code keeps the
-        -- batch ids consistent (a batch row first, its rows deleted with it).
-        CREATE TABLE checkins_v6 (
-            id BLOB PRIMARY KEY NOT NULL,
-            score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
-            site_id TEXT NOT NULL,
-            question_set_version INTEGER NOT NULL,
-            hour_bucket INTEGER NOT NULL,
-            batch_id TEXT,
-            reasons TEXT NOT NULL DEFAULT '',
-            team TEXT NOT NULL DEFAULT ''
-        ) WITHOUT ROWID;
-        INSERT INTO checkins_v6 (id, score, site_id, question_set_version, hour_bucket, batch_id,
-                                 reasons, team)
-            SELECT id, score, site_id, question_set_version, hour_bucket, batch_id, reasons, team
-            FROM checkins ORDER BY id;
-        DROP TABLE checkins;
-        ALTER TABLE checkins_v6 RENAME TO checkins;
-    )sql"},
-};
 
 // Check-ins held open in this process, by database file, so that the
 // uploader's own connection (another Outbox on the same file) leaves them out
@@ -102,6 +27,10 @@ constexpr Migration kMigrations[] = {
 // face was the answer).
 std::mutex gHeldMutex;
 std::map<std::string, std::set<std::string>> gHeld;  // file -> row keys (hex)
+
+}  // namespace
+
+namespace detail {
 
 // The held keys of `file` as an SQL condition on checkins.id ("" for none).
 // The keys are our own hex, so they can be written as blob literals.
@@ -144,12 +73,14 @@ std::vector<std::string> splitIds(const std::string& joined) {
     return ids;
 }
 
-constexpr std::size_t kRowKeyBytes = 16;
+}  // namespace detail
 
-}  // namespace
+using detail::joinIds;
+using detail::kRowKeyBytes;
+using detail::notHeldCondition;
 
 Result<Outbox> Outbox::open(const std::filesystem::path& path, core::RandomSource& random) {
-    auto db = Database::open(path, kMigrations, Journal::NoHistory);
+    auto db = Database::open(path, detail::outboxSchema(), Journal::NoHistory);
     if (!db) {
         return db.error();
     }
@@ -179,7 +110,7 @@ Result<Outbox::Recovered> Outbox::openOrRecover(const std::filesystem::path& pat
                                                 const core::Clock& clock) {
     std::string reason;
     {
-        auto db = Database::open(path, kMigrations, Journal::NoHistory);
+        auto db = Database::open(path, detail::outboxSchema(), Journal::NoHistory);
         if (db) {
             auto intact = db->quickCheck();
             if (intact && intact.value()) {
@@ -222,9 +153,7 @@ Status Outbox::setStorageCap(std::int64_t bytes) {
     }
     const std::string sql = "PRAGMA max_page_count=" +
                             std::to_string(std::max<std::int64_t>(1, bytes / pageSize.value()));
-    if (auto s = db_.exec(sql.c_str()); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(db_.exec(sql.c_str()));
     capBytes_ = bytes;
     return {};
 }
@@ -239,7 +168,7 @@ Result<StorageUsage> Outbox::usage() {
 }
 
 Result<Outbox> Outbox::unavailable(core::Error why, core::RandomSource& random) {
-    auto db = Database::openInMemory(kMigrations);
+    auto db = Database::openInMemory(detail::outboxSchema());
     if (!db) {
         return db.error();
     }
@@ -267,9 +196,7 @@ Result<std::string> Outbox::insertCheckIn(const CheckIn& checkIn, bool hold) {
     if (unavailable_) {
         return *unavailable_;
     }
-    if (auto valid = core::validateCheckIn(checkIn); !valid) {
-        return valid.error();
-    }
+    CAREKIOSK_TRY(core::validateCheckIn(checkIn));
     std::array<std::uint8_t, kRowKeyBytes> key{};
     random_->fill(key);
     const std::string hex =
@@ -314,9 +241,7 @@ Status Outbox::updateOpen(const std::string& openId, std::optional<int> score,
     }
     if (reasons) {
         for (const auto& reason : *reasons) {
-            if (auto valid = core::validateOptionId(reason, "reasons"); !valid) {
-                return valid;
-            }
+            CAREKIOSK_TRY(core::validateOptionId(reason, "reasons"));
         }
     }
     // Never a row already in a batch (another process's uploader may have
@@ -436,12 +361,8 @@ Status Outbox::commitWritten(Statement& insert) {
     if (!tx) {
         return tx.error();
     }
-    if (auto s = insert.run(); !s) {
-        return s;
-    }
-    if (auto s = rewriteInKeyOrder(); !s) {
-        return s;
-    }
+    CAREKIOSK_TRY(insert.run());
+    CAREKIOSK_TRY(rewriteInKeyOrder());
     // Durable when commit() returns: the person is thanked only after this.
     return tx->commit();
 }
@@ -464,9 +385,7 @@ Status Outbox::rewriteInKeyOrder() {
             "DELETE FROM temp.rewrite_" + t,
         };
         for (const auto& step : steps) {
-            if (auto s = db_.exec(step.c_str()); !s) {
-                return s;
-            }
+            CAREKIOSK_TRY(db_.exec(step.c_str()));
         }
     }
     return {};
@@ -486,231 +405,6 @@ Status Outbox::explainFull(Status inserted) {
         }
     }
     return inserted;
-}
-
-Result<std::optional<Batch>> Outbox::nextBatch(std::size_t maxRows) {
-    return commitNextBatch(std::nullopt, maxRows);
-}
-
-Result<std::optional<Batch>> Outbox::acknowledgeAndNext(const std::string& batchId,
-                                                        std::size_t maxRows) {
-    return commitNextBatch(batchId, maxRows);
-}
-
-// One durable commit where acknowledgeAndNext() had two: deleting what the
-// collector acknowledged and persisting the next batch's id (and its rows'
-// assignment) are one transaction. A crash before it leaves the old batch to
-// re-send (the collector answers "duplicate"); after it, the next id is on
-// disk before its first try.
-Result<std::optional<Batch>> Outbox::commitNextBatch(const std::optional<std::string>& acknowledged,
-                                                     std::size_t maxRows) {
-    auto tx = Transaction::begin(db_);
-    if (!tx) {
-        return tx.error();
-    }
-    if (acknowledged) {
-        if (auto s = deleteBatch(*acknowledged); !s) {
-            return s.error();
-        }
-    }
-    auto batchId = assignNextBatch(maxRows);
-    if (!batchId) {
-        return batchId.error();
-    }
-    // Persist the assignment before anyone sends it.
-    if (auto s = tx->commit(); !s) {
-        return s.error();
-    }
-    if (batchId->empty()) {
-        return std::optional<Batch>{};
-    }
-    auto batch = loadBatch(batchId.value());
-    if (!batch) {
-        return batch.error();
-    }
-    return std::optional<Batch>(std::move(batch).value());
-}
-
-Result<std::string> Outbox::assignNextBatch(std::size_t maxRows) {
-    {
-        auto open = db_.prepare(
-            "SELECT batch_id FROM batches WHERE batch_id NOT IN "
-            "(SELECT batch_id FROM dead_letters) LIMIT 1");
-        if (!open) {
-            return open.error();
-        }
-        auto row = open->step();
-        if (!row) {
-            return row.error();
-        }
-        if (row.value()) {
-            return open->columnText(0);
-        }
-    }
-    // The waiting rows in key order, up to maxRows: the scan stops at the
-    // last one taken (the table's order is its key), so it costs the batch,
-    // not the table. Check-ins held open (reasons may still follow) wait.
-    BatchKeys next;
-    {
-        auto waiting = db_.prepare(("SELECT id FROM checkins WHERE batch_id IS NULL" +
-                                    notHeldCondition(fileKey_) + " ORDER BY id LIMIT ?")
-                                       .c_str());
-        if (!waiting) {
-            return waiting.error();
-        }
-        waiting->bind(1, static_cast<std::int64_t>(maxRows));
-        while (true) {
-            auto row = waiting->step();
-            if (!row) {
-                return row.error();
-            }
-            if (!row.value()) {
-                break;
-            }
-            next.keys.push_back(waiting->columnBlob(0));
-        }
-    }
-    if (next.keys.empty()) {
-        return std::string();
-    }
-    next.batchId = core::randomHex(*random_, core::kBatchIdLength / 2);
-    auto insert = db_.prepare("INSERT INTO batches (batch_id) VALUES (?)");
-    if (!insert) {
-        return insert.error();
-    }
-    if (auto s = insert->bind(1, next.batchId).run(); !s) {
-        return s.error();
-    }
-    auto assign = db_.prepare("UPDATE checkins SET batch_id = ? WHERE id = ?");
-    if (!assign) {
-        return assign.error();
-    }
-    for (const auto& key : next.keys) {
-        assign->reset();
-        if (auto s = assign->bind(1, next.batchId).bindBlob(2, key).run(); !s) {
-            return s.error();
-        }
-    }
-    // No rewrite here: the rows updated move within their pages in key
-    // order, which tells only which rows are in the batch, as batch_id does.
-    lastBatch_ = std::move(next);
-    return lastBatch_->batchId;
-}
-
-Result<const Outbox::BatchKeys*> Outbox::keysOf(const std::string& batchId) {
-    if (lastBatch_ && lastBatch_->batchId == batchId) {
-        return &*lastBatch_;
-    }
-    // Not assigned by this Outbox (a batch left unsent by an earlier run):
-    // one scan of the table, which has no index on batch_id (migration 6).
-    BatchKeys found{batchId, {}};
-    auto select = db_.prepare("SELECT id FROM checkins WHERE batch_id = ? ORDER BY id");
-    if (!select) {
-        return select.error();
-    }
-    select->bind(1, batchId);
-    while (true) {
-        auto row = select->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!row.value()) {
-            break;
-        }
-        found.keys.push_back(select->columnBlob(0));
-    }
-    lastBatch_ = std::move(found);
-    return &*lastBatch_;
-}
-
-Result<Batch> Outbox::loadBatch(const std::string& batchId) {
-    auto keys = keysOf(batchId);
-    if (!keys) {
-        return keys.error();
-    }
-    auto select = db_.prepare(
-        "SELECT score, site_id, question_set_version, hour_bucket, reasons, team FROM checkins "
-        "WHERE id = ? AND batch_id = ?");
-    if (!select) {
-        return select.error();
-    }
-    Batch batch;
-    batch.batchId = batchId;
-    for (const auto& key : keys.value()->keys) {
-        select->reset();
-        select->bindBlob(1, key).bind(2, batchId);
-        auto row = select->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!row.value()) {
-            continue;
-        }
-        batch.checkIns.push_back(
-            CheckIn{static_cast<int>(select->columnInt(0)), select->columnText(1),
-                    static_cast<int>(select->columnInt(2)), select->columnInt(3),
-                    splitIds(select->columnText(4)), select->columnText(5)});
-    }
-    return batch;
-}
-
-Status Outbox::acknowledge(const std::string& batchId) {
-    auto tx = Transaction::begin(db_);
-    if (!tx) {
-        return tx.error();
-    }
-    if (auto s = deleteBatch(batchId); !s) {
-        return s;
-    }
-    return tx->commit();
-}
-
-Status Outbox::deleteBatch(const std::string& batchId) {
-    // By key: a batch's rows are fixed when its id is assigned (setAside
-    // moves rows only out of a batch it then deletes), so its keys are
-    // exactly its rows, and the batch_id condition keeps a stale list harmless.
-    auto keys = keysOf(batchId);
-    if (!keys) {
-        return keys.error();
-    }
-    auto rows = db_.prepare("DELETE FROM checkins WHERE id = ? AND batch_id = ?");
-    if (!rows) {
-        return rows.error();
-    }
-    for (const auto& key : keys.value()->keys) {
-        rows->reset();
-        if (auto s = rows->bindBlob(1, key).bind(2, batchId).run(); !s) {
-            return s;
-        }
-    }
-    auto batch = db_.prepare("DELETE FROM batches WHERE batch_id = ?");
-    if (!batch) {
-        return batch.error();
-    }
-    return batch->bind(1, batchId).run();
-}
-
-Result<std::int64_t> Outbox::pendingCount() {
-    return db_.queryInt(
-        "SELECT count(*) FROM checkins WHERE batch_id IS NULL OR batch_id NOT IN "
-        "(SELECT batch_id FROM dead_letters)");
-}
-
-Result<std::optional<std::int64_t>> Outbox::oldestPendingHour() {
-    auto stmt = db_.prepare(
-        "SELECT min(hour_bucket) FROM checkins WHERE batch_id IS NULL OR batch_id NOT IN "
-        "(SELECT batch_id FROM dead_letters)");
-    if (!stmt) {
-        return stmt.error();
-    }
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
-    if (!row.value() || stmt->columnIsNull(0)) {
-        return std::optional<std::int64_t>{};
-    }
-    return std::optional<std::int64_t>(stmt->columnInt(0));
 }
 
 Status Outbox::saveSiteConfig(SiteConfigSlot slot, const StoredSiteConfig& config) {
@@ -740,196 +434,6 @@ Result<std::optional<StoredSiteConfig>> Outbox::siteConfig(SiteConfigSlot slot) 
     }
     return std::optional<StoredSiteConfig>(
         StoredSiteConfig{static_cast<int>(stmt->columnInt(0)), stmt->columnText(1)});
-}
-
-Status Outbox::deadLetter(const std::string& batchId, const std::string& reason) {
-    auto stmt = db_.prepare("INSERT OR REPLACE INTO dead_letters (batch_id, reason) VALUES (?, ?)");
-    if (!stmt) {
-        return stmt.error();
-    }
-    return stmt->bind(1, batchId).bind(2, reason.substr(0, 500)).run();
-}
-
-Status Outbox::setAside(const std::string& batchId, const std::vector<std::size_t>& rows,
-                        const std::string& reason) {
-    auto tx = Transaction::begin(db_);
-    if (!tx) {
-        return tx.error();
-    }
-    // The rows of the batch in the order it was sent (loadBatch's).
-    auto found = keysOf(batchId);
-    if (!found) {
-        return found.error();
-    }
-    const auto keys = found.value()->keys;
-    lastBatch_.reset();  // the batch is taken apart below
-    for (std::size_t index : rows) {
-        if (index >= keys.size()) {
-            return core::makeError(core::ErrorCode::InvalidInput,
-                                   "the collector refused row " + std::to_string(index) +
-                                       " of batch " + batchId + ", which has only " +
-                                       std::to_string(keys.size()) + " rows");
-        }
-    }
-    // The refused rows go into a batch of their own, set aside with the
-    // reason; the others lose their batch id and go out in a new batch (the
-    // collector stored nothing of the refused one).
-    const std::string asideId = core::randomHex(*random_, core::kBatchIdLength / 2);
-    for (const char* sql : {"INSERT INTO batches (batch_id) VALUES (?1)",
-                            "INSERT INTO dead_letters (batch_id, reason) VALUES (?1, ?2)"}) {
-        auto stmt = db_.prepare(sql);
-        if (!stmt) {
-            return stmt.error();
-        }
-        stmt->bind(1, asideId);
-        if (std::string_view(sql).find("?2") != std::string_view::npos) {
-            stmt->bind(2, reason.substr(0, 500));
-        }
-        if (auto s = stmt->run(); !s) {
-            return s;
-        }
-    }
-    for (std::size_t index : rows) {
-        auto move = db_.prepare("UPDATE checkins SET batch_id = ? WHERE id = ?");
-        if (!move) {
-            return move.error();
-        }
-        if (auto s = move->bind(1, asideId).bindBlob(2, keys[index]).run(); !s) {
-            return s;
-        }
-    }
-    for (const char* sql : {"UPDATE checkins SET batch_id = NULL WHERE batch_id = ?",
-                            "DELETE FROM batches WHERE batch_id = ?"}) {
-        auto stmt = db_.prepare(sql);
-        if (!stmt) {
-            return stmt.error();
-        }
-        if (auto s = stmt->bind(1, batchId).run(); !s) {
-            return s;
-        }
-    }
-    return tx->commit();
-}
-
-Result<std::int64_t> Outbox::resendDeadLetters() {
-    auto count = db_.queryInt("SELECT count(*) FROM dead_letters");
-    if (!count) {
-        return count.error();
-    }
-    // Their batches keep their ids (the collector stored none of them) and
-    // go back into the queue, one after another.
-    if (auto s = db_.exec("DELETE FROM dead_letters"); !s) {
-        return s.error();
-    }
-    return count.value();
-}
-
-Result<std::vector<DeadLetter>> Outbox::deadLetters() {
-    auto stmt = db_.prepare(
-        "SELECT d.batch_id, d.reason, count(c.id) FROM dead_letters d "
-        "LEFT JOIN checkins c ON c.batch_id = d.batch_id GROUP BY d.batch_id ORDER BY d.batch_id");
-    if (!stmt) {
-        return stmt.error();
-    }
-    std::vector<DeadLetter> letters;
-    while (true) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!row.value()) {
-            return letters;
-        }
-        letters.push_back({stmt->columnText(0), stmt->columnText(1), stmt->columnInt(2)});
-    }
-}
-
-}  // namespace carekiosk::storage
-
-namespace carekiosk::storage {
-
-Status Outbox::addBuddyRequest(const core::BuddyRequest& request, const ContactSealer& seal) {
-    if (unavailable_) {
-        return *unavailable_;
-    }
-    if (auto valid = core::validateBuddyRequest(request); !valid) {
-        return valid;
-    }
-    auto sealed = seal(core::encodeBuddyContact(request));
-    if (!sealed) {
-        return sealed.error();
-    }
-    std::array<std::uint8_t, kRowKeyBytes> key{};
-    random_->fill(key);
-    const std::string& contact = sealed.value();
-    auto stmt = db_.prepare(
-        "INSERT INTO buddy_requests (id, site_id, kind, times, contact_format, contact) "
-        "VALUES (?, ?, ?, ?, 1, ?)");
-    if (!stmt) {
-        return stmt.error();
-    }
-    stmt->bindBlob(1, key)
-        .bind(2, request.siteId)
-        .bind(3, request.kind)
-        .bind(4, joinIds(request.times))
-        .bindBlob(5, std::span<const std::uint8_t>(
-                         reinterpret_cast<const std::uint8_t*>(contact.data()), contact.size()));
-    return explainFull(commitWritten(stmt.value()));
-}
-
-Result<std::int64_t> Outbox::pendingBuddyRequests() {
-    return db_.queryInt("SELECT count(*) FROM buddy_requests");
-}
-
-Result<std::vector<core::SealedBuddyRequest>> Outbox::sealedBuddyRequests(std::size_t limit) {
-    auto stmt = db_.prepare(
-        "SELECT id, site_id, kind, times, contact FROM buddy_requests WHERE contact_format = 1 "
-        "ORDER BY id LIMIT ?");
-    if (!stmt) {
-        return stmt.error();
-    }
-    stmt->bind(1, static_cast<std::int64_t>(limit));
-    std::vector<core::SealedBuddyRequest> requests;
-    while (true) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
-        if (!row.value()) {
-            return requests;
-        }
-        const auto id = stmt->columnBlob(0);
-        const auto contact = stmt->columnBlob(4);
-        requests.push_back(core::SealedBuddyRequest{
-            core::toHex(std::string_view(reinterpret_cast<const char*>(id.data()), id.size())),
-            stmt->columnText(1), stmt->columnText(2), splitIds(stmt->columnText(3)),
-            core::toHex(
-                std::string_view(reinterpret_cast<const char*>(contact.data()), contact.size()))});
-    }
-}
-
-Status Outbox::deleteBuddyRequests(const std::vector<std::string>& ids) {
-    auto tx = Transaction::begin(db_);
-    if (!tx) {
-        return tx.error();
-    }
-    auto stmt = db_.prepare("DELETE FROM buddy_requests WHERE id = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
-    for (const auto& id : ids) {
-        std::string key;
-        if (!core::fromHex(id, key)) {
-            continue;
-        }
-        stmt->reset();
-        stmt->bindBlob(1, std::span<const std::uint8_t>(
-                              reinterpret_cast<const std::uint8_t*>(key.data()), key.size()));
-        if (auto s = stmt->run(); !s) {
-            return s;
-        }
-    }
-    return tx->commit();
 }
 
 }  // namespace carekiosk::storage

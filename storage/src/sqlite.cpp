@@ -110,20 +110,14 @@ Result<Database> Database::open(const std::filesystem::path& path,
         // log and then the file before the commit returns.
         for (const char* pragma : {"PRAGMA secure_delete=ON", "PRAGMA temp_store=MEMORY",
                                    "PRAGMA synchronous=NORMAL", "PRAGMA wal_autocheckpoint=0"}) {
-            if (auto s = db.exec(pragma); !s) {
-                return s.error();
-            }
+            CAREKIOSK_TRY(db.exec(pragma));
         }
         sqlite3_wal_hook(raw, &Database::emptyLogAfterCommit, nullptr);
     } else if (auto s = db.exec("PRAGMA synchronous=FULL"); !s) {
         return s.error();
     }
-    if (auto s = db.exec("PRAGMA foreign_keys=ON"); !s) {
-        return s.error();
-    }
-    if (auto s = db.migrate(migrations); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(db.exec("PRAGMA foreign_keys=ON"));
+    CAREKIOSK_TRY(db.migrate(migrations));
     return db;
 }
 
@@ -137,12 +131,8 @@ Result<Database> Database::openInMemory(std::span<const Migration> migrations) {
         return db.lastError("cannot open a database in memory");
     }
     sqlite3_extended_result_codes(raw, 1);
-    if (auto s = db.exec("PRAGMA foreign_keys=ON"); !s) {
-        return s.error();
-    }
-    if (auto s = db.migrate(migrations); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(db.exec("PRAGMA foreign_keys=ON"));
+    CAREKIOSK_TRY(db.migrate(migrations));
     return db;
 }
 
@@ -175,16 +165,10 @@ Status Database::migrate(std::span<const Migration> migrations) {
         if (!tx) {
             return tx.error();
         }
-        if (auto s = exec(m.sql); !s) {
-            return s;
-        }
+        CAREKIOSK_TRY(exec(m.sql));
         const std::string bump = "PRAGMA user_version=" + std::to_string(m.version);
-        if (auto s = exec(bump.c_str()); !s) {
-            return s;
-        }
-        if (auto s = tx->commit(); !s) {
-            return s;
-        }
+        CAREKIOSK_TRY(exec(bump.c_str()));
+        CAREKIOSK_TRY(tx->commit());
     }
     return {};
 }
@@ -344,9 +328,7 @@ std::vector<std::uint8_t> Statement::columnBlob(int index) const {
 }
 
 Result<Transaction> Transaction::begin(Database& db) {
-    if (auto s = db.exec("BEGIN IMMEDIATE"); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(db.exec("BEGIN IMMEDIATE"));
     return Transaction(&db);
 }
 

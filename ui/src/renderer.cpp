@@ -55,9 +55,7 @@ core::Result<std::unique_ptr<UiRenderer>> UiRenderer::create(SDL_Window* window,
     int w = 0;
     int h = 0;
     SDL_GetRendererOutputSize(renderer, &w, &h);
-    if (auto s = ui->rebuildFonts(w, h); !s) {
-        return s.error();
-    }
+    CAREKIOSK_TRY(ui->rebuildFonts(w, h));
     return ui;
 }
 

@@ -4,6 +4,7 @@
 // person: it says what went wrong, names the field or file, and says what to do.
 
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <utility>
 #include <variant>
@@ -33,6 +34,13 @@ struct Error {
 
 inline Error makeError(ErrorCode code, std::string message, std::string field = {}) {
     return Error{code, std::move(message), std::move(field)};
+}
+
+// `error` with where it happened said first ("reading kiosk.json: <message>"),
+// its code and field kept: callers add context, they never reword a message.
+inline Error withContext(Error error, std::string_view context) {
+    error.message = std::string(context) + ": " + error.message;
+    return error;
 }
 
 template <typename T>
@@ -76,3 +84,13 @@ class [[nodiscard]] Result<void> {
 using Status = Result<void>;
 
 }  // namespace carekiosk::core
+
+// Returns from the enclosing function with the error of `expr` (a Status, or
+// a Result<T> whose value is not needed) if it failed, exactly as it was
+// made. The enclosing function returns a Status or a Result<U>.
+#define CAREKIOSK_TRY(expr)                                  \
+    do {                                                     \
+        if (auto carekiosk_try_ = (expr); !carekiosk_try_) { \
+            return carekiosk_try_.error();                   \
+        }                                                    \
+    } while (0)
