@@ -22,7 +22,10 @@ root = sys.argv[1]
 sources = ""
 for path in sorted(glob.glob(os.path.join(root, "tests", "*.cpp"))):
     with open(path, errors="replace") as f:
-        sources += f.read()
+        text = f.read()
+    # A test commented out or compiled out does not count.
+    text = re.sub(r"^\s*#if 0\b.*?^\s*#endif\b", "", text, flags=re.S | re.M)
+    sources += "\n".join(l for l in text.split("\n") if not l.lstrip().startswith("//"))
 # Adjacent string literals join, as the compiler joins them.
 sources = re.sub(r'"\s*\n\s*"', "", sources)
 sources = re.sub(r'"\s+"', "", sources)
@@ -34,11 +37,12 @@ ctest_names = set(re.findall(r"add_test\(NAME ([A-Za-z0-9_${}]+)", cmake))
 ctest_patterns = [re.compile("^" + re.escape(n).replace(r"\$\{store\}", "[a-z]+") + "$")
                   for n in ctest_names]
 
-QUOTED = re.compile(r'"([^"]+)"')
+QUOTED = re.compile(r'["“]([^"”]+)["”]')
 CTEST = re.compile(r"ctest `([A-Za-z0-9_]+)`")
-# A test program or harness by its path (a fuzz harness, the privacy audit).
-TEST_FILE = re.compile(r"`(tests/[A-Za-z0-9_./-]+)`")
-PROSE = re.compile(r'\btests? ((?:"[^"]+"(?:,? (?:and )?)?)+)')
+# A test program or harness by its path (a fuzz harness, the privacy audit,
+# a shell test), not any file under tests/.
+TEST_FILE = re.compile(r"`(tests/(?:fuzz/fuzz_[a-z_]+\.cpp|[a-z_]+\.(?:py|sh)))`")
+PROSE = re.compile(r'\btests? ((?:["“][^"”]+["”](?:,? (?:and )?)?)+)', re.I)
 
 problems = []
 named_per_doc = {}
@@ -96,6 +100,7 @@ for path in sorted(glob.glob(os.path.join(root, "docs", "*.md"))):
     section = None
     sections_proved = {}
     for number, line in enumerate(lines, 1):
+        line = line.rstrip()
         if line.startswith("## "):
             section = line[3:].strip()
             sections_proved.setdefault(section, False)

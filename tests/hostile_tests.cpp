@@ -94,6 +94,7 @@ struct Collector {
     std::string url;
     int port = 0;
     std::string kioskToken;
+    std::string kioskDevice;
     std::string managerToken;
 
     explicit Collector(const std::vector<std::string>& extra = {}) {
@@ -118,7 +119,9 @@ struct Collector {
         auto enrolled = testing::sendOk(*sender, "POST", url + "/v1/enroll", "",
                                         core::encodeEnrollRequest({code, ""}));
         REQUIRE(enrolled.status == 200);
-        kioskToken = core::decodeEnrollResponse(enrolled.body).value().deviceToken;
+        const auto enrolment = core::decodeEnrollResponse(enrolled.body).value();
+        kioskToken = enrolment.deviceToken;
+        kioskDevice = enrolment.deviceId;
     }
 
     upload::HttpResponse send(upload::HttpSender& sender, const std::string& method,
@@ -158,7 +161,92 @@ int connectLoopback(int port) {
     return fd;
 }
 
+// One TLS connection to the collector written to byte by byte; closed on destruction.
+struct RawTls {
+    SSL_CTX* context = SSL_CTX_new(TLS_client_method());
+    SSL* ssl = nullptr;
+    int fd = -1;
+
+    explicit RawTls(int port) {
+        fd = connectLoopback(port);
+        REQUIRE(fd >= 0);
+        timeval wait{20, 0};
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+        ssl = SSL_new(context);
+        SSL_set_fd(ssl, fd);
+        REQUIRE(SSL_connect(ssl) == 1);
+    }
+    ~RawTls() {
+        SSL_free(ssl);
+        ::close(fd);
+        SSL_CTX_free(context);
+    }
+    bool write(const std::string& bytes) {
+        return SSL_write(ssl, bytes.data(), static_cast<int>(bytes.size())) > 0;
+    }
+    // The first line of the answer ("HTTP/1.1 401 ..."), or "" if none came.
+    std::string statusLine() {
+        char answer[512] = {};
+        const int got = SSL_read(ssl, answer, sizeof answer - 1);
+        const std::string text = got > 0 ? std::string(answer, static_cast<std::size_t>(got)) : "";
+        return text.substr(0, text.find("\r\n"));
+    }
+};
+
 }  // namespace
+
+TEST_CASE("a token revoked while its body trickles in stores nothing") {
+    // A stolen kiosk's token: its holder opens an upload, sends the headers
+    // and a byte of the body, and trickles the rest in after the kiosk was
+    // revoked. The collector believes the token it checked at the headers
+    // for a moment only (kAdmittedFor): the batch is refused and not stored.
+    Collector c;
+    const std::string body = batchBody(11);
+    RawTls tls(c.port);
+    // Expect: 100-continue, so that the "100 Continue" says the collector has
+    // checked the token (it is sent once the check lets the body in).
+    REQUIRE(tls.write("POST /v1/batches HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " +
+                      c.kioskToken + "\r\nContent-Type: application/json\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\nExpect: 100-continue\r\n\r\n"));
+    REQUIRE(tls.statusLine() == "HTTP/1.1 100 Continue");
+    REQUIRE(tls.write(body.substr(0, 1)));
+    testing::runOk({kCollector, "admin", "revoke", "--db", c.db, "--device", c.kioskDevice});
+    // A slow client, as the attacker's is: a byte every 100 ms for 1.5 s,
+    // longer than the collector believes an admitted token.
+    const auto trickleUntil = steady_clock::now() + milliseconds(1500);
+    std::size_t sent = 1;
+    while (steady_clock::now() < trickleUntil && sent + 1 < body.size()) {
+        REQUIRE(tls.write(body.substr(sent++, 1)));
+        std::this_thread::sleep_for(milliseconds(100));  // the attack's pace, not a wait
+    }
+    REQUIRE(tls.write(body.substr(sent)));
+    CHECK(tls.statusLine() == "HTTP/1.1 401 Unauthorized");
+    CHECK(testing::queryStrings(c.db, "SELECT count(*) FROM checkins")[0] == "0");
+}
+
+TEST_CASE("a request framed two ways is refused: two lengths, or a length and chunking") {
+    Collector c;
+    const std::string body = batchBody(12);
+    const std::string head =
+        "POST /v1/batches HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + c.kioskToken +
+        "\r\nContent-Type: application/json\r\n";
+    {
+        RawTls tls(c.port);
+        REQUIRE(tls.write(head + "Content-Length: 5\r\nContent-Length: " +
+                          std::to_string(body.size()) + "\r\n\r\n" + body));
+        CHECK(tls.statusLine() == "HTTP/1.1 400 Bad Request");
+    }
+    {
+        RawTls tls(c.port);
+        REQUIRE(tls.write(head + "Content-Length: " + std::to_string(body.size()) +
+                          "\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+        CHECK(tls.statusLine() == "HTTP/1.1 400 Bad Request");
+    }
+    CHECK(testing::queryStrings(c.db, "SELECT count(*) FROM checkins")[0] == "0");
+    // The same batch framed once is taken.
+    auto sender = testing::makeTestSender();
+    CHECK(c.send(*sender, "POST", "/v1/batches", c.kioskToken, body).status == 200);
+}
 
 TEST_CASE("a compressed bomb is never unpacked without a token, and with one stops at the cap") {
     Collector c;

@@ -341,6 +341,18 @@ struct Server::Impl {
             return true;
         }
         ex.route = &route->second;
+        // Two lengths, or a length and chunking, can be read two ways: a
+        // proxy in front that reads the other would see a second request
+        // (smuggling) where we see a body. Refused, as RFC 9112 allows.
+        const bool chunked = ex.req.headers.count("Transfer-Encoding") > 0;
+        if (ex.req.headers.count("Content-Length") > 1 ||
+            (chunked && ex.req.headers.count("Content-Length") > 0)) {
+            refuse(ex, 400,
+                   "send one Content-Length, or Transfer-Encoding without a Content-Length",
+                   "Content-Length");
+            ex.res.set_header("Connection", "close");  // the rest cannot be framed
+            return true;
+        }
         const std::string length = ex.req.get_header_value("Content-Length");
         if (!length.empty()) {
             char* end = nullptr;

@@ -149,6 +149,30 @@ class PostgresConnection final : public Connection {
     std::string describe() const override { return where_; }
     std::size_t rowsPerInsert() const override { return kRowsPerInsert; }
 
+    // For storage::migrate: an advisory lock held for the transaction lets one
+    // collector migrate while others starting at once wait, then find nothing
+    // to do. The version is a table of its own.
+    Status lockSchema() override {
+        return exec(
+            "SELECT pg_advisory_xact_lock(7305879473263247360);"
+            "CREATE TABLE IF NOT EXISTS carekiosk_schema (version INTEGER NOT NULL)");
+    }
+    Result<std::int64_t> schemaVersion() override {
+        auto current = prepare("SELECT COALESCE(MAX(version), 0) FROM carekiosk_schema");
+        if (!current) {
+            return current.error();
+        }
+        auto row = current->step();
+        if (!row) {
+            return row.error();
+        }
+        return current->columnInt(0);
+    }
+    Status setSchemaVersion(int version) override {
+        return exec("INSERT INTO carekiosk_schema (version) VALUES (" + std::to_string(version) +
+                    ")");
+    }
+
     PGconn* handle() { return conn_; }
     const std::string& where() const { return where_; }
     void noteChanges(PGresult* result) {

@@ -132,13 +132,23 @@ struct Server::Impl {
 
     // The bearer token of a route that takes one, checked before its body is
     // read (a worker): strangers cannot make the collector buffer bodies. The
-    // caller found is kept in req.admitted for beforeUnpack and the handler,
-    // so a batch costs one lookup (a token revoked while its body is in
-    // flight is refused from the next request on).
+    // caller found is kept in req.admitted (an Admitted) for beforeUnpack and
+    // the handler, so a batch costs one lookup.
     bool authenticate(http::Request& req, http::Response& res);
 
+    // What authenticate found, and when.
+    struct Admitted {
+        Store::Caller caller;
+        std::chrono::steady_clock::time_point at;
+    };
+    // How long an admitted caller is believed without a new lookup: a token
+    // revoked meanwhile is refused from then on, also for a body that was
+    // already arriving (tests/hostile_tests.cpp, "a token revoked while its
+    // body trickles in stores nothing").
+    static constexpr std::chrono::seconds kAdmittedFor{1};
+
     // The caller behind the request's bearer token: the one authenticate
-    // admitted, or a fresh lookup on routes that read no body first.
+    // admitted if that was under kAdmittedFor ago, else a fresh lookup.
     Result<Store::Caller> callerOf(const http::Request& req);
 
     // A compressed body is unpacked only for a valid kiosk or API token: a

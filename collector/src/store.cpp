@@ -55,11 +55,11 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
         return reader.error();
     }
     CAREKIOSK_TRY(reader->exec("PRAGMA cache_size=-16384"));
-    auto writer = std::make_unique<sql::SqliteConnection>(std::move(db).value());
-    storage::Database& writerDb = writer->database();
-    std::unique_ptr<Store> store(new Store(
-        std::move(writer), std::make_unique<sql::SqliteConnection>(std::move(reader).value()),
-        clock, random));
+    auto writer = std::make_unique<storage::Database>(std::move(db).value());
+    storage::Database& writerDb = *writer;
+    std::unique_ptr<Store> store(
+        new Store(std::move(writer), std::make_unique<storage::Database>(std::move(reader).value()),
+                  clock, random));
     // Checkpoints off the commit path: no kiosk's batch waits while the log
     // is copied into the database file.
     auto checkpointer = storage::WalCheckpointer::start(writerDb, schema::sqlite());
@@ -70,54 +70,6 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
     return store;
 }
 
-namespace {
-
-// Brings a PostgreSQL database to the newest schema. Several collectors may
-// start at once against one database: an advisory lock held for the
-// transaction lets one migrate while the others wait, then find nothing to do.
-Status migratePostgres(sql::Connection& db) {
-    auto tx = Transaction::begin(db);
-    if (!tx) {
-        return tx.error();
-    }
-    if (auto s = db.exec("SELECT pg_advisory_xact_lock(7305879473263247360);"
-                         "CREATE TABLE IF NOT EXISTS carekiosk_schema (version INTEGER NOT NULL)");
-        !s) {
-        return s;
-    }
-    auto current = db.prepare("SELECT COALESCE(MAX(version), 0) FROM carekiosk_schema");
-    if (!current) {
-        return current.error();
-    }
-    auto row = current->step();
-    if (!row) {
-        return row.error();
-    }
-    const auto version = current->columnInt(0);
-    const int latest = static_cast<int>(schema::postgres().size());
-    if (version > latest) {
-        return makeError(ErrorCode::Storage,
-                         db.describe() + " was written by a newer carekiosk (schema " +
-                             std::to_string(version) + ", this build knows " +
-                             std::to_string(latest) + "); install the newer version",
-                         "db");
-    }
-    for (const auto& m : schema::postgres()) {
-        if (m.version <= version) {
-            continue;
-        }
-        CAREKIOSK_TRY(db.exec(m.sql));
-        if (auto s = db.exec("INSERT INTO carekiosk_schema (version) VALUES (" +
-                             std::to_string(m.version) + ")");
-            !s) {
-            return s;
-        }
-    }
-    return tx->commit();
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Store>> Store::openPostgres(const std::string& uri, const core::Clock& clock,
                                                    core::RandomSource& random) {
     if (sodium_init() < 0) {
@@ -127,7 +79,7 @@ Result<std::unique_ptr<Store>> Store::openPostgres(const std::string& uri, const
     if (!writer) {
         return writer.error();
     }
-    CAREKIOSK_TRY(migratePostgres(*writer.value()));
+    CAREKIOSK_TRY(storage::migrate(*writer.value(), schema::postgres(), "db"));
     // As with SQLite, token lookups and summaries have a connection of their own.
     auto reader = sql::connectPostgres(uri);
     if (!reader) {

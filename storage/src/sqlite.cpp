@@ -38,6 +38,69 @@ std::string adviceFor(int code) {
 
 }  // namespace
 
+// A prepared SQLite statement (Database::prepare). A failed bind is kept and
+// reported by the next step(), so binds can be chained.
+class SqliteStatement final : public StatementImpl {
+  public:
+    SqliteStatement(sqlite3_stmt* stmt, const Database* db) : stmt_(stmt), db_(db) {}
+    SqliteStatement(const SqliteStatement&) = delete;
+    SqliteStatement& operator=(const SqliteStatement&) = delete;
+    ~SqliteStatement() override { sqlite3_finalize(stmt_); }
+
+    void bind(int index, std::int64_t value) override {
+        note(sqlite3_bind_int64(stmt_, index, value));
+    }
+    void bind(int index, std::string_view text) override {
+        note(sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                               SQLITE_TRANSIENT));
+    }
+    void bindBlob(int index, std::span<const std::uint8_t> bytes) override {
+        note(sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
+                               SQLITE_TRANSIENT));
+    }
+    Result<bool> step() override {
+        if (bindError_ != SQLITE_OK) {
+            return db_->lastError("cannot bind statement parameter");
+        }
+        const int rc = sqlite3_step(stmt_);
+        if (rc == SQLITE_ROW) {
+            return true;
+        }
+        if (rc == SQLITE_DONE) {
+            return false;
+        }
+        return db_->lastError("database write or read failed");
+    }
+    void reset() override {
+        sqlite3_reset(stmt_);
+        sqlite3_clear_bindings(stmt_);
+        bindError_ = SQLITE_OK;
+    }
+    std::int64_t columnInt(int index) const override { return sqlite3_column_int64(stmt_, index); }
+    bool columnIsNull(int index) const override {
+        return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
+    }
+    std::string columnText(int index) const override {
+        const auto* text = sqlite3_column_text(stmt_, index);
+        const int size = sqlite3_column_bytes(stmt_, index);
+        return text ? std::string(reinterpret_cast<const char*>(text),
+                                  static_cast<std::size_t>(size))
+                    : std::string();
+    }
+    std::vector<std::uint8_t> columnBlob(int index) const override {
+        const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, index));
+        const int size = sqlite3_column_bytes(stmt_, index);
+        return data ? std::vector<std::uint8_t>(data, data + size) : std::vector<std::uint8_t>();
+    }
+
+  private:
+    void note(int rc) { bindError_ = bindError_ == SQLITE_OK ? rc : bindError_; }
+
+    sqlite3_stmt* stmt_ = nullptr;
+    const Database* db_ = nullptr;
+    int bindError_ = SQLITE_OK;
+};
+
 core::Error Database::lastError(const std::string& what) const {
     const int code = db_ ? sqlite3_extended_errcode(db_) : SQLITE_ERROR;
     const char* message = db_ ? sqlite3_errmsg(db_) : "no connection";
@@ -117,7 +180,7 @@ Result<Database> Database::open(const std::filesystem::path& path,
         return s.error();
     }
     CAREKIOSK_TRY(db.exec("PRAGMA foreign_keys=ON"));
-    CAREKIOSK_TRY(db.migrate(migrations));
+    CAREKIOSK_TRY(storage::migrate(db, migrations));
     return db;
 }
 
@@ -132,7 +195,7 @@ Result<Database> Database::openInMemory(std::span<const Migration> migrations) {
     }
     sqlite3_extended_result_codes(raw, 1);
     CAREKIOSK_TRY(db.exec("PRAGMA foreign_keys=ON"));
-    CAREKIOSK_TRY(db.migrate(migrations));
+    CAREKIOSK_TRY(storage::migrate(db, migrations));
     return db;
 }
 
@@ -143,34 +206,6 @@ int Database::emptyLogAfterCommit(void*, sqlite3* db, const char* name, int) {
     // syncs both and empties the log. An error here fails the commit's
     // statement, so no one is told "saved" for what is not yet on disk.
     return sqlite3_wal_checkpoint_v2(db, name, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
-}
-
-Status Database::migrate(std::span<const Migration> migrations) {
-    auto current = queryInt("PRAGMA user_version");
-    if (!current) {
-        return current.error();
-    }
-    const int latest = migrations.empty() ? 0 : migrations.back().version;
-    if (current.value() > latest) {
-        return makeError(ErrorCode::Storage,
-                         path_.string() + " was written by a newer carekiosk (schema " +
-                             std::to_string(current.value()) + ", this build knows " +
-                             std::to_string(latest) + "); install the newer version");
-    }
-    for (const auto& m : migrations) {
-        if (m.version <= current.value()) {
-            continue;
-        }
-        auto tx = Transaction::begin(*this);
-        if (!tx) {
-            return tx.error();
-        }
-        CAREKIOSK_TRY(exec(m.sql));
-        const std::string bump = "PRAGMA user_version=" + std::to_string(m.version);
-        CAREKIOSK_TRY(exec(bump.c_str()));
-        CAREKIOSK_TRY(tx->commit());
-    }
-    return {};
 }
 
 Database::Database(Database&& other) noexcept
@@ -193,9 +228,9 @@ Database::~Database() {
     }
 }
 
-Status Database::exec(const char* sql) {
+Status Database::exec(std::string_view sql) {
     char* message = nullptr;
-    if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) != SQLITE_OK) {
+    if (sqlite3_exec(db_, std::string(sql).c_str(), nullptr, nullptr, &message) != SQLITE_OK) {
         sqlite3_free(message);
         return lastError("database statement failed");
     }
@@ -208,7 +243,23 @@ Result<Statement> Database::prepare(std::string_view sql) {
         SQLITE_OK) {
         return lastError("cannot prepare statement");
     }
-    return Statement(stmt, this);
+    return Statement(std::make_unique<SqliteStatement>(stmt, this));
+}
+
+std::int64_t Database::changes() const {
+    return sqlite3_changes64(db_);
+}
+
+Status Database::begin() {
+    return exec("BEGIN IMMEDIATE");
+}
+
+Result<std::int64_t> Database::schemaVersion() {
+    return queryInt("PRAGMA user_version");
+}
+
+Status Database::setSchemaVersion(int version) {
+    return exec("PRAGMA user_version=" + std::to_string(version));
 }
 
 Result<bool> Database::quickCheck() {
@@ -233,120 +284,6 @@ Result<std::int64_t> Database::queryInt(std::string_view sql) {
         return row.error();
     }
     return row.value() ? stmt->columnInt(0) : 0;
-}
-
-Statement::Statement(Statement&& other) noexcept
-    : stmt_(std::exchange(other.stmt_, nullptr)), db_(other.db_), bindError_(other.bindError_) {}
-
-Statement& Statement::operator=(Statement&& other) noexcept {
-    if (this != &other) {
-        sqlite3_finalize(stmt_);
-        stmt_ = std::exchange(other.stmt_, nullptr);
-        db_ = other.db_;
-        bindError_ = other.bindError_;
-    }
-    return *this;
-}
-
-Statement::~Statement() {
-    sqlite3_finalize(stmt_);
-}
-
-Statement& Statement::bind(int index, std::int64_t value) {
-    const int rc = sqlite3_bind_int64(stmt_, index, value);
-    bindError_ = bindError_ == SQLITE_OK ? rc : bindError_;
-    return *this;
-}
-
-Statement& Statement::bind(int index, std::string_view text) {
-    const int rc = sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
-                                     SQLITE_TRANSIENT);
-    bindError_ = bindError_ == SQLITE_OK ? rc : bindError_;
-    return *this;
-}
-
-Statement& Statement::bindBlob(int index, std::span<const std::uint8_t> bytes) {
-    const int rc = sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
-                                     SQLITE_TRANSIENT);
-    bindError_ = bindError_ == SQLITE_OK ? rc : bindError_;
-    return *this;
-}
-
-Result<bool> Statement::step() {
-    if (bindError_ != SQLITE_OK) {
-        return db_->lastError("cannot bind statement parameter");
-    }
-    const int rc = sqlite3_step(stmt_);
-    if (rc == SQLITE_ROW) {
-        return true;
-    }
-    if (rc == SQLITE_DONE) {
-        return false;
-    }
-    return db_->lastError("database write or read failed");
-}
-
-Status Statement::run() {
-    while (true) {
-        auto row = step();
-        if (!row) {
-            return row.error();
-        }
-        if (!row.value()) {
-            return {};
-        }
-    }
-}
-
-void Statement::reset() {
-    sqlite3_reset(stmt_);
-    sqlite3_clear_bindings(stmt_);
-    bindError_ = SQLITE_OK;
-}
-
-std::int64_t Statement::columnInt(int index) const {
-    return sqlite3_column_int64(stmt_, index);
-}
-double Statement::columnDouble(int index) const {
-    return sqlite3_column_double(stmt_, index);
-}
-bool Statement::columnIsNull(int index) const {
-    return sqlite3_column_type(stmt_, index) == SQLITE_NULL;
-}
-
-std::string Statement::columnText(int index) const {
-    const auto* text = sqlite3_column_text(stmt_, index);
-    const int size = sqlite3_column_bytes(stmt_, index);
-    return text ? std::string(reinterpret_cast<const char*>(text), static_cast<std::size_t>(size))
-                : std::string();
-}
-
-std::vector<std::uint8_t> Statement::columnBlob(int index) const {
-    const auto* data = static_cast<const std::uint8_t*>(sqlite3_column_blob(stmt_, index));
-    const int size = sqlite3_column_bytes(stmt_, index);
-    return data ? std::vector<std::uint8_t>(data, data + size) : std::vector<std::uint8_t>();
-}
-
-Result<Transaction> Transaction::begin(Database& db) {
-    CAREKIOSK_TRY(db.exec("BEGIN IMMEDIATE"));
-    return Transaction(&db);
-}
-
-Transaction::Transaction(Transaction&& other) noexcept : db_(std::exchange(other.db_, nullptr)) {}
-
-Transaction::~Transaction() {
-    if (db_) {
-        (void)db_->exec("ROLLBACK");
-    }
-}
-
-Status Transaction::commit() {
-    Database* db = std::exchange(db_, nullptr);
-    if (auto s = db->exec("COMMIT"); !s) {
-        (void)db->exec("ROLLBACK");
-        return s;
-    }
-    return {};
 }
 
 }  // namespace carekiosk::storage

@@ -1,7 +1,8 @@
 #pragma once
-// Thin RAII wrappers over SQLite. One Database is one connection: use it from
-// one thread at a time (open a second connection for another thread; WAL lets
-// readers and one writer work side by side). Nothing here throws.
+// SQLite as a storage::Connection (sql.hpp). One Database is one connection:
+// use it from one thread at a time (open a second connection for another
+// thread; WAL lets readers and one writer work side by side). Nothing here
+// throws.
 
 #include <sqlite3.h>
 
@@ -14,18 +15,12 @@
 #include <vector>
 
 #include "carekiosk/core/result.hpp"
+#include "carekiosk/storage/sql.hpp"
 
 namespace carekiosk::storage {
 
 using core::Result;
 using core::Status;
-
-class Statement;
-
-struct Migration {
-    int version;      // user_version after this step; steps run in increasing order
-    const char* sql;  // run inside one transaction with the version bump
-};
 
 // How a database keeps its commits durable.
 enum class Journal {
@@ -43,7 +38,7 @@ enum class Journal {
     NoHistory,
 };
 
-class Database {
+class Database final : public Connection {
   public:
     // Opens (creating if needed) with `journal`, synchronous=FULL,
     // foreign_keys=ON and a busy timeout, then runs `migrations` forward from the
@@ -61,10 +56,18 @@ class Database {
     Database& operator=(Database&& other) noexcept;
     Database(const Database&) = delete;
     Database& operator=(const Database&) = delete;
-    ~Database();
+    ~Database() override;
 
-    Status exec(const char* sql);
-    Result<Statement> prepare(std::string_view sql);
+    Status exec(std::string_view sql) override;
+    Result<Statement> prepare(std::string_view sql) override;
+    std::int64_t changes() const override;
+    // IMMEDIATE: the write lock is taken now, not at the first write, so a
+    // transaction never fails halfway for want of it.
+    Status begin() override;
+    std::string describe() const override { return path_.string(); }
+    std::size_t rowsPerInsert() const override { return 1; }
+    Result<std::int64_t> schemaVersion() override;  // PRAGMA user_version
+    Status setSchemaVersion(int version) override;
     // PRAGMA quick_check: true when SQLite finds the file intact.
     Result<bool> quickCheck();
     // A scalar query returning one integer (0 if no row).
@@ -77,61 +80,11 @@ class Database {
 
   private:
     Database(sqlite3* db, std::filesystem::path path) : db_(db), path_(std::move(path)) {}
-    Status migrate(std::span<const Migration> migrations);
     // The WAL hook of Journal::NoHistory connections.
     static int emptyLogAfterCommit(void*, sqlite3* db, const char* name, int pages);
 
     sqlite3* db_ = nullptr;
     std::filesystem::path path_;
-};
-
-class Statement {
-  public:
-    Statement(Statement&& other) noexcept;
-    Statement& operator=(Statement&& other) noexcept;
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
-    ~Statement();
-
-    // Bind parameters by 1-based index. Text and blobs are copied by SQLite.
-    Statement& bind(int index, std::int64_t value);
-    Statement& bind(int index, std::string_view text);
-    Statement& bindBlob(int index, std::span<const std::uint8_t> bytes);
-
-    // Steps once: true when a row is ready, false when done.
-    Result<bool> step();
-    // Runs to completion (for statements that return no rows).
-    Status run();
-    void reset();
-
-    std::int64_t columnInt(int index) const;
-    double columnDouble(int index) const;
-    std::string columnText(int index) const;
-    std::vector<std::uint8_t> columnBlob(int index) const;
-    bool columnIsNull(int index) const;
-
-  private:
-    friend class Database;
-    Statement(sqlite3_stmt* stmt, const Database* db) : stmt_(stmt), db_(db) {}
-    sqlite3_stmt* stmt_ = nullptr;
-    const Database* db_ = nullptr;
-    int bindError_ = SQLITE_OK;
-};
-
-// BEGIN IMMEDIATE on construction; ROLLBACK on destruction unless commit() ran.
-class Transaction {
-  public:
-    static Result<Transaction> begin(Database& db);
-    Transaction(Transaction&& other) noexcept;
-    Transaction(const Transaction&) = delete;
-    Transaction& operator=(const Transaction&) = delete;
-    Transaction& operator=(Transaction&&) = delete;
-    ~Transaction();
-    Status commit();
-
-  private:
-    explicit Transaction(Database* db) : db_(db) {}
-    Database* db_ = nullptr;
 };
 
 }  // namespace carekiosk::storage

@@ -1,8 +1,8 @@
 #pragma once
 // What the screens show, built by the kiosk's controller for each frame from
 // the state it owns. Plain data: no ImGui, SDL, storage or threads (this
-// header is in carekiosk_flow, which the controller and its tests use
-// without linking any drawing code).
+// header is in carekiosk_flow, which links no drawing code; flow_tests use
+// it that way).
 
 #include <cstddef>
 #include <string>
