@@ -158,14 +158,9 @@ class PostgresConnection final : public Connection {
             "CREATE TABLE IF NOT EXISTS carekiosk_schema (version INTEGER NOT NULL)");
     }
     Result<std::int64_t> schemaVersion() override {
-        auto current = prepare("SELECT COALESCE(MAX(version), 0) FROM carekiosk_schema");
-        if (!current) {
-            return current.error();
-        }
-        auto row = current->step();
-        if (!row) {
-            return row.error();
-        }
+        CAREKIOSK_TRY_LET(current,
+                          prepare("SELECT COALESCE(MAX(version), 0) FROM carekiosk_schema"));
+        CAREKIOSK_TRY_LET(row, current->step());
         return current->columnInt(0);
     }
     Status setSchemaVersion(int version) override {

@@ -293,10 +293,7 @@ bool Server::Impl::coordinatorFor(const http::Request& req, http::Response& res)
 }
 
 Result<std::vector<FleetKiosk>> Server::Impl::currentFleet() {
-    auto rows = store.fleetRows();
-    if (!rows) {
-        return rows.error();
-    }
+    CAREKIOSK_TRY_LET(rows, store.fleetRows());
     return assessFleet(rows.value(), store.clock().now(), options.fleetRules);
 }
 

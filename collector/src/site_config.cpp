@@ -81,10 +81,7 @@ core::Result<SiteConfigFile> parseSiteConfigToml(std::string_view text, const st
 }
 
 core::Result<std::string> siteContentFromToml(std::string_view text, const std::string& source) {
-    auto file = parseSiteConfigToml(text, source);
-    if (!file) {
-        return file.error();
-    }
+    CAREKIOSK_TRY_LET(file, parseSiteConfigToml(text, source));
     return file->contentJson;
 }
 

@@ -50,10 +50,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
     // A second connection for the reads every request makes (who holds this
     // token?) and for summaries: in WAL mode they read the last commit while a
     // group of batches is being written, instead of queueing behind it.
-    auto reader = storage::Database::open(path, schema::sqlite());
-    if (!reader) {
-        return reader.error();
-    }
+    CAREKIOSK_TRY_LET(reader, storage::Database::open(path, schema::sqlite()));
     CAREKIOSK_TRY(reader->exec("PRAGMA cache_size=-16384"));
     auto writer = std::make_unique<storage::Database>(std::move(db).value());
     storage::Database& writerDb = *writer;
@@ -62,10 +59,7 @@ Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
                   clock, random));
     // Checkpoints off the commit path: no kiosk's batch waits while the log
     // is copied into the database file.
-    auto checkpointer = storage::WalCheckpointer::start(writerDb, schema::sqlite());
-    if (!checkpointer) {
-        return checkpointer.error();
-    }
+    CAREKIOSK_TRY_LET(checkpointer, storage::WalCheckpointer::start(writerDb, schema::sqlite()));
     store->checkpointer_ = std::move(checkpointer).value();
     return store;
 }
@@ -75,16 +69,10 @@ Result<std::unique_ptr<Store>> Store::openPostgres(const std::string& uri, const
     if (sodium_init() < 0) {
         return makeError(ErrorCode::Internal, "libsodium could not be initialised");
     }
-    auto writer = sql::connectPostgres(uri);
-    if (!writer) {
-        return writer.error();
-    }
+    CAREKIOSK_TRY_LET(writer, sql::connectPostgres(uri));
     CAREKIOSK_TRY(storage::migrate(*writer.value(), schema::postgres(), "db"));
     // As with SQLite, token lookups and summaries have a connection of their own.
-    auto reader = sql::connectPostgres(uri);
-    if (!reader) {
-        return reader.error();
-    }
+    CAREKIOSK_TRY_LET(reader, sql::connectPostgres(uri));
     return std::unique_ptr<Store>(
         new Store(std::move(writer).value(), std::move(reader).value(), clock, random));
 }
@@ -108,26 +96,17 @@ Result<std::unique_ptr<Store>> Store::connect(const std::string& location, const
 }
 
 Result<bool> Store::siteExistsLocked(const std::string& siteId) {
-    auto stmt = db_->prepare("SELECT 1 FROM sites WHERE site_id = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, db_->prepare("SELECT 1 FROM sites WHERE site_id = ?"));
     stmt->bind(1, siteId);
     return stmt->step();
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> Store::listSites() {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare("SELECT site_id, name FROM sites ORDER BY site_id");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, db_->prepare("SELECT site_id, name FROM sites ORDER BY site_id"));
     std::vector<std::pair<std::string, std::string>> sites;
     while (true) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
+        CAREKIOSK_TRY_LET(row, stmt->step());
         if (!row.value()) {
             return sites;
         }
@@ -168,10 +147,7 @@ Status Store::backupTo(const std::filesystem::path& target) {
 
 Status Store::ping() {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare("SELECT 1");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, db_->prepare("SELECT 1"));
     CAREKIOSK_TRY(stmt->step());
     return {};
 }
@@ -182,43 +158,27 @@ Status Store::createSite(const std::string& siteId, const std::string& name) {
         return makeError(ErrorCode::InvalidInput, "name must be 1-200 characters", "name");
     }
     std::lock_guard lock(mutex_);
-    auto exists = siteExistsLocked(siteId);
-    if (!exists) {
-        return exists.error();
-    }
+    CAREKIOSK_TRY_LET(exists, siteExistsLocked(siteId));
     if (exists.value()) {
         return makeError(ErrorCode::InvalidInput,
                          "site " + siteId + " already exists; choose another id", "site");
     }
-    auto stmt = db_->prepare("INSERT INTO sites (site_id, name) VALUES (?, ?)");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, db_->prepare("INSERT INTO sites (site_id, name) VALUES (?, ?)"));
     return stmt->bind(1, siteId).bind(2, name).run();
 }
 
 Status Store::setSetting(const std::string& key, const std::string& value) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare(
-        "INSERT INTO settings (key, value) VALUES (?, ?) "
-        "ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, db_->prepare("INSERT INTO settings (key, value) VALUES (?, ?) "
+                                         "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
     return stmt->bind(1, key).bind(2, value).run();
 }
 
 Result<std::string> Store::setting(const std::string& key) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare("SELECT value FROM settings WHERE key = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, db_->prepare("SELECT value FROM settings WHERE key = ?"));
     stmt->bind(1, key);
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
+    CAREKIOSK_TRY_LET(row, stmt->step());
     return row.value() ? stmt->columnText(0) : std::string();
 }
 }  // namespace carekiosk::collector

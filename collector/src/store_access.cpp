@@ -51,10 +51,7 @@ std::string normalizeCode(const std::string& code) {
 Result<std::string> Store::createEnrollCode(const std::string& siteId,
                                             std::chrono::seconds lifetime) {
     std::lock_guard lock(mutex_);
-    auto exists = siteExistsLocked(siteId);
-    if (!exists) {
-        return exists.error();
-    }
+    CAREKIOSK_TRY_LET(exists, siteExistsLocked(siteId));
     if (!exists.value()) {
         return makeError(ErrorCode::NotFound,
                          "site " + siteId +
@@ -104,10 +101,7 @@ Result<std::string> Store::createApiToken(ApiRole role, const std::string& name,
     }
     for (const auto& site : sites) {
         CAREKIOSK_TRY(core::validateSiteId(site, "sites"));
-        auto exists = siteExists(site);
-        if (!exists) {
-            return exists.error();
-        }
+        CAREKIOSK_TRY_LET(exists, siteExists(site));
         if (!exists.value()) {
             return makeError(
                 ErrorCode::NotFound,
@@ -117,10 +111,7 @@ Result<std::string> Store::createApiToken(ApiRole role, const std::string& name,
     }
     const std::string token = core::randomHex(random_, kTokenBytes);
     std::lock_guard lock(mutex_);
-    auto tx = Transaction::begin(*db_);
-    if (!tx) {
-        return tx.error();
-    }
+    CAREKIOSK_TRY_LET(tx, Transaction::begin(*db_));
     auto stmt = db_->prepare("INSERT INTO api_tokens (token_hash, role, name) VALUES (?, ?, ?)");
     auto scope = db_->prepare(
         "INSERT INTO api_token_sites (token_hash, site_id) "
@@ -143,10 +134,7 @@ Result<std::string> Store::createManagerToken(const std::string& name) {
 
 Status Store::revokeDevice(const std::string& deviceId) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare("UPDATE devices SET revoked = 1 WHERE device_id = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, db_->prepare("UPDATE devices SET revoked = 1 WHERE device_id = ?"));
     CAREKIOSK_TRY(stmt->bind(1, deviceId).run());
     if (db_->changes() == 0) {
         return makeError(ErrorCode::NotFound,
@@ -164,17 +152,11 @@ Result<Store::WebSession> Store::openWebSession(const std::string& token,
     const auto now = unixSeconds(clock_.now());
     std::lock_guard lock(mutex_);
     // Expired sessions go as new ones come: the table holds only live ones.
-    auto purge = db_->prepare("DELETE FROM web_sessions WHERE expires_at <= ?");
-    if (!purge) {
-        return purge.error();
-    }
+    CAREKIOSK_TRY_LET(purge, db_->prepare("DELETE FROM web_sessions WHERE expires_at <= ?"));
     CAREKIOSK_TRY(purge->bind(1, now).run());
-    auto insert = db_->prepare(
-        "INSERT INTO web_sessions (session_hash, token_hash, csrf, expires_at) VALUES (?, ?, ?, "
-        "?)");
-    if (!insert) {
-        return insert.error();
-    }
+    CAREKIOSK_TRY_LET(insert, db_->prepare("INSERT INTO web_sessions (session_hash, token_hash, "
+                                           "csrf, expires_at) VALUES (?, ?, ?, "
+                                           "?)"));
     if (auto s = insert->bind(1, hashSecret(session.id))
                      .bind(2, hashSecret(token))
                      .bind(3, session.csrf)
@@ -188,18 +170,13 @@ Result<Store::WebSession> Store::openWebSession(const std::string& token,
 
 Result<std::optional<Store::SignedIn>> Store::findWebSession(const std::string& id) {
     std::lock_guard lock(readerMutex_);
-    auto stmt = reader_->prepare(
-        "SELECT s.token_hash, s.csrf, t.role FROM web_sessions s JOIN api_tokens t ON "
-        "t.token_hash = s.token_hash WHERE s.session_hash = ? AND s.expires_at > ? AND "
-        "t.revoked = 0");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt, reader_->prepare(
+                  "SELECT s.token_hash, s.csrf, t.role FROM web_sessions s JOIN api_tokens t ON "
+                  "t.token_hash = s.token_hash WHERE s.session_hash = ? AND s.expires_at > ? AND "
+                  "t.revoked = 0"));
     stmt->bind(1, hashSecret(id)).bind(2, unixSeconds(clock_.now()));
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
+    CAREKIOSK_TRY_LET(row, stmt->step());
     if (!row.value()) {
         return std::optional<SignedIn>();
     }
@@ -211,19 +188,13 @@ Result<std::optional<Store::SignedIn>> Store::findWebSession(const std::string& 
 
 Status Store::closeWebSession(const std::string& id) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare("DELETE FROM web_sessions WHERE session_hash = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, db_->prepare("DELETE FROM web_sessions WHERE session_hash = ?"));
     return stmt->bind(1, hashSecret(id)).run();
 }
 
 Status Store::revokeApiToken(const std::string& token) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare("UPDATE api_tokens SET revoked = 1 WHERE token_hash = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, db_->prepare("UPDATE api_tokens SET revoked = 1 WHERE token_hash = ?"));
     CAREKIOSK_TRY(stmt->bind(1, hashSecret(token)).run());
     if (db_->changes() == 0) {
         return makeError(ErrorCode::NotFound, "that token is not known to this collector", "token");
@@ -237,22 +208,15 @@ Result<core::EnrollResponse> Store::enroll(const std::string& code, const std::s
     }
     const std::string codeHash = hashSecret(normalizeCode(code));
     std::lock_guard lock(mutex_);
-    auto tx = Transaction::begin(*db_);
-    if (!tx) {
-        return tx.error();
-    }
-    auto find = db_->prepare(
-        "SELECT c.site_id, c.expires_at, c.used, s.name, s.question_set_version, "
-        "(SELECT value FROM settings WHERE key = 'buddy_public_key') "
-        "FROM enroll_codes c JOIN sites s ON s.site_id = c.site_id WHERE c.code_hash = ?");
-    if (!find) {
-        return find.error();
-    }
+    CAREKIOSK_TRY_LET(tx, Transaction::begin(*db_));
+    CAREKIOSK_TRY_LET(
+        find,
+        db_->prepare(
+            "SELECT c.site_id, c.expires_at, c.used, s.name, s.question_set_version, "
+            "(SELECT value FROM settings WHERE key = 'buddy_public_key') "
+            "FROM enroll_codes c JOIN sites s ON s.site_id = c.site_id WHERE c.code_hash = ?"));
     find->bind(1, codeHash);
-    auto row = find->step();
-    if (!row) {
-        return row.error();
-    }
+    CAREKIOSK_TRY_LET(row, find->step());
     if (!row.value()) {
         return makeError(ErrorCode::Unauthorized,
                          "this enrolment code is not known; check it for typos or ask for a new "
@@ -266,10 +230,7 @@ Result<core::EnrollResponse> Store::enroll(const std::string& code, const std::s
     response.siteName = find->columnText(3);
     response.questionSetVersion = static_cast<int>(find->columnInt(4));
     // With the managers' current messages, exactly as GET /v1/config serves it.
-    auto siteConfig = siteConfigLocked(response.siteId);
-    if (!siteConfig) {
-        return siteConfig.error();
-    }
+    CAREKIOSK_TRY_LET(siteConfig, siteConfigLocked(response.siteId));
     response.siteConfigJson = siteConfig->json;
     response.siteConfigVersion = siteConfig->version;
     response.buddyPublicKey = find->columnIsNull(5) ? std::string() : find->columnText(5);
@@ -320,17 +281,13 @@ Result<std::optional<Device>> Store::authenticateDevice(const std::string& token
     // Looking up by hash of a 256-bit random token leaks nothing useful through
     // timing: an attacker would need a preimage of the stored hash.
     std::lock_guard lock(readerMutex_);
-    auto stmt = reader_->prepare(
-        "SELECT device_id, site_id, team, enrolled_at FROM devices WHERE token_hash = ? AND "
-        "revoked = 0");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt,
+        reader_->prepare(
+            "SELECT device_id, site_id, team, enrolled_at FROM devices WHERE token_hash = ? AND "
+            "revoked = 0"));
     stmt->bind(1, hashSecret(token));
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
+    CAREKIOSK_TRY_LET(row, stmt->step());
     if (!row.value()) {
         return std::optional<Device>{};
     }
@@ -344,10 +301,7 @@ Result<std::optional<Device>> Store::authenticateDevice(const std::string& token
 
 Result<Store::Caller> Store::identify(const std::string& token) {
     Caller caller;
-    auto device = authenticateDevice(token);
-    if (!device) {
-        return device.error();
-    }
+    CAREKIOSK_TRY_LET(device, authenticateDevice(token));
     if (device.value()) {
         caller.device = device.value();
         return caller;
@@ -359,10 +313,7 @@ Result<Store::Caller> Store::identify(const std::string& token) {
         return stmt.error();
     }
     stmt->bind(1, hashSecret(token));
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
+    CAREKIOSK_TRY_LET(row, stmt->step());
     if (row.value()) {
         CAREKIOSK_TRY(fillApiCallerLocked(hashSecret(token), stmt->columnText(0), caller));
     }
@@ -377,17 +328,12 @@ Status Store::fillApiCallerLocked(const std::string& tokenHash, const std::strin
             caller.role = r;
         }
     }
-    auto sites = reader_->prepare(
-        "SELECT site_id FROM api_token_sites WHERE token_hash = ? ORDER BY site_id");
-    if (!sites) {
-        return sites.error();
-    }
+    CAREKIOSK_TRY_LET(
+        sites, reader_->prepare(
+                   "SELECT site_id FROM api_token_sites WHERE token_hash = ? ORDER BY site_id"));
     sites->bind(1, tokenHash);
     while (true) {
-        auto site = sites->step();
-        if (!site) {
-            return site.error();
-        }
+        CAREKIOSK_TRY_LET(site, sites->step());
         if (!site.value()) {
             return {};
         }
@@ -397,10 +343,8 @@ Status Store::fillApiCallerLocked(const std::string& tokenHash, const std::strin
 
 Status Store::unenrollDevice(const Device& device) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare("UPDATE devices SET revoked = 1, unenrolled = 1 WHERE device_id = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt, db_->prepare("UPDATE devices SET revoked = 1, unenrolled = 1 WHERE device_id = ?"));
     return stmt->bind(1, device.deviceId).run();
 }
 }  // namespace carekiosk::collector

@@ -49,16 +49,10 @@ Result<std::vector<std::string>> Store::storeBuddyRequests(const Device& device,
         }
     }
     std::lock_guard lock(mutex_);
-    auto tx = Transaction::begin(*db_);
-    if (!tx) {
-        return tx.error();
-    }
-    auto insert = db_->prepare(
-        "INSERT INTO buddy_requests (id, site_id, kind, times, sealed) "
-        "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
-    if (!insert) {
-        return insert.error();
-    }
+    CAREKIOSK_TRY_LET(tx, Transaction::begin(*db_));
+    CAREKIOSK_TRY_LET(insert,
+                      db_->prepare("INSERT INTO buddy_requests (id, site_id, kind, times, sealed) "
+                                   "VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"));
     std::vector<std::string> ids;
     int inserted = 0;
     for (const auto& r : list.requests) {
@@ -81,17 +75,13 @@ Result<std::vector<std::string>> Store::storeBuddyRequests(const Device& device,
         ids.push_back(r.id);
     }
     if (inserted > 0) {
-        auto count = db_->prepare(
-            "INSERT INTO buddy_counts (site_id, day, count, waiting) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (site_id, day) DO UPDATE SET count = buddy_counts.count + "
-            "excluded.count, waiting = buddy_counts.waiting + excluded.waiting");
-        if (!count) {
-            return count.error();
-        }
-        auto zone = siteZoneLocked(device.siteId);
-        if (!zone) {
-            return zone.error();
-        }
+        CAREKIOSK_TRY_LET(
+            count,
+            db_->prepare(
+                "INSERT INTO buddy_counts (site_id, day, count, waiting) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (site_id, day) DO UPDATE SET count = buddy_counts.count + "
+                "excluded.count, waiting = buddy_counts.waiting + excluded.waiting"));
+        CAREKIOSK_TRY_LET(zone, siteZoneLocked(device.siteId));
         const auto today = zone->localDay(unixSeconds(clock_.now()));
         if (auto s = count->bind(1, device.siteId)
                          .bind(2, static_cast<std::int64_t>(today))
@@ -108,19 +98,15 @@ Result<std::vector<std::string>> Store::storeBuddyRequests(const Device& device,
 
 Result<core::BuddyRequestList> Store::buddyInbox(const std::string& siteId) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare(
-        "SELECT id, site_id, kind, times, sealed FROM buddy_requests "
-        "WHERE handled_day IS NULL AND (CAST(? AS TEXT) = '' OR site_id = ?) ORDER BY id");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt,
+        db_->prepare(
+            "SELECT id, site_id, kind, times, sealed FROM buddy_requests "
+            "WHERE handled_day IS NULL AND (CAST(? AS TEXT) = '' OR site_id = ?) ORDER BY id"));
     stmt->bind(1, siteId).bind(2, siteId);
     core::BuddyRequestList list;
     while (true) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
+        CAREKIOSK_TRY_LET(row, stmt->step());
         if (!row.value()) {
             return list;
         }
@@ -135,15 +121,11 @@ Result<core::BuddyRequestList> Store::buddyInbox(const std::string& siteId) {
 
 Result<int> Store::markBuddyRequestsHandled(const std::vector<std::string>& ids) {
     std::lock_guard lock(mutex_);
-    auto tx = Transaction::begin(*db_);
-    if (!tx) {
-        return tx.error();
-    }
-    auto stmt = db_->prepare(
-        "UPDATE buddy_requests SET handled_day = ? WHERE id = ? AND handled_day IS NULL");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(tx, Transaction::begin(*db_));
+    CAREKIOSK_TRY_LET(
+        stmt,
+        db_->prepare(
+            "UPDATE buddy_requests SET handled_day = ? WHERE id = ? AND handled_day IS NULL"));
     int marked = 0;
     for (const auto& id : ids) {
         stmt->reset();
@@ -156,10 +138,7 @@ Result<int> Store::markBuddyRequestsHandled(const std::vector<std::string>& ids)
 
 Result<int> Store::purgeHandledBuddyRequests(int retentionDays) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare("DELETE FROM buddy_requests WHERE handled_day < ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, db_->prepare("DELETE FROM buddy_requests WHERE handled_day < ?"));
     CAREKIOSK_TRY(stmt->bind(1, dayNumber(clock_.now()) - retentionDays).run());
     return static_cast<int>(db_->changes());
 }

@@ -64,14 +64,8 @@ Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::
 
 Result<std::int64_t> Store::storedCheckIns(const std::string& siteId) {
     std::lock_guard lock(readerMutex_);
-    auto stmt = reader_->prepare("SELECT count(*) FROM checkins WHERE site_id = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
-    auto row = stmt->bind(1, siteId).step();
-    if (!row) {
-        return row.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, reader_->prepare("SELECT count(*) FROM checkins WHERE site_id = ?"));
+    CAREKIOSK_TRY_LET(row, stmt->bind(1, siteId).step());
     return stmt->columnInt(0);
 }
 

@@ -17,10 +17,8 @@ using storage::Migration;
 
 Status Store::recordHeartbeat(const Device& device, const core::Heartbeat& heartbeat) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare("UPDATE devices SET last_seen = ?, heartbeat = ? WHERE device_id = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt, db_->prepare("UPDATE devices SET last_seen = ?, heartbeat = ? WHERE device_id = ?"));
     return stmt->bind(1, unixSeconds(clock_.now()))
         .bind(2, core::encodeHeartbeat(heartbeat))
         .bind(3, device.deviceId)
@@ -29,19 +27,15 @@ Status Store::recordHeartbeat(const Device& device, const core::Heartbeat& heart
 
 Result<std::vector<FleetRow>> Store::fleetRows() {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare(
-        "SELECT d.device_id, d.site_id, d.revoked, d.unenrolled, d.last_seen, d.heartbeat, "
-        "s.config_version FROM devices d JOIN sites s ON s.site_id = d.site_id "
-        "ORDER BY d.site_id, d.device_id");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt,
+        db_->prepare(
+            "SELECT d.device_id, d.site_id, d.revoked, d.unenrolled, d.last_seen, d.heartbeat, "
+            "s.config_version FROM devices d JOIN sites s ON s.site_id = d.site_id "
+            "ORDER BY d.site_id, d.device_id"));
     std::vector<FleetRow> rows;
     while (true) {
-        auto step = stmt->step();
-        if (!step) {
-            return step.error();
-        }
+        CAREKIOSK_TRY_LET(step, stmt->step());
         if (!step.value()) {
             return rows;
         }
@@ -67,20 +61,14 @@ Result<std::vector<FleetRow>> Store::fleetRows() {
 
 Result<SiteConfig> Store::setSiteConfig(const std::string& siteId, const std::string& json) {
     std::lock_guard lock(mutex_);
-    auto exists = siteExistsLocked(siteId);
-    if (!exists) {
-        return exists.error();
-    }
+    CAREKIOSK_TRY_LET(exists, siteExistsLocked(siteId));
     if (!exists.value()) {
         return makeError(ErrorCode::NotFound,
                          "site " + siteId + " does not exist; create it with admin create-site",
                          "site");
     }
-    auto stmt = db_->prepare(
-        "UPDATE sites SET config_json = ?, config_version = config_version + 1 WHERE site_id = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, db_->prepare("UPDATE sites SET config_json = ?, config_version = "
+                                         "config_version + 1 WHERE site_id = ?"));
     CAREKIOSK_TRY(stmt->bind(1, json).bind(2, siteId).run());
     return siteConfigLocked(siteId);
 }
@@ -92,17 +80,11 @@ Result<SiteConfig> Store::siteConfig(const std::string& siteId) {
 
 Result<std::int64_t> Store::postMessage(const core::PostedMessage& message) {
     std::lock_guard lock(mutex_);
-    auto exists = siteExistsLocked(message.siteId);
-    if (!exists) {
-        return exists.error();
-    }
+    CAREKIOSK_TRY_LET(exists, siteExistsLocked(message.siteId));
     if (!exists.value()) {
         return makeError(ErrorCode::NotFound, "site " + message.siteId + " does not exist", "site");
     }
-    auto tx = Transaction::begin(*db_);
-    if (!tx) {
-        return tx.error();
-    }
+    CAREKIOSK_TRY_LET(tx, Transaction::begin(*db_));
     auto insert = db_->prepare(
         "INSERT INTO messages (site_id, text, from_day, to_day) VALUES (?, ?, ?, ?) "
         "RETURNING id");
@@ -111,14 +93,11 @@ Result<std::int64_t> Store::postMessage(const core::PostedMessage& message) {
     if (!insert || !bump) {
         return !insert ? insert.error() : bump.error();
     }
-    auto inserted = insert->bind(1, message.siteId)
-                        .bind(2, message.text)
-                        .bind(3, message.fromDay)
-                        .bind(4, message.toDay)
-                        .step();
-    if (!inserted) {
-        return inserted.error();
-    }
+    CAREKIOSK_TRY_LET(inserted, insert->bind(1, message.siteId)
+                                    .bind(2, message.text)
+                                    .bind(3, message.fromDay)
+                                    .bind(4, message.toDay)
+                                    .step());
     const auto id = insert->columnInt(0);
     if (auto s = insert->run(); !s) {  // to the statement's end
         return s.error();
@@ -130,19 +109,14 @@ Result<std::int64_t> Store::postMessage(const core::PostedMessage& message) {
 
 Result<std::vector<core::DatedMessage>> Store::currentMessagesLocked(const std::string& siteId) {
     // Ended messages are no longer sent; a kiosk only needs today's and later ones.
-    auto stmt = db_->prepare(
-        "SELECT text, from_day, to_day FROM messages WHERE site_id = ? AND to_day >= ? "
-        "ORDER BY from_day, id");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt, db_->prepare(
+                  "SELECT text, from_day, to_day FROM messages WHERE site_id = ? AND to_day >= ? "
+                  "ORDER BY from_day, id"));
     stmt->bind(1, siteId).bind(2, dayNumber(clock_.now()) - 1);
     std::vector<core::DatedMessage> messages;
     while (true) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
+        CAREKIOSK_TRY_LET(row, stmt->step());
         if (!row.value()) {
             return messages;
         }
@@ -151,25 +125,17 @@ Result<std::vector<core::DatedMessage>> Store::currentMessagesLocked(const std::
 }
 
 Result<SiteConfig> Store::siteConfigLocked(const std::string& siteId) {
-    auto stmt = db_->prepare("SELECT config_version, config_json FROM sites WHERE site_id = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt, db_->prepare("SELECT config_version, config_json FROM sites WHERE site_id = ?"));
     stmt->bind(1, siteId);
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
+    CAREKIOSK_TRY_LET(row, stmt->step());
     if (!row.value()) {
         return makeError(ErrorCode::NotFound, "site " + siteId + " does not exist", "site");
     }
     SiteConfig config;
     config.version = static_cast<int>(stmt->columnInt(0));
     config.json = stmt->columnIsNull(1) ? std::string() : stmt->columnText(1);
-    auto messages = currentMessagesLocked(siteId);
-    if (!messages) {
-        return messages.error();
-    }
+    CAREKIOSK_TRY_LET(messages, currentMessagesLocked(siteId));
     if (!messages->empty()) {
         // The site's own config plus the managers' messages, as one content object.
         auto content = nlohmann::json::parse(config.json.empty() ? "{}" : config.json, nullptr,

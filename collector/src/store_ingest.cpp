@@ -68,10 +68,7 @@ std::vector<RowRefusal> Store::checkBatch(const Device& device, const core::Batc
 
 Result<bool> Store::batchStored(const std::string& batchId) {
     std::lock_guard lock(readerMutex_);
-    auto stmt = reader_->prepare("SELECT 1 FROM batches WHERE batch_id = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, reader_->prepare("SELECT 1 FROM batches WHERE batch_id = ?"));
     stmt->bind(1, batchId);
     return stmt->step();
 }
@@ -81,10 +78,7 @@ Result<StoreResult> Store::storeBatch(const Device& device, const core::Batch& b
     // acknowledgement may have been lost, and refusing it now (a clock moved,
     // a kiosk re-enrolled) would make the kiosk send its good rows again under
     // a new id.
-    auto seen = batchStored(batch.batchId);
-    if (!seen) {
-        return seen.error();
-    }
+    CAREKIOSK_TRY_LET(seen, batchStored(batch.batchId));
     if (seen.value()) {
         return StoreResult{0, true, {}};
     }
@@ -152,10 +146,7 @@ Status insertRows(sql::Connection& db, const std::string& insert, int columns, s
     for (std::size_t first = 0; first < count; first += perStatement) {
         const std::size_t rows = std::min(perStatement, count - first);
         if (rows != preparedRows) {
-            auto made = statementFor(rows);
-            if (!made) {
-                return made.error();
-            }
+            CAREKIOSK_TRY_LET(made, statementFor(rows));
             stmt.emplace(std::move(made).value());
             preparedRows = rows;
         }
@@ -278,10 +269,8 @@ Status Store::addRollupsLocked(const Rollups& rollups) {
 
 Result<StoreResult> Store::insertBatchLocked(const core::Batch& batch, const core::TimeZone& zone,
                                              Rollups& rollups) {
-    auto mark = db_->prepare("INSERT INTO batches (batch_id) VALUES (?) ON CONFLICT DO NOTHING");
-    if (!mark) {
-        return mark.error();
-    }
+    CAREKIOSK_TRY_LET(
+        mark, db_->prepare("INSERT INTO batches (batch_id) VALUES (?) ON CONFLICT DO NOTHING"));
     CAREKIOSK_TRY(mark->bind(1, batch.batchId).run());
     if (db_->changes() == 0) {
         return StoreResult{0, true, {}};  // seen before: acknowledge again, store nothing

@@ -24,15 +24,11 @@ std::int64_t unixNow(const core::Clock& clock) {
 using SiteCalendar = Store::SiteCalendar;
 
 Result<SiteCalendar> readCalendar(sql::Connection& db, const std::string& siteId) {
-    auto stmt = db.prepare(
-        "SELECT time_zone, release_minute, released_through FROM sites WHERE site_id = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
-    auto row = stmt->bind(1, siteId).step();
-    if (!row) {
-        return row.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt,
+        db.prepare(
+            "SELECT time_zone, release_minute, released_through FROM sites WHERE site_id = ?"));
+    CAREKIOSK_TRY_LET(row, stmt->bind(1, siteId).step());
     if (!row.value()) {
         return makeError(
             ErrorCode::NotFound,
@@ -311,13 +307,12 @@ Status writeDecisions(sql::Connection& db, const std::string& siteId,
 }
 
 Result<std::vector<std::string>> siteTeams(sql::Connection& db, const std::string& siteId) {
-    auto stmt = db.prepare(
-        "SELECT team FROM devices WHERE site_id = ? AND team IS NOT NULL AND team != '' "
-        "UNION SELECT DISTINCT team FROM released_scores WHERE site_id = ? AND team != '' "
-        "ORDER BY 1");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt,
+        db.prepare(
+            "SELECT team FROM devices WHERE site_id = ? AND team IS NOT NULL AND team != '' "
+            "UNION SELECT DISTINCT team FROM released_scores WHERE site_id = ? AND team != '' "
+            "ORDER BY 1"));
     stmt->bind(1, siteId).bind(2, siteId);
     std::vector<std::string> teams;
     auto status = sql::forEachRow(stmt.value(), [&] { teams.push_back(stmt->columnText(0)); });
@@ -330,19 +325,14 @@ Result<std::vector<std::string>> siteTeams(sql::Connection& db, const std::strin
 }  // namespace
 
 Result<core::TimeZone> Store::siteZoneLocked(const std::string& siteId) {
-    auto calendar = readCalendar(*db_, siteId);
-    if (!calendar) {
-        return calendar.error();
-    }
+    CAREKIOSK_TRY_LET(calendar, readCalendar(*db_, siteId));
     return calendar->zone;
 }
 
 Status Store::bindDeviceTeam(const std::string& deviceId, const std::string& team) {
     std::lock_guard lock(mutex_);
-    auto stmt = db_->prepare("UPDATE devices SET team = ? WHERE device_id = ? AND team IS NULL");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt, db_->prepare("UPDATE devices SET team = ? WHERE device_id = ? AND team IS NULL"));
     return stmt->bind(1, team).bind(2, deviceId).run();
 }
 
@@ -384,10 +374,7 @@ Status Store::release(const std::string& siteId, int minGroup) {
     // queue behind the writer.
     {
         std::lock_guard lock(readerMutex_);
-        auto calendar = readCalendar(*reader_, siteId);
-        if (!calendar) {
-            return calendar.error();
-        }
+        CAREKIOSK_TRY_LET(calendar, readCalendar(*reader_, siteId));
         if (lastDueDay(calendar->zone, calendar->releaseMinute, unixNow(clock_)) <=
             calendar->releasedThrough) {
             return {};
@@ -398,14 +385,8 @@ Status Store::release(const std::string& siteId, int minGroup) {
 }
 
 Status Store::releaseLocked(const std::string& siteId, int k) {
-    auto tx = Transaction::begin(*db_);
-    if (!tx) {
-        return tx.error();
-    }
-    auto calendar = readCalendar(*db_, siteId);
-    if (!calendar) {
-        return calendar.error();
-    }
+    CAREKIOSK_TRY_LET(tx, Transaction::begin(*db_));
+    CAREKIOSK_TRY_LET(calendar, readCalendar(*db_, siteId));
     const std::int64_t old = calendar->releasedThrough;
     const std::int64_t lastDue =
         lastDueDay(calendar->zone, calendar->releaseMinute, unixNow(clock_));
@@ -415,19 +396,15 @@ Status Store::releaseLocked(const std::string& siteId, int k) {
     // The claim comes first: with several collectors on one database, the
     // second one's update waits for the first's commit, then changes nothing,
     // and it leaves the work done.
-    auto claim = db_->prepare(
-        "UPDATE sites SET released_through = ? WHERE site_id = ? AND released_through = ?");
-    if (!claim) {
-        return claim.error();
-    }
+    CAREKIOSK_TRY_LET(
+        claim,
+        db_->prepare(
+            "UPDATE sites SET released_through = ? WHERE site_id = ? AND released_through = ?"));
     CAREKIOSK_TRY(claim->bind(1, lastDue).bind(2, siteId).bind(3, old).run());
     if (db_->changes() == 0) {
         return {};
     }
-    auto waiting = readWaiting(*db_, siteId, lastDue);
-    if (!waiting) {
-        return waiting.error();
-    }
+    CAREKIOSK_TRY_LET(waiting, readWaiting(*db_, siteId, lastDue));
     // A site's first release starts at its first check-in, not in 1970.
     std::int64_t from = old;
     if (from < 0) {
@@ -447,10 +424,7 @@ Status Store::releaseLocked(const std::string& siteId, int k) {
     std::vector<DayCounts> atoms;
     std::map<CellId, CellDecision> decisions;
     CAREKIOSK_TRY(readReleased(*db_, siteId, firstMonth, lastMonth, atoms, decisions));
-    auto teams = siteTeams(*db_, siteId);
-    if (!teams) {
-        return teams.error();
-    }
+    CAREKIOSK_TRY_LET(teams, siteTeams(*db_, siteId));
     const auto fresh = decideRelease(atoms, decisions, plan.atoms, teams.value(), from, lastDue, k);
     CAREKIOSK_TRY(takeWaiting(*db_, siteId, plan));
     CAREKIOSK_TRY(writeAtoms(*db_, siteId, plan.atoms));
@@ -462,10 +436,7 @@ Result<Released> Store::released(const std::string& siteId, std::int64_t fromDay
                                  std::int64_t toDay, int minGroup) {
     CAREKIOSK_TRY(release(siteId, minGroup));
     std::lock_guard lock(readerMutex_);
-    auto calendar = readCalendar(*reader_, siteId);
-    if (!calendar) {
-        return calendar.error();
-    }
+    CAREKIOSK_TRY_LET(calendar, readCalendar(*reader_, siteId));
     Released out;
     out.releasedThrough = calendar->releasedThrough;
     out.timeZone = calendar->zone.name();
@@ -479,10 +450,7 @@ Result<Released> Store::released(const std::string& siteId, std::int64_t fromDay
 
 Result<core::SiteSummary> Store::summary(const SummaryQuery& query) {
     const auto [first, last] = summaryInputDays(query);
-    auto data = released(query.siteId, first, last, query.minGroup);
-    if (!data) {
-        return data.error();
-    }
+    CAREKIOSK_TRY_LET(data, released(query.siteId, first, last, query.minGroup));
     return summarize(query, data.value());
 }
 

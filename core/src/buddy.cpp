@@ -61,10 +61,7 @@ std::string encodeBuddyContact(const BuddyRequest& r) {
 }
 
 Result<BuddyRequest> decodeBuddyContact(const std::string& bytes) {
-    auto root = detail::parseObject(bytes, "the buddy contact");
-    if (!root) {
-        return root.error();
-    }
+    CAREKIOSK_TRY_LET(root, detail::parseObject(bytes, "the buddy contact"));
     detail::JsonReader reader(root.value(), "");
     BuddyRequest r;
     r.firstName = reader.string("first_name", kMaxBuddyNameLength);

@@ -70,10 +70,7 @@ const char* rendererName(KioskRenderer renderer) {
 }
 
 Result<KioskConfig> parseKioskConfig(std::string_view text) {
-    auto root = detail::parseObject(text, "the kiosk config");
-    if (!root) {
-        return root.error();
-    }
+    CAREKIOSK_TRY_LET(root, detail::parseObject(text, "the kiosk config"));
     detail::JsonReader reader(root.value(), "");
     KioskConfig c;
     c.serverUrl = reader.string("server_url", 2048);
@@ -293,10 +290,7 @@ std::string serializeKioskConfig(const KioskConfig& c) {
 }
 
 Result<KioskConfig> applySiteContent(const KioskConfig& config, std::string_view contentJson) {
-    auto content = detail::parseObject(contentJson, "the site content");
-    if (!content) {
-        return content.error();
-    }
+    CAREKIOSK_TRY_LET(content, detail::parseObject(contentJson, "the site content"));
     json merged = json::parse(serializeKioskConfig(config));
     for (const auto& item : content->items()) {
         // Not a structured binding: clang 14 (the fuzz build) cannot capture one.
@@ -327,10 +321,7 @@ Status validateSiteContent(std::string_view contentJson) {
     placeholder.deviceToken = "0";
     placeholder.siteId = "site";
     placeholder.databasePath = "carekiosk.db";
-    auto applied = applySiteContent(placeholder, contentJson);
-    if (!applied) {
-        return applied.error();
-    }
+    CAREKIOSK_TRY_LET(applied, applySiteContent(placeholder, contentJson));
     return {};
 }
 

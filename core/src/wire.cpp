@@ -43,10 +43,7 @@ std::string encodeHeartbeat(const Heartbeat& h) {
 }
 
 Result<Heartbeat> decodeHeartbeat(std::string_view text) {
-    auto root = parseObject(text, "the heartbeat");
-    if (!root) {
-        return root.error();
-    }
+    CAREKIOSK_TRY_LET(root, parseObject(text, "the heartbeat"));
     constexpr long long kMaxCount = 1'000'000'000'000LL;
     JsonReader reader(root.value(), "");
     Heartbeat h;
@@ -71,10 +68,7 @@ std::string encodeSiteConfigResponse(const SiteConfigResponse& r) {
 }
 
 Result<SiteConfigResponse> decodeSiteConfigResponse(std::string_view text) {
-    auto root = parseObject(text, "the site config");
-    if (!root) {
-        return root.error();
-    }
+    CAREKIOSK_TRY_LET(root, parseObject(text, "the site config"));
     JsonReader reader(root.value(), "");
     SiteConfigResponse r;
     r.version = static_cast<int>(reader.integer("version", 0, 1'000'000'000));
@@ -109,10 +103,7 @@ std::string encodePostedMessage(const PostedMessage& m) {
 }
 
 Result<PostedMessage> decodePostedMessage(std::string_view text) {
-    auto root = parseObject(text, "the message");
-    if (!root) {
-        return root.error();
-    }
+    CAREKIOSK_TRY_LET(root, parseObject(text, "the message"));
     JsonReader reader(root.value(), "");
     PostedMessage m;
     m.siteId = reader.string("site", 64);
@@ -159,10 +150,7 @@ std::string encodeBuddyRequestList(const BuddyRequestList& list) {
 }
 
 Result<BuddyRequestList> decodeBuddyRequestList(std::string_view text) {
-    auto root = parseObject(text, "the buddy requests");
-    if (!root) {
-        return root.error();
-    }
+    CAREKIOSK_TRY_LET(root, parseObject(text, "the buddy requests"));
     JsonReader reader(root.value(), "");
     const auto* requests = reader.array("requests", kMaxBuddyRequestsPerUpload);
     reader.rejectUnknownFields();
@@ -205,10 +193,7 @@ std::string encodeIdList(const IdList& list) {
 }
 
 Result<IdList> decodeIdList(std::string_view text) {
-    auto root = parseObject(text, "the id list");
-    if (!root) {
-        return root.error();
-    }
+    CAREKIOSK_TRY_LET(root, parseObject(text, "the id list"));
     JsonReader reader(root.value(), "");
     const auto* ids = reader.array("ids", 1000);
     reader.rejectUnknownFields();
@@ -238,10 +223,7 @@ std::string encodeEnrollRequest(const EnrollRequest& request) {
 }
 
 Result<EnrollRequest> decodeEnrollRequest(std::string_view text) {
-    auto root = parseObject(text, "the enrolment request");
-    if (!root) {
-        return root.error();
-    }
+    CAREKIOSK_TRY_LET(root, parseObject(text, "the enrolment request"));
     JsonReader reader(root.value(), "");
     EnrollRequest request;
     request.code = reader.string("code", 64);
@@ -272,10 +254,7 @@ std::string encodeEnrollResponse(const EnrollResponse& r) {
 }
 
 Result<EnrollResponse> decodeEnrollResponse(std::string_view text) {
-    auto root = parseObject(text, "the collector's enrolment answer");
-    if (!root) {
-        return root.error();
-    }
+    CAREKIOSK_TRY_LET(root, parseObject(text, "the collector's enrolment answer"));
     JsonReader reader(root.value(), "");
     EnrollResponse r;
     r.deviceId = reader.string("device_id", 64);
@@ -421,10 +400,7 @@ Result<PeriodSummary> decodePeriodSummary(const json& object, const std::string&
 }  // namespace
 
 Result<SiteSummary> decodeSiteSummary(std::string_view text) {
-    auto root = parseObject(text, "the summary");
-    if (!root) {
-        return root.error();
-    }
+    CAREKIOSK_TRY_LET(root, parseObject(text, "the summary"));
     JsonReader reader(root.value(), "");
     SiteSummary summary;
     summary.siteId = reader.string("site_id", 64);

@@ -263,10 +263,7 @@ Result<Batch> decodeBatch(std::string_view text, std::vector<RowError>* badRows)
 }
 
 Result<Batch> detail::decodeBatchFromTree(std::string_view text, std::vector<RowError>* badRows) {
-    auto root = parseObject(text, "the batch body");
-    if (!root) {
-        return root.error();
-    }
+    CAREKIOSK_TRY_LET(root, parseObject(text, "the batch body"));
     JsonReader reader(root.value(), "");
     Batch batch;
     batch.batchId = reader.string("batch_id", kBatchIdLength);
@@ -325,10 +322,7 @@ std::string encodeBatchAck(const BatchAck& ack) {
 }
 
 Result<BatchAck> decodeBatchAck(std::string_view text) {
-    auto root = parseObject(text, "the collector's acknowledgement");
-    if (!root) {
-        return root.error();
-    }
+    CAREKIOSK_TRY_LET(root, parseObject(text, "the collector's acknowledgement"));
     JsonReader reader(root.value(), "");
     BatchAck ack;
     ack.batchId = reader.string("batch_id", kBatchIdLength);

@@ -160,10 +160,7 @@ struct KioskApp::Parts {
     // still and valid. A fetched config that does not validate is refused once
     // (reported in heartbeats) and what ran before keeps running.
     core::Result<LoadedConfig> effectiveConfig(const core::KioskConfig& file) {
-        auto fileTranslations = loadTranslationsFor(file);
-        if (!fileTranslations) {
-            return fileTranslations.error();
-        }
+        CAREKIOSK_TRY_LET(fileTranslations, loadTranslationsFor(file));
         LoadedConfig best{file, std::move(fileTranslations).value()};
         for (const auto slot :
              {storage::SiteConfigSlot::Running, storage::SiteConfigSlot::Fetched}) {
@@ -228,10 +225,7 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
                                                          const core::Clock& clock,
                                                          core::RandomSource& random) {
     std::string storageNote;
-    auto opened = openOutbox(options.config, clock, random, storageNote);
-    if (!opened) {
-        return opened.error();
-    }
+    CAREKIOSK_TRY_LET(opened, openOutbox(options.config, clock, random, storageNote));
     auto outbox = std::move(opened).value();
     if (auto capped =
             outbox.setStorageCap(std::int64_t(options.config.storageCapMegabytes) * 1024 * 1024);
@@ -240,10 +234,7 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
     }
     // The file's translations are checked first, so a broken config file is
     // reported as such even when a fetched site config would mask it.
-    auto translations = loadTranslationsFor(options.config);
-    if (!translations) {
-        return translations.error();
-    }
+    CAREKIOSK_TRY_LET(translations, loadTranslationsFor(options.config));
     // SDL_Init comes after the outbox so that Parts' destructor (which calls
     // SDL_Quit) only runs once SDL is ours.
     if (SDL_Init(SDL_INIT_VIDEO | SDL_INIT_EVENTS) != 0) {
@@ -317,10 +308,8 @@ core::Result<std::unique_ptr<KioskApp>> KioskApp::create(const KioskOptions& opt
             dpi = diagonal;
         }
     }
-    auto ui = ui::UiRenderer::create(parts->window, parts->renderer, parts->translations, dpi);
-    if (!ui) {
-        return ui.error();
-    }
+    CAREKIOSK_TRY_LET(
+        ui, ui::UiRenderer::create(parts->window, parts->renderer, parts->translations, dpi));
     parts->ui = std::move(ui).value();
     parts->wakeEvent = SDL_RegisterEvents(1);
 
@@ -581,15 +570,9 @@ core::Status KioskApp::reloadConfig() {
     if (parts_->configPath.empty()) {
         return makeError(ErrorCode::NotFound, "this kiosk was not started from a config file");
     }
-    auto file = core::loadKioskConfigFile(parts_->configPath);
-    if (!file) {
-        return file.error();
-    }
+    CAREKIOSK_TRY_LET(file, core::loadKioskConfigFile(parts_->configPath));
     CAREKIOSK_TRY(loadTranslationsFor(file.value()));
-    auto effective = parts_->effectiveConfig(file.value());
-    if (!effective) {
-        return effective.error();
-    }
+    CAREKIOSK_TRY_LET(effective, parts_->effectiveConfig(file.value()));
     if (auto s = installConfig(std::move(effective).value(),
                                "reloaded from " + parts_->configPath.string());
         !s) {

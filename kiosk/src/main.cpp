@@ -86,10 +86,7 @@ int writeScreenshots(core::KioskConfig config, const std::filesystem::path& dir,
         options.height = height;
         options.forceWindowed = true;
         options.startUploader = false;
-        auto app = kiosk::KioskApp::create(options, clock, random);
-        if (!app) {
-            return app.error();
-        }
+        CAREKIOSK_TRY_LET(app, kiosk::KioskApp::create(options, clock, random));
         auto shoot = [&](const std::string& name) -> core::Status {
             const auto path = dir / (name + (language.empty() ? "" : "-" + language) + ".png");
             ++written;

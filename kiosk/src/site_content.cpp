@@ -50,11 +50,9 @@ core::Status checkSiteContent(const core::KioskConfig& config,
 }  // namespace
 
 core::Result<ui::Translations> loadTranslationsFor(const core::KioskConfig& config) {
-    auto translations = ui::Translations::load(
-        config.translationsDir.empty() ? ui::defaultTranslationsDir() : config.translationsDir);
-    if (!translations) {
-        return translations.error();
-    }
+    CAREKIOSK_TRY_LET(translations, ui::Translations::load(config.translationsDir.empty()
+                                                               ? ui::defaultTranslationsDir()
+                                                               : config.translationsDir));
     CAREKIOSK_TRY(checkSiteContent(config, translations.value()));
     return translations;
 }
@@ -82,15 +80,9 @@ ui::FlowSettings flowSettingsFor(const core::KioskConfig& config,
 
 core::Result<LoadedConfig> withSiteConfig(const core::KioskConfig& fileConfig, int version,
                                           const std::string& contentJson) {
-    auto merged = core::applySiteContent(fileConfig, contentJson);
-    if (!merged) {
-        return merged.error();
-    }
+    CAREKIOSK_TRY_LET(merged, core::applySiteContent(fileConfig, contentJson));
     merged->siteConfigVersion = version;
-    auto translations = loadTranslationsFor(merged.value());
-    if (!translations) {
-        return translations.error();
-    }
+    CAREKIOSK_TRY_LET(translations, loadTranslationsFor(merged.value()));
     return LoadedConfig{std::move(merged).value(), std::move(translations).value()};
 }
 

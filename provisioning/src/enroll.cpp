@@ -95,18 +95,9 @@ core::Status rewriteConfig(
     if (auto loaded = core::loadKioskConfigFile(configPath); !loaded) {
         return loaded.error();  // names the file and the field
     }
-    auto text = readText(configPath, "config file");
-    if (!text) {
-        return text.error();
-    }
-    auto raw = core::parseKioskConfig(text.value());
-    if (!raw) {
-        return raw.error();
-    }
-    auto changed = change(std::move(raw).value());
-    if (!changed) {
-        return changed.error();
-    }
+    CAREKIOSK_TRY_LET(text, readText(configPath, "config file"));
+    CAREKIOSK_TRY_LET(raw, core::parseKioskConfig(text.value()));
+    CAREKIOSK_TRY_LET(changed, change(std::move(raw).value()));
     return writeFileAtomically(
         configPath, core::serializeKioskConfig(changed.value()),
         std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
@@ -172,10 +163,7 @@ core::Status validatePin(const std::string& pin, const char* field) {
 
 core::Status setSiteContent(const std::filesystem::path& configPath,
                             const std::filesystem::path& contentPath) {
-    auto content = readText(contentPath, "site content file");
-    if (!content) {
-        return content.error();
-    }
+    CAREKIOSK_TRY_LET(content, readText(contentPath, "site content file"));
     return rewriteConfig(configPath,
                          [&](core::KioskConfig config) -> core::Result<core::KioskConfig> {
                              auto applied = core::applySiteContent(config, content.value());
@@ -227,10 +215,7 @@ core::Result<core::KioskConfig> enroll(const EnrollOptions& options, upload::Htt
     request.method = "POST";
     request.url = server + "/v1/enroll";
     request.body = core::encodeEnrollRequest({options.code, options.team});
-    auto response = sender.send(request);
-    if (!response) {
-        return response.error();
-    }
+    CAREKIOSK_TRY_LET(response, sender.send(request));
     if (response->status != 200) {
         const std::string reason = core::errorMessageFromBody(response->body);
         const auto code = response->status == 401 ? ErrorCode::Unauthorized : ErrorCode::Rejected;

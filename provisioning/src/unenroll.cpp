@@ -20,14 +20,8 @@ struct Kiosk {
 };
 
 core::Result<Kiosk> openKiosk(const std::filesystem::path& configPath, core::RandomSource& random) {
-    auto config = core::loadKioskConfigFile(configPath);
-    if (!config) {
-        return config.error();
-    }
-    auto outbox = storage::Outbox::open(config->databasePath, random);
-    if (!outbox) {
-        return outbox.error();
-    }
+    CAREKIOSK_TRY_LET(config, core::loadKioskConfigFile(configPath));
+    CAREKIOSK_TRY_LET(outbox, storage::Outbox::open(config->databasePath, random));
     return Kiosk{std::move(config).value(), std::move(outbox).value()};
 }
 
@@ -36,17 +30,11 @@ core::Result<Kiosk> openKiosk(const std::filesystem::path& configPath, core::Ran
 core::Result<ResendOutcome> resendSetAside(const std::filesystem::path& configPath,
                                            upload::HttpSender& sender, core::RandomSource& random,
                                            const core::Clock& clock) {
-    auto kiosk = openKiosk(configPath, random);
-    if (!kiosk) {
-        return kiosk.error();
-    }
+    CAREKIOSK_TRY_LET(kiosk, openKiosk(configPath, random));
     auto& config = kiosk->config;
     auto& outbox = kiosk->outbox;
     ResendOutcome outcome;
-    auto put = outbox.resendDeadLetters();
-    if (!put) {
-        return put.error();
-    }
+    CAREKIOSK_TRY_LET(put, outbox.resendDeadLetters());
     outcome.batches = put.value();
     upload::Uploader uploader(outbox, sender, {config.serverUrl, config.deviceToken}, clock);
     const auto drained = uploader.drain();
@@ -58,20 +46,14 @@ core::Result<ResendOutcome> resendSetAside(const std::filesystem::path& configPa
 core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
                                        upload::HttpSender& sender, core::RandomSource& random,
                                        const core::Clock& clock) {
-    auto kiosk = openKiosk(configPath, random);
-    if (!kiosk) {
-        return kiosk.error();
-    }
+    CAREKIOSK_TRY_LET(kiosk, openKiosk(configPath, random));
     auto& config = kiosk->config;
     auto& outbox = kiosk->outbox;
     UnenrollOutcome outcome;
     upload::Uploader uploader(outbox, sender, {config.serverUrl, config.deviceToken}, clock);
     const auto drained = uploader.drain();
     outcome.uploaded = drained.checkInsAcknowledged;
-    auto pending = outbox.pendingCount();
-    if (!pending) {
-        return pending.error();
-    }
+    CAREKIOSK_TRY_LET(pending, outbox.pendingCount());
     if (pending.value() > 0) {
         return makeError(ErrorCode::Rejected,
                          std::to_string(pending.value()) +
@@ -80,10 +62,7 @@ core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
                              "). Nothing was changed: fix the connection (see carekiosk-provision "
                              "check) and run unenroll again");
     }
-    auto buddies = outbox.sealedBuddyRequests(core::kMaxBuddyRequestsPerUpload);
-    if (!buddies) {
-        return buddies.error();
-    }
+    CAREKIOSK_TRY_LET(buddies, outbox.sealedBuddyRequests(core::kMaxBuddyRequestsPerUpload));
     if (!buddies->empty()) {
         return makeError(ErrorCode::Rejected,
                          std::to_string(buddies->size()) +
@@ -94,10 +73,7 @@ core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
     // Check-ins the collector refused would be stranded once the token is
     // gone: the cause must be fixed and they re-sent (or the database kept
     // by hand) before a kiosk is taken out of service.
-    auto letters = outbox.deadLetters();
-    if (!letters) {
-        return letters.error();
-    }
+    CAREKIOSK_TRY_LET(letters, outbox.deadLetters());
     if (!letters->empty()) {
         std::int64_t rows = 0;
         for (const auto& letter : letters.value()) {
@@ -119,10 +95,7 @@ core::Result<UnenrollOutcome> unenroll(const std::filesystem::path& configPath,
     request.url = config.serverUrl + "/v1/unenroll";
     request.bearerToken = config.deviceToken;
     request.body = "{}";
-    auto response = sender.send(request);
-    if (!response) {
-        return response.error();
-    }
+    CAREKIOSK_TRY_LET(response, sender.send(request));
     if (response->status == 401) {
         outcome.alreadyRevoked = true;  // revoked by an admin: wiping is still right
     } else if (response->status != 200) {

@@ -80,10 +80,7 @@ using detail::kRowKeyBytes;
 using detail::notHeldCondition;
 
 Result<Outbox> Outbox::open(const std::filesystem::path& path, core::RandomSource& random) {
-    auto db = Database::open(path, detail::outboxSchema(), Journal::NoHistory);
-    if (!db) {
-        return db.error();
-    }
+    CAREKIOSK_TRY_LET(db, Database::open(path, detail::outboxSchema(), Journal::NoHistory));
     return Outbox(std::move(db).value(), random);
 }
 
@@ -139,18 +136,12 @@ Result<Outbox::Recovered> Outbox::openOrRecover(const std::filesystem::path& pat
             std::filesystem::rename(from, aside + extra, ec);
         }
     }
-    auto fresh = open(path, random);
-    if (!fresh) {
-        return fresh.error();
-    }
+    CAREKIOSK_TRY_LET(fresh, open(path, random));
     return Recovered{std::move(fresh).value(), aside, reason};
 }
 
 Status Outbox::setStorageCap(std::int64_t bytes) {
-    auto pageSize = db_.queryInt("PRAGMA page_size");
-    if (!pageSize) {
-        return pageSize.error();
-    }
+    CAREKIOSK_TRY_LET(pageSize, db_.queryInt("PRAGMA page_size"));
     const std::string sql = "PRAGMA max_page_count=" +
                             std::to_string(std::max<std::int64_t>(1, bytes / pageSize.value()));
     CAREKIOSK_TRY(db_.exec(sql.c_str()));
@@ -168,10 +159,7 @@ Result<StorageUsage> Outbox::usage() {
 }
 
 Result<Outbox> Outbox::unavailable(core::Error why, core::RandomSource& random) {
-    auto db = Database::openInMemory(detail::outboxSchema());
-    if (!db) {
-        return db.error();
-    }
+    CAREKIOSK_TRY_LET(db, Database::openInMemory(detail::outboxSchema()));
     Outbox outbox(std::move(db).value(), random);
     why.message = "check-ins are paused: the kiosk's database cannot be opened (" + why.message +
                   "); nothing is saved until it opens. Free space or replace the storage; the "
@@ -181,10 +169,7 @@ Result<Outbox> Outbox::unavailable(core::Error why, core::RandomSource& random) 
 }
 
 Status Outbox::add(const CheckIn& checkIn) {
-    auto added = insertCheckIn(checkIn, false);
-    if (!added) {
-        return added.error();
-    }
+    CAREKIOSK_TRY_LET(added, insertCheckIn(checkIn, false));
     return {};
 }
 
@@ -201,12 +186,11 @@ Result<std::string> Outbox::insertCheckIn(const CheckIn& checkIn, bool hold) {
     random_->fill(key);
     const std::string hex =
         core::toHex(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
-    auto stmt = db_.prepare(
-        "INSERT INTO checkins (id, score, site_id, question_set_version, hour_bucket, reasons, "
-        "team) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt,
+        db_.prepare(
+            "INSERT INTO checkins (id, score, site_id, question_set_version, hour_bucket, reasons, "
+            "team) VALUES (?, ?, ?, ?, ?, ?, ?)"));
     stmt->bindBlob(1, key)
         .bind(2, checkIn.score)
         .bind(3, checkIn.siteId)
@@ -249,27 +233,20 @@ Status Outbox::updateOpen(const std::string& openId, std::optional<int> score,
     const auto keyBytes = std::span<const std::uint8_t>(
         reinterpret_cast<const std::uint8_t*>(key.data()), key.size());
     {
-        auto batched = db_.prepare("SELECT batch_id IS NOT NULL FROM checkins WHERE id = ?");
-        if (!batched) {
-            return batched.error();
-        }
+        CAREKIOSK_TRY_LET(batched,
+                          db_.prepare("SELECT batch_id IS NOT NULL FROM checkins WHERE id = ?"));
         batched->bindBlob(1, keyBytes);
-        auto row = batched->step();
-        if (!row) {
-            return row.error();
-        }
+        CAREKIOSK_TRY_LET(row, batched->step());
         if (row.value() && batched->columnInt(0) == 1) {
             return core::makeError(core::ErrorCode::Rejected,
                                    "this check-in was already taken into a batch (by another "
                                    "process's upload); it stays as it was sent");
         }
     }
-    auto stmt = db_.prepare(
-        "UPDATE checkins SET score = coalesce(?, score), reasons = coalesce(?, reasons) "
-        "WHERE id = ? AND batch_id IS NULL");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt, db_.prepare(
+                  "UPDATE checkins SET score = coalesce(?, score), reasons = coalesce(?, reasons) "
+                  "WHERE id = ? AND batch_id IS NULL"));
     if (score) {
         stmt->bind(1, *score);
     }
@@ -357,10 +334,7 @@ Outbox::~Outbox() {
 }
 
 Status Outbox::commitWritten(Statement& insert) {
-    auto tx = Transaction::begin(db_);
-    if (!tx) {
-        return tx.error();
-    }
+    CAREKIOSK_TRY_LET(tx, Transaction::begin(db_));
     CAREKIOSK_TRY(insert.run());
     CAREKIOSK_TRY(rewriteInKeyOrder());
     // Durable when commit() returns: the person is thanked only after this.
@@ -420,15 +394,9 @@ Status Outbox::saveSiteConfig(SiteConfigSlot slot, const StoredSiteConfig& confi
 }
 
 Result<std::optional<StoredSiteConfig>> Outbox::siteConfig(SiteConfigSlot slot) {
-    auto stmt = db_.prepare("SELECT version, content FROM site_config WHERE slot = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, db_.prepare("SELECT version, content FROM site_config WHERE slot = ?"));
     stmt->bind(1, static_cast<std::int64_t>(slot));
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
+    CAREKIOSK_TRY_LET(row, stmt->step());
     if (!row.value()) {
         return std::optional<StoredSiteConfig>{};
     }

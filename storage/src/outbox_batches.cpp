@@ -28,41 +28,25 @@ Result<std::optional<Batch>> Outbox::acknowledgeAndNext(const std::string& batch
 // disk before its first try.
 Result<std::optional<Batch>> Outbox::commitNextBatch(const std::optional<std::string>& acknowledged,
                                                      std::size_t maxRows) {
-    auto tx = Transaction::begin(db_);
-    if (!tx) {
-        return tx.error();
-    }
+    CAREKIOSK_TRY_LET(tx, Transaction::begin(db_));
     if (acknowledged) {
         CAREKIOSK_TRY(deleteBatch(*acknowledged));
     }
-    auto batchId = assignNextBatch(maxRows);
-    if (!batchId) {
-        return batchId.error();
-    }
+    CAREKIOSK_TRY_LET(batchId, assignNextBatch(maxRows));
     // Persist the assignment before anyone sends it.
     CAREKIOSK_TRY(tx->commit());
     if (batchId->empty()) {
         return std::optional<Batch>{};
     }
-    auto batch = loadBatch(batchId.value());
-    if (!batch) {
-        return batch.error();
-    }
+    CAREKIOSK_TRY_LET(batch, loadBatch(batchId.value()));
     return std::optional<Batch>(std::move(batch).value());
 }
 
 Result<std::string> Outbox::assignNextBatch(std::size_t maxRows) {
     {
-        auto open = db_.prepare(
-            "SELECT batch_id FROM batches WHERE batch_id NOT IN "
-            "(SELECT batch_id FROM dead_letters) LIMIT 1");
-        if (!open) {
-            return open.error();
-        }
-        auto row = open->step();
-        if (!row) {
-            return row.error();
-        }
+        CAREKIOSK_TRY_LET(open, db_.prepare("SELECT batch_id FROM batches WHERE batch_id NOT IN "
+                                            "(SELECT batch_id FROM dead_letters) LIMIT 1"));
+        CAREKIOSK_TRY_LET(row, open->step());
         if (row.value()) {
             return open->columnText(0);
         }
@@ -72,18 +56,12 @@ Result<std::string> Outbox::assignNextBatch(std::size_t maxRows) {
     // not the table. Check-ins held open (reasons may still follow) wait.
     BatchKeys next;
     {
-        auto waiting = db_.prepare(("SELECT id FROM checkins WHERE batch_id IS NULL" +
-                                    notHeldCondition(fileKey_) + " ORDER BY id LIMIT ?")
-                                       .c_str());
-        if (!waiting) {
-            return waiting.error();
-        }
+        CAREKIOSK_TRY_LET(waiting, db_.prepare(("SELECT id FROM checkins WHERE batch_id IS NULL" +
+                                                notHeldCondition(fileKey_) + " ORDER BY id LIMIT ?")
+                                                   .c_str()));
         waiting->bind(1, static_cast<std::int64_t>(maxRows));
         while (true) {
-            auto row = waiting->step();
-            if (!row) {
-                return row.error();
-            }
+            CAREKIOSK_TRY_LET(row, waiting->step());
             if (!row.value()) {
                 break;
             }
@@ -94,15 +72,9 @@ Result<std::string> Outbox::assignNextBatch(std::size_t maxRows) {
         return std::string();
     }
     next.batchId = core::randomHex(*random_, core::kBatchIdLength / 2);
-    auto insert = db_.prepare("INSERT INTO batches (batch_id) VALUES (?)");
-    if (!insert) {
-        return insert.error();
-    }
+    CAREKIOSK_TRY_LET(insert, db_.prepare("INSERT INTO batches (batch_id) VALUES (?)"));
     CAREKIOSK_TRY(insert->bind(1, next.batchId).run());
-    auto assign = db_.prepare("UPDATE checkins SET batch_id = ? WHERE id = ?");
-    if (!assign) {
-        return assign.error();
-    }
+    CAREKIOSK_TRY_LET(assign, db_.prepare("UPDATE checkins SET batch_id = ? WHERE id = ?"));
     for (const auto& key : next.keys) {
         assign->reset();
         CAREKIOSK_TRY(assign->bind(1, next.batchId).bindBlob(2, key).run());
@@ -120,16 +92,11 @@ Result<const Outbox::BatchKeys*> Outbox::keysOf(const std::string& batchId) {
     // Not assigned by this Outbox (a batch left unsent by an earlier run):
     // one scan of the table, which has no index on batch_id (migration 6).
     BatchKeys found{batchId, {}};
-    auto select = db_.prepare("SELECT id FROM checkins WHERE batch_id = ? ORDER BY id");
-    if (!select) {
-        return select.error();
-    }
+    CAREKIOSK_TRY_LET(select,
+                      db_.prepare("SELECT id FROM checkins WHERE batch_id = ? ORDER BY id"));
     select->bind(1, batchId);
     while (true) {
-        auto row = select->step();
-        if (!row) {
-            return row.error();
-        }
+        CAREKIOSK_TRY_LET(row, select->step());
         if (!row.value()) {
             break;
         }
@@ -140,25 +107,18 @@ Result<const Outbox::BatchKeys*> Outbox::keysOf(const std::string& batchId) {
 }
 
 Result<Batch> Outbox::loadBatch(const std::string& batchId) {
-    auto keys = keysOf(batchId);
-    if (!keys) {
-        return keys.error();
-    }
-    auto select = db_.prepare(
-        "SELECT score, site_id, question_set_version, hour_bucket, reasons, team FROM checkins "
-        "WHERE id = ? AND batch_id = ?");
-    if (!select) {
-        return select.error();
-    }
+    CAREKIOSK_TRY_LET(keys, keysOf(batchId));
+    CAREKIOSK_TRY_LET(
+        select,
+        db_.prepare(
+            "SELECT score, site_id, question_set_version, hour_bucket, reasons, team FROM checkins "
+            "WHERE id = ? AND batch_id = ?"));
     Batch batch;
     batch.batchId = batchId;
     for (const auto& key : keys.value()->keys) {
         select->reset();
         select->bindBlob(1, key).bind(2, batchId);
-        auto row = select->step();
-        if (!row) {
-            return row.error();
-        }
+        CAREKIOSK_TRY_LET(row, select->step());
         if (!row.value()) {
             continue;
         }
@@ -171,10 +131,7 @@ Result<Batch> Outbox::loadBatch(const std::string& batchId) {
 }
 
 Status Outbox::acknowledge(const std::string& batchId) {
-    auto tx = Transaction::begin(db_);
-    if (!tx) {
-        return tx.error();
-    }
+    CAREKIOSK_TRY_LET(tx, Transaction::begin(db_));
     CAREKIOSK_TRY(deleteBatch(batchId));
     return tx->commit();
 }
@@ -183,22 +140,13 @@ Status Outbox::deleteBatch(const std::string& batchId) {
     // By key: a batch's rows are fixed when its id is assigned (setAside
     // moves rows only out of a batch it then deletes), so its keys are
     // exactly its rows, and the batch_id condition keeps a stale list harmless.
-    auto keys = keysOf(batchId);
-    if (!keys) {
-        return keys.error();
-    }
-    auto rows = db_.prepare("DELETE FROM checkins WHERE id = ? AND batch_id = ?");
-    if (!rows) {
-        return rows.error();
-    }
+    CAREKIOSK_TRY_LET(keys, keysOf(batchId));
+    CAREKIOSK_TRY_LET(rows, db_.prepare("DELETE FROM checkins WHERE id = ? AND batch_id = ?"));
     for (const auto& key : keys.value()->keys) {
         rows->reset();
         CAREKIOSK_TRY(rows->bindBlob(1, key).bind(2, batchId).run());
     }
-    auto batch = db_.prepare("DELETE FROM batches WHERE batch_id = ?");
-    if (!batch) {
-        return batch.error();
-    }
+    CAREKIOSK_TRY_LET(batch, db_.prepare("DELETE FROM batches WHERE batch_id = ?"));
     return batch->bind(1, batchId).run();
 }
 
@@ -209,16 +157,11 @@ Result<std::int64_t> Outbox::pendingCount() {
 }
 
 Result<std::optional<std::int64_t>> Outbox::oldestPendingHour() {
-    auto stmt = db_.prepare(
-        "SELECT min(hour_bucket) FROM checkins WHERE batch_id IS NULL OR batch_id NOT IN "
-        "(SELECT batch_id FROM dead_letters)");
-    if (!stmt) {
-        return stmt.error();
-    }
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt, db_.prepare(
+                  "SELECT min(hour_bucket) FROM checkins WHERE batch_id IS NULL OR batch_id NOT IN "
+                  "(SELECT batch_id FROM dead_letters)"));
+    CAREKIOSK_TRY_LET(row, stmt->step());
     if (!row.value() || stmt->columnIsNull(0)) {
         return std::optional<std::int64_t>{};
     }
@@ -226,24 +169,16 @@ Result<std::optional<std::int64_t>> Outbox::oldestPendingHour() {
 }
 
 Status Outbox::deadLetter(const std::string& batchId, const std::string& reason) {
-    auto stmt = db_.prepare("INSERT OR REPLACE INTO dead_letters (batch_id, reason) VALUES (?, ?)");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt, db_.prepare("INSERT OR REPLACE INTO dead_letters (batch_id, reason) VALUES (?, ?)"));
     return stmt->bind(1, batchId).bind(2, reason.substr(0, 500)).run();
 }
 
 Status Outbox::setAside(const std::string& batchId, const std::vector<std::size_t>& rows,
                         const std::string& reason) {
-    auto tx = Transaction::begin(db_);
-    if (!tx) {
-        return tx.error();
-    }
+    CAREKIOSK_TRY_LET(tx, Transaction::begin(db_));
     // The rows of the batch in the order it was sent (loadBatch's).
-    auto found = keysOf(batchId);
-    if (!found) {
-        return found.error();
-    }
+    CAREKIOSK_TRY_LET(found, keysOf(batchId));
     const auto keys = found.value()->keys;
     lastBatch_.reset();  // the batch is taken apart below
     for (std::size_t index : rows) {
@@ -260,10 +195,7 @@ Status Outbox::setAside(const std::string& batchId, const std::vector<std::size_
     const std::string asideId = core::randomHex(*random_, core::kBatchIdLength / 2);
     for (const char* sql : {"INSERT INTO batches (batch_id) VALUES (?1)",
                             "INSERT INTO dead_letters (batch_id, reason) VALUES (?1, ?2)"}) {
-        auto stmt = db_.prepare(sql);
-        if (!stmt) {
-            return stmt.error();
-        }
+        CAREKIOSK_TRY_LET(stmt, db_.prepare(sql));
         stmt->bind(1, asideId);
         if (std::string_view(sql).find("?2") != std::string_view::npos) {
             stmt->bind(2, reason.substr(0, 500));
@@ -271,28 +203,19 @@ Status Outbox::setAside(const std::string& batchId, const std::vector<std::size_
         CAREKIOSK_TRY(stmt->run());
     }
     for (std::size_t index : rows) {
-        auto move = db_.prepare("UPDATE checkins SET batch_id = ? WHERE id = ?");
-        if (!move) {
-            return move.error();
-        }
+        CAREKIOSK_TRY_LET(move, db_.prepare("UPDATE checkins SET batch_id = ? WHERE id = ?"));
         CAREKIOSK_TRY(move->bind(1, asideId).bindBlob(2, keys[index]).run());
     }
     for (const char* sql : {"UPDATE checkins SET batch_id = NULL WHERE batch_id = ?",
                             "DELETE FROM batches WHERE batch_id = ?"}) {
-        auto stmt = db_.prepare(sql);
-        if (!stmt) {
-            return stmt.error();
-        }
+        CAREKIOSK_TRY_LET(stmt, db_.prepare(sql));
         CAREKIOSK_TRY(stmt->bind(1, batchId).run());
     }
     return tx->commit();
 }
 
 Result<std::int64_t> Outbox::resendDeadLetters() {
-    auto count = db_.queryInt("SELECT count(*) FROM dead_letters");
-    if (!count) {
-        return count.error();
-    }
+    CAREKIOSK_TRY_LET(count, db_.queryInt("SELECT count(*) FROM dead_letters"));
     // Their batches keep their ids (the collector stored none of them) and
     // go back into the queue, one after another.
     CAREKIOSK_TRY(db_.exec("DELETE FROM dead_letters"));
@@ -300,18 +223,13 @@ Result<std::int64_t> Outbox::resendDeadLetters() {
 }
 
 Result<std::vector<DeadLetter>> Outbox::deadLetters() {
-    auto stmt = db_.prepare(
-        "SELECT d.batch_id, d.reason, count(c.id) FROM dead_letters d "
-        "LEFT JOIN checkins c ON c.batch_id = d.batch_id GROUP BY d.batch_id ORDER BY d.batch_id");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(stmt,
+                      db_.prepare("SELECT d.batch_id, d.reason, count(c.id) FROM dead_letters d "
+                                  "LEFT JOIN checkins c ON c.batch_id = d.batch_id GROUP BY "
+                                  "d.batch_id ORDER BY d.batch_id"));
     std::vector<DeadLetter> letters;
     while (true) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
+        CAREKIOSK_TRY_LET(row, stmt->step());
         if (!row.value()) {
             return letters;
         }

@@ -16,19 +16,14 @@ Status Outbox::addBuddyRequest(const core::BuddyRequest& request, const ContactS
         return *unavailable_;
     }
     CAREKIOSK_TRY(core::validateBuddyRequest(request));
-    auto sealed = seal(core::encodeBuddyContact(request));
-    if (!sealed) {
-        return sealed.error();
-    }
+    CAREKIOSK_TRY_LET(sealed, seal(core::encodeBuddyContact(request)));
     std::array<std::uint8_t, kRowKeyBytes> key{};
     random_->fill(key);
     const std::string& contact = sealed.value();
-    auto stmt = db_.prepare(
-        "INSERT INTO buddy_requests (id, site_id, kind, times, contact_format, contact) "
-        "VALUES (?, ?, ?, ?, 1, ?)");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt, db_.prepare(
+                  "INSERT INTO buddy_requests (id, site_id, kind, times, contact_format, contact) "
+                  "VALUES (?, ?, ?, ?, 1, ?)"));
     stmt->bindBlob(1, key)
         .bind(2, request.siteId)
         .bind(3, request.kind)
@@ -43,19 +38,15 @@ Result<std::int64_t> Outbox::pendingBuddyRequests() {
 }
 
 Result<std::vector<core::SealedBuddyRequest>> Outbox::sealedBuddyRequests(std::size_t limit) {
-    auto stmt = db_.prepare(
-        "SELECT id, site_id, kind, times, contact FROM buddy_requests WHERE contact_format = 1 "
-        "ORDER BY id LIMIT ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(
+        stmt,
+        db_.prepare(
+            "SELECT id, site_id, kind, times, contact FROM buddy_requests WHERE contact_format = 1 "
+            "ORDER BY id LIMIT ?"));
     stmt->bind(1, static_cast<std::int64_t>(limit));
     std::vector<core::SealedBuddyRequest> requests;
     while (true) {
-        auto row = stmt->step();
-        if (!row) {
-            return row.error();
-        }
+        CAREKIOSK_TRY_LET(row, stmt->step());
         if (!row.value()) {
             return requests;
         }
@@ -70,14 +61,8 @@ Result<std::vector<core::SealedBuddyRequest>> Outbox::sealedBuddyRequests(std::s
 }
 
 Status Outbox::deleteBuddyRequests(const std::vector<std::string>& ids) {
-    auto tx = Transaction::begin(db_);
-    if (!tx) {
-        return tx.error();
-    }
-    auto stmt = db_.prepare("DELETE FROM buddy_requests WHERE id = ?");
-    if (!stmt) {
-        return stmt.error();
-    }
+    CAREKIOSK_TRY_LET(tx, Transaction::begin(db_));
+    CAREKIOSK_TRY_LET(stmt, db_.prepare("DELETE FROM buddy_requests WHERE id = ?"));
     for (const auto& id : ids) {
         std::string key;
         if (!core::fromHex(id, key)) {

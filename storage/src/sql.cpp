@@ -36,15 +36,9 @@ Status Transaction::commit() {
 }
 
 Status migrate(Connection& db, std::span<const Migration> steps, const std::string& field) {
-    auto tx = Transaction::begin(db);
-    if (!tx) {
-        return tx.error();
-    }
+    CAREKIOSK_TRY_LET(tx, Transaction::begin(db));
     CAREKIOSK_TRY(db.lockSchema());
-    auto current = db.schemaVersion();
-    if (!current) {
-        return current.error();
-    }
+    CAREKIOSK_TRY_LET(current, db.schemaVersion());
     const int latest = steps.empty() ? 0 : steps.back().version;
     if (current.value() > latest) {
         return makeError(ErrorCode::Storage,

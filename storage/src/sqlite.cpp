@@ -150,14 +150,8 @@ Result<Database> Database::open(const std::filesystem::path& path,
     // TRUNCATE keeps no history (see Journal). Switching a WAL file to
     // TRUNCATE checkpoints the log into the file and removes it.
     {
-        auto mode = db.prepare("PRAGMA journal_mode=WAL");
-        if (!mode) {
-            return mode.error();
-        }
-        auto row = mode->step();
-        if (!row) {
-            return row.error();
-        }
+        CAREKIOSK_TRY_LET(mode, db.prepare("PRAGMA journal_mode=WAL"));
+        CAREKIOSK_TRY_LET(row, mode->step());
         if (!row.value() || mode->columnText(0) != "wal") {
             return makeError(ErrorCode::Storage,
                              "cannot switch " + path.string() +
@@ -263,26 +257,14 @@ Status Database::setSchemaVersion(int version) {
 }
 
 Result<bool> Database::quickCheck() {
-    auto stmt = prepare("PRAGMA quick_check");
-    if (!stmt) {
-        return stmt.error();
-    }
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, prepare("PRAGMA quick_check"));
+    CAREKIOSK_TRY_LET(row, stmt->step());
     return row.value() && stmt->columnText(0) == "ok";
 }
 
 Result<std::int64_t> Database::queryInt(std::string_view sql) {
-    auto stmt = prepare(sql);
-    if (!stmt) {
-        return stmt.error();
-    }
-    auto row = stmt->step();
-    if (!row) {
-        return row.error();
-    }
+    CAREKIOSK_TRY_LET(stmt, prepare(sql));
+    CAREKIOSK_TRY_LET(row, stmt->step());
     return row.value() ? stmt->columnInt(0) : 0;
 }
 

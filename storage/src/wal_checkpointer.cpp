@@ -8,10 +8,7 @@ namespace carekiosk::storage {
 
 core::Result<std::unique_ptr<WalCheckpointer>> WalCheckpointer::start(
     Database& writer, std::span<const Migration> migrations) {
-    auto own = Database::open(writer.path(), migrations);
-    if (!own) {
-        return own.error();
-    }
+    CAREKIOSK_TRY_LET(own, Database::open(writer.path(), migrations));
     std::unique_ptr<WalCheckpointer> checkpointer(
         new WalCheckpointer(std::move(own).value(), writer));
     // Replaces SQLite's own hook, which is what checkpoints inside commits.

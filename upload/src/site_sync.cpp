@@ -26,10 +26,7 @@ core::Status sendHeartbeat(HttpSender& sender, const UploadTarget& target,
     request.url = target.serverUrl + "/v1/heartbeat";
     request.bearerToken = target.deviceToken;
     request.body = core::encodeHeartbeat(heartbeat);
-    auto response = sender.send(request);
-    if (!response) {
-        return response.error();
-    }
+    CAREKIOSK_TRY_LET(response, sender.send(request));
     if (response->status != 200) {
         return unexpectedAnswer("heartbeat", response.value());
     }
@@ -43,20 +40,14 @@ core::Result<std::optional<storage::StoredSiteConfig>> fetchSiteConfig(HttpSende
     request.url = target.serverUrl + "/v1/config";
     request.bearerToken = target.deviceToken;
     request.ifNoneMatch = siteConfigEtag(knownVersion);
-    auto response = sender.send(request);
-    if (!response) {
-        return response.error();
-    }
+    CAREKIOSK_TRY_LET(response, sender.send(request));
     if (response->status == 304) {
         return std::optional<storage::StoredSiteConfig>{};
     }
     if (response->status != 200) {
         return unexpectedAnswer("config request", response.value());
     }
-    auto decoded = core::decodeSiteConfigResponse(response->body);
-    if (!decoded) {
-        return decoded.error();
-    }
+    CAREKIOSK_TRY_LET(decoded, core::decodeSiteConfigResponse(response->body));
     if (decoded->version <= knownVersion) {
         return std::optional<storage::StoredSiteConfig>{};
     }

@@ -94,3 +94,13 @@ using Status = Result<void>;
             return carekiosk_try_.error();                   \
         }                                                    \
     } while (0)
+
+// Declares `name` = `expr` (a Result<T>, kept as it is: use name.value() or
+// name->) and returns its error from the enclosing function if it failed.
+// For `auto x = f(); if (!x) { return x.error(); }`, which it replaces.
+#define CAREKIOSK_TRY_LET(name, expr) \
+    auto name = (expr);               \
+    if (!name) {                      \
+        return name.error();          \
+    }                                 \
+    static_assert(true, "a semicolon follows")
