@@ -161,7 +161,7 @@ bool Server::Impl::authenticate(http::Request& req, http::Response& res) {
     }
     auto caller = store.identify(bearerToken(req));
     if (caller && (caller->device || caller->role)) {
-        req.admitted = Admitted{std::move(caller.value()), std::chrono::steady_clock::now()};
+        req.admitted = std::move(caller.value());
         return true;
     }
     // The same words as the handler's own check (authorize) would use.
@@ -175,18 +175,15 @@ bool Server::Impl::authenticate(http::Request& req, http::Response& res) {
     return false;
 }
 
-Result<Store::Caller> Server::Impl::callerOf(const http::Request& req) {
-    // A body that took longer than kAdmittedFor to arrive (a client trickling
-    // it, perhaps to outlast a revocation) has its token looked up again.
-    if (const auto* admitted = std::any_cast<Admitted>(&req.admitted);
-        admitted && std::chrono::steady_clock::now() - admitted->at < kAdmittedFor) {
-        return admitted->caller;
+Result<Store::Caller> Server::Impl::admittedCaller(const http::Request& req) {
+    if (const auto* admitted = std::any_cast<Store::Caller>(&req.admitted)) {
+        return *admitted;
     }
     return store.identify(bearerToken(req));
 }
 
 bool Server::Impl::beforeUnpack(const http::Request& req, http::Response& res) {
-    auto caller = callerOf(req);
+    auto caller = admittedCaller(req);
     if (caller && (caller->device || caller->role)) {
         return true;
     }
@@ -230,7 +227,11 @@ bool Server::Impl::allows(Need need, const Store::Caller& caller) {
 
 std::optional<Store::Caller> Server::Impl::authorize(const http::Request& req, Need need,
                                                      http::Response& res) {
-    auto caller = callerOf(req);
+    return authorizeCaller(store.identify(bearerToken(req)), need, res);
+}
+
+std::optional<Store::Caller> Server::Impl::authorizeCaller(Result<Store::Caller> caller, Need need,
+                                                           http::Response& res) {
     if (!caller) {
         sendError(res, caller.error());
         return std::nullopt;
@@ -278,6 +279,11 @@ bool Server::Impl::mayRead(const Store::Caller& caller, const std::string& siteI
 
 std::optional<Device> Server::Impl::kioskFor(const http::Request& req, http::Response& res) {
     auto caller = authorize(req, Need::Kiosk, res);
+    return caller ? caller->device : std::nullopt;
+}
+
+std::optional<Device> Server::Impl::batchKiosk(const http::Request& req, http::Response& res) {
+    auto caller = authorizeCaller(admittedCaller(req), Need::Kiosk, res);
     return caller ? caller->device : std::nullopt;
 }
 

@@ -132,24 +132,12 @@ struct Server::Impl {
 
     // The bearer token of a route that takes one, checked before its body is
     // read (a worker): strangers cannot make the collector buffer bodies. The
-    // caller found is kept in req.admitted (an Admitted) for beforeUnpack and
-    // the handler, so a batch costs one lookup.
+    // caller found is kept in req.admitted (a Store::Caller) for beforeUnpack
+    // and for batches (batchKiosk); other handlers look the token up again.
     bool authenticate(http::Request& req, http::Response& res);
 
-    // What authenticate found, and when.
-    struct Admitted {
-        Store::Caller caller;
-        std::chrono::steady_clock::time_point at;
-    };
-    // How long an admitted caller is believed without a new lookup: a token
-    // revoked meanwhile is refused from then on, also for a body that was
-    // already arriving (tests/hostile_tests.cpp, "a token revoked while its
-    // body trickles in stores nothing").
-    static constexpr std::chrono::seconds kAdmittedFor{1};
-
-    // The caller behind the request's bearer token: the one authenticate
-    // admitted if that was under kAdmittedFor ago, else a fresh lookup.
-    Result<Store::Caller> callerOf(const http::Request& req);
+    // The caller authenticate admitted, else a fresh lookup.
+    Result<Store::Caller> admittedCaller(const http::Request& req);
 
     // A compressed body is unpacked only for a valid kiosk or API token: a
     // bomb sent without one costs its bytes on the wire and nothing more.
@@ -168,6 +156,9 @@ struct Server::Impl {
     // and returns nullopt.
     std::optional<Store::Caller> authorize(const http::Request& req, Need need,
                                            http::Response& res);
+    // authorize() for a caller already found (or the error of finding it).
+    std::optional<Store::Caller> authorizeCaller(Result<Store::Caller> caller, Need need,
+                                                 http::Response& res);
 
     // Why the caller may not read or post for `siteId` (a manager token
     // limited to other sites), naming the sites it covers; nullopt if it may.
@@ -179,6 +170,12 @@ struct Server::Impl {
                         http::Response& res);
 
     std::optional<Device> kioskFor(const http::Request& req, http::Response& res);
+    // kioskFor() for POST /v1/batches, whose token was checked before its
+    // body was read: that check is reused (one lookup per batch), because
+    // Store::storeBatch checks again, in the transaction that stores the
+    // rows, that the kiosk is not revoked, so an upload still arriving when
+    // its kiosk is revoked stores nothing.
+    std::optional<Device> batchKiosk(const http::Request& req, http::Response& res);
 
     // A coordinator's request; every one first deletes requests handled longer
     // ago than the retention period.

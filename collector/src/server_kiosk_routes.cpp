@@ -38,7 +38,7 @@ void Server::Impl::kioskRoutes() {
 
     web.Post("/v1/batches", kMaxBodyBytes,
              guarded([this](const http::Request& req, http::Response& res) {
-                 auto device = kioskFor(req, res);
+                 auto device = batchKiosk(req, res);
                  if (!device) {
                      return;
                  }

@@ -11,10 +11,6 @@ namespace carekiosk::collector {
 
 using core::ErrorCode;
 using core::makeError;
-using detail::dayNumber;
-using detail::unixSeconds;
-using sql::Transaction;
-using storage::Migration;
 
 Result<std::unique_ptr<Store>> Store::open(const std::filesystem::path& path,
                                            const core::Clock& clock, core::RandomSource& random) {

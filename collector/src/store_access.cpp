@@ -13,10 +13,8 @@ namespace carekiosk::collector {
 
 using core::ErrorCode;
 using core::makeError;
-using detail::dayNumber;
 using detail::unixSeconds;
 using sql::Transaction;
-using storage::Migration;
 
 namespace {
 

@@ -11,7 +11,6 @@ using core::makeError;
 using detail::dayNumber;
 using detail::unixSeconds;
 using sql::Transaction;
-using storage::Migration;
 
 namespace {
 

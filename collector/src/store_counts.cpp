@@ -5,13 +5,6 @@
 
 namespace carekiosk::collector {
 
-using core::ErrorCode;
-using core::makeError;
-using detail::dayNumber;
-using detail::unixSeconds;
-using sql::Transaction;
-using storage::Migration;
-
 Result<std::vector<DayCounts>> Store::dayCounts(const std::string& siteId, std::int64_t fromDay,
                                                 std::int64_t toDay) {
     std::lock_guard lock(readerMutex_);

@@ -13,7 +13,6 @@ using core::makeError;
 using detail::dayNumber;
 using detail::unixSeconds;
 using sql::Transaction;
-using storage::Migration;
 
 Status Store::recordHeartbeat(const Device& device, const core::Heartbeat& heartbeat) {
     std::lock_guard lock(mutex_);

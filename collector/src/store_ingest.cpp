@@ -12,10 +12,8 @@ namespace carekiosk::collector {
 
 using core::ErrorCode;
 using core::makeError;
-using detail::dayNumber;
 using detail::unixSeconds;
 using sql::Transaction;
-using storage::Migration;
 
 std::vector<RowRefusal> Store::checkBatch(const Device& device, const core::Batch& batch,
                                           std::optional<std::string>* boundTeam) const {
@@ -192,8 +190,29 @@ void Store::writeGroup(const std::vector<PendingBatch*>& group) {
         }
         zones.emplace(pending->device.siteId, zone.value());
     }
+    // Whether each batch's kiosk is still enrolled, read in the transaction
+    // that stores its rows: the server checked its token before the body
+    // arrived, and a kiosk revoked since then (a stolen one, its holder
+    // trickling uploads in to outlast the revocation) stores nothing.
+    auto enrolled = db_->prepare("SELECT revoked FROM devices WHERE device_id = ?");
+    if (!enrolled) {
+        return failAll(enrolled.error());
+    }
     Rollups rollups;
     for (PendingBatch* pending : ordered) {
+        enrolled->reset();
+        auto row = enrolled->bind(1, pending->device.deviceId).step();
+        if (!row) {
+            return failAll(row.error());
+        }
+        if (!row.value() || enrolled->columnInt(0) != 0) {
+            pending->result = makeError(ErrorCode::Unauthorized,
+                                        "this kiosk (" + pending->device.deviceId +
+                                            ") was revoked; nothing of its batch was stored. "
+                                            "Re-enrol it with carekiosk-provision enroll if it "
+                                            "should upload again");
+            continue;
+        }
         // A savepoint per batch: one that fails leaves no rows behind and
         // does not take the others down with it.
         if (auto s = db_->exec("SAVEPOINT batch"); !s) {
